@@ -1,0 +1,44 @@
+/* cli.h - what every `soarctl` subcommand shares: its table entry, exit codes,
+ * and how it reports errors and JSON. */
+#ifndef SOAR_CLI_H
+#define SOAR_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes scripts can rely on. */
+enum {
+	EXIT_OK = 0,      /* done, or the playbook succeeded */
+	EXIT_FAIL = 1,    /* the playbook (or the operation) failed */
+	EXIT_USAGE = 2,   /* bad arguments, invalid playbook, bad input */
+	EXIT_WAITING = 3, /* a run is waiting (prompt, sleep) */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;   /* one line for `soarctl --help` */
+	const char *usage;     /* full text for `soarctl help NAME` and `NAME --help` */
+	int (*main)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+/* The table lives in main.c; a command file exports its entry. */
+extern const struct cli_command cmd_init, cmd_run, cmd_test;
+
+/* Prints "soarctl CMD: MESSAGE" and "Try 'soarctl help CMD'." on stderr; returns
+ * EXIT_USAGE so a command can `return cli_usage(...)`. */
+__attribute__((format(printf, 2, 3)))
+int cli_usage(const char *cmd, const char *fmt, ...);
+
+/* Prints "soarctl CMD: MESSAGE" on stderr; returns `code`. */
+__attribute__((format(printf, 3, 4)))
+int cli_fail(const char *cmd, int code, const char *fmt, ...);
+
+/* Writes `s` (length `len`) as a JSON string literal, quotes included. */
+void cli_json_string(FILE *out, const char *s, size_t len);
+
+/* True when `arg` is -h or --help. */
+int cli_is_help(const char *arg);
+
+/* Whether to colour output on this stream (a tty, and NO_COLOR unset). */
+int cli_use_colour(FILE *out);
+
+#endif

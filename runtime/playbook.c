@@ -1,0 +1,442 @@
+/* playbook.c - see playbook.h. The playbook's file is compiled once per state
+ * and executed afresh for every run in that run's environment, so file-level
+ * locals and closures never carry over from one run to the next. */
+#include "playbook.h"
+#include "json.h"
+#include "uuid.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define MAX_PLAYBOOK_BYTES ((size_t)4 << 20)
+
+static char reg_chunks;   /* registry[&reg_chunks] = hash -> compiled chunk */
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+int playbook_load_string(const char *name, const char *code, size_t len, struct playbook_src *src)
+{
+	memset(src, 0, sizeof *src);
+	src->path = strdup(name);
+	src->code = malloc(len + 1);
+	if (!src->path || !src->code) {
+		playbook_src_free(src);
+		return -1;
+	}
+	memcpy(src->code, code, len);
+	src->code[len] = 0;
+	src->len = len;
+	src->hash = fnv1a(fnv1a(0xcbf29ce484222325ULL, name, strlen(name) + 1), code, len);
+	return 0;
+}
+
+int playbook_load_file(const char *path, struct playbook_src *src, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open playbook %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		fclose(f);
+		return -1;
+	}
+	if ((size_t)st.st_size > MAX_PLAYBOOK_BYTES) {
+		snprintf(err, errlen, "%s is %lld bytes; a playbook may have at most %zu", path,
+			 (long long)st.st_size, MAX_PLAYBOOK_BYTES);
+		fclose(f);
+		return -1;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+	fclose(f);
+	if (!buf || n != (size_t)st.st_size) {
+		free(buf);
+		snprintf(err, errlen, "cannot read %s", path);
+		return -1;
+	}
+	int rc = playbook_load_string(path, buf, n, src);
+	free(buf);
+	if (rc != 0)
+		snprintf(err, errlen, "out of memory reading %s", path);
+	return rc;
+}
+
+void playbook_src_free(struct playbook_src *src)
+{
+	free(src->path);
+	free(src->code);
+	memset(src, 0, sizeof *src);
+}
+
+void playbook_run_clear(struct playbook_run *run)
+{
+	free(run->result_json);
+	run->result_json = NULL;
+	sandbox_outcome_clear(&run->outcome);
+}
+
+/* ---- prepare: compile, evaluate the file, check the table and the inputs ---- */
+
+__attribute__((noreturn, format(printf, 3, 4)))
+static void invalid(lua_State *L, struct playbook_run *run, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	run->status = PLAYBOOK_INVALID;
+	lua_pushfstring(L, "%s: %s", run->src->path, msg);
+	lua_error(L);
+	abort();
+}
+
+static void push_chunk(lua_State *L, struct playbook_run *run);
+
+void playbook_push_chunk(lua_State *L, const struct playbook_src *src)
+{
+	struct playbook_run tmp;
+	memset(&tmp, 0, sizeof tmp);
+	tmp.src = src;
+	push_chunk(L, &tmp);
+}
+
+static void push_chunk(lua_State *L, struct playbook_run *run)
+{
+	const struct playbook_src *src = run->src;
+	char key[17];
+	snprintf(key, sizeof key, "%016llx", (unsigned long long)src->hash);
+	lua_pushlightuserdata(L, &reg_chunks);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushlightuserdata(L, &reg_chunks);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, LUA_REGISTRYINDEX);
+	}                                               /* stack: chunks */
+	lua_getfield(L, -1, key);
+	if (lua_isfunction(L, -1)) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	if (src->len > 0 && src->code[0] == LUA_SIGNATURE[0])
+		invalid(L, run, "is precompiled bytecode; playbooks must be Lua source");
+	lua_pushfstring(L, "@%s", src->path);
+	int rc = luaL_loadbuffer(L, src->code, src->len, lua_tostring(L, -1));
+	lua_remove(L, -2);
+	if (rc != 0) {
+		run->status = PLAYBOOK_INVALID;
+		lua_pushfstring(L, "not valid Lua: %s", lua_tostring(L, -1));
+		lua_error(L);
+	}
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -3, key);
+	lua_remove(L, -2);                              /* stack: chunk */
+}
+
+static const char *const input_types[] = { "string", "number", "integer", "boolean", "table", "any", NULL };
+
+static int is_integer(lua_Number n)
+{
+	return isfinite(n) && n == floor(n) && fabs(n) <= 9007199254740992.0;
+}
+
+/* Checks the value at stack top against a declared type; coerces strings given
+ * on the command line (from_text). Leaves the (converted) value at the top. */
+static void check_input(lua_State *L, struct playbook_run *run, const char *name,
+			const char *type, int from_text)
+{
+	int t = lua_type(L, -1);
+	if (strcmp(type, "any") == 0)
+		return;
+	if (from_text && t == LUA_TSTRING && strcmp(type, "string") != 0) {
+		size_t len;
+		const char *s = lua_tolstring(L, -1, &len);
+		if (strcmp(type, "boolean") == 0) {
+			int v = -1;
+			if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "on"))
+				v = 1;
+			else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "0") || !strcmp(s, "off"))
+				v = 0;
+			if (v < 0)
+				invalid(L, run, "input '%s' must be a boolean (true/false), got \"%s\"", name, s);
+			lua_pop(L, 1);
+			lua_pushboolean(L, v);
+			return;
+		}
+		if (strcmp(type, "table") == 0) {
+			char err[256];
+			if (json_decode_push(L, s, len, NULL, err, sizeof err) != 0)
+				invalid(L, run, "input '%s' must be JSON: %s", name, err);
+			lua_remove(L, -2);
+			t = lua_type(L, -1);
+		} else {
+			char *end;
+			errno = 0;
+			double d = strtod(s, &end);
+			if (len == 0 || *end || errno || !isfinite(d))
+				invalid(L, run, "input '%s' must be a%s %s, got \"%s\"", name,
+					type[0] == 'i' ? "n" : "", type, s);
+			lua_pop(L, 1);
+			lua_pushnumber(L, d);
+			t = LUA_TNUMBER;
+		}
+	}
+	int ok;
+	if (strcmp(type, "integer") == 0)
+		ok = t == LUA_TNUMBER && is_integer(lua_tonumber(L, -1));
+	else if (strcmp(type, "number") == 0)
+		ok = t == LUA_TNUMBER;
+	else if (strcmp(type, "string") == 0)
+		ok = t == LUA_TSTRING;
+	else if (strcmp(type, "boolean") == 0)
+		ok = t == LUA_TBOOLEAN;
+	else
+		ok = t == LUA_TTABLE;
+	if (!ok)
+		invalid(L, run, "input '%s' must be a%s %s, got %s", name,
+			type[0] == 'i' ? "n" : "", type, lua_typename(L, t));
+}
+
+/* stack: ..., spec (inputs table). Validates the declarations themselves. */
+static void check_declarations(lua_State *L, struct playbook_run *run, int spec)
+{
+	lua_pushnil(L);
+	while (lua_next(L, spec)) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			invalid(L, run, "inputs must be a table of name = {type=...}");
+		const char *name = lua_tostring(L, -2);
+		if (!lua_istable(L, -1))
+			invalid(L, run, "input '%s' must be declared as a table like {type=\"string\"}", name);
+		lua_getfield(L, -1, "type");
+		const char *type = lua_tostring(L, -1);
+		int known = 0;
+		for (const char *const *t = input_types; type && *t; t++)
+			known |= strcmp(*t, type) == 0;
+		if (!known)
+			invalid(L, run, "input '%s' has type %s%s%s; use string, number, integer, boolean, table or any",
+				name, type ? "\"" : "", type ? type : "(none)", type ? "\"" : "");
+		lua_pop(L, 1);
+		lua_getfield(L, -1, "default");
+		if (!lua_isnil(L, -1))
+			check_input(L, run, name, type, 0);
+		lua_pop(L, 2);
+	}
+}
+
+static void declared_names(lua_State *L, int spec, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	lua_pushnil(L);
+	while (lua_next(L, spec)) {
+		lua_pop(L, 1);
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "", lua_tostring(L, -1));
+	}
+	if (!n)
+		snprintf(buf, len, "none");
+}
+
+/* Builds the input table from --input-json, then --input key=value, then defaults. */
+static void build_inputs(lua_State *L, struct playbook_run *run, int spec)
+{
+	char names[256];
+	lua_newtable(L);
+	int input = lua_gettop(L);
+	if (run->input_json) {
+		char err[256];
+		if (json_decode_push(L, run->input_json, strlen(run->input_json), NULL, err, sizeof err) != 0)
+			invalid(L, run, "--input-json is not valid JSON: %s", err);
+		if (!lua_istable(L, -1))
+			invalid(L, run, "--input-json must be a JSON object");
+		int given = lua_gettop(L);
+		lua_pushnil(L);
+		while (lua_next(L, given)) {
+			if (lua_type(L, -2) != LUA_TSTRING)
+				invalid(L, run, "--input-json must be a JSON object, not an array");
+			const char *name = lua_tostring(L, -2);
+			lua_getfield(L, spec, name);
+			if (lua_isnil(L, -1)) {
+				declared_names(L, spec, names, sizeof names);
+				invalid(L, run, "unknown input '%s' (this playbook takes: %s)", name, names);
+			}
+			lua_getfield(L, -1, "type");
+			const char *type = lua_tostring(L, -1);
+			lua_pushvalue(L, -3);
+			check_input(L, run, name, type, 0);
+			lua_setfield(L, input, name);
+			lua_pop(L, 3);
+		}
+		lua_pop(L, 1);
+	}
+	for (int i = 0; i < run->ninputs; i++) {
+		const char *kv = run->inputs[i];
+		const char *eq = strchr(kv, '=');
+		if (!eq || eq == kv)
+			invalid(L, run, "--input takes key=value, got \"%s\"", kv);
+		lua_pushlstring(L, kv, (size_t)(eq - kv));
+		const char *name = lua_tostring(L, -1);
+		lua_getfield(L, spec, name);
+		if (lua_isnil(L, -1)) {
+			declared_names(L, spec, names, sizeof names);
+			invalid(L, run, "unknown input '%s' (this playbook takes: %s)", name, names);
+		}
+		lua_getfield(L, -1, "type");
+		const char *type = lua_tostring(L, -1);
+		lua_pushstring(L, eq + 1);
+		check_input(L, run, name, type, 1);
+		lua_setfield(L, input, name);
+		lua_pop(L, 3);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, spec)) {                     /* stack: input, name, decl */
+		const char *name = lua_tostring(L, -2);
+		lua_getfield(L, input, name);
+		int present = !lua_isnil(L, -1);
+		lua_pop(L, 1);
+		if (!present) {
+			lua_getfield(L, -1, "default");
+			if (!lua_isnil(L, -1)) {
+				lua_setfield(L, input, name);
+			} else {
+				lua_pop(L, 1);
+				lua_getfield(L, -1, "required");
+				if (lua_toboolean(L, -1))
+					invalid(L, run, "missing required input '%s'", name);
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	}
+}
+
+static int prepare(lua_State *L, int env, void *ud)
+{
+	struct playbook_run *run = ud;
+	push_chunk(L, run);                             /* stack: chunk */
+	lua_pushvalue(L, env);
+	lua_setfenv(L, -2);
+	lua_call(L, 0, 1);                              /* stack: pb */
+	if (!lua_istable(L, -1))
+		invalid(L, run, "a playbook must return a table (this one returned %s)",
+			luaL_typename(L, -1));
+	int pb = lua_gettop(L);
+
+	lua_getfield(L, pb, "name");
+	if (lua_type(L, -1) != LUA_TSTRING || lua_objlen(L, -1) == 0)
+		invalid(L, run, "the returned table needs name = \"...\" (a non-empty string)");
+	snprintf(run->info.playbook, sizeof run->info.playbook, "%s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	static const char *const strings[] = { "description", NULL };
+	for (const char *const *f = strings; *f; f++) {
+		lua_getfield(L, pb, *f);
+		if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
+			invalid(L, run, "%s must be a string", *f);
+		lua_pop(L, 1);
+	}
+	lua_getfield(L, pb, "version");
+	if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+		invalid(L, run, "version must be a string like \"1.0.0\"");
+	lua_pop(L, 1);
+	lua_getfield(L, pb, "run");
+	if (!lua_isfunction(L, -1))
+		invalid(L, run, "the returned table needs run = function(ctx, input) ... end");
+	int body = lua_gettop(L);
+
+	lua_getfield(L, pb, "inputs");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+	} else if (!lua_istable(L, -1)) {
+		invalid(L, run, "inputs must be a table of name = {type=...}");
+	}
+	int spec = lua_gettop(L);
+	check_declarations(L, run, spec);
+	build_inputs(L, run, spec);                     /* stack: pb, run, spec, input */
+
+	lua_createtable(L, 0, 4);                       /* stack: ..., input, ctx */
+	lua_pushstring(L, run->info.id);
+	lua_setfield(L, -2, "run_id");
+	lua_pushstring(L, run->info.playbook);
+	lua_setfield(L, -2, "playbook");
+	lua_insert(L, -2);                              /* stack: ..., ctx, input */
+	lua_pushvalue(L, body);
+	lua_insert(L, -3);                              /* stack: ..., run, ctx, input */
+	return 2;
+}
+
+static int finish(lua_State *L, int nres, void *ud)
+{
+	struct playbook_run *run = ud;
+	struct json_buf buf = { 0 };
+	char err[256];
+	struct json_opts opts = { 0 };
+	opts.max_bytes = run->limits.result_bytes + 1;
+	opts.sort_keys = 1;
+	if (nres == 0)
+		lua_pushnil(L);
+	int idx = lua_gettop(L) - (nres > 0 ? nres - 1 : 0);
+	if (json_encode_lua(L, idx, &opts, &buf, err, sizeof err) != 0) {
+		json_buf_free(&buf);
+		if (strstr(err, "limit") || strstr(err, "too large") || strstr(err, "bytes"))
+			sandbox_fail(L, SANDBOX_RESULT_TOO_LARGE, "result too large (the limit is %zu bytes)",
+				     run->limits.result_bytes);
+		sandbox_fail(L, SANDBOX_ERROR, "the result cannot be encoded as JSON: %s", err);
+	}
+	if (buf.len > run->limits.result_bytes) {
+		size_t n = buf.len;
+		json_buf_free(&buf);
+		sandbox_fail(L, SANDBOX_RESULT_TOO_LARGE, "result too large: %zu bytes (the limit is %zu)",
+			     n, run->limits.result_bytes);
+	}
+	run->result_json = buf.data;
+	return 0;
+}
+
+enum playbook_status playbook_run(struct sandbox *sb, struct playbook_run *run)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!run->info.id[0])
+		uuid_v7(run->info.id);
+	if (!run->info.playbook[0]) {
+		const char *base = strrchr(run->src->path, '/');
+		snprintf(run->info.playbook, sizeof run->info.playbook, "%s", base ? base + 1 : run->src->path);
+	}
+	run->status = PLAYBOOK_SUCCEEDED;
+	run->result_json = NULL;
+	struct sandbox_job job = { prepare, finish, run };
+	enum sandbox_status st = sandbox_exec(sb, &job, &run->limits, &run->outcome);
+	/* Only a mistake in the file or the inputs is "invalid"; a limit broken while
+	 * the file's top level ran is a failed run like any other. */
+	if (st != SANDBOX_OK && run->status != PLAYBOOK_INVALID)
+		run->status = st == SANDBOX_ERROR && run->outcome.phase == SANDBOX_PHASE_PREPARE
+			      ? PLAYBOOK_INVALID : PLAYBOOK_FAILED;
+	else if (st != SANDBOX_OK && st != SANDBOX_ERROR)
+		run->status = PLAYBOOK_FAILED;
+	if (st != SANDBOX_OK) {
+		free(run->result_json);
+		run->result_json = NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	run->duration_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	return run->status;
+}

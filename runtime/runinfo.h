@@ -1,0 +1,12 @@
+/* runinfo.h - what primitives may know about the run that called them.
+ * The `ud` of every sandbox job that runs playbook code starts with this struct,
+ * so sandbox_current() can be read as a `struct run_info *`. */
+#ifndef SOAR_RUNINFO_H
+#define SOAR_RUNINFO_H
+
+struct run_info {
+	char id[40];          /* run id (uuid v7) */
+	char playbook[128];   /* playbook name, or the file name before it is known */
+};
+
+#endif

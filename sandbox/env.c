@@ -1,0 +1,500 @@
+/* env.c - see env.h. What sandboxed code can reach is decided here, and only here. */
+#include "env.h"
+#include "prim.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <luajit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char reg_base;       /* registry[&reg_base] = the base environment */
+static char reg_frozen;     /* registry[&reg_frozen] = weak set of read-only tables */
+static char reg_modules;    /* registry[&reg_modules] = name -> compiled module chunk */
+static char reg_lua_dir;    /* registry[&reg_lua_dir] = directory of modules */
+
+#define LOADED_KEY "loaded"  /* field of a run's metatable: its module cache */
+
+static void reg_get(lua_State *L, void *key)
+{
+	lua_pushlightuserdata(L, key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+}
+
+static void reg_set(lua_State *L, void *key)   /* pops the value */
+{
+	lua_pushlightuserdata(L, key);
+	lua_insert(L, -2);
+	lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+void env_freeze(lua_State *L, int idx)
+{
+	idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+	reg_get(L, &reg_frozen);
+	lua_pushvalue(L, idx);
+	lua_pushboolean(L, 1);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+}
+
+static int is_frozen(lua_State *L, int idx)
+{
+	reg_get(L, &reg_frozen);
+	lua_pushvalue(L, idx);
+	lua_rawget(L, -2);
+	int frozen = lua_toboolean(L, -1);
+	lua_pop(L, 2);
+	return frozen;
+}
+
+static int readonly_newindex(lua_State *L)
+{
+	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+	luaL_where(L, 2);
+	lua_pushfstring(L, "attempt to modify read-only table (field '%s')", k);
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+/* Pushes a read-only proxy of the table at idx. */
+static void push_readonly(lua_State *L, int idx)
+{
+	idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+	lua_newtable(L);                        /* stack: proxy */
+	lua_newtable(L);                        /* stack: proxy, mt */
+	lua_pushvalue(L, idx);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, readonly_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);                /* stack: proxy */
+	env_freeze(L, -1);
+}
+
+static int undefined_global(lua_State *L)
+{
+	/* stack: base, key. Level 2 is the code that read the global. */
+	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+	luaL_where(L, 2);
+	lua_pushfstring(L, "undefined global '%s'", k);
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+/* The environment of the Lua function that called the running C function. */
+static int push_caller_env(lua_State *L)
+{
+	lua_Debug ar;
+	if (!lua_getstack(L, 1, &ar) || !lua_getinfo(L, "f", &ar))
+		return 0;
+	lua_getfenv(L, -1);                     /* stack: fn, env */
+	lua_remove(L, -2);
+	return lua_istable(L, -1);
+}
+
+/* load(chunk [, chunkname]) and loadstring(s [, chunkname]): source text only,
+ * and the code runs in the caller's environment. */
+static int safe_load(lua_State *L)
+{
+	size_t len;
+	const char *code;
+	luaL_Buffer b;
+	if (lua_type(L, 1) == LUA_TFUNCTION) {
+		luaL_buffinit(L, &b);
+		for (;;) {
+			lua_pushvalue(L, 1);
+			lua_call(L, 0, 1);
+			if (lua_isnil(L, -1) || (lua_isstring(L, -1) && lua_objlen(L, -1) == 0)) {
+				lua_pop(L, 1);
+				break;
+			}
+			if (!lua_isstring(L, -1))
+				prim_usage(L, "load(chunk: string|function [, chunkname: string])",
+					   "reader function returned a %s", luaL_typename(L, -1));
+			luaL_addvalue(&b);
+		}
+		luaL_pushresult(&b);
+		lua_replace(L, 1);
+	}
+	code = prim_check_string(L, 1, "load(chunk: string|function [, chunkname: string])", &len);
+	const char *name = luaL_optstring(L, 2, "=(load)");
+	if (len > 0 && code[0] == LUA_SIGNATURE[0]) {
+		lua_pushnil(L);
+		lua_pushliteral(L, "load: binary (bytecode) chunks are not allowed in the sandbox");
+		return 2;
+	}
+	if (luaL_loadbuffer(L, code, len, name) != 0) {
+		lua_pushnil(L);
+		lua_insert(L, -2);
+		return 2;
+	}
+	if (push_caller_env(L))
+		lua_setfenv(L, -2);
+	else
+		lua_pop(L, 1);
+	return 1;
+}
+
+static int safe_rawset(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checkany(L, 2);
+	luaL_checkany(L, 3);
+	if (is_frozen(L, 1))
+		return luaL_error(L, "rawset: table is read-only");
+	lua_settop(L, 3);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+static int safe_collectgarbage(lua_State *L)
+{
+	const char *opt = luaL_optstring(L, 1, "count");
+	if (strcmp(opt, "count") != 0)
+		prim_usage(L, "collectgarbage(\"count\")", "option '%s' is not allowed in the sandbox", opt);
+	lua_pushnumber(L, (lua_Number)lua_gc(L, LUA_GCCOUNT, 0) +
+			  (lua_Number)lua_gc(L, LUA_GCCOUNTB, 0) / 1024.0);
+	return 1;
+}
+
+static int valid_module_name(const char *s)
+{
+	if (!*s || *s == '.')
+		return 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.' && (p[1] == '.' || p[1] == 0))
+			return 0;
+		if (!(*p == '.' || *p == '_' || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+/* Compiles lua_dir/NAME.lua once per state; pushes the chunk. */
+static void push_module_chunk(lua_State *L, const char *name)
+{
+	reg_get(L, &reg_modules);                       /* stack: modules */
+	lua_getfield(L, -1, name);
+	if (!lua_isnil(L, -1)) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	reg_get(L, &reg_lua_dir);
+	char path[4096];
+	int n = snprintf(path, sizeof path, "%s/", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	for (const char *p = name; *p && n < (int)sizeof path - 8; p++)
+		path[n++] = *p == '.' ? '/' : *p;
+	snprintf(path + n, sizeof path - (size_t)n, ".lua");
+
+	prim_noint_enter();
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0;
+	if (f) {
+		buf = malloc(1 << 20);
+		len = buf ? fread(buf, 1, 1 << 20, f) : 0;
+		fclose(f);
+	}
+	prim_noint_leave();
+	if (!f || !buf) {
+		free(buf);
+		luaL_error(L, "module '%s' not found (looked for %s)", name, path);
+	}
+	lua_pushfstring(L, "@%s", path);
+	int rc = (len > 0 && buf[0] == LUA_SIGNATURE[0]) ? -1
+		 : luaL_loadbuffer(L, buf, len, lua_tostring(L, -1));
+	free(buf);
+	if (rc == -1)
+		luaL_error(L, "module '%s' is bytecode, which the sandbox refuses", name);
+	if (rc != 0)
+		lua_error(L);
+	lua_remove(L, -2);                              /* stack: modules, chunk */
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -3, name);
+	lua_remove(L, -2);                              /* stack: chunk */
+}
+
+static int safe_require(lua_State *L)
+{
+	const char *name = prim_check_string(L, 1, "require(name: string)", NULL);
+	if (!valid_module_name(name))
+		prim_usage(L, "require(name: string)", "'%s' is not a module name (letters, digits, _ and .)", name);
+	if (!push_caller_env(L) || !lua_getmetatable(L, -1))
+		return luaL_error(L, "require: not called from sandboxed code");
+	lua_getfield(L, -1, LOADED_KEY);                /* stack: name, env, mt, loaded */
+	lua_getfield(L, -1, name);
+	if (!lua_isnil(L, -1))
+		return 1;
+	lua_pop(L, 1);
+	/* A module's own environment shares this run's metatable (and so its cache). */
+	lua_newtable(L);                                /* stack: ..., loaded, menv */
+	lua_pushvalue(L, -3);
+	lua_setmetatable(L, -2);
+	push_module_chunk(L, name);                     /* stack: ..., loaded, menv, chunk */
+	lua_pushvalue(L, -2);
+	lua_setfenv(L, -2);
+	lua_pushvalue(L, 1);
+	lua_call(L, 1, 1);                              /* stack: ..., loaded, menv, result */
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_pushboolean(L, 1);
+	}
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -4, name);
+	return 1;
+}
+
+/* Coroutines resumed from coroutines nest on the C stack, which LuaJIT does not
+ * bound: resume and wrap count the depth and refuse past a limit, instead of
+ * letting `local function f() coroutine.wrap(f)() end` overflow the C stack. */
+#define MAX_COROUTINE_DEPTH 200
+static __thread int coroutine_depth;
+
+void env_reset_run(void)
+{
+	coroutine_depth = 0;
+}
+
+/* Resumes co with narg values from L's top. Returns the number of values moved
+ * to L, or -1 with the error message pushed on L. */
+static int resume_counted(lua_State *L, lua_State *co, int narg)
+{
+	if (lua_status(co) == 0 && lua_gettop(co) == 0) {
+		lua_pushliteral(L, "cannot resume dead coroutine");
+		return -1;
+	}
+	if (coroutine_depth >= MAX_COROUTINE_DEPTH) {
+		lua_pushfstring(L, "coroutines nested too deeply (more than %d)", MAX_COROUTINE_DEPTH);
+		return -1;
+	}
+	if (!lua_checkstack(co, narg)) {
+		lua_pushliteral(L, "too many arguments to resume");
+		return -1;
+	}
+	lua_xmove(L, co, narg);
+	coroutine_depth++;
+	int status = lua_resume(co, narg);
+	coroutine_depth--;
+	if (status == 0 || status == LUA_YIELD) {
+		int nres = lua_gettop(co);
+		if (!lua_checkstack(L, nres + 1)) {
+			lua_pushliteral(L, "too many results to resume");
+			return -1;
+		}
+		lua_xmove(co, L, nres);
+		return nres;
+	}
+	lua_xmove(co, L, 1);
+	return -1;
+}
+
+static int safe_resume(lua_State *L)
+{
+	lua_State *co = lua_tothread(L, 1);
+	if (!co)
+		prim_usage(L, "coroutine.resume(co: thread, ...)", "argument 1 is not a coroutine");
+	int r = resume_counted(L, co, lua_gettop(L) - 1);
+	if (r < 0) {
+		lua_pushboolean(L, 0);
+		lua_insert(L, -2);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	lua_insert(L, -(r + 1));
+	return r + 1;
+}
+
+static int wrapped_resume(lua_State *L)
+{
+	lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+	int r = resume_counted(L, co, lua_gettop(L));
+	if (r < 0)   /* the message already says where it came from */
+		return lua_error(L);
+	return r;
+}
+
+static int safe_wrap(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_State *co = lua_newthread(L);
+	lua_pushvalue(L, 1);
+	lua_xmove(L, co, 1);
+	lua_pushcclosure(L, wrapped_resume, 1);
+	return 1;
+}
+
+static void open_lib(lua_State *L, lua_CFunction f, const char *name)
+{
+	lua_pushcfunction(L, f);
+	lua_pushstring(L, name);
+	lua_call(L, 1, 0);
+}
+
+/* Copies the listed fields of global table `lib` into a new table, pushes a
+ * read-only proxy of it. */
+static void push_filtered(lua_State *L, const char *lib, const char *const *fields)
+{
+	lua_getglobal(L, lib);                          /* stack: lib */
+	lua_newtable(L);                                /* stack: lib, copy */
+	for (const char *const *f = fields; *f; f++) {
+		lua_getfield(L, -2, *f);
+		lua_setfield(L, -2, *f);
+	}
+	push_readonly(L, -1);                           /* stack: lib, copy, proxy */
+	lua_replace(L, -3);
+	lua_pop(L, 1);
+}
+
+/* Copies every field of global table `lib` (except those listed) and pushes a
+ * read-only proxy of the copy: runs never hold the real library table. */
+static void push_library(lua_State *L, const char *lib, const char *const *drop)
+{
+	lua_getglobal(L, lib);
+	lua_newtable(L);                                /* stack: lib, copy */
+	lua_pushnil(L);
+	while (lua_next(L, -3)) {
+		int skip = 0;
+		if (lua_type(L, -2) == LUA_TSTRING)
+			for (const char *const *d = drop; d && *d; d++)
+				if (strcmp(*d, lua_tostring(L, -2)) == 0)
+					skip = 1;
+		if (skip) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+	}
+	push_readonly(L, -1);
+	lua_replace(L, -3);
+	lua_pop(L, 1);
+}
+
+int env_build_base(lua_State *L)
+{
+	const char *lua_dir = lua_tostring(L, 1);
+	lua_pushstring(L, lua_dir ? lua_dir : SOAR_SOURCE_LUA_DIR);
+	reg_set(L, &reg_lua_dir);
+
+	lua_newtable(L);
+	lua_newtable(L);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	reg_set(L, &reg_frozen);
+	lua_newtable(L);
+	reg_set(L, &reg_modules);
+
+	open_lib(L, luaopen_base, "");
+	open_lib(L, luaopen_string, LUA_STRLIBNAME);
+	open_lib(L, luaopen_table, LUA_TABLIBNAME);
+	open_lib(L, luaopen_math, LUA_MATHLIBNAME);
+	open_lib(L, luaopen_os, LUA_OSLIBNAME);
+	open_lib(L, luaopen_bit, LUA_BITLIBNAME);
+	open_lib(L, luaopen_jit, LUA_JITLIBNAME);  /* turns the JIT compiler on */
+
+	/* The real string table stays reachable through string methods ("x"):f(),
+	 * so harden the real one, and hide the shared string metatable. */
+	lua_getglobal(L, LUA_STRLIBNAME);
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dump");
+	lua_pop(L, 1);
+	lua_pushliteral(L, "");
+	lua_getmetatable(L, -1);                        /* stack: "", strmt */
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_pushcfunction(L, readonly_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pop(L, 2);
+
+	lua_newtable(L);                                /* stack: base */
+	int base = lua_gettop(L);
+	static const char *const globals[] = {
+		"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select",
+		"tonumber", "tostring", "type", "unpack", "getmetatable", "setmetatable",
+		"rawequal", "rawget", "_VERSION", NULL,
+	};
+	for (const char *const *g = globals; *g; g++) {
+		lua_getglobal(L, *g);
+		lua_setfield(L, base, *g);
+	}
+	lua_pushcfunction(L, safe_load);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, base, "load");
+	lua_setfield(L, base, "loadstring");
+	lua_pushcfunction(L, safe_rawset);
+	lua_setfield(L, base, "rawset");
+	lua_pushcfunction(L, safe_collectgarbage);
+	lua_setfield(L, base, "collectgarbage");
+	lua_pushcfunction(L, safe_require);
+	lua_setfield(L, base, "require");
+
+	static const char *const no_string[] = { "dump", NULL };
+	static const char *const no_math[] = { "randomseed", NULL };
+	static const char *const os_fields[] = { "time", "clock", "date", "difftime", NULL };
+	push_library(L, LUA_STRLIBNAME, no_string);
+	lua_setfield(L, base, "string");
+	push_library(L, LUA_TABLIBNAME, NULL);
+	lua_setfield(L, base, "table");
+	push_library(L, LUA_MATHLIBNAME, no_math);
+	lua_setfield(L, base, "math");
+	push_library(L, LUA_BITLIBNAME, NULL);
+	lua_setfield(L, base, "bit");
+	lua_getglobal(L, LUA_COLIBNAME);
+	lua_pushcfunction(L, safe_resume);
+	lua_setfield(L, -2, "resume");
+	lua_pushcfunction(L, safe_wrap);
+	lua_setfield(L, -2, "wrap");
+	lua_pop(L, 1);
+	push_library(L, LUA_COLIBNAME, NULL);
+	lua_setfield(L, base, "coroutine");
+	push_filtered(L, LUA_OSLIBNAME, os_fields);
+	lua_setfield(L, base, "os");
+
+	/* The primitives: each namespace becomes a read-only proxy too. */
+	lua_newtable(L);                                /* stack: base, prims */
+	prims_install(L);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {                       /* stack: base, prims, k, v */
+		if (lua_istable(L, -1)) {
+			push_readonly(L, -1);
+			lua_replace(L, -2);
+		}
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, base);
+	}
+	lua_pop(L, 1);                                  /* stack: base */
+
+	lua_newtable(L);                                /* stack: base, basemt */
+	lua_pushcfunction(L, undefined_global);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, base);
+	env_freeze(L, base);
+	reg_set(L, &reg_base);
+	return 0;
+}
+
+void env_push_run(lua_State *L)
+{
+	lua_createtable(L, 0, 4);                       /* stack: env */
+	lua_createtable(L, 0, 4);                       /* stack: env, mt */
+	reg_get(L, &reg_base);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_newtable(L);
+	lua_setfield(L, -2, LOADED_KEY);
+	lua_setmetatable(L, -2);                        /* stack: env */
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -2, "_G");
+}

@@ -1,0 +1,29 @@
+/* env.h - the restricted environment of sandboxed code.
+ *
+ * The base environment is built once per state: allow-listed globals, read-only
+ * proxies of the library tables, the primitives. Each run gets a fresh table whose
+ * metatable (one per run) falls back to the base; reading a global that neither
+ * defines is an error that names it. Modules that `require` loads get their own
+ * table with the same per-run metatable, so they share the run's module cache.
+ */
+#ifndef SOAR_ENV_H
+#define SOAR_ENV_H
+
+#include <lua.h>
+
+/* Opens the safe standard libraries, hardens them (no string.dump, protected
+ * string metatable), builds the base environment and keeps it in the registry.
+ * `lua_dir` is where `require` looks for modules. Raises on failure (call it
+ * protected). */
+int env_build_base(lua_State *L);
+
+/* Pushes a new run environment. */
+void env_push_run(lua_State *L);
+
+/* Resets per-run counters (coroutine nesting); call before each run. */
+void env_reset_run(void);
+
+/* Marks table at idx read-only for the safe rawset (library proxies, base). */
+void env_freeze(lua_State *L, int idx);
+
+#endif

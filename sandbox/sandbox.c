@@ -1,0 +1,407 @@
+/* sandbox.c - states, runs and their limits. See sandbox.h for the model. */
+#include "sandbox.h"
+#include "env.h"
+#include "heap.h"
+#include "watchdog.h"
+
+#include <lauxlib.h>
+#include <luajit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A state is rebuilt when, after a full collection, it still holds this much:
+ * something (JIT traces, module caches) grew that runs should not inherit. */
+#define RECYCLE_BYTES  ((size_t)32 << 20)
+/* Heap headroom above the per-run limit for the state's own bookkeeping. */
+#define STATE_HEAP_CAP ((size_t)1 << 40)
+
+struct sandbox {
+	lua_State *L;
+	struct heap *heap;
+	char *lua_dir;
+	unsigned generation;
+	unsigned long runs;
+};
+
+/* The run executing on this thread: its job's ud, and a place for
+ * sandbox_fail()'s status. */
+static __thread void *t_current;
+static __thread enum sandbox_status t_fail_status;
+
+void sandbox_limits_default(struct sandbox_limits *lim)
+{
+	lim->memory = SANDBOX_DEFAULT_MEMORY;
+	lim->cpu_seconds = SANDBOX_DEFAULT_CPU;
+	lim->wall_seconds = SANDBOX_DEFAULT_WALL;
+	lim->result_bytes = SANDBOX_DEFAULT_RESULT;
+}
+
+void sandbox_outcome_clear(struct sandbox_outcome *o)
+{
+	free(o->message);
+	free(o->file);
+	free(o->traceback);
+	memset(o, 0, sizeof *o);
+}
+
+void *sandbox_current(void) { return t_current; }
+void sandbox_noint_enter(void) { watch_noint_enter(); }
+void sandbox_noint_leave(void) { watch_noint_leave(); }
+size_t sandbox_heap_used(const struct sandbox *sb) { return sb->heap ? heap_used(sb->heap) : 0; }
+unsigned sandbox_generation(const struct sandbox *sb) { return sb->generation; }
+
+void sandbox_fail(lua_State *L, enum sandbox_status status, const char *fmt, ...)
+{
+	va_list ap;
+	t_fail_status = status;
+	va_start(ap, fmt);
+	lua_pushvfstring(L, fmt, ap);
+	va_end(ap);
+	lua_error(L);
+	abort(); /* not reached */
+}
+
+static int build_base(lua_State *L)
+{
+	return env_build_base(L);
+}
+
+static int state_open(struct sandbox *sb, char *err, size_t errlen)
+{
+	sb->heap = heap_new(STATE_HEAP_CAP);
+	if (!sb->heap) {
+		snprintf(err, errlen, "cannot map memory for an interpreter");
+		return -1;
+	}
+	sb->L = lua_newstate(heap_lua_alloc, sb->heap);
+	if (!sb->L) {
+		heap_destroy(sb->heap);
+		sb->heap = NULL;
+		snprintf(err, errlen, "cannot create a LuaJIT state (is LuaJIT built with GC64?)");
+		return -1;
+	}
+	lua_pushcfunction(sb->L, build_base);
+	lua_pushstring(sb->L, sb->lua_dir);
+	if (lua_pcall(sb->L, 1, 0, 0) != 0) {
+		snprintf(err, errlen, "cannot build the sandbox: %s", lua_tostring(sb->L, -1));
+		lua_close(sb->L);
+		heap_destroy(sb->heap);
+		sb->L = NULL;
+		sb->heap = NULL;
+		return -1;
+	}
+	sb->generation++;
+	sb->runs = 0;
+	return 0;
+}
+
+static void state_close(struct sandbox *sb)
+{
+	if (sb->L)
+		lua_close(sb->L);
+	heap_destroy(sb->heap);
+	sb->L = NULL;
+	sb->heap = NULL;
+}
+
+/* After a hard stop the state may be inconsistent anywhere: drop its heap whole
+ * without running any of its code. (LuaJIT's machine-code area is mapped outside
+ * the heap and is leaked: a few tens of KiB per hard stop.) */
+static void state_abandon(struct sandbox *sb)
+{
+	heap_destroy(sb->heap);
+	sb->L = NULL;
+	sb->heap = NULL;
+}
+
+struct sandbox *sandbox_new(const char *lua_dir, char *err, size_t errlen)
+{
+	struct sandbox *sb = calloc(1, sizeof *sb);
+	if (!sb) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	sb->lua_dir = strdup(lua_dir ? lua_dir : SOAR_SOURCE_LUA_DIR);
+	if (!sb->lua_dir || state_open(sb, err, errlen) != 0) {
+		free(sb->lua_dir);
+		free(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+void sandbox_free(struct sandbox *sb)
+{
+	if (!sb)
+		return;
+	state_close(sb);
+	free(sb->lua_dir);
+	free(sb);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* A traceback without the frames of the sandbox's own machinery at its end
+ * (the xpcall that runs the body, C entry points). */
+static char *dup_traceback(const char *tb)
+{
+	char *s = dup_or_null(tb);
+	if (!s)
+		return NULL;
+	for (;;) {
+		char *nl = strrchr(s, '\n');
+		if (!nl || !(strstr(nl, "[builtin#") || strstr(nl, "[C]: in ?") || strstr(nl, "[C]: at ")))
+			break;
+		*nl = 0;
+	}
+	return s;
+}
+
+/* Fills file/line from the innermost Lua frame of `co` that has a line. */
+static void where_in(lua_State *co, struct sandbox_outcome *out)
+{
+	lua_Debug ar;
+	for (int level = 0; lua_getstack(co, level, &ar); level++) {
+		if (!lua_getinfo(co, "Sl", &ar) || ar.currentline <= 0)
+			continue;
+		out->file = strdup(ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src);
+		out->line = ar.currentline;
+		return;
+	}
+}
+
+static void set_message(lua_State *L, int idx, struct sandbox_outcome *out)
+{
+	if (lua_type(L, idx) == LUA_TSTRING || lua_type(L, idx) == LUA_TNUMBER)
+		out->message = strdup(lua_tostring(L, idx));
+	else {
+		char buf[96];
+		snprintf(buf, sizeof buf, "(error object is a %s value)", luaL_typename(L, idx));
+		out->message = strdup(buf);
+	}
+}
+
+static int is_stop_message(lua_State *L, int idx)
+{
+	const char *m = lua_tostring(L, idx);
+	return m && strstr(m, watch_stop_message) != NULL;
+}
+
+/* Message handler for the protected phases: keeps where the error happened. */
+static int capture_error(lua_State *L)
+{
+	struct sandbox_outcome *out = lua_touserdata(L, lua_upvalueindex(1));
+	sandbox_noint_enter();                          /* strdup below: libc's heap */
+	if (!out->message) {
+		set_message(L, 1, out);
+		where_in(L, out);
+		const char *msg = lua_tostring(L, 1);
+		luaL_traceback(L, L, msg ? msg : out->message, 1);
+		out->traceback = dup_traceback(lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	sandbox_noint_leave();
+	return 1;
+}
+
+struct phase_call {
+	const struct sandbox_job *job;
+	int env;
+	int nres;
+};
+
+static int prepare_trampoline(lua_State *L)
+{
+	struct phase_call *pc = lua_touserdata(L, 1);
+	lua_remove(L, 1);
+	env_push_run(L);
+	int env = lua_gettop(L);
+	int nargs = pc->job->prepare(L, env, pc->job->ud);
+	lua_remove(L, env);
+	return nargs + 1;                       /* body and its arguments */
+}
+
+static int finish_trampoline(lua_State *L)
+{
+	struct phase_call *pc = lua_touserdata(L, 1);
+	lua_remove(L, 1);
+	pc->job->finish(L, lua_gettop(L), pc->job->ud);
+	return 0;
+}
+
+static enum sandbox_status status_from_error(lua_State *L, int idx, int rc, struct heap *h,
+					     enum watch_stop stop)
+{
+	if (t_fail_status != SANDBOX_OK)
+		return t_fail_status;
+	if (stop == WATCH_STOP_CPU || (is_stop_message(L, idx) && stop != WATCH_STOP_WALL))
+		return SANDBOX_CPU_LIMIT;
+	if (stop == WATCH_STOP_WALL)
+		return SANDBOX_WALL_LIMIT;
+	if (rc == LUA_ERRMEM || heap_take_refusals(h) > 0)
+		return SANDBOX_OUT_OF_MEMORY;
+	return SANDBOX_ERROR;
+}
+
+static void limit_message(struct sandbox_outcome *out, const struct sandbox_limits *lim, int hard)
+{
+	char buf[256];
+	const char *how = hard ? " inside compiled code or a long C call; its interpreter was replaced" : "";
+	switch (out->status) {
+	case SANDBOX_CPU_LIMIT:
+		snprintf(buf, sizeof buf, "CPU time limit exceeded (%g s)%s", lim->cpu_seconds, how);
+		break;
+	case SANDBOX_WALL_LIMIT:
+		snprintf(buf, sizeof buf, "wall-clock limit exceeded (%g s)%s", lim->wall_seconds, how);
+		break;
+	case SANDBOX_OUT_OF_MEMORY:
+		snprintf(buf, sizeof buf, "out of memory (the run's limit is %zu MiB)", lim->memory >> 20);
+		break;
+	default:
+		return;
+	}
+	free(out->message);
+	out->message = strdup(buf);
+}
+
+/* All Lua work of one run. Runs between watch_begin and watch_end. */
+static enum sandbox_status run_phases(struct sandbox *sb, const struct sandbox_job *job,
+				      struct sandbox_outcome *out, struct watch *w,
+				      volatile int *phase)
+{
+	lua_State *L = sb->L;
+	struct phase_call pc = { job, 0, 0 };
+
+	*phase = SANDBOX_PHASE_PREPARE;
+	lua_pushlightuserdata(L, out);
+	lua_pushcclosure(L, capture_error, 1);         /* stack: handler */
+	int handler = lua_gettop(L);
+	lua_pushcfunction(L, prepare_trampoline);
+	lua_pushlightuserdata(L, &pc);
+	int rc = lua_pcall(L, 1, LUA_MULTRET, handler);
+	if (rc != 0)
+		return status_from_error(L, -1, rc, sb->heap, WATCH_RUNNING);
+	int nargs = lua_gettop(L) - handler - 1;       /* stack: handler, body, args... */
+
+	*phase = SANDBOX_PHASE_RUN;
+	/* The body runs under xpcall inside the coroutine, so that the handler sees
+	 * the stack where the error happened (file, line, traceback). */
+	lua_State *co = lua_newthread(L);              /* stack: handler, body, args, co */
+	lua_insert(L, handler + 1);                    /* stack: handler, co, body, args */
+	lua_getglobal(L, "xpcall");
+	lua_insert(L, handler + 2);                    /* stack: handler, co, xpcall, body, args */
+	lua_pushvalue(L, handler);
+	lua_insert(L, handler + 4);                    /* stack: handler, co, xpcall, body, handler, args */
+	lua_xmove(L, co, nargs + 3);
+	rc = lua_resume(co, nargs + 2);
+	if (rc == LUA_YIELD) {
+		/* No primitive yields across runs yet: a bare yield is a mistake. */
+		lua_settop(co, 0);
+		out->message = strdup("coroutine.yield called outside a coroutine");
+		return SANDBOX_ERROR;
+	}
+	if (rc != 0) {
+		if (!out->message)
+			set_message(co, -1, out);
+		return status_from_error(co, -1, rc, sb->heap, WATCH_RUNNING);
+	}
+	if (!lua_toboolean(co, 1)) {                   /* stack of co: false, err */
+		if (!out->message)
+			set_message(co, 2, out);
+		return status_from_error(co, 2, LUA_ERRRUN, sb->heap, WATCH_RUNNING);
+	}
+	lua_remove(co, 1);
+	(void)w;
+
+	*phase = SANDBOX_PHASE_FINISH;
+	int nres = lua_gettop(co);
+	lua_pushcfunction(L, finish_trampoline);
+	lua_pushlightuserdata(L, &pc);
+	lua_xmove(co, L, nres);
+	rc = lua_pcall(L, nres + 1, 0, handler);
+	if (rc != 0)
+		return status_from_error(L, -1, rc, sb->heap, WATCH_RUNNING);
+	return SANDBOX_OK;
+}
+
+enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *job,
+				 const struct sandbox_limits *lim, struct sandbox_outcome *out)
+{
+	char err[256];
+	memset(out, 0, sizeof *out);
+	struct watch *w = watch_self();
+	if (!w) {
+		out->status = SANDBOX_INTERNAL;
+		out->message = strdup("cannot start the sandbox watchdog; refusing to run unwatched");
+		return out->status;
+	}
+	if (!sb->L && state_open(sb, err, sizeof err) != 0) {
+		out->status = SANDBOX_INTERNAL;
+		out->message = strdup(err);
+		return out->status;
+	}
+
+	lua_State *L = sb->L;
+	int top = lua_gettop(L);
+	size_t start_used = heap_used(sb->heap);
+	heap_set_cap(sb->heap, start_used + lim->memory);
+	heap_reset_peak(sb->heap);
+	heap_take_refusals(sb->heap);
+	void *prev = t_current;
+	t_current = job->ud;
+	t_fail_status = SANDBOX_OK;
+	env_reset_run();
+
+	volatile int phase = SANDBOX_PHASE_PREPARE;
+	volatile enum sandbox_status status;
+	enum watch_stop stop;
+	int hard = 0;
+	watch_begin(w, L, lim->cpu_seconds, lim->wall_seconds);
+	if (sigsetjmp(*watch_escape(w), 1) == 0) {
+		status = run_phases(sb, job, out, w, &phase);
+		stop = watch_end(w);
+	} else {
+		stop = watch_end(w);
+		hard = 1;
+		status = stop == WATCH_STOP_WALL ? SANDBOX_WALL_LIMIT : SANDBOX_CPU_LIMIT;
+	}
+	t_current = prev;
+
+	if (hard) {
+		state_abandon(sb);
+		out->state_discarded = 1;
+	} else {
+		if (stop != WATCH_RUNNING) {
+			watch_clear_hook(L);
+			/* A run stopped while it was finishing still counts as stopped. */
+			if (status == SANDBOX_OK || status == SANDBOX_ERROR)
+				status = stop == WATCH_STOP_WALL ? SANDBOX_WALL_LIMIT : SANDBOX_CPU_LIMIT;
+		}
+		out->peak_memory = heap_peak(sb->heap) - start_used;
+		lua_settop(L, top);
+		heap_set_cap(sb->heap, STATE_HEAP_CAP);
+		sb->runs++;
+		/* Garbage of this run must not count against the next one's limit. */
+		if (heap_used(sb->heap) > start_used + ((size_t)4 << 20) || status != SANDBOX_OK) {
+			lua_gc(L, LUA_GCCOLLECT, 0);
+			if (heap_used(sb->heap) > RECYCLE_BYTES) {
+				state_close(sb);
+				if (state_open(sb, err, sizeof err) != 0) {
+					/* Reported by the next exec; this run's outcome stands. */
+				}
+			}
+		}
+	}
+	out->status = status;
+	out->phase = phase;
+	if (status == SANDBOX_CPU_LIMIT || status == SANDBOX_WALL_LIMIT ||
+	    status == SANDBOX_OUT_OF_MEMORY)
+		limit_message(out, lim, hard);
+	if (status != SANDBOX_OK && !out->message)
+		out->message = strdup("run failed");
+	return status;
+}

@@ -1,0 +1,105 @@
+/* sandbox.h - sandboxed LuaJIT states and the limits of a run.
+ *
+ * A `struct sandbox` is one LuaJIT state on its own capped heap, with a read-only
+ * base environment (allow-listed globals, read-only library tables, the
+ * primitives). Runs execute one after another on it, each in a coroutine with a
+ * fresh environment, so nothing one run does is visible to the next.
+ *
+ * Limits (see docs/architecture.md, "Sandbox limits"):
+ * - memory: the heap refuses to grow past (bytes in use at run start + limit);
+ * - CPU and wall time: a watchdog thread watches every executing run. When one is
+ *   over a limit it signals the run's thread; the handler installs a hook that
+ *   raises an error at the next VM instruction (a clean stop; the state is kept).
+ *   Code that never returns to the interpreter (a loop compiled by the JIT, one
+ *   long C call) ignores hooks: after a grace period the handler jumps out of the
+ *   run altogether and the state is thrown away (heap freed whole) and rebuilt.
+ * - result size: checked when the run's result is serialised.
+ */
+#ifndef SOAR_SANDBOX_H
+#define SOAR_SANDBOX_H
+
+#include <lua.h>
+#include <stddef.h>
+
+struct sandbox_limits {
+	size_t memory;        /* bytes a run may add to its state's heap */
+	double cpu_seconds;   /* CPU time of the run */
+	double wall_seconds;  /* elapsed time of one execution slice */
+	size_t result_bytes;  /* serialised result */
+};
+
+#define SANDBOX_DEFAULT_MEMORY  ((size_t)64 << 20)
+#define SANDBOX_DEFAULT_CPU     10.0
+#define SANDBOX_DEFAULT_WALL    30.0
+#define SANDBOX_DEFAULT_RESULT  ((size_t)1 << 20)
+/* Grace between the clean stop (hook) and the hard stop (state discarded). */
+#define SANDBOX_HARD_STOP_GRACE 0.2
+
+void sandbox_limits_default(struct sandbox_limits *lim);
+
+enum sandbox_status {
+	SANDBOX_OK = 0,
+	SANDBOX_ERROR,        /* the Lua code raised an error */
+	SANDBOX_OUT_OF_MEMORY,
+	SANDBOX_CPU_LIMIT,
+	SANDBOX_WALL_LIMIT,
+	SANDBOX_RESULT_TOO_LARGE,
+	SANDBOX_INTERNAL,     /* could not build a state */
+};
+
+/* Where a failed run stopped. Strings are malloc'd, owned by the outcome; free
+ * them with sandbox_outcome_clear(). */
+struct sandbox_outcome {
+	enum sandbox_status status;
+	int phase;            /* SANDBOX_PHASE_*: where it stopped */
+	char *message;        /* "file:line: text" or the limit's description */
+	char *file;           /* the innermost Lua frame's source, or NULL */
+	int line;             /* its line, or 0 */
+	char *traceback;      /* Lua traceback, or NULL */
+	size_t peak_memory;   /* heap bytes added at the run's peak */
+	int state_discarded;  /* the hard stop threw the state away */
+};
+
+enum { SANDBOX_PHASE_PREPARE = 1, SANDBOX_PHASE_RUN = 2, SANDBOX_PHASE_FINISH = 3 };
+
+void sandbox_outcome_clear(struct sandbox_outcome *o);
+
+/* What to execute. `prepare` runs protected on the state's main thread with the
+ * run's fresh environment at `env` and pushes the coroutine body and its
+ * arguments, returning how many arguments. `finish` runs protected with the
+ * body's return values at the stack top (nres of them). Both raise on error. */
+struct sandbox_job {
+	int (*prepare)(lua_State *L, int env, void *ud);
+	int (*finish)(lua_State *L, int nres, void *ud);
+	void *ud;              /* handed to both, and to sandbox_current() */
+};
+
+struct sandbox;
+
+/* A state ready for runs, or NULL with a message. `lua_dir` is where `require`
+ * finds modules (the project's lua/). */
+struct sandbox *sandbox_new(const char *lua_dir, char *err, size_t errlen);
+void sandbox_free(struct sandbox *sb);
+
+/* Executes one job to completion under `lim`. Returns the outcome's status. The
+ * sandbox serves the next run whatever happened (rebuilt if it had to be). */
+enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *job,
+				 const struct sandbox_limits *lim, struct sandbox_outcome *out);
+
+/* The `ud` of the job executing on this thread, or NULL outside a run. */
+void *sandbox_current(void);
+
+/* Non-interruptible regions (see prim.h): the hard stop waits for their end. */
+void sandbox_noint_enter(void);
+void sandbox_noint_leave(void);
+
+/* Statistics for benchmarks and tests. */
+size_t sandbox_heap_used(const struct sandbox *sb);
+unsigned sandbox_generation(const struct sandbox *sb); /* bumps on each rebuild */
+
+
+
+/* For prepare/finish callbacks: fail the run with this status and message. */
+__attribute__((noreturn, format(printf, 3, 4)))
+void sandbox_fail(lua_State *L, enum sandbox_status status, const char *fmt, ...);
+#endif
