@@ -20,5 +20,6 @@ files["tests/lua/sandbox_test.lua"] = {
   -- The escape suite touches forbidden globals on purpose.
   not_globals = {},
   allow_defined_top = true,
-  ignore = { "113", "143" },
+  -- (writes to read-only fields, new globals, unused mutations are the point)
+  ignore = { "111", "113", "122", "142", "143", "241" },
 }

@@ -52,7 +52,7 @@ static int is_frozen(lua_State *L, int idx)
 static int readonly_newindex(lua_State *L)
 {
 	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
-	luaL_where(L, 2);
+	luaL_where(L, 1);
 	lua_pushfstring(L, "attempt to modify read-only table (field '%s')", k);
 	lua_concat(L, 2);
 	return lua_error(L);
@@ -76,9 +76,9 @@ static void push_readonly(lua_State *L, int idx)
 
 static int undefined_global(lua_State *L)
 {
-	/* stack: base, key. Level 2 is the code that read the global. */
+	/* stack: base, key. Level 1 is the code that read the global. */
 	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
-	luaL_where(L, 2);
+	luaL_where(L, 1);
 	lua_pushfstring(L, "undefined global '%s'", k);
 	lua_concat(L, 2);
 	return lua_error(L);

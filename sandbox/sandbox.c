@@ -53,11 +53,13 @@ unsigned sandbox_generation(const struct sandbox *sb) { return sb->generation; }
 
 void sandbox_fail(lua_State *L, enum sandbox_status status, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 	t_fail_status = status;
 	va_start(ap, fmt);
-	lua_pushvfstring(L, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);   /* full printf, unlike lua_pushvfstring */
 	va_end(ap);
+	lua_pushstring(L, msg);
 	lua_error(L);
 	abort(); /* not reached */
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # soarctl run, init, help: exit codes, --json shape, errors that point at the file.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 pb="$SOAR_TMP/pb"; mkdir -p "$pb"
 
 expect_exit 0 -- "$SOARCTL" --version

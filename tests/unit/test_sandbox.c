@@ -70,6 +70,8 @@ static void expect(const char *what, const char *body, struct sandbox_limits *li
 	CHECK(run.outcome.status == want);
 	CHECK(!msg_part || (run.outcome.message && strstr(run.outcome.message, msg_part)));
 	CHECK(took <= max_seconds);
+	fprintf(stderr, "%-26s %-40.40s %.3fs%s\n", what, run.outcome.message ? run.outcome.message : "ok",
+		took, run.outcome.state_discarded ? " (state discarded)" : "");
 	playbook_run_clear(&run);
 	expect_clean_next_run(what);
 }
@@ -110,6 +112,16 @@ int main(void)
 	       "local function f(x) return x + 1 end local n = 0 while true do n = f(n) end",
 	       &quick, SANDBOX_CPU_LIMIT, "CPU time limit", 3);
 	/* A single long C call: a pathological Lua pattern. */
+	/* A loop the JIT cannot compile (it calls a C function through the Lua API):
+	 * the hook stops it cleanly and the state is kept. */
+	unsigned gen = sandbox_generation(sb);
+	expect("interpreted loop", "while true do hex.encode(\"x\") end",
+	       &quick, SANDBOX_CPU_LIMIT, "CPU time limit", 3);
+	CHECK(sandbox_generation(sb) == gen);
+	/* Compiled code ignores hooks: the hard stop replaces the state. */
+	expect("compiled loop, hard stop", "while true do end", &quick, SANDBOX_CPU_LIMIT,
+	       "inside compiled code", 3);
+	CHECK(sandbox_generation(sb) == gen + 1);
 	expect("pathological pattern",
 	       "return (string.rep('a', 3000)):find('.-.-.-.-.-.-.-.-.-.-b')",
 	       &quick, SANDBOX_CPU_LIMIT, "CPU time limit", 3);

@@ -1,4 +1,4 @@
-# lib.sh - shared by the end-to-end tests: a scratch directory and assertions.
+# lib.bash - shared by the end-to-end tests: a scratch directory and assertions.
 # Sourced, not run. Needs SOARCTL (the binary) and SOAR_TMP from ctest.
 set -u
 : "${SOARCTL:?set by ctest}" "${SOAR_TMP:?set by ctest}"
