@@ -9,6 +9,8 @@ static const struct cli_command *const commands[] = {
 	&cmd_init,
 	&cmd_run,
 	&cmd_test,
+	&cmd_case,
+	&cmd_indicator,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

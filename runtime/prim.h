@@ -39,6 +39,10 @@ int prim_open_crypto(lua_State *L);
 int prim_open_uuid(lua_State *L);
 int prim_open_time(lua_State *L);
 int prim_open_re(lua_State *L);
+int prim_open_prompt(lua_State *L);
+int prim_open_case(lua_State *L);
+int prim_open_indicator(lua_State *L);
+int prim_open_flow(lua_State *L);   /* random, pick, sleep, wait_until, task helpers */
 
 /* Install every namespace above into the table at stack top (the sandbox base). */
 void prims_install(lua_State *L);

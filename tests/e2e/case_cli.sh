@@ -2,7 +2,7 @@
 # soarctl case / indicator: the lifecycle, --json shapes, bad input refused with
 # a clear error and nothing half-written, and the CLI writing while another
 # process writes.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 D=(--data "$SOAR_TMP/data")
 
 expect_exit 0 -- "$SOARCTL" case --help

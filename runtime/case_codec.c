@@ -1,0 +1,307 @@
+/* case_codec.c - the on-disk form of cases and timeline entries.
+ *
+ * A record is a version byte then fields, each a varint header (tag << 1 | wire)
+ * with wire 0 = varint value, 1 = varint length + bytes. Unknown tags are
+ * skipped, so a newer soarctl may add fields without a migration; absent fields
+ * are unset. Compact (a typical case is a few hundred bytes) and cheap to parse.
+ */
+#include "case_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define REC_VERSION 1
+
+enum {
+	T_ID = 1, T_TITLE, T_TYPE, T_SEVERITY, T_STATUS, T_OWNER, T_ROLE, T_LABEL, T_CUSTOM,
+	T_CREATED, T_UPDATED, T_CLOSED, T_CLOSE_REASON, T_DEDUPE, T_SOURCE, T_PARENT,
+	T_SLA_DUE, T_SLA_PAUSE, T_SLA_PAUSED_AT, T_SLA_PAUSED_MS, T_ENTRIES,
+};
+enum { E_KIND = 1, E_TIME, E_ACTOR, E_TEXT, E_DATA };
+
+static void put_int(struct store_buf *b, unsigned tag, uint64_t v)
+{
+	if (!v)
+		return; /* absent = 0 */
+	store_buf_varint(b, (uint64_t)tag << 1);
+	store_buf_varint(b, v);
+}
+
+static void put_bytes(struct store_buf *b, unsigned tag, const void *p, size_t n)
+{
+	store_buf_varint(b, (uint64_t)tag << 1 | 1);
+	store_buf_varint(b, n);
+	store_buf_add(b, p, n);
+}
+
+static void put_str(struct store_buf *b, unsigned tag, const char *s)
+{
+	if (s)
+		put_bytes(b, tag, s, strlen(s));
+}
+
+int case_encode(const struct case_rec *c, struct store_buf *b)
+{
+	unsigned char v = REC_VERSION, u[16];
+	store_buf_add(b, &v, 1);
+	if (case_uuid_parse(c->id, u) != 0)
+		return -1;
+	put_bytes(b, T_ID, u, 16);
+	put_str(b, T_TITLE, c->title);
+	put_str(b, T_TYPE, c->type);
+	put_int(b, T_SEVERITY, (uint64_t)c->severity);
+	put_int(b, T_STATUS, (uint64_t)c->status);
+	put_str(b, T_OWNER, c->owner);
+	put_str(b, T_ROLE, c->role);
+	for (size_t i = 0; i < c->nlabels; i++)
+		put_str(b, T_LABEL, c->labels[i]);
+	put_str(b, T_CUSTOM, c->custom_json);
+	put_int(b, T_CREATED, (uint64_t)c->created);
+	put_int(b, T_UPDATED, (uint64_t)c->updated);
+	put_int(b, T_CLOSED, (uint64_t)c->closed);
+	put_str(b, T_CLOSE_REASON, c->close_reason);
+	put_str(b, T_DEDUPE, c->dedupe_key);
+	put_str(b, T_SOURCE, c->source_json);
+	put_int(b, T_PARENT, c->parent);
+	put_int(b, T_SLA_DUE, (uint64_t)c->sla_due);
+	put_int(b, T_SLA_PAUSE, (uint64_t)c->sla_pause_pending);
+	put_int(b, T_SLA_PAUSED_AT, (uint64_t)c->sla_paused_at);
+	put_int(b, T_SLA_PAUSED_MS, (uint64_t)c->sla_paused_ms);
+	put_int(b, T_ENTRIES, c->entries);
+	return b->oom ? -1 : 0;
+}
+
+/* Walks the fields of a record; calls back with tag, int value or bytes. */
+typedef void (*field_fn)(void *arg, unsigned tag, uint64_t iv, const unsigned char *p, size_t n);
+
+static int walk(const void *data, size_t size, field_fn fn, void *arg)
+{
+	const unsigned char *p = data, *end = p + size;
+	if (size < 1 || *p++ != REC_VERSION)
+		return -1;
+	while (p < end) {
+		uint64_t h, v;
+		if (store_varint_get(&p, end, &h) || store_varint_get(&p, end, &v))
+			return -1;
+		if (h & 1) {
+			if (v > (uint64_t)(end - p))
+				return -1;
+			fn(arg, (unsigned)(h >> 1), 0, p, (size_t)v);
+			p += v;
+		} else {
+			fn(arg, (unsigned)(h >> 1), v, NULL, 0);
+		}
+	}
+	return 0;
+}
+
+struct dec {
+	struct case_rec *c;
+	char *mem;        /* where the next string goes */
+	int bad;
+};
+
+static char *dup_into(struct dec *d, const unsigned char *p, size_t n)
+{
+	char *s = d->mem;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	d->mem += n + 1;
+	return s;
+}
+
+static void dec_field(void *arg, unsigned tag, uint64_t iv, const unsigned char *p, size_t n)
+{
+	struct dec *d = arg;
+	struct case_rec *c = d->c;
+	switch (tag) {
+	case T_ID:
+		if (n == 16)
+			case_uuid_format(p, c->id);
+		else
+			d->bad = 1;
+		break;
+	case T_TITLE: c->title = dup_into(d, p, n); break;
+	case T_TYPE: c->type = dup_into(d, p, n); break;
+	case T_SEVERITY: c->severity = (int)iv; break;
+	case T_STATUS: c->status = (int)iv; break;
+	case T_OWNER: c->owner = dup_into(d, p, n); break;
+	case T_ROLE: c->role = dup_into(d, p, n); break;
+	case T_LABEL:
+		if (c->nlabels < CASE_MAX_LABELS)
+			c->labels[c->nlabels++] = dup_into(d, p, n);
+		break;
+	case T_CUSTOM: c->custom_json = dup_into(d, p, n); break;
+	case T_CREATED: c->created = (int64_t)iv; break;
+	case T_UPDATED: c->updated = (int64_t)iv; break;
+	case T_CLOSED: c->closed = (int64_t)iv; break;
+	case T_CLOSE_REASON: c->close_reason = dup_into(d, p, n); break;
+	case T_DEDUPE: c->dedupe_key = dup_into(d, p, n); break;
+	case T_SOURCE: c->source_json = dup_into(d, p, n); break;
+	case T_PARENT: c->parent = iv; break;
+	case T_SLA_DUE: c->sla_due = (int64_t)iv; break;
+	case T_SLA_PAUSE: c->sla_pause_pending = (int)iv; break;
+	case T_SLA_PAUSED_AT: c->sla_paused_at = (int64_t)iv; break;
+	case T_SLA_PAUSED_MS: c->sla_paused_ms = (int64_t)iv; break;
+	case T_ENTRIES: c->entries = (uint32_t)iv; break;
+	default: break; /* a newer field: ignored */
+	}
+}
+
+int case_decode(uint64_t seq, const void *p, size_t n, struct case_rec *out)
+{
+	memset(out, 0, sizeof *out);
+	/* Every string fits in n bytes plus a NUL each (at most n of them). */
+	char *mem = malloc(2 * n + 1);
+	if (!mem)
+		return -1;
+	struct dec d = { out, mem, 0 };
+	out->mem_ = mem;
+	out->seq = seq;
+	if (walk(p, n, dec_field, &d) != 0 || d.bad || !out->id[0]) {
+		case_rec_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void case_rec_free(struct case_rec *c)
+{
+	if (!c)
+		return;
+	free(c->mem_);
+	memset(c, 0, sizeof *c);
+}
+
+void case_entry_encode(int kind, int64_t time, const char *actor, const char *text,
+		       const char *data, struct store_buf *b)
+{
+	unsigned char v = REC_VERSION;
+	store_buf_add(b, &v, 1);
+	put_int(b, E_KIND, (uint64_t)kind);
+	put_int(b, E_TIME, (uint64_t)time);
+	put_str(b, E_ACTOR, actor);
+	put_str(b, E_TEXT, text);
+	put_str(b, E_DATA, data);
+}
+
+static void dec_entry(void *arg, unsigned tag, uint64_t iv, const unsigned char *p, size_t n)
+{
+	struct case_entry *e = arg;
+	char **dst = NULL;
+	switch (tag) {
+	case E_KIND: e->kind = (int)iv; return;
+	case E_TIME: e->time = (int64_t)iv; return;
+	case E_ACTOR: dst = &e->actor; break;
+	case E_TEXT: dst = &e->text; break;
+	case E_DATA: dst = &e->data; break;
+	default: return;
+	}
+	free(*dst);
+	*dst = malloc(n + 1);
+	if (*dst) {
+		memcpy(*dst, p, n);
+		(*dst)[n] = '\0';
+	}
+}
+
+int case_entry_decode(uint32_t no, const void *p, size_t n, struct case_entry *out)
+{
+	memset(out, 0, sizeof *out);
+	out->no = no;
+	if (walk(p, n, dec_entry, out) != 0) {
+		case_entries_free(out, 1);
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	return 0;
+}
+
+void case_entries_free(struct case_entry *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++) {
+		free(e[i].actor);
+		free(e[i].text);
+		free(e[i].data);
+	}
+}
+
+/* ---- UUID v7: 48-bit ms time, version 7, 74 random bits (RFC 9562) ---- */
+/* Private helper; dedupe with runtime/uuid.h once both exist. */
+
+/* Random bytes from a per-thread pool refilled 4 KiB at a time: one getrandom
+ * per ~400 ids instead of one per id (the committer makes thousands a second). */
+static int random10(unsigned char out[10])
+{
+	static _Thread_local unsigned char pool[4096];
+	static _Thread_local size_t left;
+	if (left < 10) {
+		if (getrandom(pool, sizeof pool, 0) != (ssize_t)sizeof pool)
+			return -1;
+		left = sizeof pool;
+	}
+	memcpy(out, pool + sizeof pool - left, 10);
+	memset(pool + sizeof pool - left, 0, 10); /* not kept once used */
+	left -= 10;
+	return 0;
+}
+
+void case_uuid_v7(unsigned char u[16], int64_t ms)
+{
+	if (random10(u + 6) != 0) {
+		/* No entropy source: fall back to a weak but unique-enough mix. */
+		static uint64_t ctr;
+		uint64_t x = (uint64_t)ms * 0x9e3779b97f4a7c15ull ^ ++ctr;
+		memcpy(u + 6, &x, 8);
+		memcpy(u + 14, &ctr, 2);
+	}
+	for (int i = 5; i >= 0; i--) {
+		u[i] = (unsigned char)ms;
+		ms >>= 8;
+	}
+	u[6] = (u[6] & 0x0f) | 0x70;
+	u[8] = (u[8] & 0x3f) | 0x80;
+}
+
+void case_uuid_format(const unsigned char u[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[u[i] >> 4];
+		*p++ = hex[u[i] & 15];
+	}
+	*p = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+int case_uuid_parse(const char *s, unsigned char out[16])
+{
+	if (!s || strlen(s) != 36)
+		return -1;
+	int j = 0;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -1;
+			continue;
+		}
+		int h = hexval(s[i]), l = hexval(s[i + 1]);
+		if (h < 0 || l < 0)
+			return -1;
+		out[j++] = (unsigned char)(h << 4 | l);
+		i++;
+	}
+	return 0;
+}

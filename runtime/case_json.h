@@ -1,0 +1,14 @@
+/* case_json.h - checks that text is one well-formed JSON value (RFC 8259: no
+ * NaN/Infinity, no hex, no trailing commas, valid UTF-8 not required to be
+ * checked beyond control characters), so the store only ever holds JSON that
+ * any reader can parse. Private to the case store; dedupe with json.h later. */
+#ifndef SOAR_CASE_JSON_H
+#define SOAR_CASE_JSON_H
+
+#include <stddef.h>
+
+/* Returns 0 when `s` (len bytes) is exactly one JSON value (an object when
+ * want_object), else -1 with `err` saying what and where. Depth is capped at 64. */
+int case_json_check(const char *s, size_t len, int want_object, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,177 @@
+/* store.h - the LMDB environment under the data directory: opening it (schema
+ * version, migrations, stale readers), growing its map, translating LMDB errors,
+ * and the only write path: group commit (store_batch.c).
+ *
+ * Who sees what: record modules (case.c, blob.c, indicator.c) use the LMDB
+ * handles given here; everything above them (CLI, Lua primitives, the engine)
+ * uses those modules' headers and never LMDB itself, so that a second backend can
+ * sit under case.h/indicator.h without their callers changing.
+ *
+ * Threads: a struct store may be used from any number of threads at once.
+ * Processes: any number of processes may open the same directory (LMDB's lock
+ * file arbitrates); a store must never be used in a child after fork().
+ *
+ * The rule that makes map growth safe: mdb_env_set_mapsize() needs no
+ * transaction open in this process. Every transaction is taken through this
+ * module (readers with store_read_begin, writers only on the committer thread)
+ * under `resize_lock`, which the resizer takes exclusively. So never wait for a
+ * write (store_write/store_wait) while holding a read transaction.
+ */
+#ifndef SOAR_STORE_H
+#define SOAR_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The schema this soarctl writes. Bump it with a migration in store.c. */
+#define STORE_SCHEMA_VERSION 1
+
+/* The named databases. Key formats are documented in docs/store.md. */
+enum store_db {
+	STORE_DB_META,        /* "schema", "case_seq" -> u32/u64 big endian */
+	STORE_DB_CASES,       /* seq u64 BE -> case record (case_codec.c) */
+	STORE_DB_CASE_UUID,   /* uuid 16 bytes -> seq u64 BE */
+	STORE_DB_CASE_IDX,    /* composite index keys -> "" (case_index.c) */
+	STORE_DB_CASE_DEDUPE, /* dedupe key -> seq of the open case holding it */
+	STORE_DB_TIMELINE,    /* seq u64 BE, entry u32 BE -> timeline entry */
+	STORE_DB_CASE_LINKS,  /* seq u64 BE, other seq u64 BE -> relation */
+	STORE_DB_BLOBS,       /* sha256 32 bytes -> content */
+	STORE_DB_BLOB_META,   /* sha256 32 bytes -> size u64, refs u64, created i64 */
+	STORE_DB_INDICATORS,  /* type u8, normalised value -> indicator record */
+	STORE_DB_IND_IDX,     /* verdict u8, type u8, value -> "" */
+	STORE_DB_IND_CASES,   /* type u8, value, 0x00, seq u64 BE -> "" */
+	STORE_DB_CASE_INDS,   /* seq u64 BE, type u8, value -> "" */
+	STORE_DB_RUNS,        /* run uuid 16 bytes -> run record (runstore.c) */
+	STORE_DB_RUN_IDX,     /* status u8, run uuid -> "" */
+	STORE_DB_JOURNAL,     /* run uuid, step u32 BE -> journal entry */
+	STORE_DB_PROMPTS,     /* prompt uuid 16 bytes -> prompt record */
+	STORE_DB_PROMPT_IDX,  /* open u8, prompt uuid -> "" */
+	/* security (docs/security.md) */
+	STORE_DB_SECRETS,     /* secret name -> sealed value record (secret.c) */
+	STORE_DB_SECRET_KEYS, /* "dk" u32 BE -> wrapped data key; "current", "check", "kdf", "audit_hmac" */
+	STORE_DB_SECRET_GRANTS, /* playbook, 0x00, secret name -> granted by/at */
+	STORE_DB_USERS,       /* user name -> user record (rbac.c) */
+	STORE_DB_ROLES,       /* custom role name -> permission bits, created */
+	STORE_DB_TOKENS,      /* token id 8 bytes -> sha256 of token, user, expiry (rbac_token.c) */
+	STORE_DB_AUDIT,       /* seq u64 BE -> hash-chained entry (audit.c) */
+	STORE_DB__COUNT
+};
+
+struct store;
+
+struct store_options {
+	size_t map_size;     /* initial map size; 0 = 256 MiB */
+	size_t map_max;      /* growth stops here ("data directory is full"); 0 = 1 TiB */
+	int max_batch;       /* most writes per transaction; 0 = 1024 */
+};
+
+/* Opens (creating if absent) the store in directory `dir` (file store.mdb and
+ * its lock file store.mdb-lock), clears stale reader slots, creates the named
+ * databases and runs migrations. Returns NULL with a message in `err` on
+ * failure. `opt` may be NULL. The caller owns the result: store_close(). */
+struct store *store_open(const char *dir, const struct store_options *opt,
+			 char *err, size_t errlen);
+
+/* Stops the committer (after finishing queued writes) and closes the env. NULL ok. */
+void store_close(struct store *st);
+
+/* The process-wide store at datadir_get(), opened on first use (thread-safe).
+ * NULL with a message when no data directory is set or it cannot be opened.
+ * Owned by the process: do not close it. */
+struct store *store_default(char *err, size_t errlen);
+
+/* The handle of a named database, valid for the store's lifetime. */
+MDB_dbi store_dbi(const struct store *st, enum store_db db);
+
+/* Schema version found in the file (after migrations, = STORE_SCHEMA_VERSION). */
+unsigned store_schema(const struct store *st);
+
+/* Translates an LMDB (or errno) code met while doing `what` into a sentence a
+ * person can act on, written to `err`. The one place LMDB codes become words. */
+void store_error(const struct store *st, int rc, const char *what, char *err, size_t errlen);
+
+/* ---- reading ---- */
+
+/* Begins a read-only transaction (handling MDB_MAP_RESIZED from other processes).
+ * Returns 0, or -1 with `err` set. End it with store_read_end, on this thread. */
+int store_read_begin(struct store *st, MDB_txn **txn, char *err, size_t errlen);
+void store_read_end(struct store *st, MDB_txn *txn);
+
+/* ---- writing (group commit) ---- */
+
+/* What an apply function returns besides 0 and an LMDB/errno code: the write was
+ * refused for a reason in `err` (bad transition, not found...) BEFORE anything was
+ * put into the transaction. Apply functions must check first and write after;
+ * that is what lets one batch hold many writers without nested transactions. */
+#define STORE_REFUSED (-1)
+
+/* Called on the committer thread inside the batch's write transaction. May run
+ * more than once (the batch is retried after the map grows, or alone after
+ * another writer's LMDB failure), so it must not change anything outside `txn`
+ * except its own result fields, which it rewrites on every run. */
+typedef int (*store_apply_fn)(struct store *st, MDB_txn *txn, void *ctx,
+			      char *err, size_t errlen);
+
+/* One queued write. Owned by the caller, which must keep it alive until it is
+ * done (store_wait returned, or on_done was called). */
+struct store_ticket {
+	store_apply_fn apply;
+	void *ctx;
+	/* Optional: called on the committer thread once the write is durable or
+	 * failed, instead of (or as well as) store_wait. Must not block or write. */
+	void (*on_done)(struct store_ticket *t);
+	/* results, valid once done */
+	int rc;          /* 0 durable, STORE_REFUSED, or -1 store failure */
+	char err[256];
+	/* private */
+	int done_;
+	struct store_ticket *next_;
+};
+
+/* Queues a write; returns at once. rc/err of the ticket hold the outcome once done. */
+void store_submit(struct store *st, struct store_ticket *t);
+
+/* Blocks until `t` is done; returns t->rc (0 = committed and synced). */
+int store_wait(struct store *st, struct store_ticket *t);
+
+/* Submit + wait. Returns 0 when durable, else copies the message to `err`. */
+int store_write(struct store *st, store_apply_fn apply, void *ctx, char *err, size_t errlen);
+
+/* Runs mdb_stat on every named database (a cheap structural check after a crash).
+ * *entries (may be NULL) receives the total entry count. Returns 0 or -1. */
+int store_verify(struct store *st, uint64_t *entries, char *err, size_t errlen);
+
+/* Counters for benchmarks and tests. */
+struct store_stats {
+	uint64_t commits, writes, resizes, retries_alone;
+	size_t map_size;
+	size_t used_bytes;       /* pages in use in the file x page size */
+};
+void store_get_stats(struct store *st, struct store_stats *out);
+
+/* ---- helpers for record modules ---- */
+
+static inline void store_put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) { p[i] = (unsigned char)v; v >>= 8; }
+}
+static inline uint64_t store_get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+	return v;
+}
+static inline void store_put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--) { p[i] = (unsigned char)v; v >>= 8; }
+}
+static inline uint32_t store_get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Wall clock in milliseconds since the Unix epoch. */
+int64_t store_now_ms(void);
+
+#endif

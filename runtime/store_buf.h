@@ -1,0 +1,31 @@
+/* store_buf.h - a growable byte buffer for record encoding and JSON output.
+ * The bytes are malloc'd and owned by the buffer until taken (b->p, free()). */
+#ifndef SOAR_STORE_BUF_H
+#define SOAR_STORE_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store_buf {
+	char *p;
+	size_t len, cap;
+	int oom;                  /* set once an allocation failed; appends stop */
+};
+
+void store_buf_add(struct store_buf *b, const void *p, size_t n);
+void store_buf_str(struct store_buf *b, const char *s);
+__attribute__((format(printf, 2, 3)))
+void store_buf_printf(struct store_buf *b, const char *fmt, ...);
+/* Appends `s` as a JSON string literal, quotes included (NULL -> null). */
+void store_buf_json(struct store_buf *b, const char *s);
+void store_buf_json_n(struct store_buf *b, const char *s, size_t n);
+/* Unsigned LEB128 varint. */
+void store_buf_varint(struct store_buf *b, uint64_t v);
+/* NUL-terminates and returns the bytes (still owned by b). NULL if oom. */
+char *store_buf_cstr(struct store_buf *b);
+void store_buf_free(struct store_buf *b);
+
+/* Reads a varint at *p (< end); advances *p. Returns -1 when truncated. */
+int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v);
+
+#endif
