@@ -1,6 +1,7 @@
 /* cmd_init.c - `soarctl init`: creates the data directory. */
 #include "cli.h"
 #include "datadir.h"
+#include "store.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -9,8 +10,8 @@
 static const char usage[] =
 	"Usage: soarctl init [--data DIR] [--json]\n"
 	"\n"
-	"Creates the data directory (mode 0700) if it does not exist. Running it again\n"
-	"is harmless.\n"
+	"Creates the data directory (mode 0700) and its store if they do not exist, and\n"
+	"migrates a store written by an older soarctl. Running it again is harmless.\n"
 	"\n"
 	"  --data DIR   where (else $SOARCTL_DATA, else $XDG_DATA_HOME/soarctl,\n"
 	"               else ~/.local/share/soarctl)\n"
@@ -44,6 +45,9 @@ static int init_main(int argc, char **argv)
 	if (datadir_create(dir, err, sizeof err) != 0)
 		return cli_fail("init", EXIT_FAIL, "%s", err);
 	datadir_set(dir);
+	/* Opening the store creates it and runs its migrations. */
+	if (!store_default(err, sizeof err))
+		return cli_fail("init", EXIT_FAIL, "%s", err);
 	if (json) {
 		printf("{\"data\":");
 		cli_json_string(stdout, dir, strlen(dir));

@@ -3,6 +3,7 @@
 #include "datadir.h"
 #include "playbook.h"
 #include "runopts.h"
+#include "runout.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -18,79 +19,17 @@ static const char usage[] =
 	"  --input-json JSON    inputs as one JSON object (--input entries win)\n"
 	"  --json               print exactly one JSON object on stdout:\n"
 	"                       {run_id, playbook, status, result, error, duration_ms}\n"
-	"  --data DIR           data directory (else $SOARCTL_DATA, else XDG)\n"
+	"  --case REF           the case the run works on (ctx.case)\n"
+	"  --data DIR           data directory (else $SOARCTL_DATA, else XDG); created\n"
+	"                       if absent\n"
 	RUNOPTS_USAGE
 	"\n"
-	"Exit status: 0 succeeded, 1 the playbook failed, 2 invalid playbook or inputs.\n";
-
-static const char *error_kind(const struct playbook_run *run)
-{
-	if (run->status == PLAYBOOK_INVALID)
-		return "invalid";
-	switch (run->outcome.status) {
-	case SANDBOX_OUT_OF_MEMORY: return "out_of_memory";
-	case SANDBOX_CPU_LIMIT: return "cpu_limit";
-	case SANDBOX_WALL_LIMIT: return "wall_limit";
-	case SANDBOX_RESULT_TOO_LARGE: return "result_too_large";
-	case SANDBOX_INTERNAL: return "internal";
-	default: return "error";
-	}
-}
-
-static void json_str_or_null(FILE *out, const char *s)
-{
-	if (s)
-		cli_json_string(out, s, strlen(s));
-	else
-		fputs("null", out);
-}
-
-static void print_json(const struct playbook_run *run)
-{
-	const struct sandbox_outcome *o = &run->outcome;
-	printf("{\"run_id\":");
-	json_str_or_null(stdout, run->info.id);
-	printf(",\"playbook\":");
-	json_str_or_null(stdout, run->info.playbook);
-	printf(",\"status\":\"%s\",\"result\":%s,\"error\":",
-	       run->status == PLAYBOOK_SUCCEEDED ? "succeeded" : "failed",
-	       run->result_json ? run->result_json : "null");
-	if (run->status == PLAYBOOK_SUCCEEDED) {
-		printf("null");
-	} else {
-		printf("{\"kind\":\"%s\",\"message\":", error_kind(run));
-		json_str_or_null(stdout, o->message);
-		printf(",\"file\":");
-		json_str_or_null(stdout, o->file);
-		printf(",\"line\":");
-		if (o->line > 0)
-			printf("%d", o->line);
-		else
-			printf("null");
-		printf(",\"traceback\":");
-		json_str_or_null(stdout, o->traceback);
-		printf("}");
-	}
-	printf(",\"duration_ms\":%.3f}\n", run->duration_ms);
-}
-
-static void print_text(const struct playbook_run *run)
-{
-	const struct sandbox_outcome *o = &run->outcome;
-	if (run->status == PLAYBOOK_SUCCEEDED) {
-		printf("%s\n", run->result_json ? run->result_json : "null");
-		return;
-	}
-	if (run->status == PLAYBOOK_INVALID) {
-		fprintf(stderr, "soarctl run: invalid playbook: %s\n", o->message);
-		return;
-	}
-	fprintf(stderr, "soarctl run: %s failed (%s): %s\n", run->info.playbook, error_kind(run), o->message);
-	if (o->file && o->line > 0 && !strstr(o->message, o->file))
-		fprintf(stderr, "  at %s:%d\n", o->file, o->line);
-	if (o->traceback)
-		fprintf(stderr, "%s\n", o->traceback);
-}
+	"The run is durable: every step is journaled. A run that waits (a prompt, a\n"
+	"long sleep) ends this command with status waiting; `soarctl prompt answer` or\n"
+	"`soarctl runs resume` continues it.\n"
+	"\n"
+	"Exit status: 0 succeeded, 1 the playbook failed, 2 invalid playbook or inputs,\n"
+	"3 waiting.\n";
 
 static int run_main(int argc, char **argv)
 {
@@ -99,12 +38,13 @@ static int run_main(int argc, char **argv)
 		{ "input-json", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "data", required_argument, NULL, 'd' },
+		{ "case", required_argument, NULL, 'c' },
 		RUNOPTS_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct playbook_run run;
-	memset(&run, 0, sizeof run);
-	runopts_init(&run.limits);
+	struct sandbox_limits limits;
+	const char *input_json = NULL, *case_ref = NULL;
+	runopts_init(&limits);
 	char **inputs = calloc((size_t)argc, sizeof *inputs);
 	int ninputs = 0, json = 0, opt, rc;
 	const char *data = NULL;
@@ -115,14 +55,15 @@ static int run_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': inputs[ninputs++] = optarg; break;
-		case 'j': run.input_json = optarg; break;
+		case 'j': input_json = optarg; break;
+		case 'c': case_ref = optarg; break;
 		case 'J': json = 1; break;
 		case 'd': data = optarg; break;
 		case '?':
 			free(inputs);
 			return cli_usage("run", "unknown option or missing value: %s", argv[optind - 1]);
 		default:
-			rc = runopts_parse("run", opt, optarg, &run.limits);
+			rc = runopts_parse("run", opt, optarg, &limits);
 			if (rc < 0) {
 				free(inputs);
 				return EXIT_USAGE;
@@ -134,11 +75,12 @@ static int run_main(int argc, char **argv)
 		return cli_usage("run", optind >= argc ? "which playbook? give a FILE"
 					: "one playbook FILE at a time");
 	}
-	char dir[4096];
-	if (datadir_resolve(data, dir, sizeof dir))
-		datadir_set(dir);
-
 	char err[512];
+	struct store *st = runout_open_store("run", data, 1);
+	if (!st) {
+		free(inputs);
+		return EXIT_FAIL;
+	}
 	struct playbook_src src;
 	if (playbook_load_file(argv[optind], &src, err, sizeof err) != 0) {
 		free(inputs);
@@ -150,17 +92,14 @@ static int run_main(int argc, char **argv)
 		free(inputs);
 		return cli_fail("run", EXIT_FAIL, "%s", err);
 	}
-	run.src = &src;
-	run.inputs = inputs;
-	run.ninputs = ninputs;
-	playbook_run(sb, &run);
-	if (json)
-		print_json(&run);
-	else
-		print_text(&run);
-	rc = run.status == PLAYBOOK_SUCCEEDED ? EXIT_OK
-	     : run.status == PLAYBOOK_INVALID ? EXIT_USAGE : EXIT_FAIL;
-	playbook_run_clear(&run);
+	struct engine_options eo;
+	memset(&eo, 0, sizeof eo);
+	eo.limits = limits;
+	eo.case_ref = case_ref;
+	struct engine_run e;
+	int status = engine_start(sb, st, &src, inputs, ninputs, input_json, &eo, &e);
+	rc = runout_print("run", &e, status, json);
+	engine_run_clear(&e);
 	sandbox_free(sb);
 	playbook_src_free(&src);
 	free(inputs);

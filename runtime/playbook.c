@@ -87,7 +87,9 @@ void playbook_src_free(struct playbook_src *src)
 void playbook_run_clear(struct playbook_run *run)
 {
 	free(run->result_json);
-	run->result_json = NULL;
+	free(run->version);
+	free(run->inputs_json);
+	run->result_json = run->version = run->inputs_json = NULL;
 	sandbox_outcome_clear(&run->outcome);
 }
 
@@ -355,6 +357,8 @@ static int prepare(lua_State *L, int env, void *ud)
 	lua_getfield(L, pb, "version");
 	if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
 		invalid(L, run, "version must be a string like \"1.0.0\"");
+	if (!lua_isnil(L, -1) && run->info.engine && !run->version)
+		run->version = strdup(lua_tostring(L, -1));
 	lua_pop(L, 1);
 	lua_getfield(L, pb, "run");
 	if (!lua_isfunction(L, -1))
@@ -371,12 +375,28 @@ static int prepare(lua_State *L, int env, void *ud)
 	int spec = lua_gettop(L);
 	check_declarations(L, run, spec);
 	build_inputs(L, run, spec);                     /* stack: pb, run, spec, input */
+	if (run->info.engine && !run->inputs_json) {
+		/* A durable run replays with exactly these inputs. */
+		struct json_buf jb = { 0 };
+		char err[256];
+		struct json_opts o = { 0 };
+		o.sort_keys = 1;
+		if (json_encode_lua(L, -1, &o, &jb, err, sizeof err) != 0) {
+			json_buf_free(&jb);
+			invalid(L, run, "inputs cannot be recorded: %s", err);
+		}
+		run->inputs_json = jb.data;
+	}
 
 	lua_createtable(L, 0, 4);                       /* stack: ..., input, ctx */
 	lua_pushstring(L, run->info.id);
 	lua_setfield(L, -2, "run_id");
 	lua_pushstring(L, run->info.playbook);
 	lua_setfield(L, -2, "playbook");
+	if (run->case_ref) {
+		lua_pushstring(L, run->case_ref);
+		lua_setfield(L, -2, "case");
+	}
 	lua_insert(L, -2);                              /* stack: ..., ctx, input */
 	lua_pushvalue(L, body);
 	lua_insert(L, -3);                              /* stack: ..., run, ctx, input */
@@ -425,6 +445,10 @@ enum playbook_status playbook_run(struct sandbox *sb, struct playbook_run *run)
 	run->result_json = NULL;
 	struct sandbox_job job = { prepare, finish, run };
 	enum sandbox_status st = sandbox_exec(sb, &job, &run->limits, &run->outcome);
+	if (st == SANDBOX_PARKED) {
+		run->status = PLAYBOOK_PARKED;
+		goto done;
+	}
 	/* Only a mistake in the file or the inputs is "invalid"; a limit broken while
 	 * the file's top level ran is a failed run like any other. */
 	if (st != SANDBOX_OK && run->status != PLAYBOOK_INVALID)
@@ -436,6 +460,7 @@ enum playbook_status playbook_run(struct sandbox *sb, struct playbook_run *run)
 		free(run->result_json);
 		run->result_json = NULL;
 	}
+done:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	run->duration_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return run->status;

@@ -34,6 +34,7 @@ enum playbook_status {
 	PLAYBOOK_SUCCEEDED = 0,
 	PLAYBOOK_FAILED,     /* the run raised an error or broke a limit */
 	PLAYBOOK_INVALID,    /* the file, its table or the inputs are wrong */
+	PLAYBOOK_PARKED,     /* a step made the run wait (prompt, sleep) */
 };
 
 struct playbook_run {
@@ -44,10 +45,13 @@ struct playbook_run {
 	char *const *inputs;      /* "key=value" strings, coerced to declared types */
 	int ninputs;
 	const char *input_json;   /* a JSON object of inputs, or NULL */
+	const char *case_ref;     /* the case the run works on (ctx.case), or NULL */
 	struct sandbox_limits limits;
 	/* Out (free with playbook_run_clear): */
 	enum playbook_status status;
 	char *result_json;        /* the encoded result on success; malloc'd */
+	char *version;            /* the playbook's version field, or NULL; malloc'd */
+	char *inputs_json;        /* inputs after defaults and types (durable runs only) */
 	struct sandbox_outcome outcome;
 	double duration_ms;
 };

@@ -4,9 +4,14 @@
 #ifndef SOAR_RUNINFO_H
 #define SOAR_RUNINFO_H
 
+struct engine_run;
+
 struct run_info {
 	char id[40];          /* run id (uuid v7) */
 	char playbook[128];   /* playbook name, or the file name before it is known */
+	/* The durable run this execution belongs to, or NULL when nothing is
+	 * journaled (tests, benchmarks): then steps simply act. */
+	struct engine_run *engine;
 };
 
 #endif

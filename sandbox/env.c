@@ -1,6 +1,7 @@
 /* env.c - see env.h. What sandboxed code can reach is decided here, and only here. */
 #include "env.h"
 #include "prim.h"
+#include "sandbox.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -300,6 +301,8 @@ static int safe_resume(lua_State *L)
 	if (!co)
 		prim_usage(L, "coroutine.resume(co: thread, ...)", "argument 1 is not a coroutine");
 	int r = resume_counted(L, co, lua_gettop(L) - 1);
+	if (sandbox_parking())   /* a step inside made the run wait: unwind it too */
+		return lua_yield(L, 0);
 	if (r < 0) {
 		lua_pushboolean(L, 0);
 		lua_insert(L, -2);
@@ -314,6 +317,8 @@ static int wrapped_resume(lua_State *L)
 {
 	lua_State *co = lua_tothread(L, lua_upvalueindex(1));
 	int r = resume_counted(L, co, lua_gettop(L));
+	if (sandbox_parking())
+		return lua_yield(L, 0);
 	if (r < 0)   /* the message already says where it came from */
 		return lua_error(L);
 	return r;
@@ -482,6 +487,14 @@ int env_build_base(lua_State *L)
 	env_freeze(L, base);
 	reg_set(L, &reg_base);
 	return 0;
+}
+
+const char *env_lua_dir(lua_State *L)
+{
+	reg_get(L, &reg_lua_dir);
+	const char *dir = lua_tostring(L, -1);      /* kept alive by the registry */
+	lua_pop(L, 1);
+	return dir ? dir : SOAR_SOURCE_LUA_DIR;
 }
 
 void env_push_run(lua_State *L)

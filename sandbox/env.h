@@ -17,6 +17,9 @@
  * protected). */
 int env_build_base(lua_State *L);
 
+/* Where `require` finds modules (the project's lua/). */
+const char *env_lua_dir(lua_State *L);
+
 /* Pushes a new run environment. */
 void env_push_run(lua_State *L);
 

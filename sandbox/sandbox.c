@@ -28,6 +28,15 @@ struct sandbox {
  * sandbox_fail()'s status. */
 static __thread void *t_current;
 static __thread enum sandbox_status t_fail_status;
+static __thread int t_parking;
+
+int sandbox_park(lua_State *L)
+{
+	t_parking = 1;
+	return lua_yield(L, 0);
+}
+
+int sandbox_parking(void) { return t_parking; }
 
 void sandbox_limits_default(struct sandbox_limits *lim)
 {
@@ -301,7 +310,8 @@ static enum sandbox_status run_phases(struct sandbox *sb, const struct sandbox_j
 	lua_xmove(L, co, nargs + 3);
 	rc = lua_resume(co, nargs + 2);
 	if (rc == LUA_YIELD) {
-		/* No primitive yields across runs yet: a bare yield is a mistake. */
+		if (t_parking)
+			return SANDBOX_PARKED;
 		lua_settop(co, 0);
 		out->message = strdup("coroutine.yield called outside a coroutine");
 		return SANDBOX_ERROR;
@@ -356,6 +366,7 @@ enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *j
 	void *prev = t_current;
 	t_current = job->ud;
 	t_fail_status = SANDBOX_OK;
+	t_parking = 0;
 	env_reset_run();
 
 	volatile int phase = SANDBOX_PHASE_PREPARE;
@@ -388,7 +399,8 @@ enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *j
 		heap_set_cap(sb->heap, STATE_HEAP_CAP);
 		sb->runs++;
 		/* Garbage of this run must not count against the next one's limit. */
-		if (heap_used(sb->heap) > start_used + ((size_t)4 << 20) || status != SANDBOX_OK) {
+		if (heap_used(sb->heap) > start_used + ((size_t)4 << 20) ||
+		    (status != SANDBOX_OK && status != SANDBOX_PARKED)) {
 			lua_gc(L, LUA_GCCOLLECT, 0);
 			if (heap_used(sb->heap) > RECYCLE_BYTES) {
 				state_close(sb);
@@ -403,7 +415,7 @@ enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *j
 	if (status == SANDBOX_CPU_LIMIT || status == SANDBOX_WALL_LIMIT ||
 	    status == SANDBOX_OUT_OF_MEMORY)
 		limit_message(out, lim, hard);
-	if (status != SANDBOX_OK && !out->message)
+	if (status != SANDBOX_OK && status != SANDBOX_PARKED && !out->message)
 		out->message = strdup("run failed");
 	return status;
 }

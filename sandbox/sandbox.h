@@ -45,6 +45,7 @@ enum sandbox_status {
 	SANDBOX_WALL_LIMIT,
 	SANDBOX_RESULT_TOO_LARGE,
 	SANDBOX_INTERNAL,     /* could not build a state */
+	SANDBOX_PARKED,       /* the run stopped to wait (sandbox_park) */
 };
 
 /* Where a failed run stopped. Strings are malloc'd, owned by the outcome; free
@@ -98,6 +99,13 @@ size_t sandbox_heap_used(const struct sandbox *sb);
 unsigned sandbox_generation(const struct sandbox *sb); /* bumps on each rebuild */
 
 
+
+/* From a primitive: ends this execution of the run to wait; the coroutine is
+ * dropped (a durable run resumes by replay). Use as `return sandbox_park(L);`.
+ * Parking from inside a C callback (table.sort, string.gsub) is an error. */
+int sandbox_park(lua_State *L);
+/* 1 while a park is unwinding (coroutine wrappers pass it upward). */
+int sandbox_parking(void);
 
 /* For prepare/finish callbacks: fail the run with this status and message. */
 __attribute__((noreturn, format(printf, 3, 4)))

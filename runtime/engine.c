@@ -1,0 +1,242 @@
+/* engine.c - see engine.h. */
+#include "engine.h"
+#include "prim.h"
+#include "store_buf.h"
+#include "uuid.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <mbedtls/sha256.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *sha256_hex(const char *data, size_t len)
+{
+	unsigned char d[32];
+	static const char hexd[] = "0123456789abcdef";
+	char *out = malloc(65);
+	if (!out)
+		return NULL;
+	mbedtls_sha256_ret((const unsigned char *)data, len, d, 0);
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hexd[d[i] >> 4];
+		out[2 * i + 1] = hexd[d[i] & 15];
+	}
+	out[64] = 0;
+	return out;
+}
+
+static const char *kind_of(const struct engine_run *e)
+{
+	if (e->pb.status == PLAYBOOK_INVALID)
+		return "invalid";
+	switch (e->pb.outcome.status) {
+	case SANDBOX_OUT_OF_MEMORY: return "out_of_memory";
+	case SANDBOX_CPU_LIMIT: return "cpu_limit";
+	case SANDBOX_WALL_LIMIT: return "wall_limit";
+	case SANDBOX_RESULT_TOO_LARGE: return "result_too_large";
+	case SANDBOX_INTERNAL: return "internal";
+	default: return "error";
+	}
+}
+
+char *engine_error_json(const struct engine_run *e)
+{
+	struct store_buf b = { 0 };
+	const struct sandbox_outcome *o = &e->pb.outcome;
+	store_buf_printf(&b, "{\"kind\":\"%s\",\"message\":", kind_of(e));
+	store_buf_json(&b, o->message);
+	store_buf_str(&b, ",\"file\":");
+	store_buf_json(&b, o->file);
+	store_buf_printf(&b, ",\"line\":%d}", o->line);
+	char *s = store_buf_cstr(&b);
+	if (!s)
+		store_buf_free(&b);
+	return s;
+}
+
+void engine_run_clear(struct engine_run *e)
+{
+	playbook_run_clear(&e->pb);
+	run_rec_free(&e->rec);
+	journal_entries_free(e->journal, e->njournal);
+	free(e->started_children);
+	playbook_src_free(&e->own_src);
+	memset(e, 0, sizeof *e);
+}
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? strdup(src) : NULL;
+}
+
+/* Executes the playbook once (fresh or replaying) and records how it ended. */
+static int execute(struct sandbox *sb, struct engine_run *e)
+{
+	char err[512];
+	e->pb.info.engine = e;
+	memcpy(e->pb.info.id, e->rec.id, sizeof e->rec.id);
+	e->next_step = 1;
+	e->parked = 0;
+	e->pb.case_ref = e->rec.case_ref;
+	e->task[0] = 0;
+	playbook_run(sb, &e->pb);
+
+	if (e->pb.status == PLAYBOOK_INVALID && !e->recorded && e->njournal == 0)
+		return 0;                         /* nothing ran: nothing to record */
+	if (e->pb.status == PLAYBOOK_PARKED) {
+		/* The step that parked wrote the waiting record; read it back. */
+		struct run_rec cur;
+		if (run_get(e->st, e->rec.id, &cur, err, sizeof err) == 0) {
+			run_rec_free(&e->rec);
+			e->rec = cur;
+		}
+		return RUN_WAITING;
+	}
+	int64_t t = now_ms();
+	set_str(&e->rec.playbook, e->pb.info.playbook);
+	if (e->pb.version)
+		set_str(&e->rec.version, e->pb.version);
+	if (e->pb.inputs_json && !e->rec.inputs_json)
+		set_str(&e->rec.inputs_json, e->pb.inputs_json);
+	e->rec.updated = e->rec.finished = t;
+	e->rec.owner_pid = 0;
+	set_str(&e->rec.wait_kind, NULL);
+	set_str(&e->rec.wait_prompt, NULL);
+	e->rec.wait_until = 0;
+	if (e->pb.status == PLAYBOOK_SUCCEEDED) {
+		e->rec.status = RUN_SUCCEEDED;
+		set_str(&e->rec.result_json, e->pb.result_json);
+	} else {
+		e->rec.status = RUN_FAILED;
+		free(e->rec.error_json);
+		e->rec.error_json = engine_error_json(e);
+	}
+	if (run_save(e->st, &e->rec, NULL, NULL, err, sizeof err) != 0) {
+		/* A cancel that raced the end wins; anything else is reported. */
+		if (strstr(err, "cancelled")) {
+			e->rec.status = RUN_CANCELLED;
+		} else {
+			fprintf(stderr, "soarctl: run %s finished but its record could not be written: %s\n",
+				e->rec.id, err);
+		}
+	}
+	return e->rec.status;
+}
+
+int engine_wait(struct engine_run *e, const struct journal_entry *entry, const char *kind,
+		int64_t until, const struct prompt_rec *prompt, char *err, size_t errlen)
+{
+	e->rec.status = RUN_WAITING;
+	e->rec.updated = now_ms();
+	e->rec.owner_pid = 0;
+	e->rec.wait_until = until;
+	set_str(&e->rec.wait_kind, kind);
+	set_str(&e->rec.wait_prompt, prompt ? prompt->id : NULL);
+	set_str(&e->rec.playbook, e->pb.info.playbook);
+	if (e->pb.version && !e->rec.version)
+		set_str(&e->rec.version, e->pb.version);
+	if (e->pb.inputs_json && !e->rec.inputs_json)
+		set_str(&e->rec.inputs_json, e->pb.inputs_json);
+	prim_noint_enter();                    /* waits on the store's committer */
+	int rc = run_save(e->st, &e->rec, entry, prompt, err, errlen);
+	prim_noint_leave();
+	if (rc == 0) {
+		e->recorded = 1;
+		if (entry) {
+			e->rec.steps = entry->no;
+			e->next_step++;
+		}
+	}
+	return rc;
+}
+
+int engine_start(struct sandbox *sb, struct store *st, const struct playbook_src *src,
+		 char *const *inputs, int ninputs, const char *input_json,
+		 const struct engine_options *opt, struct engine_run *e)
+{
+	memset(e, 0, sizeof *e);
+	e->st = st;
+	uuid_v7(e->rec.id);
+	char real[PATH_MAX];
+	e->rec.path = strdup(realpath(src->path, real) ? real : src->path);
+	e->rec.hash = sha256_hex(src->code, src->len);
+	e->rec.created = e->rec.updated = now_ms();
+	e->rec.status = RUN_RUNNING;
+	e->rec.owner_pid = (int32_t)getpid();
+	if (opt && opt->case_ref)
+		e->rec.case_ref = strdup(opt->case_ref);
+	if (opt && opt->parent)
+		e->rec.parent = strdup(opt->parent);
+	e->pb.src = src;
+	e->pb.inputs = inputs;
+	e->pb.ninputs = ninputs;
+	e->pb.input_json = input_json;
+	if (opt)
+		e->pb.limits = opt->limits;
+	else
+		sandbox_limits_default(&e->pb.limits);
+	return execute(sb, e);
+}
+
+static int pid_alive(int32_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+int engine_resume(struct sandbox *sb, struct store *st, const char *run_id,
+		  const struct sandbox_limits *lim, struct engine_run *e, char *err, size_t errlen)
+{
+	memset(e, 0, sizeof *e);
+	e->st = st;
+	int rc = run_get(st, run_id, &e->rec, err, errlen);
+	if (rc != 0)
+		return -1;
+	if (e->rec.status != RUN_WAITING && e->rec.status != RUN_RUNNING) {
+		snprintf(err, errlen, "run %s has %s; only waiting or interrupted runs resume", run_id,
+			 run_status_name(e->rec.status));
+		return -1;
+	}
+	if (e->rec.status == RUN_RUNNING && e->rec.owner_pid != getpid() && pid_alive(e->rec.owner_pid)) {
+		snprintf(err, errlen, "run %s is running in process %d", run_id, (int)e->rec.owner_pid);
+		return -1;
+	}
+	struct playbook_src *src = &e->own_src;
+	if (playbook_load_file(e->rec.path, src, err, errlen) != 0)
+		return -1;
+	char *hash = sha256_hex(src->code, src->len);
+	if (hash && e->rec.hash && strcmp(hash, e->rec.hash) != 0)
+		fprintf(stderr, "soarctl: note: %s changed since run %s started; its steps must still "
+			"match the journal\n", e->rec.path, run_id);
+	free(hash);
+	if (journal_load(st, run_id, &e->journal, &e->njournal, err, errlen) != 0)
+		return -1;
+	/* Mark it ours before acting. */
+	e->rec.status = RUN_RUNNING;
+	e->rec.owner_pid = (int32_t)getpid();
+	e->rec.updated = now_ms();
+	if (run_save(st, &e->rec, NULL, NULL, err, errlen) != 0)
+		return -1;
+	e->recorded = 1;
+	e->pb.src = src;
+	e->pb.input_json = e->rec.inputs_json;
+	if (lim)
+		e->pb.limits = *lim;
+	else
+		sandbox_limits_default(&e->pb.limits);
+	snprintf(e->pb.info.playbook, sizeof e->pb.info.playbook, "%s",
+		 e->rec.playbook ? e->rec.playbook : "");
+	return execute(sb, e);
+}

@@ -1,0 +1,61 @@
+/* engine.h - durable runs: starting a playbook as a recorded run, resuming a
+ * waiting or interrupted run by replaying it against its journal, and finishing
+ * it (see docs/runs.md).
+ *
+ * This is the foreground engine that `soarctl run`, `runs resume` and
+ * `prompt answer` use: steps are journaled synchronously (group commit still
+ * shares transactions with other threads and processes). */
+#ifndef SOAR_ENGINE_H
+#define SOAR_ENGINE_H
+
+#include "playbook.h"
+#include "runstore.h"
+
+/* Sleeps up to this long run in place; longer ones make the run wait. */
+#define ENGINE_INLINE_SLEEP_MS 10000
+
+struct engine_run {
+	struct playbook_run pb;        /* first: its run_info is what primitives see */
+	struct store *st;
+	struct run_rec rec;            /* kept current */
+	struct journal_entry *journal; /* recorded steps, when replaying */
+	size_t njournal;
+	unsigned next_step;            /* 1-based */
+	int recorded;                  /* the run record exists in the store */
+	int parked;                    /* a step made the run wait */
+	char task[256];                /* current task path */
+	char prompt_id[37];            /* what it waits on, when parked on a prompt */
+	char *started_children;        /* run ids of children started, '\n'-separated */
+	struct playbook_src own_src;   /* the file, when the engine loaded it (resume) */
+};
+
+struct engine_options {
+	struct sandbox_limits limits;
+	const char *case_ref;          /* the case the run works on */
+	const char *parent;            /* parent run id */
+};
+
+/* Starts src as a new run. Fills `e` (free with engine_run_clear). Returns the
+ * run's status (RUN_SUCCEEDED, RUN_FAILED, RUN_WAITING) or 0 when the playbook
+ * or inputs are invalid (nothing recorded). */
+int engine_start(struct sandbox *sb, struct store *st, const struct playbook_src *src,
+		 char *const *inputs, int ninputs, const char *input_json,
+		 const struct engine_options *opt, struct engine_run *e);
+
+/* Resumes a waiting run (or a running one whose process died). Returns the run's
+ * new status, or -1 with a message in err (nothing done). */
+int engine_resume(struct sandbox *sb, struct store *st, const char *run_id,
+		  const struct sandbox_limits *lim, struct engine_run *e, char *err, size_t errlen);
+
+void engine_run_clear(struct engine_run *e);
+
+/* For steps that make the run wait: marks the run waiting on `kind` ("sleep",
+ * "prompt") until `until` (ms, 0 = none), writing `entry` (a new journal entry,
+ * or NULL) and `prompt` (or NULL) in the same transaction. */
+int engine_wait(struct engine_run *e, const struct journal_entry *entry, const char *kind,
+		int64_t until, const struct prompt_rec *prompt, char *err, size_t errlen);
+
+/* The run's error as JSON {"kind","message","file","line"} (malloc'd). */
+char *engine_error_json(const struct engine_run *e);
+
+#endif

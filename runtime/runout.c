@@ -1,0 +1,145 @@
+/* runout.c - see runout.h. */
+#include "runout.h"
+#include "cli.h"
+#include "datadir.h"
+
+#include <string.h>
+
+static const char *error_kind(const struct engine_run *e)
+{
+	if (e->pb.status == PLAYBOOK_INVALID)
+		return "invalid";
+	switch (e->pb.outcome.status) {
+	case SANDBOX_OUT_OF_MEMORY: return "out_of_memory";
+	case SANDBOX_CPU_LIMIT: return "cpu_limit";
+	case SANDBOX_WALL_LIMIT: return "wall_limit";
+	case SANDBOX_RESULT_TOO_LARGE: return "result_too_large";
+	case SANDBOX_INTERNAL: return "internal";
+	default: return "error";
+	}
+}
+
+static void json_str_or_null(FILE *out, const char *s)
+{
+	if (s)
+		cli_json_string(out, s, strlen(s));
+	else
+		fputs("null", out);
+}
+
+static const char *status_word(int status)
+{
+	switch (status) {
+	case RUN_SUCCEEDED: return "succeeded";
+	case RUN_WAITING: return "waiting";
+	case RUN_CANCELLED: return "cancelled";
+	default: return "failed";
+	}
+}
+
+static void print_json(const struct engine_run *e, int status)
+{
+	const struct sandbox_outcome *o = &e->pb.outcome;
+	printf("{\"run_id\":");
+	json_str_or_null(stdout, status ? e->rec.id : e->pb.info.id);
+	printf(",\"playbook\":");
+	json_str_or_null(stdout, e->pb.info.playbook);
+	printf(",\"status\":\"%s\",\"result\":%s,\"error\":", status_word(status),
+	       status == RUN_SUCCEEDED && e->pb.result_json ? e->pb.result_json : "null");
+	if (status == RUN_SUCCEEDED || status == RUN_WAITING) {
+		printf("null");
+	} else if (status == RUN_CANCELLED) {
+		printf("{\"kind\":\"cancelled\",\"message\":\"the run was cancelled\",\"file\":null,"
+		       "\"line\":null,\"traceback\":null}");
+	} else {
+		printf("{\"kind\":\"%s\",\"message\":", error_kind(e));
+		json_str_or_null(stdout, o->message);
+		printf(",\"file\":");
+		json_str_or_null(stdout, o->file);
+		printf(",\"line\":");
+		if (o->line > 0)
+			printf("%d", o->line);
+		else
+			printf("null");
+		printf(",\"traceback\":");
+		json_str_or_null(stdout, o->traceback);
+		printf("}");
+	}
+	if (status == RUN_WAITING) {
+		printf(",\"waiting\":{\"kind\":");
+		json_str_or_null(stdout, e->rec.wait_kind);
+		printf(",\"prompt_id\":");
+		json_str_or_null(stdout, e->rec.wait_prompt);
+		printf(",\"until_ms\":");
+		if (e->rec.wait_until)
+			printf("%lld", (long long)e->rec.wait_until);
+		else
+			printf("null");
+		printf("}");
+	}
+	printf(",\"duration_ms\":%.3f}\n", e->pb.duration_ms);
+}
+
+static void print_text(const char *cmd, const struct engine_run *e, int status)
+{
+	const struct sandbox_outcome *o = &e->pb.outcome;
+	switch (status) {
+	case RUN_SUCCEEDED:
+		printf("%s\n", e->pb.result_json ? e->pb.result_json : "null");
+		return;
+	case 0:
+		fprintf(stderr, "soarctl %s: invalid playbook: %s\n", cmd, o->message);
+		return;
+	case RUN_WAITING:
+		if (e->rec.wait_prompt)
+			fprintf(stderr, "run %s is waiting for an answer to prompt %s\n"
+				"  answer it: soarctl prompt answer %s ...   (see: soarctl prompt show %s)\n",
+				e->rec.id, e->rec.wait_prompt, e->rec.wait_prompt, e->rec.wait_prompt);
+		else
+			fprintf(stderr, "run %s is waiting (%s)\n  continue it later: soarctl runs resume %s\n",
+				e->rec.id, e->rec.wait_kind ? e->rec.wait_kind : "?", e->rec.id);
+		return;
+	case RUN_CANCELLED:
+		fprintf(stderr, "soarctl %s: run %s was cancelled\n", cmd, e->rec.id);
+		return;
+	default:
+		fprintf(stderr, "soarctl %s: %s failed (%s): %s\n", cmd, e->pb.info.playbook,
+			error_kind(e), o->message ? o->message : "?");
+		if (o->file && o->line > 0 && (!o->message || !strstr(o->message, o->file)))
+			fprintf(stderr, "  at %s:%d\n", o->file, o->line);
+		if (o->traceback)
+			fprintf(stderr, "%s\n", o->traceback);
+	}
+}
+
+int runout_print(const char *cmd, const struct engine_run *e, int status, int json)
+{
+	if (json)
+		print_json(e, status);
+	else
+		print_text(cmd, e, status);
+	switch (status) {
+	case RUN_SUCCEEDED: return EXIT_OK;
+	case RUN_WAITING: return EXIT_WAITING;
+	case 0: return EXIT_USAGE;
+	default: return EXIT_FAIL;
+	}
+}
+
+struct store *runout_open_store(const char *cmd, const char *data_flag, int create)
+{
+	char dir[4096], err[512];
+	if (!datadir_resolve(data_flag, dir, sizeof dir)) {
+		cli_fail(cmd, EXIT_USAGE, "no data directory: give --data DIR or set SOARCTL_DATA");
+		return NULL;
+	}
+	if (create && datadir_create(dir, err, sizeof err) != 0) {
+		cli_fail(cmd, EXIT_FAIL, "%s", err);
+		return NULL;
+	}
+	datadir_set(dir);
+	struct store *st = store_default(err, sizeof err);
+	if (!st)
+		cli_fail(cmd, EXIT_FAIL, "%s", err);
+	return st;
+}

@@ -1,0 +1,569 @@
+/* runstore.c - see runstore.h. Records are encoded from field tables, so each
+ * record kind is described once. */
+#include "runstore.h"
+#include "store_buf.h"
+#include "uuid.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ftype { F_STR, F_I64, F_U32, F_I32, F_INT };
+
+struct field {
+	unsigned tag;
+	enum ftype type;
+	size_t off;
+};
+
+#define FIELD(tag, type, st, member) { tag, type, offsetof(struct st, member) }
+
+static const struct field run_fields[] = {
+	FIELD(1, F_STR, run_rec, playbook), FIELD(2, F_STR, run_rec, path),
+	FIELD(3, F_STR, run_rec, version), FIELD(4, F_STR, run_rec, hash),
+	FIELD(5, F_STR, run_rec, inputs_json), FIELD(6, F_STR, run_rec, case_ref),
+	FIELD(7, F_STR, run_rec, parent), FIELD(8, F_STR, run_rec, result_json),
+	FIELD(9, F_STR, run_rec, error_json), FIELD(10, F_STR, run_rec, wait_kind),
+	FIELD(11, F_STR, run_rec, wait_prompt), FIELD(12, F_I64, run_rec, wait_until),
+	FIELD(13, F_INT, run_rec, status), FIELD(14, F_I64, run_rec, created),
+	FIELD(15, F_I64, run_rec, updated), FIELD(16, F_I64, run_rec, finished),
+	FIELD(17, F_U32, run_rec, steps), FIELD(18, F_I32, run_rec, owner_pid),
+	FIELD(19, F_INT, run_rec, cancel_requested),
+	{ 0, F_STR, 0 },
+};
+
+static const struct field journal_fields[] = {
+	FIELD(1, F_STR, journal_entry, name), FIELD(2, F_STR, journal_entry, args),
+	FIELD(3, F_STR, journal_entry, result_json), FIELD(4, F_STR, journal_entry, task),
+	FIELD(5, F_STR, journal_entry, error), FIELD(6, F_I64, journal_entry, started),
+	FIELD(7, F_I64, journal_entry, duration_us),
+	{ 0, F_STR, 0 },
+};
+
+static const struct field prompt_fields[] = {
+	FIELD(1, F_U32, prompt_rec, step), FIELD(2, F_STR, prompt_rec, question),
+	FIELD(3, F_STR, prompt_rec, spec_json), FIELD(4, F_STR, prompt_rec, to),
+	FIELD(5, F_STR, prompt_rec, task), FIELD(6, F_STR, prompt_rec, default_json),
+	FIELD(7, F_STR, prompt_rec, answer_json), FIELD(8, F_STR, prompt_rec, answered_by),
+	FIELD(9, F_I64, prompt_rec, created), FIELD(10, F_I64, prompt_rec, timeout_at),
+	FIELD(11, F_I64, prompt_rec, answered_at), FIELD(12, F_INT, prompt_rec, open),
+	{ 0, F_STR, 0 },
+};
+
+static void encode(struct store_buf *b, const struct field *f, const void *rec)
+{
+	for (; f->tag; f++) {
+		const char *p = (const char *)rec + f->off;
+		uint64_t v;
+		switch (f->type) {
+		case F_STR: {
+			const char *s = *(char *const *)p;
+			if (!s)
+				continue;
+			size_t n = strlen(s);
+			store_buf_varint(b, f->tag);
+			store_buf_varint(b, n);
+			store_buf_add(b, s, n);
+			continue;
+		}
+		case F_I64: v = (uint64_t)*(const int64_t *)p; break;
+		case F_U32: v = *(const uint32_t *)p; break;
+		case F_I32: v = (uint64_t)(uint32_t)*(const int32_t *)p; break;
+		default: v = (uint64_t)(unsigned)*(const int *)p; break;
+		}
+		if (!v)
+			continue;
+		store_buf_varint(b, f->tag);
+		unsigned char tmp[10];
+		size_t n = 0;
+		do {
+			tmp[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+			v >>= 7;
+		} while (v);
+		store_buf_varint(b, n);
+		store_buf_add(b, tmp, n);
+	}
+}
+
+/* Unknown tags are skipped: a newer soarctl may have added fields. */
+static int decode(const void *data, size_t len, const struct field *fields, void *rec)
+{
+	const unsigned char *p = data, *end = p + len;
+	while (p < end) {
+		uint64_t tag, n;
+		if (store_varint_get(&p, end, &tag) || store_varint_get(&p, end, &n) ||
+		    n > (uint64_t)(end - p))
+			return -1;
+		const struct field *f = fields;
+		while (f->tag && f->tag != tag)
+			f++;
+		if (f->tag) {
+			char *dst = (char *)rec + f->off;
+			if (f->type == F_STR) {
+				char *s = malloc(n + 1);
+				if (!s)
+					return -1;
+				memcpy(s, p, n);
+				s[n] = 0;
+				free(*(char **)dst);
+				*(char **)dst = s;
+			} else {
+				const unsigned char *q = p;
+				uint64_t v;
+				if (store_varint_get(&q, p + n, &v))
+					return -1;
+				if (f->type == F_I64)
+					*(int64_t *)dst = (int64_t)v;
+				else if (f->type == F_U32)
+					*(uint32_t *)dst = (uint32_t)v;
+				else if (f->type == F_I32)
+					*(int32_t *)dst = (int32_t)(uint32_t)v;
+				else
+					*(int *)dst = (int)v;
+			}
+		}
+		p += n;
+	}
+	return 0;
+}
+
+static void free_strings(const struct field *f, void *rec)
+{
+	for (; f->tag; f++)
+		if (f->type == F_STR) {
+			char **s = (char **)((char *)rec + f->off);
+			free(*s);
+			*s = NULL;
+		}
+}
+
+void run_rec_free(struct run_rec *r) { free_strings(run_fields, r); }
+void prompt_rec_free(struct prompt_rec *p) { free_strings(prompt_fields, p); }
+
+void journal_entries_free(struct journal_entry *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++)
+		free_strings(journal_fields, &e[i]);
+	free(e);
+}
+
+static const char *const status_names[] = { "?", "running", "waiting", "succeeded", "failed", "cancelled" };
+
+const char *run_status_name(int status)
+{
+	return status >= RUN_RUNNING && status <= RUN_CANCELLED ? status_names[status] : "?";
+}
+
+int run_status_parse(const char *s)
+{
+	for (int i = RUN_RUNNING; i <= RUN_CANCELLED; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return i;
+	return 0;
+}
+
+/* ---- reads ---- */
+
+static int id_key(const char *id, unsigned char key[16], char *err, size_t errlen)
+{
+	if (uuid_parse(id, key) != 0) {
+		snprintf(err, errlen, "'%s' is not an id (expected a UUID like 01a2...-...)", id);
+		return -1;
+	}
+	return 0;
+}
+
+static int get_rec(struct store *st, enum store_db db, const char *id, const struct field *fields,
+		   void *rec, const char *what, char *err, size_t errlen)
+{
+	unsigned char key[16];
+	if (id_key(id, key, err, errlen))
+		return -1;
+	MDB_txn *txn;
+	if (store_read_begin(st, &txn, err, errlen))
+		return -1;
+	MDB_val k = { 16, key }, v;
+	int rc = mdb_get(txn, store_dbi(st, db), &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		store_read_end(st, txn);
+		snprintf(err, errlen, "no %s %s", what, id);
+		return 1;
+	}
+	if (rc) {
+		store_error(st, rc, what, err, errlen);
+		store_read_end(st, txn);
+		return -1;
+	}
+	rc = decode(v.mv_data, v.mv_size, fields, rec);
+	store_read_end(st, txn);
+	if (rc) {
+		snprintf(err, errlen, "%s %s: record is damaged", what, id);
+		return -1;
+	}
+	return 0;
+}
+
+int run_get(struct store *st, const char *id, struct run_rec *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->id, sizeof out->id, "%s", id);
+	return get_rec(st, STORE_DB_RUNS, id, run_fields, out, "run", err, errlen);
+}
+
+int prompt_get(struct store *st, const char *id, struct prompt_rec *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->id, sizeof out->id, "%s", id);
+	int rc = get_rec(st, STORE_DB_PROMPTS, id, prompt_fields, out, "prompt", err, errlen);
+	return rc;
+}
+
+int journal_load(struct store *st, const char *run_id, struct journal_entry **out, size_t *n,
+		 char *err, size_t errlen)
+{
+	unsigned char key[20];
+	*out = NULL;
+	*n = 0;
+	if (id_key(run_id, key, err, errlen))
+		return -1;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	if (store_read_begin(st, &txn, err, errlen))
+		return -1;
+	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_JOURNAL), &cur);
+	size_t cap = 0;
+	if (rc == 0) {
+		store_put_u32(key + 16, 0);
+		MDB_val k = { 20, key }, v;
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			if (k.mv_size != 20 || memcmp(k.mv_data, key, 16) != 0)
+				break;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct journal_entry *grown = realloc(*out, cap * sizeof **out);
+				if (!grown) {
+					rc = ENOMEM;
+					break;
+				}
+				*out = grown;
+			}
+			struct journal_entry *e = &(*out)[*n];
+			memset(e, 0, sizeof *e);
+			e->no = store_get_u32((const unsigned char *)k.mv_data + 16);
+			(*n)++;
+			if (decode(v.mv_data, v.mv_size, journal_fields, e)) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+	}
+	store_read_end(st, txn);
+	if (rc && rc != MDB_NOTFOUND) {
+		store_error(st, rc, "reading a journal", err, errlen);
+		journal_entries_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Lists ids from an index whose keys are (byte, uuid), newest (highest uuid v7) first. */
+static int list_index(struct store *st, enum store_db idx, enum store_db db, int first_byte,
+		      const struct field *fields, size_t recsize, size_t idoff, size_t max,
+		      void **out, size_t *n, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	*out = NULL;
+	*n = 0;
+	if (store_read_begin(st, &txn, err, errlen))
+		return -1;
+	int rc = mdb_cursor_open(txn, store_dbi(st, idx), &cur);
+	size_t cap = 0;
+	char *arr = NULL;
+	int lo = first_byte ? first_byte : 0, hi = first_byte ? first_byte : 255;
+	for (int b = hi; rc == 0 && b >= lo; b--) {
+		/* Start past the last key with this first byte and walk back. */
+		unsigned char seek[17];
+		seek[0] = (unsigned char)b;
+		memset(seek + 1, 0xff, 16);
+		MDB_val k = { 17, seek }, v;
+		int r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		r = r == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		for (; r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+			const unsigned char *kp = k.mv_data;
+			if (k.mv_size != 17 || kp[0] != b)
+				break;
+			if (max && *n >= max)
+				break;
+			MDB_val rk = { 16, (void *)(kp + 1) }, rv;
+			if (mdb_get(txn, store_dbi(st, db), &rk, &rv) != 0)
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 32;
+				char *grown = realloc(arr, cap * recsize);
+				if (!grown) {
+					rc = ENOMEM;
+					break;
+				}
+				arr = grown;
+			}
+			char *rec = arr + *n * recsize;
+			memset(rec, 0, recsize);
+			uuid_format(kp + 1, rec + idoff);
+			(*n)++;
+			if (decode(rv.mv_data, rv.mv_size, fields, rec)) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+		}
+	}
+	mdb_cursor_close(cur);
+	store_read_end(st, txn);
+	*out = arr;
+	if (rc) {
+		store_error(st, rc, "listing", err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_run_newest(const void *a, const void *b)
+{
+	return strcmp(((const struct run_rec *)b)->id, ((const struct run_rec *)a)->id);
+}
+
+int run_list(struct store *st, int status, size_t max, struct run_rec **out, size_t *n,
+	     char *err, size_t errlen)
+{
+	int rc = list_index(st, STORE_DB_RUN_IDX, STORE_DB_RUNS, status, run_fields, sizeof **out,
+			    offsetof(struct run_rec, id), status ? max : 0, (void **)out, n, err, errlen);
+	if (rc == 0 && !status) {
+		qsort(*out, *n, sizeof **out, cmp_run_newest);
+		while (max && *n > max)
+			run_rec_free(&(*out)[--(*n)]);
+	}
+	return rc;
+}
+
+int prompt_list(struct store *st, int open_only, size_t max, struct prompt_rec **out, size_t *n,
+		char *err, size_t errlen)
+{
+	return list_index(st, STORE_DB_PROMPT_IDX, STORE_DB_PROMPTS, open_only ? 1 : 0, prompt_fields,
+			  sizeof **out, offsetof(struct prompt_rec, id), max, (void **)out, n, err, errlen);
+}
+
+/* ---- writes ---- */
+
+struct save_ctx {
+	const struct run_rec *run;
+	const struct journal_entry *entry;
+	const struct prompt_rec *prompt;
+	int replace_entry;
+};
+
+static int put_indexed(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
+		       const unsigned char key[16], int old_byte, int new_byte,
+		       const struct field *fields, const void *rec)
+{
+	struct store_buf b = { 0 };
+	encode(&b, fields, rec);
+	if (b.oom) {
+		store_buf_free(&b);
+		return ENOMEM;
+	}
+	MDB_val k = { 16, (void *)key }, v = { b.len, b.p };
+	int rc = mdb_put(txn, store_dbi(st, db), &k, &v, 0);
+	store_buf_free(&b);
+	unsigned char ik[17];
+	memcpy(ik + 1, key, 16);
+	MDB_val ikv = { 17, ik }, empty = { 0, "" };
+	if (rc == 0 && old_byte >= 0 && old_byte != new_byte) {
+		ik[0] = (unsigned char)old_byte;
+		rc = mdb_del(txn, store_dbi(st, idx), &ikv, NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	if (rc == 0 && old_byte != new_byte) {
+		ik[0] = (unsigned char)new_byte;
+		rc = mdb_put(txn, store_dbi(st, idx), &ikv, &empty, 0);
+	}
+	return rc;
+}
+
+static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct save_ctx *c = arg;
+	unsigned char key[20];
+	if (uuid_parse(c->run->id, key) != 0) {
+		snprintf(err, errlen, "bad run id %s", c->run->id);
+		return STORE_REFUSED;
+	}
+	/* Check before writing: the stored status and cancellation. */
+	MDB_val k = { 16, key }, v;
+	int old_status = -1;
+	int rc = mdb_get(txn, store_dbi(st, STORE_DB_RUNS), &k, &v);
+	if (rc == 0) {
+		struct run_rec old;
+		memset(&old, 0, sizeof old);
+		if (decode(v.mv_data, v.mv_size, run_fields, &old) == 0) {
+			old_status = old.status;
+			int cancelled = old.status == RUN_CANCELLED || old.cancel_requested;
+			run_rec_free(&old);
+			if (cancelled && c->run->status != RUN_CANCELLED) {
+				snprintf(err, errlen, "run %s was cancelled", c->run->id);
+				return STORE_REFUSED;
+			}
+		}
+	} else if (rc != MDB_NOTFOUND) {
+		return rc;
+	}
+	if (c->entry) {
+		store_put_u32(key + 16, c->entry->no);
+		MDB_val jk = { 20, key };
+		if (!c->replace_entry && mdb_get(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &v) == 0) {
+			snprintf(err, errlen, "run %s already has step %u (is it running twice?)",
+				 c->run->id, c->entry->no);
+			return STORE_REFUSED;
+		}
+		struct store_buf b = { 0 };
+		encode(&b, journal_fields, c->entry);
+		MDB_val jv = { b.len, b.p };
+		rc = b.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &jv, 0);
+		store_buf_free(&b);
+		if (rc)
+			return rc;
+	}
+	if (c->prompt) {
+		unsigned char pk[16];
+		if (uuid_parse(c->prompt->id, pk) != 0) {
+			snprintf(err, errlen, "bad prompt id");
+			return STORE_REFUSED;
+		}
+		rc = put_indexed(st, txn, STORE_DB_PROMPTS, STORE_DB_PROMPT_IDX, pk, -1,
+				 c->prompt->open ? 1 : 0, prompt_fields, c->prompt);
+		if (rc)
+			return rc;
+	}
+	if (c->run->status)
+		return put_indexed(st, txn, STORE_DB_RUNS, STORE_DB_RUN_IDX, key, old_status,
+				   c->run->status, run_fields, c->run);
+	return 0;
+}
+
+int run_save(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
+	     const struct prompt_rec *prompt, char *err, size_t errlen)
+{
+	struct save_ctx c = { r, entry, prompt, 0 };
+	return store_write(st, apply_save, &c, err, errlen);
+}
+
+int journal_replace(struct store *st, const char *run_id, const struct journal_entry *e,
+		    char *err, size_t errlen)
+{
+	struct run_rec r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.id, sizeof r.id, "%s", run_id);
+	struct save_ctx c = { &r, e, NULL, 1 };   /* status 0: the run record is untouched */
+	return store_write(st, apply_save, &c, err, errlen);
+}
+
+struct answer_ctx {
+	const char *id, *answer, *by;
+};
+
+static int apply_answer(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct answer_ctx *c = arg;
+	unsigned char key[16];
+	if (uuid_parse(c->id, key) != 0) {
+		snprintf(err, errlen, "'%s' is not a prompt id", c->id);
+		return STORE_REFUSED;
+	}
+	MDB_val k = { 16, key }, v;
+	int rc = mdb_get(txn, store_dbi(st, STORE_DB_PROMPTS), &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(err, errlen, "no prompt %s", c->id);
+		return STORE_REFUSED;
+	}
+	if (rc)
+		return rc;
+	struct prompt_rec p;
+	memset(&p, 0, sizeof p);
+	if (decode(v.mv_data, v.mv_size, prompt_fields, &p)) {
+		prompt_rec_free(&p);
+		return MDB_CORRUPTED;
+	}
+	if (!p.open) {
+		snprintf(err, errlen, "prompt %s was already answered%s%s", c->id,
+			 p.answered_by ? " by " : "", p.answered_by ? p.answered_by : "");
+		prompt_rec_free(&p);
+		return STORE_REFUSED;
+	}
+	free(p.answer_json);
+	free(p.answered_by);
+	p.answer_json = strdup(c->answer);
+	p.answered_by = strdup(c->by);
+	p.answered_at = store_now_ms();
+	p.open = 0;
+	rc = put_indexed(st, txn, STORE_DB_PROMPTS, STORE_DB_PROMPT_IDX, key, 1, 0, prompt_fields, &p);
+	prompt_rec_free(&p);
+	return rc;
+}
+
+int prompt_answer(struct store *st, const char *id, const char *answer_json, const char *by,
+		  char *err, size_t errlen)
+{
+	struct answer_ctx c = { id, answer_json, by };
+	return store_write(st, apply_answer, &c, err, errlen);
+}
+
+static int apply_cancel(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	const char *id = arg;
+	unsigned char key[16];
+	if (uuid_parse(id, key) != 0) {
+		snprintf(err, errlen, "'%s' is not a run id", id);
+		return STORE_REFUSED;
+	}
+	MDB_val k = { 16, key }, v;
+	int rc = mdb_get(txn, store_dbi(st, STORE_DB_RUNS), &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(err, errlen, "no run %s", id);
+		return STORE_REFUSED;
+	}
+	if (rc)
+		return rc;
+	struct run_rec r;
+	memset(&r, 0, sizeof r);
+	if (decode(v.mv_data, v.mv_size, run_fields, &r)) {
+		run_rec_free(&r);
+		return MDB_CORRUPTED;
+	}
+	snprintf(r.id, sizeof r.id, "%s", id);
+	int old = r.status;
+	if (old != RUN_RUNNING && old != RUN_WAITING) {
+		snprintf(err, errlen, "run %s has already %s", id, run_status_name(old));
+		run_rec_free(&r);
+		return STORE_REFUSED;
+	}
+	r.cancel_requested = 1;
+	r.updated = store_now_ms();
+	if (old == RUN_WAITING) {
+		r.status = RUN_CANCELLED;
+		r.finished = r.updated;
+	}
+	rc = put_indexed(st, txn, STORE_DB_RUNS, STORE_DB_RUN_IDX, key, old, r.status, run_fields, &r);
+	run_rec_free(&r);
+	return rc;
+}
+
+int run_cancel(struct store *st, const char *id, char *err, size_t errlen)
+{
+	return store_write(st, apply_cancel, (void *)id, err, errlen);
+}

@@ -1,0 +1,106 @@
+/* runstore.h - durable runs: run records, their journal, and prompts, in the
+ * store (named databases runs, run_idx, journal, prompts, prompt_idx).
+ *
+ * Records are tagged fields (tag varint, length varint, bytes), so fields can be
+ * added without a migration. Strings in the structs below are malloc'd and owned
+ * by the struct: free them with the matching *_free.
+ */
+#ifndef SOAR_RUNSTORE_H
+#define SOAR_RUNSTORE_H
+
+#include "store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum run_status {
+	RUN_RUNNING = 1, RUN_WAITING, RUN_SUCCEEDED, RUN_FAILED, RUN_CANCELLED,
+};
+const char *run_status_name(int status);
+int run_status_parse(const char *s);            /* 0 when unknown */
+
+struct run_rec {
+	char id[37];
+	char *playbook;       /* name */
+	char *path;           /* file it was loaded from */
+	char *version;
+	char *hash;           /* sha256 hex of the file when the run started */
+	char *inputs_json;    /* the inputs as given (JSON object) */
+	char *case_ref;       /* the case the run works on, or NULL */
+	char *parent;         /* parent run id, or NULL */
+	char *result_json;    /* on success */
+	char *error_json;     /* on failure: {"kind","message","file","line"} */
+	char *wait_kind;      /* "prompt", "sleep", "start" (a child not yet run) */
+	char *wait_prompt;    /* prompt id when waiting on one */
+	int64_t wait_until;   /* ms; sleeps and prompt timeouts */
+	int status;
+	int64_t created, updated, finished;
+	uint32_t steps;       /* journal entries */
+	int32_t owner_pid;    /* process executing it while running */
+	int cancel_requested;
+};
+void run_rec_free(struct run_rec *r);
+
+/* An entry of a run's journal: one step. */
+struct journal_entry {
+	uint32_t no;          /* 1, 2, ... */
+	char *name;           /* "time.now", "prompt.ask", "case.create" ... */
+	char *args;           /* a short summary of the arguments (scrubbed) */
+	char *result_json;    /* a JSON array of the step's return values */
+	char *task;           /* the task it ran in ("a/b"), or NULL */
+	char *error;          /* a failed step's message, or NULL */
+	int64_t started;      /* ms */
+	int64_t duration_us;
+};
+void journal_entries_free(struct journal_entry *e, size_t n);
+
+struct prompt_rec {
+	char id[37];
+	char run_id[37];
+	uint32_t step;
+	char *question;
+	char *spec_json;      /* {"options":[...]} or {"fields":{name: type}} */
+	char *to;             /* user or role, or NULL (anyone) */
+	char *task;           /* task it belongs to, or NULL */
+	char *default_json;   /* the answer a timeout takes, or NULL (timeout fails) */
+	char *answer_json;    /* once answered */
+	char *answered_by;
+	int64_t created, timeout_at, answered_at;
+	int open;
+};
+void prompt_rec_free(struct prompt_rec *p);
+
+/* ---- reads ---- */
+int run_get(struct store *st, const char *id, struct run_rec *out, char *err, size_t errlen);
+/* Runs with `status` (0: all), newest first, at most `max` (0: all). *out is
+ * malloc'd: free each with run_rec_free, then the array. */
+int run_list(struct store *st, int status, size_t max, struct run_rec **out, size_t *n,
+	     char *err, size_t errlen);
+int journal_load(struct store *st, const char *run_id, struct journal_entry **out, size_t *n,
+		 char *err, size_t errlen);
+int prompt_get(struct store *st, const char *id, struct prompt_rec *out, char *err, size_t errlen);
+int prompt_list(struct store *st, int open_only, size_t max, struct prompt_rec **out, size_t *n,
+		char *err, size_t errlen);
+
+/* ---- writes (each durable when it returns 0; STORE_REFUSED with err set) ---- */
+
+/* Writes the run record (insert or replace), keeping the status index. When
+ * `entry` is not NULL it is appended to the journal in the same transaction, and
+ * refused if the stored run was cancelled meanwhile. When `prompt` is not NULL it
+ * is written in the same transaction too. */
+int run_save(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
+	     const struct prompt_rec *prompt, char *err, size_t errlen);
+
+/* Records an answer: refused when the prompt is closed. */
+int prompt_answer(struct store *st, const char *id, const char *answer_json, const char *by,
+		  char *err, size_t errlen);
+
+/* Asks a running run to stop (it stops at its next step) or cancels a waiting run
+ * at once. Refused for finished runs. */
+int run_cancel(struct store *st, const char *id, char *err, size_t errlen);
+
+/* Replaces journal entry `no` of a run (a prompt's answer or timeout, once taken). */
+int journal_replace(struct store *st, const char *run_id, const struct journal_entry *e,
+		    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,53 @@
+/* step.h - journaled steps, for primitives that touch the world.
+ *
+ * Every call that acts on the world or reads something that differs between
+ * executions (time, randomness, HTTP, case writes, prompts) is a step: its result
+ * is written to the run's journal, durably, before the playbook sees it. When a
+ * run resumes, the playbook executes again from the start and each step that has
+ * a record returns the recorded result without acting: the run goes on from the
+ * first step without one.
+ *
+ * A primitive does:
+ *     int n = step_replay(L, "time.now");
+ *     if (n >= 0) return n;             -- recorded: values pushed
+ *     ...act, push k results...
+ *     step_record(L, "time.now", args_summary, k);
+ *     return k;
+ * Outside a durable run (no engine) step_replay returns -1 and step_record does
+ * nothing, so the same primitive works in tests and benchmarks.
+ */
+#ifndef SOAR_STEP_H
+#define SOAR_STEP_H
+
+#include <lua.h>
+
+struct journal_entry;
+
+/* Raises "playbook changed under a waiting run" when the record at this position
+ * has another name; re-raises a recorded error. */
+int step_replay(lua_State *L, const char *name);
+
+/* Records the n values at the top (left in place) as the step's result. Raises if
+ * they cannot be written (store failure, run cancelled). */
+void step_record(lua_State *L, const char *name, const char *args, int n);
+
+/* Records a step that failed with `message`, then raises it. */
+__attribute__((noreturn))
+void step_fail(lua_State *L, const char *name, const char *args, const char *message);
+
+/* For steps with their own replay logic (prompts, sleeps): the record at the
+ * current position if it has this name (raises if another), NULL if none.
+ * step_advance moves past it. */
+const struct journal_entry *step_lookup(lua_State *L, const char *name);
+void step_advance(lua_State *L);
+/* The next step's number (1-based); 0 outside a durable run. */
+unsigned step_position(lua_State *L);
+
+/* Ends this execution of the run: it is waiting (its record already says on
+ * what). Call as `return step_park(L);` from the primitive. */
+int step_park(lua_State *L);
+
+/* The current task path ("" when none), for records that carry it. */
+const char *step_task(lua_State *L);
+
+#endif
