@@ -23,6 +23,7 @@ struct cli_command {
 /* The table lives in main.c; a command file exports its entry. */
 extern const struct cli_command cmd_init, cmd_run, cmd_test;
 extern const struct cli_command cmd_case, cmd_indicator;
+extern const struct cli_command cmd_runs, cmd_prompt;
 
 /* Prints "soarctl CMD: MESSAGE" and "Try 'soarctl help CMD'." on stderr; returns
  * EXIT_USAGE so a command can `return cli_usage(...)`. */

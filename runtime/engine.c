@@ -90,6 +90,7 @@ static int execute(struct sandbox *sb, struct engine_run *e)
 	memcpy(e->pb.info.id, e->rec.id, sizeof e->rec.id);
 	e->next_step = 1;
 	e->parked = 0;
+	e->task_depth = 0;
 	e->pb.case_ref = e->rec.case_ref;
 	e->task[0] = 0;
 	playbook_run(sb, &e->pb);
@@ -106,6 +107,8 @@ static int execute(struct sandbox *sb, struct engine_run *e)
 		return RUN_WAITING;
 	}
 	int64_t t = now_ms();
+	if (e->next_step - 1 > e->rec.steps)
+		e->rec.steps = e->next_step - 1;
 	set_str(&e->rec.playbook, e->pb.info.playbook);
 	if (e->pb.version)
 		set_str(&e->rec.version, e->pb.version);

@@ -24,6 +24,9 @@ struct engine_run {
 	int recorded;                  /* the run record exists in the store */
 	int parked;                    /* a step made the run wait */
 	char task[256];                /* current task path */
+#define ENGINE_MAX_TASK_DEPTH 16
+	char task_roles[ENGINE_MAX_TASK_DEPTH][64]; /* role of each open task ("" none) */
+	int task_depth;
 	char prompt_id[37];            /* what it waits on, when parked on a prompt */
 	char *started_children;        /* run ids of children started, '\n'-separated */
 	struct playbook_src own_src;   /* the file, when the engine loaded it (resume) */

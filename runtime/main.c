@@ -11,6 +11,8 @@ static const struct cli_command *const commands[] = {
 	&cmd_test,
 	&cmd_case,
 	&cmd_indicator,
+	&cmd_runs,
+	&cmd_prompt,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -228,7 +228,15 @@ static int l_task_enter(lua_State *L)
 		lua_getfield(L, -1, "path");
 		if (lua_isstring(L, -1))
 			snprintf(e->task, sizeof e->task, "%s", lua_tostring(L, -1));
-		lua_pop(L, 1);
+		lua_getfield(L, -2, "role");
+		if (e->task_depth < ENGINE_MAX_TASK_DEPTH) {
+			/* A task without a role keeps the role of the task around it. */
+			const char *role = lua_tostring(L, -1);
+			const char *outer = e->task_depth ? e->task_roles[e->task_depth - 1] : "";
+			snprintf(e->task_roles[e->task_depth], sizeof e->task_roles[0], "%s", role ? role : outer);
+		}
+		e->task_depth++;
+		lua_pop(L, 2);
 	}
 	return 1;
 }
@@ -239,11 +247,14 @@ static int l_task_leave(lua_State *L)
 	struct engine_run *e = engine();
 	int ok = lua_toboolean(L, 2);
 	if (step_replay(L, "task.end") < 0) {
-		lua_pushboolean(L, ok);
 		lua_getfield(L, 1, "name");
-		step_record(L, "task.end", lua_tostring(L, -1), 1);
+		const char *name = lua_tostring(L, -1);
+		lua_pushboolean(L, ok);
+		step_record(L, "task.end", name, 1);
 	}
 	if (e) {
+		if (e->task_depth > 0)
+			e->task_depth--;
 		char *slash = strrchr(e->task, '/');
 		if (slash)
 			*slash = 0;

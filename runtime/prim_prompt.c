@@ -90,7 +90,7 @@ static void push_answer(lua_State *L, const struct prompt_rec *p, int timed_out)
 	lua_pushstring(L, timed_out ? "timeout" : (p->answered_by ? p->answered_by : "?"));
 	lua_setfield(L, -2, "by");
 	if (timefmt_iso((double)(timed_out ? now_ms() : p->answered_at) / 1000.0, 0, NULL, at,
-			sizeof at, err, sizeof err) == 0) {
+			sizeof at, err, sizeof err) >= 0) {
 		lua_pushstring(L, at);
 		lua_setfield(L, -2, "at");
 	}
@@ -112,6 +112,9 @@ static int ask_first(lua_State *L, struct engine_run *e)
 	p.question = (char *)lua_tostring(L, -1);
 	lua_getfield(L, 1, "to");
 	p.to = (char *)lua_tostring(L, -1);
+	/* Inside a task assigned to a role, only that role answers by default. */
+	if (!p.to && e->task_depth > 0 && e->task_roles[e->task_depth - 1][0])
+		p.to = e->task_roles[e->task_depth - 1];
 	p.task = e->task[0] ? e->task : NULL;
 	p.created = now_ms();
 	lua_getfield(L, 1, "timeout");

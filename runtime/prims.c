@@ -1,8 +1,12 @@
 /* prims.c - the one place that lists every Lua namespace the sandbox offers. */
 #include "prim.h"
 #include "env.h"
+#include "runinfo.h"
+#include "sandbox.h"
+#include "step.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const struct {
 	const char *name;
@@ -22,6 +26,69 @@ static const struct {
 };
 
 int prim_log_print(lua_State *L);
+
+/* Primitives that are journaled steps as they are: their result is recorded, and
+ * replay returns it without calling them again (see step.h). Primitives with
+ * their own replay logic (prompt.ask, sleep, random...) are not listed. */
+static const char *const stepped[] = {
+	"time.now", "uuid.v4", "uuid.v7",
+	"case.create", "case.update", "case.close", "case.note", "case.attach", "case.link",
+	"indicator.set",
+	NULL,
+};
+
+/* upvalues: step name, the primitive */
+static int call_as_step(lua_State *L)
+{
+	const char *name = lua_tostring(L, lua_upvalueindex(1));
+	int n = step_replay(L, name);
+	if (n >= 0)
+		return n;
+	int nargs = lua_gettop(L);
+	unsigned pos = step_position(L);
+	/* A case a run creates carries the step's idempotency key as its dedupe key
+	 * (unless the playbook chose one): a replay after a crash finds it again
+	 * instead of creating it twice. */
+	if (pos && nargs >= 1 && lua_istable(L, 1) && strcmp(name, "case.create") == 0) {
+		lua_getfield(L, 1, "dedupe_key");
+		int has = !lua_isnil(L, -1);
+		lua_pop(L, 1);
+		if (!has) {
+			struct run_info *ri = sandbox_current();
+			lua_newtable(L);
+			lua_pushnil(L);
+			while (lua_next(L, 1)) {
+				lua_pushvalue(L, -2);
+				lua_insert(L, -2);
+				lua_settable(L, -4);
+			}
+			lua_pushfstring(L, "run:%s:%d", ri ? ri->id : "?", (int)pos);
+			lua_setfield(L, -2, "dedupe_key");
+			lua_replace(L, 1);
+		}
+	}
+	lua_pushvalue(L, lua_upvalueindex(2));
+	lua_insert(L, 1);
+	lua_call(L, nargs, LUA_MULTRET);
+	int nres = lua_gettop(L);
+	step_record(L, name, NULL, nres);
+	return nres;
+}
+
+static void wrap_steps(lua_State *L, int t)
+{
+	for (const char *const *s = stepped; *s; s++) {
+		const char *dot = strchr(*s, '.');
+		lua_pushlstring(L, *s, (size_t)(dot - *s));
+		lua_rawget(L, t);                       /* stack: ns */
+		lua_pushstring(L, dot + 1);
+		lua_pushstring(L, *s);
+		lua_getfield(L, -3, dot + 1);           /* stack: ns, fname, name, fn */
+		lua_pushcclosure(L, call_as_step, 2);
+		lua_rawset(L, -3);
+		lua_pop(L, 1);
+	}
+}
 
 /* Functions that become globals: the flow steps, then what the prelude returns. */
 static void install_globals(lua_State *L, int t)
@@ -60,5 +127,6 @@ void prims_install(lua_State *L)
 		lua_call(L, 0, 1);
 		lua_setfield(L, t, namespaces[i].name);
 	}
+	wrap_steps(L, t);
 	install_globals(L, t);
 }

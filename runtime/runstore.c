@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum ftype { F_STR, F_I64, F_U32, F_I32, F_INT };
+enum ftype { F_STR, F_I64, F_U32, F_I32, F_INT, F_ID /* char[37] */ };
 
 struct field {
 	unsigned tag;
@@ -43,6 +43,7 @@ static const struct field journal_fields[] = {
 };
 
 static const struct field prompt_fields[] = {
+	FIELD(13, F_ID, prompt_rec, run_id),
 	FIELD(1, F_U32, prompt_rec, step), FIELD(2, F_STR, prompt_rec, question),
 	FIELD(3, F_STR, prompt_rec, spec_json), FIELD(4, F_STR, prompt_rec, to),
 	FIELD(5, F_STR, prompt_rec, task), FIELD(6, F_STR, prompt_rec, default_json),
@@ -58,8 +59,11 @@ static void encode(struct store_buf *b, const struct field *f, const void *rec)
 		const char *p = (const char *)rec + f->off;
 		uint64_t v;
 		switch (f->type) {
+		case F_ID:
 		case F_STR: {
-			const char *s = *(char *const *)p;
+			const char *s = f->type == F_ID ? p : *(char *const *)p;
+			if (s && !*s)
+				continue;
 			if (!s)
 				continue;
 			size_t n = strlen(s);
@@ -101,7 +105,11 @@ static int decode(const void *data, size_t len, const struct field *fields, void
 			f++;
 		if (f->tag) {
 			char *dst = (char *)rec + f->off;
-			if (f->type == F_STR) {
+			if (f->type == F_ID) {
+				size_t m = n < 36 ? n : 36;
+				memcpy(dst, p, m);
+				dst[m] = 0;
+			} else if (f->type == F_STR) {
 				char *s = malloc(n + 1);
 				if (!s)
 					return -1;

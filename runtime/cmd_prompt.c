@@ -1,0 +1,354 @@
+/* cmd_prompt.c - `soarctl prompt list|show|answer`: questions runs ask people. */
+#include "cli.h"
+#include "engine.h"
+#include "json.h"
+#include "runopts.h"
+#include "runout.h"
+#include "store_buf.h"
+#include "timefmt.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <lauxlib.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: soarctl prompt list [--all] [--json]\n"
+	"       soarctl prompt show ID [--json]\n"
+	"       soarctl prompt answer ID (--choice OPTION | --field NAME=VALUE...) [--json]\n"
+	"                                [--no-resume]\n"
+	"\n"
+	"Prompts are questions a run asks a person (prompt.ask); the run waits, holding\n"
+	"no interpreter, until one is answered.\n"
+	"\n"
+	"  list         open prompts (--all: answered ones too), newest first\n"
+	"  show         the question, its options or form fields, who may answer\n"
+	"  answer       records the answer and continues the run in the foreground\n"
+	"               (--no-resume: leave that to the daemon or `runs resume`)\n"
+	"  --choice     one of the prompt's options\n"
+	"  --field      NAME=VALUE for each field of a form; VALUE is converted to the\n"
+	"               field's type (string, number, integer, boolean)\n"
+	"  --data DIR   data directory (else $SOARCTL_DATA, else XDG)\n"
+	"\n"
+	"Exit status of answer: as `soarctl run` for the resumed run (0, 1, 3 waiting).\n";
+
+static void json_str(const char *s)
+{
+	if (s)
+		cli_json_string(stdout, s, strlen(s));
+	else
+		fputs("null", stdout);
+}
+
+static void fmt_time(int64_t ms, char *buf, size_t len)
+{
+	char err[64];
+	if (!ms || timefmt_iso((double)ms / 1000.0, 0, NULL, buf, len, err, sizeof err) < 0)
+		snprintf(buf, len, "-");
+}
+
+static void print_prompt_json(const struct prompt_rec *p)
+{
+	printf("{\"id\":\"%s\",\"run_id\":\"%s\",\"step\":%u,\"question\":", p->id, p->run_id, p->step);
+	json_str(p->question);
+	printf(",\"spec\":%s,\"to\":", p->spec_json ? p->spec_json : "null");
+	json_str(p->to);
+	printf(",\"task\":");
+	json_str(p->task);
+	printf(",\"open\":%s,\"answer\":%s,\"answered_by\":", p->open ? "true" : "false",
+	       p->answer_json ? p->answer_json : "null");
+	json_str(p->answered_by);
+	printf(",\"created_ms\":%lld,\"timeout_ms\":%lld,\"answered_ms\":%lld}", (long long)p->created,
+	       (long long)p->timeout_at, (long long)p->answered_at);
+}
+
+/* The OS user answering, as soarctl names people. */
+static const char *whoami(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *u = getenv("USER");
+	return pw && pw->pw_name ? pw->pw_name : (u && *u ? u : "unknown");
+}
+
+/* Builds the answer JSON from --choice / --field against the prompt's spec.
+ * Returns a malloc'd string, or NULL with a message in err. */
+static char *build_answer(const char *spec_json, const char *choice, char **fields, int nfields,
+			  char *err, size_t errlen)
+{
+	lua_State *L = luaL_newstate();
+	char *out = NULL;
+	struct store_buf b = { 0 };
+	if (!L || json_decode_push(L, spec_json, strlen(spec_json), NULL, err, errlen) != 0)
+		goto done;
+	lua_getfield(L, 1, "options");
+	if (lua_istable(L, -1)) {
+		if (!choice || nfields) {
+			snprintf(err, errlen, "this prompt takes --choice (one of its options)");
+			goto done;
+		}
+		for (int i = 1; i <= (int)lua_objlen(L, -1); i++) {
+			lua_rawgeti(L, -1, i);
+			if (strcmp(lua_tostring(L, -1), choice) == 0) {
+				store_buf_json(&b, choice);
+				out = store_buf_cstr(&b);
+				goto done;
+			}
+			lua_pop(L, 1);
+		}
+		store_buf_free(&b);
+		struct store_buf list = { 0 };
+		for (int i = 1; i <= (int)lua_objlen(L, -1); i++) {
+			lua_rawgeti(L, -1, i);
+			store_buf_printf(&list, "%s%s", i > 1 ? ", " : "", lua_tostring(L, -1));
+			lua_pop(L, 1);
+		}
+		snprintf(err, errlen, "'%s' is not an option (choose one of: %s)", choice,
+			 store_buf_cstr(&list) ? list.p : "?");
+		store_buf_free(&list);
+		goto done;
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, 1, "fields");
+	if (!lua_istable(L, -1) || choice) {
+		snprintf(err, errlen, "this prompt is a form: answer with --field NAME=VALUE for each field");
+		goto done;
+	}
+	int spec = lua_gettop(L);
+	lua_newtable(L);
+	int given = lua_gettop(L);
+	for (int i = 0; i < nfields; i++) {
+		const char *eq = strchr(fields[i], '=');
+		if (!eq || eq == fields[i]) {
+			snprintf(err, errlen, "--field takes NAME=VALUE, got \"%s\"", fields[i]);
+			goto done;
+		}
+		lua_pushlstring(L, fields[i], (size_t)(eq - fields[i]));
+		lua_pushstring(L, eq + 1);
+		lua_settable(L, given);
+	}
+	store_buf_add(&b, "{", 1);
+	int first = 1;
+	lua_pushnil(L);
+	while (lua_next(L, spec)) {
+		const char *name = lua_tostring(L, -2), *type = lua_tostring(L, -1);
+		lua_getfield(L, given, name);
+		const char *v = lua_tostring(L, -1);
+		if (!v) {
+			snprintf(err, errlen, "missing --field %s=... (%s)", name, type);
+			goto done;
+		}
+		store_buf_printf(&b, "%s", first ? "" : ",");
+		first = 0;
+		store_buf_json(&b, name);
+		store_buf_add(&b, ":", 1);
+		if (strcmp(type, "string") == 0) {
+			store_buf_json(&b, v);
+		} else if (strcmp(type, "boolean") == 0) {
+			int t = !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
+			int f = !strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0");
+			if (!t && !f) {
+				snprintf(err, errlen, "field %s is a boolean (true/false), got \"%s\"", name, v);
+				goto done;
+			}
+			store_buf_str(&b, t ? "true" : "false");
+		} else {
+			char *end;
+			errno = 0;
+			double d = strtod(v, &end);
+			if (!*v || *end || errno || !isfinite(d) ||
+			    (strcmp(type, "integer") == 0 && d != floor(d))) {
+				snprintf(err, errlen, "field %s is a%s %s, got \"%s\"", name,
+					 type[0] == 'i' ? "n" : "", type, v);
+				goto done;
+			}
+			store_buf_printf(&b, "%.17g", d);
+		}
+		lua_pop(L, 2);
+		lua_pushnil(L);                         /* drop the checked field */
+		lua_setfield(L, given, name);
+	}
+	lua_pushnil(L);
+	if (lua_next(L, given)) {
+		snprintf(err, errlen, "the form has no field '%s'", lua_tostring(L, -2));
+		goto done;
+	}
+	store_buf_add(&b, "}", 1);
+	out = store_buf_cstr(&b);
+done:
+	if (!out)
+		store_buf_free(&b);
+	if (L)
+		lua_close(L);
+	return out;
+}
+
+static int answer(struct store *st, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "choice", required_argument, NULL, 'c' },
+		{ "field", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "no-resume", no_argument, NULL, 'N' },
+		{ "data", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *choice = NULL;
+	char **fields = calloc((size_t)argc, sizeof *fields);
+	int nfields = 0, json = 0, resume = 1, opt, rc;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': choice = optarg; break;
+		case 'f': fields[nfields++] = optarg; break;
+		case 'J': json = 1; break;
+		case 'N': resume = 0; break;
+		case 'd': break;
+		default:
+			free(fields);
+			return cli_usage("prompt", "unknown option or missing value: %s", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1) {
+		free(fields);
+		return cli_usage("prompt", "answer takes one prompt ID");
+	}
+	const char *id = argv[optind];
+	char err[512];
+	struct prompt_rec p;
+	rc = prompt_get(st, id, &p, err, sizeof err);
+	if (rc != 0) {
+		free(fields);
+		return cli_fail("prompt", rc == 1 ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+	}
+	if (!p.open) {
+		cli_fail("prompt", EXIT_USAGE, "prompt %s was already answered by %s", id,
+			 p.answered_by ? p.answered_by : "?");
+		prompt_rec_free(&p);
+		free(fields);
+		return EXIT_USAGE;
+	}
+	char *ans = build_answer(p.spec_json ? p.spec_json : "{}", choice, fields, nfields, err, sizeof err);
+	free(fields);
+	if (!ans) {
+		prompt_rec_free(&p);
+		return cli_fail("prompt", EXIT_USAGE, "%s", err);
+	}
+	rc = prompt_answer(st, id, ans, whoami(), err, sizeof err);
+	free(ans);
+	if (rc != 0) {
+		prompt_rec_free(&p);
+		return cli_fail("prompt", EXIT_FAIL, "%s", err);
+	}
+	if (!resume) {
+		printf("answered %s; run %s continues when resumed\n", id, p.run_id);
+		prompt_rec_free(&p);
+		return EXIT_OK;
+	}
+	struct sandbox_limits lim;
+	runopts_init(&lim);
+	struct sandbox *sb = sandbox_new(getenv("SOARCTL_LUA_DIR"), err, sizeof err);
+	if (!sb) {
+		prompt_rec_free(&p);
+		return cli_fail("prompt", EXIT_FAIL, "%s", err);
+	}
+	struct engine_run e;
+	int status = engine_resume(sb, st, p.run_id, &lim, &e, err, sizeof err);
+	rc = status < 0 ? cli_fail("prompt", EXIT_FAIL, "answered, but run %s did not resume: %s",
+				   p.run_id, err)
+			: runout_print("prompt answer", &e, status, json);
+	engine_run_clear(&e);
+	sandbox_free(sb);
+	prompt_rec_free(&p);
+	return rc;
+}
+
+static int prompt_main(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage("prompt", "which action? list, show or answer");
+	const char *action = argv[1], *data = NULL, *id = NULL;
+	int json = 0, all = 0;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			data = argv[++i];
+		else if (strncmp(argv[i], "--data=", 7) == 0)
+			data = argv[i] + 7;
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else if (argv[i][0] != '-' && !id && i > 1 && strcmp(argv[i - 1], "--choice") &&
+			 strcmp(argv[i - 1], "--field"))
+			id = argv[i];
+	}
+	struct store *st = runout_open_store("prompt", data, 0);
+	if (!st)
+		return EXIT_FAIL;
+	char err[512];
+	if (strcmp(action, "answer") == 0)
+		return answer(st, argc - 1, argv + 1);
+	if (strcmp(action, "list") == 0) {
+		struct prompt_rec *ps;
+		size_t n;
+		if (prompt_list(st, !all, 0, &ps, &n, err, sizeof err) != 0)
+			return cli_fail("prompt", EXIT_FAIL, "%s", err);
+		if (json)
+			printf("[");
+		else if (n)
+			printf("%-36s  %-6s  %-12s  %s\n", "ID", "OPEN", "TO", "QUESTION");
+		for (size_t i = 0; i < n; i++) {
+			if (json) {
+				if (i)
+					printf(",");
+				print_prompt_json(&ps[i]);
+			} else {
+				printf("%-36s  %-6s  %-12.12s  %s\n", ps[i].id, ps[i].open ? "open" : "closed",
+				       ps[i].to ? ps[i].to : "anyone", ps[i].question ? ps[i].question : "");
+			}
+			prompt_rec_free(&ps[i]);
+		}
+		if (json)
+			printf("]\n");
+		else if (!n)
+			fprintf(stderr, "no %sprompts\n", all ? "" : "open ");
+		free(ps);
+		return EXIT_OK;
+	}
+	if (strcmp(action, "show") == 0) {
+		if (!id)
+			return cli_usage("prompt", "show needs a prompt ID");
+		struct prompt_rec p;
+		int rc = prompt_get(st, id, &p, err, sizeof err);
+		if (rc != 0)
+			return cli_fail("prompt", rc == 1 ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+		if (json) {
+			print_prompt_json(&p);
+			printf("\n");
+		} else {
+			char c[TIMEFMT_MAX], t[TIMEFMT_MAX];
+			fmt_time(p.created, c, sizeof c);
+			fmt_time(p.timeout_at, t, sizeof t);
+			printf("prompt %s (%s)\n  question  %s\n  answers   %s\n  to        %s\n"
+			       "  run       %s (step %u)\n  asked     %s\n  timeout   %s\n",
+			       p.id, p.open ? "open" : "answered", p.question ? p.question : "",
+			       p.spec_json ? p.spec_json : "", p.to ? p.to : "anyone", p.run_id, p.step, c, t);
+			if (p.task)
+				printf("  task      %s\n", p.task);
+			if (!p.open)
+				printf("  answer    %s by %s\n", p.answer_json ? p.answer_json : "null",
+				       p.answered_by ? p.answered_by : "?");
+		}
+		prompt_rec_free(&p);
+		return EXIT_OK;
+	}
+	return cli_usage("prompt", "unknown action '%s' (list, show, answer)", action);
+}
+
+const struct cli_command cmd_prompt = {
+	"prompt", "list, show and answer prompts from runs", usage, prompt_main,
+};
