@@ -109,11 +109,7 @@ static int execute(struct sandbox *sb, struct engine_run *e)
 	int64_t t = now_ms();
 	if (e->next_step - 1 > e->rec.steps)
 		e->rec.steps = e->next_step - 1;
-	set_str(&e->rec.playbook, e->pb.info.playbook);
-	if (e->pb.version)
-		set_str(&e->rec.version, e->pb.version);
-	if (e->pb.inputs_json && !e->rec.inputs_json)
-		set_str(&e->rec.inputs_json, e->pb.inputs_json);
+	engine_fill_record(e);
 	e->rec.updated = e->rec.finished = t;
 	e->rec.owner_pid = 0;
 	set_str(&e->rec.wait_kind, NULL);
@@ -139,6 +135,16 @@ static int execute(struct sandbox *sb, struct engine_run *e)
 	return e->rec.status;
 }
 
+void engine_fill_record(struct engine_run *e)
+{
+	set_str(&e->rec.playbook, e->pb.info.playbook);
+	if (e->pb.version && !e->rec.version)
+		set_str(&e->rec.version, e->pb.version);
+	if (e->pb.inputs_json && !e->rec.inputs_json)
+		set_str(&e->rec.inputs_json, e->pb.inputs_json);
+	e->rec.updated = now_ms();
+}
+
 int engine_wait(struct engine_run *e, const struct journal_entry *entry, const char *kind,
 		int64_t until, const struct prompt_rec *prompt, char *err, size_t errlen)
 {
@@ -148,11 +154,7 @@ int engine_wait(struct engine_run *e, const struct journal_entry *entry, const c
 	e->rec.wait_until = until;
 	set_str(&e->rec.wait_kind, kind);
 	set_str(&e->rec.wait_prompt, prompt ? prompt->id : NULL);
-	set_str(&e->rec.playbook, e->pb.info.playbook);
-	if (e->pb.version && !e->rec.version)
-		set_str(&e->rec.version, e->pb.version);
-	if (e->pb.inputs_json && !e->rec.inputs_json)
-		set_str(&e->rec.inputs_json, e->pb.inputs_json);
+	engine_fill_record(e);
 	prim_noint_enter();                    /* waits on the store's committer */
 	int rc = run_save(e->st, &e->rec, entry, prompt, err, errlen);
 	prim_noint_leave();

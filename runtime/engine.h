@@ -52,6 +52,10 @@ int engine_resume(struct sandbox *sb, struct store *st, const char *run_id,
 
 void engine_run_clear(struct engine_run *e);
 
+/* Copies what the playbook told about itself (name, version, inputs) into the
+ * run record, before its first write. */
+void engine_fill_record(struct engine_run *e);
+
 /* For steps that make the run wait: marks the run waiting on `kind` ("sleep",
  * "prompt") until `until` (ms, 0 = none), writing `entry` (a new journal entry,
  * or NULL) and `prompt` (or NULL) in the same transaction. */

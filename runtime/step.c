@@ -116,8 +116,8 @@ static int save(struct engine_run *e, struct journal_entry *je, char *err, size_
 		memcpy(only_journal.id, e->rec.id, sizeof only_journal.id);
 		rc = run_save(e->st, &only_journal, je, NULL, err, errlen);
 	} else {
+		engine_fill_record(e);
 		e->rec.status = RUN_RUNNING;
-		e->rec.updated = now_ms();
 		rc = run_save(e->st, &e->rec, je, NULL, err, errlen);
 	}
 	prim_noint_leave();

@@ -1,0 +1,241 @@
+---@meta
+
+---@class soarctl.Case
+---@field number integer
+---@field id string
+---@field title string
+---@field type string
+---@field severity "low"|"medium"|"high"|"critical"
+---@field status "new"|"active"|"pending"|"closed"
+---@field owner string?
+---@field role string?
+---@field labels string[]
+---@field custom table
+---@field source any
+---@field created number
+---@field updated number
+---@field closed number?
+---@field close_reason string?
+---@field dedupe_key string?
+---@field parent integer?
+---@field sla {due: number, breached: boolean, paused: boolean, pause_while_pending: boolean}?
+---@field entries integer
+
+---Cases in the store. Writes are durable on return.
+case = {}
+---@param fields table title (required), type, severity, status, owner, role, labels,
+---  custom, dedupe_key, source, parent, sla_due, sla_pause_pending
+---@return soarctl.Case? case
+---@return boolean|string deduped_or_err
+function case.create(fields) end
+---@param ref integer|string
+---@return soarctl.Case? case
+---@return string? err
+function case.get(ref) end
+---@param ref integer|string
+---@param fields table
+---@return soarctl.Case? case
+---@return string? err
+function case.update(ref, fields) end
+---@param ref integer|string
+---@param text string
+---@param opts {kind: string?, data: any}?
+---@return integer? entry
+---@return string? err
+function case.note(ref, text, opts) end
+---@param ref integer|string
+---@param name string
+---@param data string
+---@return string? sha256
+---@return string? err
+function case.attach(ref, name, data) end
+---@param ref integer|string
+---@param other integer|string
+---@param relation "related"|"parent"|"child"|nil
+---@return boolean? ok
+---@return string? err
+function case.link(ref, other, relation) end
+---@param ref integer|string
+---@param reason string
+---@return soarctl.Case? case
+---@return string? err
+function case.close(ref, reason) end
+---@param filters table? status, severity, type, owner, role, label, dedupe_key, parent,
+---  created_after, created_before, updated_after, updated_before, sort, ascending, limit, cursor
+---@return soarctl.Case[]? cases
+---@return string? next_cursor_or_err
+function case.search(filters) end
+
+---@class soarctl.Indicator
+---@field type string
+---@field value string
+---@field verdict "unknown"|"benign"|"suspicious"|"malicious"
+---@field score integer
+---@field sources string[]
+---@field tags string[]
+---@field first_seen number
+---@field last_seen number
+---@field expires number?
+---@field expired boolean
+---@field cases integer[]
+
+---Indicators keyed by (type, normalised value).
+indicator = {}
+---@param type "ipv4"|"ipv6"|"cidr"|"domain"|"url"|"md5"|"sha1"|"sha256"|"email"
+---@param value string
+---@return soarctl.Indicator? ind
+---@return string? err
+function indicator.get(type, value) end
+---@param type "ipv4"|"ipv6"|"cidr"|"domain"|"url"|"md5"|"sha1"|"sha256"|"email"
+---@param value string
+---@param opts table? verdict, score, sources, tags, seen, expires (false clears), case
+---@return soarctl.Indicator? ind
+---@return string? err
+function indicator.set(type, value, opts) end
+---@param filters table? type, verdict, tag, min_score, limit, cursor
+---@return soarctl.Indicator[]? list
+---@return string? next_cursor_or_err
+function indicator.search(filters) end
+
+-- Definitions only (unused arguments, global tables): nothing here runs.
+-- luacheck: ignore
+
+---Strict JSON (RFC 8259). See docs/lua-api.md, "json".
+json = {}
+---The value that stands for JSON null inside tables (a light userdata).
+---@type lightuserdata
+json.null = nil
+---@class soarctl.JsonEncodeOpts
+---@field pretty boolean? newlines and two-space indent
+---@field sort_keys boolean? object keys in byte order (stable output)
+---@field max_depth integer? nesting limit, 1..1000 (default 128)
+
+---Encodes a value; raises (naming the path, e.g. `$.a[3]`) on NaN, infinities, sparse or
+---mixed tables, non-UTF-8 strings, functions, or nesting deeper than max_depth.
+---@param value any
+---@param opts soarctl.JsonEncodeOpts?
+---@return string text
+function json.encode(value, opts) end
+---Decodes JSON text. Integers beyond +-2^53 come back as strings of their digits.
+---@param text string
+---@param opts {max_depth: integer?}?
+---@return any value nil when the text is not JSON
+---@return string? err e.g. "expected ',' or ']', found '}' at offset 17"
+function json.decode(text, opts) end
+---Marks t (or a new table) to encode as a JSON array, even when empty.
+---@generic T: table
+---@param t T?
+---@return T
+function json.array(t) end
+
+---Base64 (RFC 4648), strict when decoding.
+base64 = {}
+---@param s string
+---@param opts {url: boolean?, pad: boolean?}? url: `-_` alphabet, unpadded unless pad=true
+---@return string
+function base64.encode(s, opts) end
+---@param s string
+---@param opts {url: boolean?}?
+---@return string? bytes
+---@return string? err "invalid base64 at offset N"
+function base64.decode(s, opts) end
+
+---Hexadecimal.
+hex = {}
+---@param s string
+---@return string lowercase hex
+function hex.encode(s) end
+---@param s string
+---@return string? bytes
+---@return string? err "invalid hex at offset N"
+function hex.decode(s) end
+
+---Digests, HMAC, random bytes, constant-time comparison.
+crypto = {}
+---@param s string
+---@param opts {raw: boolean?}?
+---@return string digest lowercase hex, or 32 raw bytes with raw=true
+function crypto.sha256(s, opts) end
+---@param s string
+---@param opts {raw: boolean?}?
+---@return string digest
+function crypto.sha1(s, opts) end
+---@param s string
+---@param opts {raw: boolean?}?
+---@return string digest
+function crypto.md5(s, opts) end
+---@param key string
+---@param msg string
+---@param opts {raw: boolean?}?
+---@return string mac lowercase hex, or raw bytes
+function crypto.hmac_sha256(key, msg, opts) end
+---@param n integer 0..1048576
+---@return string? bytes
+---@return string? err "unavailable"
+function crypto.random(n) end
+---Compares in time that depends only on the lengths.
+---@param a string
+---@param b string
+---@return boolean
+function crypto.equal(a, b) end
+
+---RFC 9562 UUIDs, lowercase canonical form.
+uuid = {}
+---@return string
+function uuid.v4() end
+---Time-ordered; ids from one thread strictly increase.
+---@return string
+function uuid.v7() end
+---@param s string
+---@return boolean
+function uuid.valid(s) end
+
+---Times are Unix seconds (numbers). Zones: "Z"/"UTC", "+02:00", or IANA names.
+time = {}
+---@return number seconds since the epoch, to the microsecond
+function time.now() end
+---@param t number? default now
+---@param opts {ms: boolean?, us: boolean?, tz: string?}?
+---@return string? text e.g. "2026-11-27T21:30:07Z"
+---@return string? err "unknown time zone"
+function time.iso(t, opts) end
+---@param s string ISO 8601 / RFC 3339
+---@param opts {tz: string?}? zone for text without an offset (default UTC)
+---@return number? seconds
+---@return string? err e.g. "day out of range"
+function time.parse(s, opts) end
+
+---PCRE2 regular expressions. Flags: i, m, s, x, u.
+re = {}
+---@param subject string
+---@param pattern string
+---@param flags string?
+---@return string|false|nil ... captures (false for a group that took no part), or the
+---  whole match; nil when nothing matches; nil, "match limit exceeded" on runaway patterns
+function re.match(subject, pattern, flags) end
+---@param subject string
+---@param pattern string
+---@param flags string?
+---@param init integer?
+---@return integer|nil start 1-based
+---@return integer|string|nil end_or_err inclusive end, or the error
+---@return string|false ... captures
+function re.find(subject, pattern, flags, init) end
+---@param subject string
+---@param pattern string
+---@param flags string?
+---@return fun(): string|false|nil, ...
+function re.gmatch(subject, pattern, flags) end
+---@param subject string
+---@param pattern string
+---@param repl string|table|fun(...: string|false): (string|number|false|nil) "$1", "${name}", "$$"
+---@param flags string?
+---@return string? result
+---@return integer|string count_or_err
+function re.gsub(subject, pattern, repl, flags) end
+---@param subject string
+---@param pattern string
+---@param flags string?
+---@return string[]? pieces
+---@return string? err
+function re.split(subject, pattern, flags) end

@@ -1,0 +1,384 @@
+/* test_json.c - the JSON codec: strictness, numbers, UTF-8, nesting, the C API. */
+#include "check.h"
+#include "json.h"
+#include "prim.h"
+
+#include <lauxlib.h>
+#include <locale.h>
+#include <pthread.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK_HAS(s, part) do { \
+	const char *has_s_ = (s); \
+	CHECK(has_s_ && strstr(has_s_, (part)) != NULL); \
+	if (has_s_ && !strstr(has_s_, (part))) \
+		fprintf(stderr, "  got: %s\n  want a part: %s\n", has_s_, (part)); \
+} while (0)
+
+static lua_State *L;
+
+/* Runs a chunk that returns a string (or nil, err); returns its text, or
+ * "nil: <err>" / "ERR: <message>". */
+static const char *eval(const char *code)
+{
+	static char out[8192];
+	if (luaL_dostring(L, code) != 0) {
+		snprintf(out, sizeof out, "ERR: %s", lua_tostring(L, -1));
+	} else if (lua_isnil(L, 1) && lua_gettop(L) >= 2) {
+		snprintf(out, sizeof out, "nil: %s", lua_tostring(L, 2));
+	} else {
+		const char *s = lua_tostring(L, 1);
+		snprintf(out, sizeof out, "%s", s ? s : "(not a string)");
+	}
+	lua_settop(L, 0);
+	return out;
+}
+
+/* json.decode(text) re-encoded with sorted keys, or "nil: <err>". */
+static const char *roundtrip(const char *text)
+{
+	static char out[8192];
+	lua_getglobal(L, "json");
+	lua_getfield(L, -1, "decode");
+	lua_pushstring(L, text);
+	lua_call(L, 1, 2);                               /* stack: json, value, err */
+	if (lua_isnil(L, -2)) {
+		snprintf(out, sizeof out, "nil: %s", lua_tostring(L, -1));
+	} else {
+		struct json_buf b = { 0 };
+		struct json_opts o = { .sort_keys = 1 };
+		char err[256];
+		if (json_encode_lua(L, -2, &o, &b, err, sizeof err) == 0)
+			snprintf(out, sizeof out, "%s", b.data);
+		else
+			snprintf(out, sizeof out, "ERR: %s", err);
+		json_buf_free(&b);
+	}
+	lua_settop(L, 0);
+	return out;
+}
+
+static void test_decode_strict(void)
+{
+	/* lua-cjson 2.1.0 accepts several of these; we must not. */
+	static const char *bad[][2] = {
+		{ "NaN", "expected a value, found 'N' at offset 0" },
+		{ "[Infinity]", "expected a value, found 'I' at offset 1" },
+		{ "-Infinity", "invalid number at offset 0" },
+		{ "0x10", "unexpected data after the value at offset 1" },
+		{ "+1", "expected a value, found '+' at offset 0" },
+		{ "01", "invalid number (leading zero) at offset 0" },
+		{ "1.", "invalid number at offset 0" },
+		{ ".5", "expected a value" },
+		{ "-.5", "invalid number at offset 0" },
+		{ "1e", "invalid number" },
+		{ "1e400", "number out of range at offset 0" },
+		{ "[1,2,]", "expected a value, found ']' at offset 5" },
+		{ "{\"a\":1,}", "expected a string key, found '}' at offset 7" },
+		{ "{a:1}", "expected a string key, found 'a' at offset 1" },
+		{ "{\"a\" 1}", "expected ':', found '1' at offset 5" },
+		{ "[1 2]", "expected ',' or ']', found '2' at offset 3" },
+		{ "", "expected a value, found end of input at offset 0" },
+		{ "   ", "expected a value, found end of input at offset 3" },
+		{ "[", "expected a value, found end of input at offset 1" },
+		{ "\"abc", "unterminated string at offset 0" },
+		{ "\"a\tb\"", "control character in string (must be escaped) at offset 2" },
+		{ "\"a\\x\"", "invalid escape at offset 2" },
+		{ "\"\\u12\"", "invalid \\u escape at offset 1" },
+		{ "\"\\ud800\"", "unpaired surrogate in \\u escape at offset 1" },
+		{ "\"\\udc00\"", "unpaired surrogate" },
+		{ "\"\\ud800\\u0041\"", "unpaired surrogate" },
+		{ "tru", "expected a value, found 't' at offset 0" },
+		{ "nulll", "unexpected data after the value at offset 4" },
+		{ "1 2", "unexpected data after the value at offset 2" },
+		{ "\xef\xbb\xbf{}", "found byte 0xef at offset 0" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_HAS(roundtrip(bad[i][0]), bad[i][1]);
+}
+
+static void test_utf8(void)
+{
+	static const char *bad[][2] = {
+		{ "\"ab\xff\"", "invalid UTF-8 at offset 3" },
+		{ "\"\xc0\xaf\"", "invalid UTF-8 at offset 1" },          /* overlong '/' */
+		{ "\"\xe0\x80\xaf\"", "invalid UTF-8 at offset 1" },      /* overlong */
+		{ "\"\xed\xa0\x80\"", "invalid UTF-8 at offset 1" },      /* surrogate */
+		{ "\"\xf4\x90\x80\x80\"", "invalid UTF-8 at offset 1" },  /* > U+10FFFF */
+		{ "\"x\xe2\x82\"", "invalid UTF-8 at offset 2" },         /* truncated */
+		{ "\"\x80\"", "invalid UTF-8 at offset 1" },              /* lone continuation */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_HAS(roundtrip(bad[i][0]), bad[i][1]);
+	CHECK_STR(roundtrip("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""),
+		  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	CHECK_STR(roundtrip("\"\\u00e9\\u20ac\\ud83d\\ude00\\u0000x\""),
+		  "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\\u0000x\"");
+	/* Encoding refuses strings that are not UTF-8: JSON text must be. */
+	CHECK_HAS(eval("return select(2, pcall(json.encode, {k = 'ok\\255'}))"),
+		  "string is not UTF-8 (byte 3); base64-encode binary data at $.k");
+	CHECK_HAS(eval("return select(2, pcall(json.encode, {['\\255'] = 1}))"), "string is not UTF-8");
+}
+
+static void test_strings(void)
+{
+	CHECK_STR(eval("return json.encode('a\"b\\\\c\\n\\r\\t\\b\\f\\1\\31/\\127')"),
+		  "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f/\x7f\"");
+	CHECK_STR(roundtrip("\"\\/\\\"\\\\\\b\\f\\n\\r\\t\""), "\"/\\\"\\\\\\b\\f\\n\\r\\t\"");
+	CHECK_STR(eval("return json.decode('\"a\\\\u0041b\"')"), "aAb");
+	/* Embedded NUL in a Lua string survives as \u0000. */
+	CHECK_STR(eval("return json.encode('a\\0b')"), "\"a\\u0000b\"");
+	CHECK_STR(eval("return json.decode(json.encode('a\\0b')) == 'a\\0b' and 'same' or 'diff'"), "same");
+}
+
+static void test_numbers(void)
+{
+	/* lua-cjson 2.1.0 prints 1.2345678901235e+15 for this 16-digit id. */
+	CHECK_STR(eval("return json.encode({1234567890123456})"), "[1234567890123456]");
+	CHECK_STR(roundtrip("1234567890123456"), "1234567890123456");
+	CHECK_STR(roundtrip("-1234567890123456"), "-1234567890123456");
+	CHECK_STR(roundtrip("9007199254740992"), "9007199254740992");     /* 2^53: a number */
+	CHECK_STR(eval("return type(json.decode('9007199254740992'))"), "number");
+	/* Beyond 2^53 a double would change the digits: they come back as a string. */
+	CHECK_STR(eval("return json.decode('9007199254740993')"), "9007199254740993");
+	CHECK_STR(eval("return type(json.decode('9007199254740993'))"), "string");
+	CHECK_STR(eval("return json.decode('[-12345678901234567890123]')[1]"), "-12345678901234567890123");
+	CHECK_STR(roundtrip("{\"id\":9007199254740993}"), "{\"id\":\"9007199254740993\"}");
+	/* Fractions and exponents are doubles, in the shortest form that round-trips. */
+	CHECK_STR(eval("return json.encode({0.1, 1/3, 1e300, -2.5e-8, 5e-324, 2^60, -0.0, 1e21})"),
+		  "[0.1,0.3333333333333333,1e+300,-2.5e-08,4.94065645841247e-324,"
+		  "1.152921504606847e+18,0,1e+21]");
+	CHECK_STR(eval("local x = 0.1 + 0.2; return tostring(json.decode(json.encode(x)) == x)"), "true");
+	CHECK_STR(roundtrip("[1.5e3,-0,0.0,1E2,1e-2]"), "[1500,0,0,100,0.01]");
+	CHECK_STR(eval("return tostring(1/json.decode('-0'))"), "-inf");
+	/* Never NaN or infinities, and the error names where. */
+	CHECK_STR(eval("return select(2, pcall(json.encode, {a = {1, 2, 0/0}}))"),
+		  "json.encode: NaN is not valid JSON at $.a[3]");
+	CHECK_STR(eval("return select(2, pcall(json.encode, {x = {['y z'] = -math.huge}}))"),
+		  "json.encode: -inf is not valid JSON at $.x[\"y z\"]");
+	CHECK_STR(eval("return select(2, pcall(json.encode, math.huge))"),
+		  "json.encode: inf is not valid JSON at $");
+}
+
+static void test_tables(void)
+{
+	CHECK_STR(eval("return json.encode({})"), "{}");
+	CHECK_STR(eval("return json.encode(json.array())"), "[]");
+	CHECK_STR(eval("return json.encode(json.array({}))"), "[]");
+	CHECK_STR(eval("return json.encode({a = json.array(), b = {json.null, false}}, {sort_keys = true})"),
+		  "{\"a\":[],\"b\":[null,false]}");
+	CHECK_STR(roundtrip("[]"), "[]");
+	CHECK_STR(roundtrip("{\"a\":[],\"b\":{},\"c\":[[]]}"), "{\"a\":[],\"b\":{},\"c\":[[]]}");
+	/* Emptying a decoded array keeps it an array. */
+	CHECK_STR(eval("local t = json.decode('[1]'); t[1] = nil; return json.encode(t)"), "[]");
+	CHECK_STR(roundtrip("[null,1,null]"), "[null,1,null]");
+	CHECK_STR(roundtrip("{\"a\":null}"), "{\"a\":null}");
+	CHECK_STR(eval("return tostring(json.decode('null') == json.null)"), "true");
+	CHECK_STR(eval("return json.encode(nil)"), "null");
+	CHECK_STR(roundtrip("{\"a\":1,\"a\":2}"), "{\"a\":2}");      /* the last key wins */
+	CHECK_STR(eval("return select(2, pcall(json.encode, {1, 2, nil, 4}))"),
+		  "json.encode: sparse array: 3 elements but index 4 (use json.null for holes) at $");
+	CHECK_STR(eval("return select(2, pcall(json.encode, {list = {1, x = 2}}))"),
+		  "json.encode: table mixes string keys and array indices at $.list");
+	CHECK_STR(eval("return select(2, pcall(json.encode, json.array({x = 1})))"),
+		  "json.encode: table marked by json.array has string keys at $");
+	CHECK_STR(eval("return select(2, pcall(json.encode, {[1.5] = 1}))"),
+		  "json.encode: table key 1.5 is neither a string nor an array index 1..n at $");
+	CHECK_STR(eval("return select(2, pcall(json.encode, {[true] = 1}))"),
+		  "json.encode: table key of type boolean is neither a string nor an array index 1..n at $");
+	CHECK_STR(eval("return select(2, pcall(json.encode, {f = print}))"),
+		  "json.encode: cannot encode a function at $.f");
+	CHECK_STR(eval("return select(2, pcall(json.encode, {coroutine.create(print)}))"),
+		  "json.encode: cannot encode a thread at $[1]");
+	/* Sorted keys: byte order, at every level. */
+	CHECK_STR(eval("return json.encode({b = 1, a = {d = 1, c = 2}, B = 0, aa = 3}, {sort_keys = true})"),
+		  "{\"B\":0,\"a\":{\"c\":2,\"d\":1},\"aa\":3,\"b\":1}");
+	CHECK_STR(eval("return json.encode({a = {1, {}}, b = json.array()}, {pretty = true, sort_keys = true})"),
+		  "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": []\n}");
+	/* Metatables are ignored: raw contents only. */
+	CHECK_STR(eval("return json.encode(setmetatable({}, {__index = function() return 1 end}))"), "{}");
+}
+
+static void test_depth(void)
+{
+	char *deep = malloc(200001);
+	/* 128 levels by default, both ways. */
+	CHECK_STR(eval("local t = {} local c = t for i = 2, 128 do c[1] = {} c = c[1] end "
+		       "return #json.encode(t)"), "256");
+	CHECK_HAS(eval("local t = {} local c = t for i = 2, 129 do c[1] = {} c = c[1] end "
+		       "return select(2, pcall(json.encode, t))"),
+		  "json.encode: nesting deeper than 128 (does a table contain itself?) at $[1][1][1]");
+	CHECK_STR(eval("local t = {} local c = t for i = 2, 1000 do c[1] = {} c = c[1] end "
+		       "return #json.encode(t, {max_depth = 1000})"), "2000");
+	/* A table that contains itself is an error, not a stack overflow. */
+	CHECK_HAS(eval("local t = {name = 'x'} t.self = t "
+		       "return select(2, pcall(json.encode, t))"),
+		  "nesting deeper than 128 (does a table contain itself?) at $.self.self.self");
+	CHECK_HAS(eval("local t = {} t[1] = t return select(2, pcall(json.encode, t, {max_depth = 1000}))"),
+		  "nesting deeper than 1000");
+	memset(deep, '[', 129);
+	memset(deep + 129, ']', 129);
+	deep[258] = 0;
+	CHECK_HAS(roundtrip(deep), "nesting deeper than 128 at offset 128");
+	deep[129 + 128] = 0;
+	memmove(deep, deep + 1, 257);
+	CHECK(strncmp(roundtrip(deep), "[[[", 3) == 0); /* 128 levels decode */
+	/* Far deeper input fails at the limit without using the C stack. */
+	memset(deep, '[', 200000);
+	deep[200000] = 0;
+	CHECK_HAS(roundtrip(deep), "nesting deeper than 128 at offset 128");
+	lua_settop(L, 0);
+	CHECK_HAS(eval("return select(2, json.decode(string.rep('{\"a\":', 1001) .. '1' .. "
+		       "string.rep('}', 1001), {max_depth = 1000}))"), "nesting deeper than 1000");
+	CHECK_STR(eval("local s = string.rep('[', 1000) .. string.rep(']', 1000) "
+		       "return tostring(json.decode(s, {max_depth = 1000}) ~= nil)"), "true");
+	free(deep);
+}
+
+static void test_usage(void)
+{
+	CHECK_HAS(eval("return select(2, pcall(json.decode))"),
+		  "json.decode: text is missing, not a string; expected json.decode(text: string");
+	CHECK_HAS(eval("return select(2, pcall(json.decode, {}))"), "text is table, not a string");
+	CHECK_HAS(eval("return select(2, pcall(json.encode))"), "json.encode: value is missing");
+	CHECK_HAS(eval("return select(2, pcall(json.encode, 1, {pretty = 1}))"),
+		  "option pretty is a number, not a boolean");
+	CHECK_HAS(eval("return select(2, pcall(json.encode, 1, {indent = true}))"), "unknown option indent");
+	CHECK_HAS(eval("return select(2, pcall(json.decode, '1', {max_depth = 1001}))"),
+		  "max_depth must be an integer from 1 to 1000");
+	CHECK_HAS(eval("return select(2, pcall(json.decode, '1', {pretty = true}))"), "unknown option pretty");
+	CHECK_HAS(eval("return select(2, pcall(json.array, 5))"), "json.array: argument 1 is a number");
+}
+
+static void test_c_api(void)
+{
+	char err[256];
+	struct json_buf b = { 0 };
+	/* Not NUL-terminated: only len bytes are read. */
+	const char text[] = "{\"k\":[1,2,3]}garbage";
+	CHECK(json_decode_push(L, text, 13, NULL, err, sizeof err) == 0);
+	CHECK(lua_istable(L, -1) && lua_gettop(L) == 1);
+	CHECK(json_encode_lua(L, -1, NULL, &b, err, sizeof err) == 0);
+	CHECK_STR(b.data, "{\"k\":[1,2,3]}");
+	CHECK(lua_gettop(L) == 1);
+	/* Appends to the buffer. */
+	CHECK(json_encode_lua(L, 1, NULL, &b, err, sizeof err) == 0);
+	CHECK(b.len == 26);
+	json_buf_free(&b);
+	CHECK(b.data == NULL && b.len == 0);
+	lua_settop(L, 0);
+
+	CHECK(json_decode_push(L, text, sizeof text - 1, NULL, err, sizeof err) == -1);
+	CHECK_STR(err, "unexpected data after the value at offset 13");
+	CHECK(lua_gettop(L) == 0);
+
+	/* max_bytes bounds the C-heap buffer. */
+	struct json_opts o = { .max_bytes = 100 };
+	CHECK(luaL_dostring(L, "return string.rep('x', 200)") == 0);
+	CHECK(json_encode_lua(L, -1, &o, &b, err, sizeof err) == -1);
+	CHECK_HAS(err, "output larger than 100 bytes");
+	json_buf_free(&b);
+	lua_settop(L, 0);
+
+	/* json.null from C. */
+	json_push_null(L);
+	CHECK(json_is_null(L, -1));
+	lua_pushnil(L);
+	CHECK(!json_is_null(L, -1));
+	lua_settop(L, 0);
+}
+
+/* A state where the JSON functions are all there is: the C API must work
+ * without the opener having run (it makes the marker table itself). */
+static void test_fresh_state(void)
+{
+	lua_State *S = luaL_newstate();
+	char err[256];
+	struct json_buf b = { 0 };
+	CHECK(json_decode_push(S, "[]", 2, NULL, err, sizeof err) == 0);
+	CHECK(json_encode_lua(S, -1, NULL, &b, err, sizeof err) == 0);
+	CHECK_STR(b.data, "[]");
+	json_buf_free(&b);
+	/* A self-referencing table through the C API. */
+	lua_newtable(S);
+	lua_pushvalue(S, -1);
+	lua_setfield(S, -2, "me");
+	CHECK(json_encode_lua(S, -1, NULL, &b, err, sizeof err) == -1);
+	CHECK_HAS(err, "nesting deeper than 128");
+	CHECK_HAS(err, "at $.me.me.me");
+	json_buf_free(&b);
+	lua_close(S);
+}
+
+/* Numbers do not follow the process locale. */
+static void test_locale(void)
+{
+	if (!setlocale(LC_NUMERIC, "de_DE.UTF-8") && !setlocale(LC_NUMERIC, "fr_FR.UTF-8")) {
+		fprintf(stderr, "test_locale: no comma locale installed; skipped\n");
+		return;
+	}
+	CHECK_STR(eval("return json.encode({0.5, 1.25e-10})"), "[0.5,1.25e-10]");
+	CHECK_STR(roundtrip("[0.5,2.5e3]"), "[0.5,2500]");
+	setlocale(LC_NUMERIC, "C");
+}
+
+/* 1000 levels both ways on a thread with a 1 MiB stack (glibc's default is 8 MiB):
+ * the codec recurses once per level, about 256 bytes each (measured, -O2). */
+static void *deep_thread(void *arg)
+{
+	lua_State *S = luaL_newstate();
+	luaL_openlibs(S);
+	lua_pushcfunction(S, prim_open_json);
+	lua_call(S, 0, 1);
+	lua_setglobal(S, "json");
+	int rc = luaL_dostring(S,
+		"local s = string.rep('[', 1000) .. string.rep(']', 1000) "
+		"local v = assert(json.decode(s, {max_depth = 1000})) "
+		"assert(json.encode(v, {max_depth = 1000, pretty = true, sort_keys = true})) "
+		"local o = string.rep('{\"k\":', 1000) .. '1' .. string.rep('}', 1000) "
+		"assert(json.encode(assert(json.decode(o, {max_depth = 1000})), {max_depth = 1000, sort_keys = true}) == o)");
+	*(int *)arg = rc;
+	if (rc)
+		fprintf(stderr, "deep_thread: %s\n", lua_tostring(S, -1));
+	lua_close(S);
+	return NULL;
+}
+
+static void test_small_stack(void)
+{
+	pthread_attr_t a;
+	pthread_t th;
+	int rc = -1;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 1024 * 1024);
+	CHECK(pthread_create(&th, &a, deep_thread, &rc) == 0);
+	pthread_join(th, NULL);
+	pthread_attr_destroy(&a);
+	CHECK(rc == 0);
+}
+
+int main(void)
+{
+	L = luaL_newstate();
+	luaL_openlibs(L);
+	lua_pushcfunction(L, prim_open_json);
+	lua_call(L, 0, 1);
+	lua_setglobal(L, "json");
+
+	test_decode_strict();
+	test_utf8();
+	test_strings();
+	test_numbers();
+	test_tables();
+	test_depth();
+	test_usage();
+	test_c_api();
+	test_fresh_state();
+	test_locale();
+	test_small_stack();
+
+	lua_close(L);
+	return CHECK_DONE();
+}
