@@ -22,6 +22,7 @@ struct sandbox {
 	char *lua_dir;
 	unsigned generation;
 	unsigned long runs;
+	int suspended;        /* tasks whose coroutines wait on this state */
 };
 
 /* The run executing on this thread: its job's ud, and a place for
@@ -29,6 +30,9 @@ struct sandbox {
 static __thread void *t_current;
 static __thread enum sandbox_status t_fail_status;
 static __thread int t_parking;
+static __thread int t_suspending;
+static __thread int t_allow_suspend;
+static __thread lua_State *t_co;       /* the run's own coroutine, this slice */
 
 int sandbox_park(lua_State *L)
 {
@@ -279,39 +283,35 @@ static void limit_message(struct sandbox_outcome *out, const struct sandbox_limi
 	out->message = strdup(buf);
 }
 
-/* All Lua work of one run. Runs between watch_begin and watch_end. */
-static enum sandbox_status run_phases(struct sandbox *sb, const struct sandbox_job *job,
-				      struct sandbox_outcome *out, struct watch *w,
-				      volatile int *phase)
+struct sandbox_task {
+	struct sandbox_job job;
+	struct sandbox_limits lim;
+	struct sandbox_outcome out;    /* the error handler writes here: a stable address */
+	int co_ref;                    /* the coroutine, while suspended */
+	int handler_ref;
+	unsigned generation;           /* of the state it lives on */
+	int phase;
+	int allow_suspend;
+};
+
+/* Finishes a resume of the body: error, park, suspend, or the finish phase. */
+static enum sandbox_status after_resume(struct sandbox *sb, struct sandbox_task *t, lua_State *co,
+					int rc, int handler)
 {
 	lua_State *L = sb->L;
-	struct phase_call pc = { job, 0, 0 };
-
-	*phase = SANDBOX_PHASE_PREPARE;
-	lua_pushlightuserdata(L, out);
-	lua_pushcclosure(L, capture_error, 1);         /* stack: handler */
-	int handler = lua_gettop(L);
-	lua_pushcfunction(L, prepare_trampoline);
-	lua_pushlightuserdata(L, &pc);
-	int rc = lua_pcall(L, 1, LUA_MULTRET, handler);
-	if (rc != 0)
-		return status_from_error(L, -1, rc, sb->heap, WATCH_RUNNING);
-	int nargs = lua_gettop(L) - handler - 1;       /* stack: handler, body, args... */
-
-	*phase = SANDBOX_PHASE_RUN;
-	/* The body runs under xpcall inside the coroutine, so that the handler sees
-	 * the stack where the error happened (file, line, traceback). */
-	lua_State *co = lua_newthread(L);              /* stack: handler, body, args, co */
-	lua_insert(L, handler + 1);                    /* stack: handler, co, body, args */
-	lua_getglobal(L, "xpcall");
-	lua_insert(L, handler + 2);                    /* stack: handler, co, xpcall, body, args */
-	lua_pushvalue(L, handler);
-	lua_insert(L, handler + 4);                    /* stack: handler, co, xpcall, body, handler, args */
-	lua_xmove(L, co, nargs + 3);
-	rc = lua_resume(co, nargs + 2);
+	struct sandbox_outcome *out = &t->out;
 	if (rc == LUA_YIELD) {
 		if (t_parking)
 			return SANDBOX_PARKED;
+		if (t_suspending) {
+			lua_pushvalue(L, handler);
+			t->handler_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+			lua_pushthread(co);
+			lua_xmove(co, L, 1);
+			t->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+			sb->suspended++;
+			return SANDBOX_SUSPENDED;
+		}
 		lua_settop(co, 0);
 		out->message = strdup("coroutine.yield called outside a coroutine");
 		return SANDBOX_ERROR;
@@ -327,9 +327,9 @@ static enum sandbox_status run_phases(struct sandbox *sb, const struct sandbox_j
 		return status_from_error(co, 2, LUA_ERRRUN, sb->heap, WATCH_RUNNING);
 	}
 	lua_remove(co, 1);
-	(void)w;
 
-	*phase = SANDBOX_PHASE_FINISH;
+	t->phase = SANDBOX_PHASE_FINISH;
+	struct phase_call pc = { &t->job, 0, 0 };
 	int nres = lua_gettop(co);
 	lua_pushcfunction(L, finish_trampoline);
 	lua_pushlightuserdata(L, &pc);
@@ -340,22 +340,79 @@ static enum sandbox_status run_phases(struct sandbox *sb, const struct sandbox_j
 	return SANDBOX_OK;
 }
 
-enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *job,
-				 const struct sandbox_limits *lim, struct sandbox_outcome *out)
+/* The first slice: prepare, then the body's first resume. */
+static enum sandbox_status begin_run(struct sandbox *sb, struct sandbox_task *t)
+{
+	lua_State *L = sb->L;
+	struct phase_call pc = { &t->job, 0, 0 };
+
+	t->phase = SANDBOX_PHASE_PREPARE;
+	lua_pushlightuserdata(L, &t->out);
+	lua_pushcclosure(L, capture_error, 1);         /* stack: handler */
+	int handler = lua_gettop(L);
+	lua_pushcfunction(L, prepare_trampoline);
+	lua_pushlightuserdata(L, &pc);
+	int rc = lua_pcall(L, 1, LUA_MULTRET, handler);
+	if (rc != 0)
+		return status_from_error(L, -1, rc, sb->heap, WATCH_RUNNING);
+	int nargs = lua_gettop(L) - handler - 1;       /* stack: handler, body, args... */
+
+	t->phase = SANDBOX_PHASE_RUN;
+	/* The body runs under xpcall inside the coroutine, so that the handler sees
+	 * the stack where the error happened (file, line, traceback). */
+	lua_State *co = lua_newthread(L);              /* stack: handler, body, args, co */
+	lua_insert(L, handler + 1);                    /* stack: handler, co, body, args */
+	lua_getglobal(L, "xpcall");
+	lua_insert(L, handler + 2);                    /* stack: handler, co, xpcall, body, args */
+	lua_pushvalue(L, handler);
+	lua_insert(L, handler + 4);                    /* stack: handler, co, xpcall, body, handler, args */
+	lua_xmove(L, co, nargs + 3);
+	t_co = co;
+	rc = lua_resume(co, nargs + 2);
+	return after_resume(sb, t, co, rc, handler);
+}
+
+/* A later slice: the values from push() become the results of the primitive
+ * that suspended. */
+static enum sandbox_status continue_run(struct sandbox *sb, struct sandbox_task *t,
+					int (*push)(lua_State *co, void *arg), void *arg)
+{
+	lua_State *L = sb->L;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, t->handler_ref);
+	int handler = lua_gettop(L);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, t->co_ref);
+	lua_State *co = lua_tothread(L, -1);
+	luaL_unref(L, LUA_REGISTRYINDEX, t->co_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, t->handler_ref);
+	t->co_ref = t->handler_ref = LUA_NOREF;
+	sb->suspended--;
+	int n = push ? push(co, arg) : 0;
+	t_co = co;
+	int rc = lua_resume(co, n);
+	return after_resume(sb, t, co, rc, handler);
+}
+
+/* One execution slice of task t, under the limits and the watchdog. */
+static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int first,
+				 int (*push)(lua_State *co, void *arg), void *arg)
 {
 	char err[256];
-	memset(out, 0, sizeof *out);
+	const struct sandbox_limits *lim = &t->lim;
 	struct watch *w = watch_self();
 	if (!w) {
-		out->status = SANDBOX_INTERNAL;
-		out->message = strdup("cannot start the sandbox watchdog; refusing to run unwatched");
-		return out->status;
+		t->out.message = strdup("cannot start the sandbox watchdog; refusing to run unwatched");
+		return SANDBOX_INTERNAL;
 	}
 	if (!sb->L && state_open(sb, err, sizeof err) != 0) {
-		out->status = SANDBOX_INTERNAL;
-		out->message = strdup(err);
-		return out->status;
+		t->out.message = strdup(err);
+		return SANDBOX_INTERNAL;
 	}
+	if (!first && t->generation != sb->generation) {
+		t->out.message = strdup("the interpreter this run was suspended on was replaced; "
+					"resume the run from its journal");
+		return SANDBOX_INTERNAL;
+	}
+	t->generation = sb->generation;
 
 	lua_State *L = sb->L;
 	int top = lua_gettop(L);
@@ -364,18 +421,19 @@ enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *j
 	heap_reset_peak(sb->heap);
 	heap_take_refusals(sb->heap);
 	void *prev = t_current;
-	t_current = job->ud;
+	t_current = t->job.ud;
 	t_fail_status = SANDBOX_OK;
 	t_parking = 0;
+	t_suspending = 0;
+	t_allow_suspend = t->allow_suspend;
 	env_reset_run();
 
-	volatile int phase = SANDBOX_PHASE_PREPARE;
 	volatile enum sandbox_status status;
 	enum watch_stop stop;
 	int hard = 0;
 	watch_begin(w, L, lim->cpu_seconds, lim->wall_seconds);
 	if (sigsetjmp(*watch_escape(w), 1) == 0) {
-		status = run_phases(sb, job, out, w, &phase);
+		status = first ? begin_run(sb, t) : continue_run(sb, t, push, arg);
 		stop = watch_end(w);
 	} else {
 		stop = watch_end(w);
@@ -383,9 +441,13 @@ enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *j
 		status = stop == WATCH_STOP_WALL ? SANDBOX_WALL_LIMIT : SANDBOX_CPU_LIMIT;
 	}
 	t_current = prev;
+	t_co = NULL;
+	t_allow_suspend = 0;
 
+	struct sandbox_outcome *out = &t->out;
 	if (hard) {
 		state_abandon(sb);
+		sb->suspended = 0;   /* whatever waited on that state is gone with it */
 		out->state_discarded = 1;
 	} else {
 		if (stop != WATCH_RUNNING) {
@@ -400,9 +462,9 @@ enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *j
 		sb->runs++;
 		/* Garbage of this run must not count against the next one's limit. */
 		if (heap_used(sb->heap) > start_used + ((size_t)4 << 20) ||
-		    (status != SANDBOX_OK && status != SANDBOX_PARKED)) {
+		    (status != SANDBOX_OK && status != SANDBOX_PARKED && status != SANDBOX_SUSPENDED)) {
 			lua_gc(L, LUA_GCCOLLECT, 0);
-			if (heap_used(sb->heap) > RECYCLE_BYTES) {
+			if (heap_used(sb->heap) > RECYCLE_BYTES && sb->suspended == 0) {
 				state_close(sb);
 				if (state_open(sb, err, sizeof err) != 0) {
 					/* Reported by the next exec; this run's outcome stands. */
@@ -411,11 +473,96 @@ enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *j
 		}
 	}
 	out->status = status;
-	out->phase = phase;
+	out->phase = t->phase;
 	if (status == SANDBOX_CPU_LIMIT || status == SANDBOX_WALL_LIMIT ||
 	    status == SANDBOX_OUT_OF_MEMORY)
 		limit_message(out, lim, hard);
-	if (status != SANDBOX_OK && status != SANDBOX_PARKED && !out->message)
+	if (status != SANDBOX_OK && status != SANDBOX_PARKED && status != SANDBOX_SUSPENDED &&
+	    !out->message)
 		out->message = strdup("run failed");
 	return status;
+}
+
+static void task_init(struct sandbox_task *t, const struct sandbox_job *job,
+		      const struct sandbox_limits *lim, int allow_suspend)
+{
+	memset(t, 0, sizeof *t);
+	t->job = *job;
+	t->lim = *lim;
+	t->co_ref = t->handler_ref = LUA_NOREF;
+	t->allow_suspend = allow_suspend;
+}
+
+enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *job,
+				 const struct sandbox_limits *lim, struct sandbox_outcome *out)
+{
+	struct sandbox_task t;
+	task_init(&t, job, lim, 0);
+	enum sandbox_status st = slice(sb, &t, 1, NULL, NULL);
+	*out = t.out;
+	return st;
+}
+
+enum sandbox_status sandbox_start(struct sandbox *sb, const struct sandbox_job *job,
+				  const struct sandbox_limits *lim, struct sandbox_outcome *out,
+				  struct sandbox_task **task)
+{
+	*task = NULL;
+	struct sandbox_task *t = malloc(sizeof *t);
+	if (!t) {
+		memset(out, 0, sizeof *out);
+		out->status = SANDBOX_INTERNAL;
+		out->message = strdup("out of memory");
+		return SANDBOX_INTERNAL;
+	}
+	task_init(t, job, lim, 1);
+	enum sandbox_status st = slice(sb, t, 1, NULL, NULL);
+	if (st == SANDBOX_SUSPENDED) {
+		*task = t;
+		memset(out, 0, sizeof *out);
+		out->status = st;
+		return st;
+	}
+	*out = t->out;
+	free(t);
+	return st;
+}
+
+enum sandbox_status sandbox_continue(struct sandbox *sb, struct sandbox_task *t,
+				     int (*push)(lua_State *co, void *arg), void *arg,
+				     struct sandbox_outcome *out)
+{
+	enum sandbox_status st = slice(sb, t, 0, push, arg);
+	if (st == SANDBOX_SUSPENDED) {
+		memset(out, 0, sizeof *out);
+		out->status = st;
+		return st;
+	}
+	*out = t->out;
+	free(t);
+	return st;
+}
+
+void sandbox_task_free(struct sandbox *sb, struct sandbox_task *t)
+{
+	if (!t)
+		return;
+	if (sb->L && t->generation == sb->generation && t->co_ref != LUA_NOREF) {
+		luaL_unref(sb->L, LUA_REGISTRYINDEX, t->co_ref);
+		luaL_unref(sb->L, LUA_REGISTRYINDEX, t->handler_ref);
+		sb->suspended--;
+	}
+	sandbox_outcome_clear(&t->out);
+	free(t);
+}
+
+int sandbox_suspend(lua_State *L)
+{
+	t_suspending = 1;
+	return lua_yield(L, 0);
+}
+
+int sandbox_can_suspend(lua_State *L)
+{
+	return t_allow_suspend && L == t_co;
 }

@@ -46,6 +46,7 @@ enum sandbox_status {
 	SANDBOX_RESULT_TOO_LARGE,
 	SANDBOX_INTERNAL,     /* could not build a state */
 	SANDBOX_PARKED,       /* the run stopped to wait (sandbox_park) */
+	SANDBOX_SUSPENDED,    /* waiting on I/O; continue it with sandbox_continue */
 };
 
 /* Where a failed run stopped. Strings are malloc'd, owned by the outcome; free
@@ -86,6 +87,33 @@ void sandbox_free(struct sandbox *sb);
  * sandbox serves the next run whatever happened (rebuilt if it had to be). */
 enum sandbox_status sandbox_exec(struct sandbox *sb, const struct sandbox_job *job,
 				 const struct sandbox_limits *lim, struct sandbox_outcome *out);
+
+/* Event-driven execution: many runs on one state, each suspended while its I/O
+ * is in flight. sandbox_start is sandbox_exec, except that a primitive may
+ * suspend the run (sandbox_suspend): then it returns SANDBOX_SUSPENDED and a
+ * task (owned by the caller). sandbox_continue resumes it, `push` pushing the
+ * values the suspended primitive returns (the task is freed unless it suspends
+ * again). Limits apply per slice: CPU and wall time from each resume, memory
+ * growth within each slice. A hard stop replaces the state and every task
+ * suspended on it then continues with SANDBOX_INTERNAL: resume those runs from
+ * their journal. */
+struct sandbox_task;
+enum sandbox_status sandbox_start(struct sandbox *sb, const struct sandbox_job *job,
+				  const struct sandbox_limits *lim, struct sandbox_outcome *out,
+				  struct sandbox_task **task);
+enum sandbox_status sandbox_continue(struct sandbox *sb, struct sandbox_task *task,
+				     int (*push)(lua_State *co, void *arg), void *arg,
+				     struct sandbox_outcome *out);
+/* Drops a suspended task without resuming it. */
+void sandbox_task_free(struct sandbox *sb, struct sandbox_task *task);
+
+/* From a primitive: may this call suspend (started with sandbox_start, and
+ * called from the run's own coroutine, not a coroutine it made)? If not, the
+ * primitive must do its work blocking. */
+int sandbox_can_suspend(lua_State *L);
+/* Suspends the run: `return sandbox_suspend(L);`. The primitive has registered
+ * its I/O with whoever drives the sandbox, which later calls sandbox_continue. */
+int sandbox_suspend(lua_State *L);
 
 /* The `ud` of the job executing on this thread, or NULL outside a run. */
 void *sandbox_current(void);
