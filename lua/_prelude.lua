@@ -59,4 +59,16 @@ function M.retry(fn, opts)
   return unpack(r, 2, r.n)
 end
 
+--- playbook.call(name [, input]): runs another playbook inside this run; its
+-- steps are part of this run's journal. playbook.start(name [, input [, opts]])
+-- starts a separate child run (see docs/lua-api.md).
+M.playbook = {
+  call = function(name, input)
+    local pb = raw.playbook_load(name)
+    local ctx, checked = raw.playbook_inputs(pb, input)
+    return pb.run(ctx, checked)
+  end,
+  start = raw.playbook_start,
+}
+
 return M

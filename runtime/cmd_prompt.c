@@ -258,6 +258,8 @@ static int answer(struct store *st, int argc, char **argv)
 	}
 	struct engine_run e;
 	int status = engine_resume(sb, st, p.run_id, &lim, &e, err, sizeof err);
+	if (status > 0)
+		engine_run_children(sb, &e, &lim);
 	rc = status < 0 ? cli_fail("prompt", EXIT_FAIL, "answered, but run %s did not resume: %s",
 				   p.run_id, err)
 			: runout_print("prompt answer", &e, status, json);

@@ -98,6 +98,8 @@ static int run_main(int argc, char **argv)
 	eo.case_ref = case_ref;
 	struct engine_run e;
 	int status = engine_start(sb, st, &src, inputs, ninputs, input_json, &eo, &e);
+	if (status > 0)
+		engine_run_children(sb, &e, &limits);
 	rc = runout_print("run", &e, status, json);
 	engine_run_clear(&e);
 	sandbox_free(sb);

@@ -246,6 +246,8 @@ static int runs_main(int argc, char **argv)
 			return cli_fail("runs", EXIT_FAIL, "%s", err);
 		struct engine_run e;
 		int status = engine_resume(sb, st, id, &lim, &e, err, sizeof err);
+		if (status > 0)
+			engine_run_children(sb, &e, &lim);
 		int rc = status < 0 ? cli_fail("runs", EXIT_FAIL, "%s", err)
 				    : runout_print("runs resume", &e, status, json);
 		engine_run_clear(&e);

@@ -72,6 +72,7 @@ void engine_run_clear(struct engine_run *e)
 	run_rec_free(&e->rec);
 	journal_entries_free(e->journal, e->njournal);
 	free(e->started_children);
+	free(e->children_json);
 	playbook_src_free(&e->own_src);
 	memset(e, 0, sizeof *e);
 }
@@ -244,4 +245,48 @@ int engine_resume(struct sandbox *sb, struct store *st, const char *run_id,
 	snprintf(e->pb.info.playbook, sizeof e->pb.info.playbook, "%s",
 		 e->rec.playbook ? e->rec.playbook : "");
 	return execute(sb, e);
+}
+
+static void children_into(struct sandbox *sb, struct engine_run *e, const struct sandbox_limits *lim,
+			  struct store_buf *b, int depth)
+{
+	if (!e->started_children || depth > 8)
+		return;
+	char *list = strdup(e->started_children);
+	for (char *id = list, *nl; list && id && *id; id = nl ? nl + 1 : NULL) {
+		nl = strchr(id, '\n');
+		if (nl)
+			*nl = 0;
+		struct engine_run child;
+		char err[512];
+		int status = engine_resume(sb, e->st, id, lim, &child, err, sizeof err);
+		store_buf_str(b, b->len > 1 ? "," : "");
+		store_buf_str(b, "{\"run_id\":");
+		store_buf_json(b, id);
+		store_buf_str(b, ",\"playbook\":");
+		store_buf_json(b, child.rec.playbook);
+		store_buf_str(b, ",\"case\":");
+		store_buf_json(b, child.rec.case_ref);
+		store_buf_printf(b, ",\"status\":\"%s\"}", status < 0 ? "failed" : run_status_name(status));
+		if (status < 0)
+			fprintf(stderr, "soarctl: child run %s did not start: %s\n", id, err);
+		else
+			children_into(sb, &child, lim, b, depth + 1);
+		engine_run_clear(&child);
+	}
+	free(list);
+}
+
+void engine_run_children(struct sandbox *sb, struct engine_run *e, const struct sandbox_limits *lim)
+{
+	if (!e->started_children)
+		return;
+	struct store_buf b = { 0 };
+	store_buf_str(&b, "[");
+	children_into(sb, e, lim, &b, 0);
+	store_buf_str(&b, "]");
+	free(e->children_json);
+	e->children_json = store_buf_cstr(&b);
+	if (!e->children_json)
+		store_buf_free(&b);
 }

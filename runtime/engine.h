@@ -30,6 +30,7 @@ struct engine_run {
 	char prompt_id[37];            /* what it waits on, when parked on a prompt */
 	char *started_children;        /* run ids of children started, '\n'-separated */
 	struct playbook_src own_src;   /* the file, when the engine loaded it (resume) */
+	char *children_json;           /* [{run_id, playbook, status}] of children run after it */
 };
 
 struct engine_options {
@@ -51,6 +52,10 @@ int engine_resume(struct sandbox *sb, struct store *st, const char *run_id,
 		  const struct sandbox_limits *lim, struct engine_run *e, char *err, size_t errlen);
 
 void engine_run_clear(struct engine_run *e);
+
+/* Runs, in the foreground and in order, the child runs that this execution
+ * started (playbook.start), and theirs in turn; fills e->children_json. */
+void engine_run_children(struct sandbox *sb, struct engine_run *e, const struct sandbox_limits *lim);
 
 /* Copies what the playbook told about itself (name, version, inputs) into the
  * run record, before its first write. */

@@ -103,6 +103,12 @@ static void invalid(lua_State *L, struct playbook_run *run, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (!run) {                 /* a sub-playbook's inputs: the caller's error */
+		luaL_where(L, 1);
+		lua_pushstring(L, msg);
+		lua_concat(L, 2);
+		lua_error(L);
+	}
 	run->status = PLAYBOOK_INVALID;
 	lua_pushfstring(L, "%s: %s", run->src->path, msg);
 	lua_error(L);
@@ -330,6 +336,64 @@ static void build_inputs(lua_State *L, struct playbook_run *run, int spec)
 	}
 }
 
+void playbook_inputs_from_table(lua_State *L, int pb, int given)
+{
+	char names[256];
+	pb = pb < 0 ? lua_gettop(L) + pb + 1 : pb;
+	given = given < 0 ? lua_gettop(L) + given + 1 : given;
+	lua_getfield(L, pb, "inputs");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+	}
+	int spec = lua_gettop(L);
+	check_declarations(L, NULL, spec);
+	lua_newtable(L);
+	int input = lua_gettop(L);
+	if (!lua_isnoneornil(L, given)) {
+		if (!lua_istable(L, given))
+			invalid(L, NULL, "input must be a table");
+		lua_pushnil(L);
+		while (lua_next(L, given)) {
+			if (lua_type(L, -2) != LUA_TSTRING)
+				invalid(L, NULL, "input names must be strings");
+			const char *name = lua_tostring(L, -2);
+			lua_getfield(L, spec, name);
+			if (lua_isnil(L, -1)) {
+				declared_names(L, spec, names, sizeof names);
+				invalid(L, NULL, "unknown input '%s' (that playbook takes: %s)", name, names);
+			}
+			lua_getfield(L, -1, "type");
+			const char *type = lua_tostring(L, -1);
+			lua_pushvalue(L, -3);
+			check_input(L, NULL, name, type, 0);
+			lua_setfield(L, input, name);
+			lua_pop(L, 3);
+		}
+	}
+	lua_pushnil(L);
+	while (lua_next(L, spec)) {
+		const char *name = lua_tostring(L, -2);
+		lua_getfield(L, input, name);
+		int present = !lua_isnil(L, -1);
+		lua_pop(L, 1);
+		if (!present) {
+			lua_getfield(L, -1, "default");
+			if (!lua_isnil(L, -1)) {
+				lua_setfield(L, input, name);
+			} else {
+				lua_pop(L, 1);
+				lua_getfield(L, -1, "required");
+				if (lua_toboolean(L, -1))
+					invalid(L, NULL, "missing required input '%s'", name);
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	}
+	lua_remove(L, spec);
+}
+
 static int prepare(lua_State *L, int env, void *ud)
 {
 	struct playbook_run *run = ud;
@@ -443,6 +507,7 @@ enum playbook_status playbook_run(struct sandbox *sb, struct playbook_run *run)
 	}
 	run->status = PLAYBOOK_SUCCEEDED;
 	run->result_json = NULL;
+	run->info.path = run->src->path;
 	struct sandbox_job job = { prepare, finish, run };
 	enum sandbox_status st = sandbox_exec(sb, &job, &run->limits, &run->outcome);
 	if (st == SANDBOX_PARKED) {

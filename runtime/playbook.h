@@ -30,6 +30,11 @@ void playbook_src_free(struct playbook_src *src);
  * or bytecode. For runners of Lua files other than playbooks (tests). */
 void playbook_push_chunk(lua_State *L, const struct playbook_src *src);
 
+/* For playbook.call: checks `given` (a table, or nil) against the inputs that
+ * the playbook table at `pb` declares; pushes the input table (defaults applied,
+ * types checked). Raises an error naming the input otherwise. */
+void playbook_inputs_from_table(lua_State *L, int pb, int given);
+
 enum playbook_status {
 	PLAYBOOK_SUCCEEDED = 0,
 	PLAYBOOK_FAILED,     /* the run raised an error or broke a limit */

@@ -42,7 +42,8 @@ int prim_open_re(lua_State *L);
 int prim_open_prompt(lua_State *L);
 int prim_open_case(lua_State *L);
 int prim_open_indicator(lua_State *L);
-int prim_open_flow(lua_State *L);   /* random, pick, sleep, wait_until, task helpers */
+int prim_open_flow(lua_State *L);
+int prim_open_playbook(lua_State *L); /* start, and the halves of call */   /* random, pick, sleep, wait_until, task helpers */
 
 /* Install every namespace above into the table at stack top (the sandbox base). */
 void prims_install(lua_State *L);

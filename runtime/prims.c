@@ -103,6 +103,16 @@ static void install_globals(lua_State *L, int t)
 		lua_getfield(L, flow, *g);
 		lua_setfield(L, t, *g);
 	}
+	lua_pushcfunction(L, prim_open_playbook);
+	lua_call(L, 0, 1);                              /* stack: flow, pbfns */
+	static const char *const pbfns[] = { "start", "load", "inputs", NULL };
+	for (const char *const *f = pbfns; *f; f++) {
+		char key[32];
+		snprintf(key, sizeof key, "playbook_%s", *f);
+		lua_getfield(L, -1, *f);
+		lua_setfield(L, flow, key);
+	}
+	lua_pop(L, 1);
 	/* The prelude runs with the state's own globals: it is ours, not a run's. */
 	char path[4096];
 	snprintf(path, sizeof path, "%s/_prelude.lua", env_lua_dir(L));

@@ -12,6 +12,8 @@ struct run_info {
 	/* The durable run this execution belongs to, or NULL when nothing is
 	 * journaled (tests, benchmarks): then steps simply act. */
 	struct engine_run *engine;
+	/* The playbook file, while its run executes (sub-playbooks are found beside it). */
+	const char *path;
 };
 
 #endif

@@ -77,6 +77,8 @@ static void print_json(const struct engine_run *e, int status)
 			printf("null");
 		printf("}");
 	}
+	if (e->children_json)
+		printf(",\"children\":%s", e->children_json);
 	printf(",\"duration_ms\":%.3f}\n", e->pb.duration_ms);
 }
 
@@ -114,6 +116,8 @@ static void print_text(const char *cmd, const struct engine_run *e, int status)
 
 int runout_print(const char *cmd, const struct engine_run *e, int status, int json)
 {
+	if (!json && e->children_json)
+		fprintf(stderr, "child runs: %s\n", e->children_json);
 	if (json)
 		print_json(e, status);
 	else

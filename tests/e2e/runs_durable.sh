@@ -161,4 +161,56 @@ else
 	fail "the run of many.lua was not recorded"
 fi
 
+# ---- playbook.call inline; playbook.start deputises to a child run on a child case ----
+cat > "$pb/add.lua" <<'LUA'
+return { name = "add", inputs = { a = { type = "number", required = true }, b = { type = "number", default = 0 } },
+  run = function(ctx, input) return input.a + input.b end }
+LUA
+cat > "$pb/tune_signature.lua" <<'LUA'
+return {
+  name = "tune_signature",
+  inputs = { signature = { type = "string", required = true } },
+  run = function(ctx, input)
+    local a = prompt.ask{ question = "Tuned " .. input.signature .. "?", options = { "done" }, to = "ids-team" }
+    case.close(ctx.case, "tuned by " .. a.by)
+    return { tuned = input.signature }
+  end,
+}
+LUA
+cat > "$pb/triage.lua" <<'LUA'
+return {
+  name = "triage",
+  run = function(ctx)
+    local sum = playbook.call("add", { a = 2, b = 3 })
+    local ok, err = pcall(playbook.call, "add", { a = "two" })
+    local child, child_case = playbook.start("tune_signature", { signature = "ET 2019284" },
+      { case = { title = "Tune the IDS signature", type = "tuning", severity = "low", role = "ids-team" } })
+    case.close(ctx.case, "deputised to the IDS team")
+    return { sum = sum, bad = not ok and err or "accepted", child = child, child_case = child_case }
+  end,
+}
+LUA
+expect_exit 0 -- "$S" case new --title "Suspicious traffic" --type alert --severity high --json
+parent_case=$(json_field "$out" 'j["id"]')
+expect_exit 0 -- "$S" run "$pb/triage.lua" --case "$parent_case" --json
+[ "$(json_field "$out" 'j["result"]["sum"]')" = 5 ] || fail "playbook.call: $out"
+contains "$(json_field "$out" 'j["result"]["bad"]')" "input 'a' must be a number"
+child=$(json_field "$out" 'j["result"]["child"]')
+child_case=$(json_field "$out" 'j["result"]["child_case"]')
+[ "$(json_field "$out" 'j["children"][0]["status"]')" = waiting ] || fail "child should wait on its prompt: $out"
+expect_exit 0 -- "$S" case show "$parent_case" --json
+contains "$out" "closed"
+expect_exit 0 -- "$S" case children "$parent_case" --json
+contains "$out" "$child_case"
+contains "$out" "Tune the IDS signature"
+expect_exit 0 -- "$S" runs show "$child" --json
+[ "$(json_field "$out" 'j["run"]["parent"]')" != None ] || fail "child run has no parent: $out"
+pchild=$(json_field "$out" 'j["run"]["waiting"]["prompt_id"]')
+expect_exit 0 -- "$S" prompt show "$pchild" --json
+[ "$(json_field "$out" 'j["to"]')" = ids-team ] || fail "child prompt to: $out"
+expect_exit 0 -- "$S" prompt answer "$pchild" --choice done --json
+[ "$(json_field "$out" 'j["result"]["tuned"]')" = "ET 2019284" ] || fail "child result: $out"
+expect_exit 0 -- "$S" case children "$parent_case" --json
+contains "$out" "closed"
+
 finish
