@@ -1,6 +1,7 @@
 /* cmd_init.c - `soarctl init`: creates the data directory. */
 #include "cli.h"
 #include "datadir.h"
+#include "secret_init.h"
 #include "store.h"
 
 #include <getopt.h>
@@ -48,12 +49,16 @@ static int init_main(int argc, char **argv)
 	/* Opening the store creates it and runs its migrations. */
 	if (!store_default(err, sizeof err))
 		return cli_fail("init", EXIT_FAIL, "%s", err);
+	char sec[512]; /* security: master key file, first admin (runtime/secret_init.c) */
+	if (secret_init_datadir(dir, sec, sizeof sec, err, sizeof err) != 0)
+		return cli_fail("init", EXIT_FAIL, "%s", err);
 	if (json) {
 		printf("{\"data\":");
 		cli_json_string(stdout, dir, strlen(dir));
 		printf(",\"created\":%s}\n", existed ? "false" : "true");
 	} else {
 		printf("%s %s\n", existed ? "data directory already exists:" : "initialised", dir);
+		fputs(sec, stdout);
 	}
 	return EXIT_OK;
 }

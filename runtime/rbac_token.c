@@ -1,0 +1,346 @@
+/* rbac_token.c - API tokens. A token is "soar_" + id (16 hex) + "_" + 32
+ * random bytes in base64url; it is shown once. The store keeps, under the
+ * 8-byte id (STORE_DB_TOKENS):
+ *   u8 version 1 | sha256(token)[32] | i64 created_ms | i64 expires_ms (0 never) |
+ *   i64 revoked_ms (0 not) | u8 len, user | u8 len, label | u8 len, created_by
+ * The id finds the record without scanning; the hash is compared in constant
+ * time, so the store never holds anything that authenticates. */
+#include "rbac.h"
+
+#include "audit.h"
+#include "secret_crypto.h"
+#include "store_buf.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HDR (1 + 32 + 8 + 8 + 8)
+
+struct tok {
+	unsigned char hash[32];
+	int64_t created, expires, revoked;
+	char user[65], label[129], created_by[256];
+};
+
+static int str8(const unsigned char **p, const unsigned char *end, char *out, size_t len)
+{
+	if (*p >= end)
+		return -1;
+	size_t n = *(*p)++;
+	if ((size_t)(end - *p) < n || n >= len)
+		return -1;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n;
+	return 0;
+}
+
+static void put8(struct store_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (n > 255)
+		n = 255;
+	unsigned char l = (unsigned char)n;
+	store_buf_add(b, &l, 1);
+	store_buf_add(b, s, n);
+}
+
+static int tok_decode(const void *data, size_t n, struct tok *t)
+{
+	const unsigned char *p = data, *end = p + n;
+	if (n < HDR || p[0] != 1)
+		return -1;
+	memcpy(t->hash, p + 1, 32);
+	t->created = (int64_t)store_get_u64(p + 33);
+	t->expires = (int64_t)store_get_u64(p + 41);
+	t->revoked = (int64_t)store_get_u64(p + 49);
+	p += HDR;
+	return str8(&p, end, t->user, sizeof t->user) || str8(&p, end, t->label, sizeof t->label) ||
+	       str8(&p, end, t->created_by, sizeof t->created_by) ? -1 : 0;
+}
+
+static void tok_encode(const struct tok *t, struct store_buf *b)
+{
+	unsigned char h[HDR];
+	h[0] = 1;
+	memcpy(h + 1, t->hash, 32);
+	store_put_u64(h + 33, (uint64_t)t->created);
+	store_put_u64(h + 41, (uint64_t)t->expires);
+	store_put_u64(h + 49, (uint64_t)t->revoked);
+	store_buf_add(b, h, sizeof h);
+	put8(b, t->user);
+	put8(b, t->label);
+	put8(b, t->created_by);
+}
+
+static void b64url(const unsigned char *v, size_t n, char *out)
+{
+	static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned w = (unsigned)v[i] << 16 | (i + 1 < n ? (unsigned)v[i + 1] << 8 : 0) |
+			     (i + 2 < n ? v[i + 2] : 0);
+		size_t chars = n - i >= 3 ? 4 : n - i + 1;
+		for (size_t j = 0; j < chars; j++)
+			out[o++] = A[w >> (18 - 6 * j) & 63];
+	}
+	out[o] = '\0';
+}
+
+/* Splits a token into its id; checks its shape. 0 or -1. */
+static int parse_token(const char *t, unsigned char id[8])
+{
+	if (!t || strlen(t) != RBAC_TOKEN_LEN || memcmp(t, "soar_", 5) != 0 || t[21] != '_')
+		return -1;
+	if (sc_unhex(t + 5, 16, id, 8) != 0)
+		return -1;
+	for (const char *p = t + 22; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_'))
+			return -1;
+	return 0;
+}
+
+struct create_ctx {
+	const char *actor;
+	const unsigned char *id;
+	struct tok *t;
+	const char *id_hex;
+};
+
+static int create_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+{
+	struct create_ctx *c = ud;
+	MDB_val uk = { strlen(c->t->user), c->t->user }, d;
+	int rc = mdb_get(txn, store_dbi(st, STORE_DB_USERS), &uk, &d);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(err, errlen, "no user named '%s' (see `soarctl user list`)", c->t->user);
+		return STORE_REFUSED;
+	}
+	if (rc)
+		return rc;
+	struct store_buf b = { 0 }, det = { 0 };
+	tok_encode(c->t, &b);
+	store_buf_str(&det, "{\"user\":");
+	store_buf_json(&det, c->t->user);
+	store_buf_printf(&det, ",\"expires_ms\":%" PRId64 ",\"label\":", c->t->expires);
+	store_buf_json(&det, c->t->label);
+	store_buf_str(&det, "}");
+	MDB_val k = { 8, (void *)c->id }, v = { b.len, b.p };
+	rc = b.oom || det.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_TOKENS), &k, &v,
+						  MDB_NOOVERWRITE);
+	if (rc == 0)
+		rc = audit_append_txn(st, txn, c->actor, "token.create", c->id_hex, store_buf_cstr(&det), NULL,
+				      err, errlen);
+	store_buf_free(&b);
+	store_buf_free(&det);
+	return rc;
+}
+
+int rbac_token_create(struct store *st, const char *actor, const char *user, const char *label,
+		      int64_t expires_ms, char token[RBAC_TOKEN_LEN + 1], char id_hex[17],
+		      char *err, size_t errlen)
+{
+	unsigned char id[8], secret[32];
+	struct tok t = { .created = store_now_ms(), .expires = expires_ms };
+	if (!user || strlen(user) >= sizeof t.user) {
+		snprintf(err, errlen, "bad user name");
+		return -1;
+	}
+	if (sc_random(id, sizeof id, err, errlen) != 0 ||
+	    sc_random(secret, sizeof secret, err, errlen) != 0)
+		return -1;
+	sc_hex(id, 8, id_hex);
+	memcpy(token, "soar_", 5);
+	memcpy(token + 5, id_hex, 16);
+	token[21] = '_';
+	b64url(secret, sizeof secret, token + 22);
+	sc_zero(secret, sizeof secret);
+	sc_sha256(token, RBAC_TOKEN_LEN, t.hash);
+	snprintf(t.user, sizeof t.user, "%s", user);
+	snprintf(t.label, sizeof t.label, "%s", label ? label : "");
+	snprintf(t.created_by, sizeof t.created_by, "%s", actor ? actor : "");
+	struct create_ctx c = { actor, id, &t, id_hex };
+	err[0] = '\0';
+	if (store_write(st, create_apply, &c, err, errlen) != 0) {
+		sc_zero(token, RBAC_TOKEN_LEN + 1);
+		return -1;
+	}
+	return 0;
+}
+
+int rbac_token_auth(struct store *st, const char *token, char *user, size_t userlen,
+		    char *err, size_t errlen)
+{
+	unsigned char id[8];
+	char id_hex[17] = "?", aerr[256], actor[80] = "token:?";
+	const char *why = NULL;
+	int result = RBAC_DENIED;
+	if (parse_token(token, id) != 0) {
+		why = "malformed";
+		snprintf(err, errlen, "invalid API token: not a soarctl token (soar_...)");
+	} else {
+		sc_hex(id, 8, id_hex);
+		MDB_txn *txn;
+		if (store_read_begin(st, &txn, err, errlen) != 0)
+			return -1;
+		MDB_val k = { 8, id }, d;
+		struct tok t;
+		unsigned char h[32];
+		sc_sha256(token, RBAC_TOKEN_LEN, h);
+		int rc = mdb_get(txn, store_dbi(st, STORE_DB_TOKENS), &k, &d);
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			store_error(st, rc, "checking a token", err, errlen);
+			store_read_end(st, txn);
+			return -1;
+		}
+		if (rc != 0 || tok_decode(d.mv_data, d.mv_size, &t) != 0 || !sc_equal(h, t.hash, 32)) {
+			why = "unknown";
+			snprintf(err, errlen, "invalid API token %s: unknown or wrong", id_hex);
+		} else if (t.revoked) {
+			why = "revoked";
+			snprintf(err, errlen, "API token %s was revoked; ask for a new one", id_hex);
+		} else if (t.expires && store_now_ms() >= t.expires) {
+			why = "expired";
+			snprintf(err, errlen, "API token %s has expired; ask for a new one", id_hex);
+		} else {
+			snprintf(actor, sizeof actor, "token:%.64s", t.user);
+			snprintf(user, userlen, "%s", t.user);
+			result = 0;
+		}
+		store_read_end(st, txn);
+		/* the user must still exist and be enabled: any permission check says so */
+		if (result == 0) {
+			char cerr[512];
+			if (rbac_check(st, t.user, 0, cerr, sizeof cerr) != 0) {
+				why = "user";
+				snprintf(err, errlen, "API token %s: %s", id_hex, cerr);
+				result = RBAC_DENIED;
+			}
+		}
+	}
+	if (result == 0) {
+		audit_append(st, actor, "token.use", id_hex, NULL, aerr, sizeof aerr);
+	} else {
+		char det[64];
+		snprintf(det, sizeof det, "{\"reason\":\"%s\"}", why);
+		audit_append(st, actor, "token.denied", id_hex, det, aerr, sizeof aerr);
+	}
+	return result;
+}
+
+int rbac_token_owner(struct store *st, const char *id_hex, char *owner, size_t len,
+		     char *err, size_t errlen)
+{
+	unsigned char id[8];
+	if (!id_hex || sc_unhex(id_hex, strlen(id_hex), id, 8) != 0) {
+		snprintf(err, errlen, "bad token id '%.40s': 16 hex digits (see `soarctl user tokens`)",
+			 id_hex ? id_hex : "");
+		return -1;
+	}
+	MDB_txn *txn;
+	if (store_read_begin(st, &txn, err, errlen) != 0)
+		return -1;
+	MDB_val k = { 8, id }, d;
+	struct tok t;
+	int rc = mdb_get(txn, store_dbi(st, STORE_DB_TOKENS), &k, &d);
+	int result = RBAC_NOT_FOUND;
+	if (rc == 0 && tok_decode(d.mv_data, d.mv_size, &t) == 0) {
+		snprintf(owner, len, "%s", t.user);
+		result = 0;
+	} else if (rc != 0 && rc != MDB_NOTFOUND) {
+		store_error(st, rc, "reading tokens", err, errlen);
+		result = -1;
+	} else {
+		snprintf(err, errlen, "no token with id %s", id_hex);
+	}
+	store_read_end(st, txn);
+	return result;
+}
+
+struct revoke_ctx {
+	const char *actor, *id_hex;
+	unsigned char id[8];
+	int not_found;
+};
+
+static int revoke_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+{
+	struct revoke_ctx *c = ud;
+	c->not_found = 0;
+	MDB_val k = { 8, c->id }, d;
+	struct tok t;
+	int rc = mdb_get(txn, store_dbi(st, STORE_DB_TOKENS), &k, &d);
+	if (rc == MDB_NOTFOUND || (rc == 0 && tok_decode(d.mv_data, d.mv_size, &t) != 0)) {
+		c->not_found = 1;
+		snprintf(err, errlen, "no token with id %s (see `soarctl user tokens`)", c->id_hex);
+		return STORE_REFUSED;
+	}
+	if (rc)
+		return rc;
+	if (t.revoked)
+		return 0; /* already: revoking again is harmless */
+	t.revoked = store_now_ms();
+	struct store_buf b = { 0 };
+	tok_encode(&t, &b);
+	MDB_val v = { b.len, b.p };
+	rc = b.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_TOKENS), &k, &v, 0);
+	store_buf_free(&b);
+	char det[128];
+	snprintf(det, sizeof det, "{\"user\":\"%s\"}", t.user); /* user names need no escaping */
+	if (rc == 0)
+		rc = audit_append_txn(st, txn, c->actor, "token.revoke", c->id_hex, det, NULL,
+				      err, errlen);
+	return rc;
+}
+
+int rbac_token_revoke(struct store *st, const char *actor, const char *id_hex,
+		      char *err, size_t errlen)
+{
+	struct revoke_ctx c = { actor, id_hex, { 0 }, 0 };
+	if (!id_hex || sc_unhex(id_hex, strlen(id_hex), c.id, 8) != 0) {
+		snprintf(err, errlen, "bad token id '%.40s': 16 hex digits (see `soarctl user tokens`)",
+			 id_hex ? id_hex : "");
+		return -1;
+	}
+	err[0] = '\0';
+	if (store_write(st, revoke_apply, &c, err, errlen) != 0)
+		return c.not_found ? RBAC_NOT_FOUND : -1;
+	return 0;
+}
+
+int rbac_token_list(struct store *st, const char *user,
+		    int (*cb)(const struct rbac_token_info *t, void *ud), void *ud,
+		    char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	if (store_read_begin(st, &txn, err, errlen) != 0)
+		return -1;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_TOKENS), &cur);
+	if (rc == 0) {
+		MDB_val k, d;
+		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
+		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+			struct tok t;
+			if (k.mv_size != 8 || tok_decode(d.mv_data, d.mv_size, &t) != 0)
+				continue;
+			if (user && strcmp(user, t.user) != 0)
+				continue;
+			struct rbac_token_info info = { "", t.user, t.label, t.created_by,
+							t.created, t.expires, t.revoked };
+			sc_hex(k.mv_data, 8, info.id);
+			if (cb(&info, ud) != 0)
+				break;
+		}
+		mdb_cursor_close(cur);
+	}
+	store_read_end(st, txn);
+	if (rc) {
+		store_error(st, rc, "listing tokens", err, errlen);
+		return -1;
+	}
+	return 0;
+}

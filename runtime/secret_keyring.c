@@ -1,0 +1,261 @@
+/* secret_keyring.c - the keyring in STORE_DB_SECRET_KEYS (see docs/security.md):
+ *   "check"      u8 version 1 | u8 source (0 key, 1 passphrase) |
+ *                HMAC-SHA256(master, "soarctl master key check v1")
+ *   "kdf"        u8 version 1 | u32 iterations | salt[16]   (passphrase stores)
+ *   "current"    u32 id of the data key new values are sealed with
+ *   "dk" u32 id  u8 version 1 | i64 created_ms | nonce[12] | wrapped key[32] | tag[16]
+ *                AAD "soarctl-dk-v1" | u32 id | i64 created_ms
+ * The check value is an HMAC, not an encryption of something known: it tells a
+ * wrong key from a right one and reveals nothing usable about the key. */
+#include "secret_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CHECK_LABEL "soarctl master key check v1"
+#define DK_AAD "soarctl-dk-v1"
+#define DK_REC (1 + 8 + SC_NONCE_LEN + SC_KEY_LEN + SC_TAG_LEN)
+
+static MDB_dbi kdb(struct secret_vault *v)
+{
+	return store_dbi(v->st, STORE_DB_SECRET_KEYS);
+}
+
+static int get(struct secret_vault *v, MDB_txn *txn, const char *name, MDB_val *out)
+{
+	MDB_val k = { strlen(name), (void *)name };
+	return mdb_get(txn, kdb(v), &k, out);
+}
+
+static int put(struct secret_vault *v, MDB_txn *txn, const void *key, size_t klen,
+	       const void *val, size_t vlen)
+{
+	MDB_val k = { klen, (void *)key }, d = { vlen, (void *)val };
+	return mdb_put(txn, kdb(v), &k, &d, 0);
+}
+
+static void dk_key(unsigned char out[6], uint32_t id)
+{
+	out[0] = 'd';
+	out[1] = 'k';
+	store_put_u32(out + 2, id);
+}
+
+static void check_value(const struct secret_vault *v, unsigned char out[2 + 32])
+{
+	out[0] = 1;
+	out[1] = v->src == KEYSRC_PASSPHRASE;
+	sc_hmac_sha256(v->master, SC_KEY_LEN, CHECK_LABEL, sizeof CHECK_LABEL - 1, out + 2);
+}
+
+int keyring_kdf(struct store *st, MDB_txn *txn, unsigned char salt[16], uint32_t *iterations)
+{
+	MDB_val k = { 3, "kdf" }, d;
+	if (mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &k, &d) != 0)
+		return 0;
+	const unsigned char *p = d.mv_data;
+	if (d.mv_size != 1 + 4 + 16 || p[0] != 1)
+		return -1;
+	*iterations = store_get_u32(p + 1);
+	memcpy(salt, p + 5, 16);
+	return 1;
+}
+
+int keyring_check(struct secret_vault *v, MDB_txn *txn, char *err, size_t errlen)
+{
+	MDB_val d;
+	int rc = get(v, txn, "check", &d);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	unsigned char want[34];
+	check_value(v, want);
+	const unsigned char *p = d.mv_data;
+	int ok = d.mv_size == sizeof want && sc_equal(p + 2, want + 2, 32);
+	sc_zero(want, sizeof want);
+	if (ok)
+		return 0;
+	if (d.mv_size == sizeof want && p[1] && v->src != KEYSRC_PASSPHRASE)
+		snprintf(err, errlen, "wrong master key (from %s): this store's secrets are "
+			 "protected by a passphrase; set SOARCTL_PASSPHRASE or run at a terminal "
+			 "to be asked. Nothing was read or changed.", v->source);
+	else
+		snprintf(err, errlen, "wrong master key (from %s): it does not open this store's "
+			 "secrets. Use the key file, $SOARCTL_MASTER_KEY or passphrase the secrets "
+			 "were stored with. Nothing was read or changed.", v->source);
+	return STORE_REFUSED;
+}
+
+/* Wraps dk under the master key as data key `id`. */
+static int wrap_put(struct secret_vault *v, MDB_txn *txn, uint32_t id,
+		    const unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
+{
+	unsigned char rec[DK_REC], aad[sizeof DK_AAD - 1 + 4 + 8];
+	rec[0] = 1;
+	store_put_u64(rec + 1, (uint64_t)store_now_ms());
+	if (sc_random(rec + 9, SC_NONCE_LEN, err, errlen) != 0)
+		return STORE_REFUSED;
+	memcpy(aad, DK_AAD, sizeof DK_AAD - 1);
+	store_put_u32(aad + sizeof DK_AAD - 1, id);
+	memcpy(aad + sizeof DK_AAD - 1 + 4, rec + 1, 8);
+	if (sc_seal(v->master, rec + 9, aad, sizeof aad, dk, SC_KEY_LEN, rec + 9 + SC_NONCE_LEN,
+		    rec + 9 + SC_NONCE_LEN + SC_KEY_LEN) != 0) {
+		snprintf(err, errlen, "wrapping a data key failed (mbedTLS)");
+		return STORE_REFUSED;
+	}
+	unsigned char k[6];
+	dk_key(k, id);
+	return put(v, txn, k, sizeof k, rec, sizeof rec);
+}
+
+int keyring_get(struct secret_vault *v, MDB_txn *txn, uint32_t id,
+		unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
+{
+	unsigned char k[6];
+	dk_key(k, id);
+	MDB_val kk = { sizeof k, k }, d;
+	int rc = mdb_get(txn, kdb(v), &kk, &d);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(err, errlen, "data key %u is missing from the keyring: the store was "
+			 "damaged or edited; restore it from a backup", (unsigned)id);
+		return STORE_REFUSED;
+	}
+	if (rc)
+		return rc;
+	const unsigned char *p = d.mv_data;
+	unsigned char aad[sizeof DK_AAD - 1 + 4 + 8];
+	if (d.mv_size != DK_REC || p[0] != 1)
+		goto bad;
+	memcpy(aad, DK_AAD, sizeof DK_AAD - 1);
+	store_put_u32(aad + sizeof DK_AAD - 1, id);
+	memcpy(aad + sizeof DK_AAD - 1 + 4, p + 1, 8);
+	if (sc_open(v->master, p + 9, aad, sizeof aad, p + 9 + SC_NONCE_LEN, SC_KEY_LEN,
+		    p + 9 + SC_NONCE_LEN + SC_KEY_LEN, dk) != 0)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "data key %u fails authentication: the keyring was changed "
+		 "or damaged; restore the store from a backup", (unsigned)id);
+	return STORE_REFUSED;
+}
+
+static int create(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
+		  unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
+{
+	if (v->src == KEYSRC_PASSPHRASE && !v->kdf_pending) {
+		/* opened with a passphrase but the KDF record vanished: do not guess */
+		snprintf(err, errlen, "the keyring is missing but the passphrase's KDF record "
+			 "is not: the store was damaged or edited");
+		return STORE_REFUSED;
+	}
+	if (sc_random(dk, SC_KEY_LEN, err, errlen) != 0)
+		return STORE_REFUSED;
+	int rc = 0;
+	if (v->src == KEYSRC_PASSPHRASE) {
+		unsigned char kdf[1 + 4 + 16];
+		kdf[0] = 1;
+		store_put_u32(kdf + 1, v->iterations);
+		memcpy(kdf + 5, v->salt, 16);
+		rc = put(v, txn, "kdf", 3, kdf, sizeof kdf);
+	}
+	unsigned char chk[34], cur[4];
+	check_value(v, chk);
+	if (rc == 0)
+		rc = put(v, txn, "check", 5, chk, sizeof chk);
+	sc_zero(chk, sizeof chk);
+	if (rc == 0)
+		rc = wrap_put(v, txn, 1, dk, err, errlen);
+	store_put_u32(cur, 1);
+	if (rc == 0)
+		rc = put(v, txn, "current", 7, cur, 4);
+	*id = 1;
+	return rc;
+}
+
+static int current_id(struct secret_vault *v, MDB_txn *txn, uint32_t *id)
+{
+	MDB_val d;
+	int rc = get(v, txn, "current", &d);
+	if (rc)
+		return rc;
+	if (d.mv_size != 4)
+		return MDB_CORRUPTED;
+	*id = store_get_u32(d.mv_data);
+	return 0;
+}
+
+int keyring_current(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
+		    unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
+{
+	int rc = keyring_check(v, txn, err, errlen);
+	if (rc)
+		return rc;
+	rc = current_id(v, txn, id);
+	if (rc == MDB_NOTFOUND)
+		return create(v, txn, id, dk, err, errlen);
+	if (rc)
+		return rc;
+	return keyring_get(v, txn, *id, dk, err, errlen);
+}
+
+int keyring_add(struct secret_vault *v, MDB_txn *txn, uint32_t *old_id, uint32_t *new_id,
+		char *err, size_t errlen)
+{
+	unsigned char dk[SC_KEY_LEN];
+	int rc = keyring_current(v, txn, old_id, dk, err, errlen);
+	sc_zero(dk, sizeof dk);
+	if (rc)
+		return rc;
+	/* the highest id in use, so that an id is never reused */
+	uint32_t max = *old_id;
+	MDB_cursor *cur;
+	if ((rc = mdb_cursor_open(txn, kdb(v), &cur)) != 0)
+		return rc;
+	unsigned char start[2] = { 'd', 'k' };
+	MDB_val k = { 2, start }, d;
+	for (int r = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); r == 0;
+	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != 6 || memcmp(k.mv_data, "dk", 2) != 0)
+			break;
+		uint32_t id = store_get_u32((const unsigned char *)k.mv_data + 2);
+		if (id > max)
+			max = id;
+	}
+	mdb_cursor_close(cur);
+	*new_id = max + 1;
+	if (sc_random(dk, SC_KEY_LEN, err, errlen) != 0)
+		return STORE_REFUSED;
+	rc = wrap_put(v, txn, *new_id, dk, err, errlen);
+	sc_zero(dk, sizeof dk);
+	unsigned char c[4];
+	store_put_u32(c, *new_id);
+	if (rc == 0)
+		rc = put(v, txn, "current", 7, c, 4);
+	return rc;
+}
+
+int keyring_retire(struct secret_vault *v, MDB_txn *txn, uint32_t keep, unsigned *n)
+{
+	*n = 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, kdb(v), &cur);
+	if (rc)
+		return rc;
+	unsigned char start[2] = { 'd', 'k' };
+	MDB_val k = { 2, start }, d;
+	for (int r = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); r == 0;
+	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != 6 || memcmp(k.mv_data, "dk", 2) != 0)
+			break;
+		if (store_get_u32((const unsigned char *)k.mv_data + 2) == keep)
+			continue;
+		/* LMDB may keep the freed page's bytes in the file until reused: the
+		 * wrapped key stays sealed under the master key (docs/security.md) */
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		(*n)++;
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
