@@ -1,0 +1,164 @@
+/* integration.c - see integration.h. */
+#include "integration.h"
+#include "datadir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_CONFIG_BYTES ((size_t)1 << 20)
+
+static atomic_int mock_all;
+
+void integration_set_mock_all(int on)
+{
+	atomic_store(&mock_all, on);
+}
+
+int integration_mock_all(void)
+{
+	if (atomic_load(&mock_all))
+		return 1;
+	const char *e = getenv("SOARCTL_MOCK");
+	return e && strcmp(e, "1") == 0;
+}
+
+int integration_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 63 || name[0] == '_' || name[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+void integration_bundled_dir(const char *lua_dir, char *out, size_t len)
+{
+	snprintf(out, len, "%s/../integrations", lua_dir);
+}
+
+int integration_find(const char *lua_dir, const char *name, char *out, size_t len,
+		     char *err, size_t errlen)
+{
+	if (!integration_name_ok(name)) {
+		snprintf(err, errlen, "'%s' is not an integration name (a-z, 0-9, _ and -)", name);
+		return -1;
+	}
+	const char *own = getenv("SOARCTL_INTEGRATIONS_DIR");
+	char bundled[4096];
+	integration_bundled_dir(lua_dir, bundled, sizeof bundled);
+	const char *dirs[] = { own && *own ? own : NULL, bundled };
+	for (size_t i = 0; i < 2; i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(out, len, "%s/%s.lua", dirs[i], name);
+		if (access(out, R_OK) == 0)
+			return 0;
+	}
+	snprintf(err, errlen, "no integration '%s' (looked in %s%s%s)", name,
+		 own && *own ? own : "", own && *own ? " and " : "", bundled);
+	return -1;
+}
+
+int integration_config_read(char **text, size_t *len, char *err, size_t errlen)
+{
+	char path[4096];
+	const char *env = getenv("SOARCTL_INTEGRATIONS_CONFIG");
+	*text = NULL;
+	*len = 0;
+	if (env && *env)
+		snprintf(path, sizeof path, "%s", env);
+	else if (datadir_get())
+		snprintf(path, sizeof path, "%s/integrations.json", datadir_get());
+	else
+		return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		if (errno == ENOENT && !(env && *env))
+			return 0;
+		snprintf(err, errlen, "cannot read integration config %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *buf = malloc(MAX_CONFIG_BYTES + 1);
+	size_t n = buf ? fread(buf, 1, MAX_CONFIG_BYTES + 1, f) : 0;
+	fclose(f);
+	if (!buf || n > MAX_CONFIG_BYTES) {
+		free(buf);
+		snprintf(err, errlen, "integration config %s is larger than 1 MiB", path);
+		return -1;
+	}
+	buf[n] = 0;
+	*text = buf;
+	*len = n;
+	return 1;
+}
+
+void integration_fixture_path(const char *integration_path, const char *name,
+			      const char *fixture, char *out, size_t len)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s", integration_path);
+	snprintf(out, len, "%s/fixtures/%s/%s.json", dirname(tmp), name, fixture);
+}
+
+static int mkdirs(const char *dir)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int integration_write_file(const char *path, const char *data, size_t len,
+			   char *err, size_t errlen)
+{
+	char dir[4096], tmp[4200];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *d = dirname(dir);
+	if (mkdirs(d) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", d, strerror(errno));
+		return -1;
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}

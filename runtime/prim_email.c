@@ -1,0 +1,391 @@
+/* prim_email.c - the `email` namespace: email.send over SMTP with libcurl.
+ *
+ * Settings come from the integrations config (docs/integrations.md), entry
+ * "email": smtp_url ("smtp://host:587", "smtps://host:465"), from (default
+ * sender), username, password (the vault's email.password wins when it exists),
+ * ca_file, mock. STARTTLS is required unless the server is a local relay
+ * (127.0.0.1, ::1, localhost) or the URL is smtps:// (TLS from the start).
+ *
+ * email.send is a journaled step ("email.send"): a resumed run does not send the
+ * message again. Arguments are checked before anything is allocated in C; the
+ * message is built (mime.c) and sent inside a no-interrupt region.
+ */
+#include "datadir.h"
+#include "http.h"
+#include "integration.h"
+#include "json.h"
+#include "mime.h"
+#include "prim.h"
+#include "secret.h"
+#include "step.h"
+#include "store_buf.h"
+
+#include <curl/curl.h>
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SIG_SEND "email.send{from=string, to=string|{string}, cc=, bcc=, reply_to=string, " \
+	"subject=string, text=string, html=string, attachments={{name=, content=, type=}}}"
+#define MAX_RCPT 100
+#define MAX_ATT 20
+#define MAX_MESSAGE ((size_t)32 << 20)
+
+static const char *const fields[] = {
+	"from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "attachments", NULL,
+};
+
+static const char *opt_string(lua_State *L, int t, const char *k, size_t *len)
+{
+	lua_getfield(L, t, k);
+	const char *s = NULL;
+	if (!lua_isnil(L, -1)) {
+		if (lua_type(L, -1) != LUA_TSTRING)
+			prim_usage(L, SIG_SEND, "%s is a %s, not a string", k, luaL_typename(L, -1));
+		s = lua_tolstring(L, -1, len);
+	}
+	lua_pop(L, 1);
+	return s;
+}
+
+/* to/cc/bcc: a string or a list of strings; appends to rcpt. */
+static size_t addresses(lua_State *L, int t, const char *k, const char **out, size_t n)
+{
+	lua_getfield(L, t, k);
+	size_t start = n;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		out[n++] = lua_tostring(L, -1);
+	} else if (lua_istable(L, -1)) {
+		for (int i = 1; i <= (int)lua_objlen(L, -1); i++) {
+			lua_rawgeti(L, -1, i);
+			if (lua_type(L, -1) != LUA_TSTRING)
+				prim_usage(L, SIG_SEND, "%s[%d] is not a string", k, i);
+			if (n >= MAX_RCPT)
+				prim_usage(L, SIG_SEND, "more than %d recipients", MAX_RCPT);
+			out[n++] = lua_tostring(L, -1);
+			lua_pop(L, 1);        /* the list keeps the string alive */
+		}
+	} else if (!lua_isnil(L, -1)) {
+		prim_usage(L, SIG_SEND, "%s must be an address or a list of addresses", k);
+	}
+	lua_pop(L, 1);
+	for (size_t i = start; i < n; i++)
+		if (!mime_address_ok(out[i]))
+			prim_usage(L, SIG_SEND, "%s: '%s' is not an email address", k, out[i]);
+	return n;
+}
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t on_read(char *buf, size_t size, size_t n, void *ud)
+{
+	struct upload *u = ud;
+	size_t take = size * n < u->left ? size * n : u->left;
+	memcpy(buf, u->p, take);
+	u->p += take;
+	u->left -= take;
+	return take;
+}
+
+static int local_relay(const char *url)
+{
+	const char *h = strstr(url, "://");
+	h = h ? h + 3 : url;
+	static const char *const local[] = { "127.0.0.1", "localhost", "[::1]", NULL };
+	for (const char *const *l = local; *l; l++) {
+		size_t n = strlen(*l);
+		if (strncmp(h, *l, n) == 0 && (h[n] == 0 || h[n] == ':' || h[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+static const char *smtp_err(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT: return "timeout";
+	case CURLE_COULDNT_CONNECT: return "refused";
+	case CURLE_COULDNT_RESOLVE_HOST: return "dns";
+	case CURLE_LOGIN_DENIED: return "denied";
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		return "tls";
+	default: return "smtp";
+	}
+}
+
+/* Reads the "email" entry of the integrations config onto the stack (a table,
+ * or nil). */
+static void push_config(lua_State *L)
+{
+	char *text;
+	size_t len;
+	char err[512];
+	prim_noint_enter();
+	int rc = integration_config_read(&text, &len, err, sizeof err);
+	prim_noint_leave();
+	if (rc < 0)
+		luaL_error(L, "email.send: %s", err);
+	if (rc == 0) {
+		lua_pushnil(L);
+		return;
+	}
+	rc = json_decode_push(L, text, len, NULL, err, sizeof err);
+	prim_noint_enter();
+	free(text);
+	prim_noint_leave();
+	if (rc != 0)
+		luaL_error(L, "email.send: the integration config is not JSON: %s", err);
+	if (lua_istable(L, -1))
+		lua_getfield(L, -1, "email");
+	else
+		lua_pushnil(L);
+	lua_remove(L, -2);
+}
+
+static const char *cfg_str(lua_State *L, int cfg, const char *k)
+{
+	if (!lua_istable(L, cfg))
+		return NULL;
+	lua_getfield(L, cfg, k);
+	const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+	lua_pop(L, 1);
+	return s;
+}
+
+/* The SMTP password: the vault's email.password, else the config's. Pushes it
+ * (or nil). */
+static void push_password(lua_State *L, int cfg)
+{
+	char err[256];
+	size_t len = 0;
+	struct secret_actor actor = { SECRET_ACTOR_INTEGRATION, "email" };
+	prim_noint_enter();
+	unsigned char *buf = malloc(SECRET_MAX_VALUE);
+	struct secret_vault *v = buf && datadir_get() ? secret_vault_default(err, sizeof err) : NULL;
+	int rc = v ? secret_get(v, &actor, "email.password", NULL, buf, SECRET_MAX_VALUE, &len, err, sizeof err)
+		   : -1;
+	prim_noint_leave();
+	if (rc == 0)
+		lua_pushlstring(L, (const char *)buf, len);
+	else if (cfg_str(L, cfg, "password"))
+		lua_pushstring(L, cfg_str(L, cfg, "password"));
+	else
+		lua_pushnil(L);
+	prim_noint_enter();
+	if (buf)
+		explicit_bzero(buf, SECRET_MAX_VALUE);
+	free(buf);
+	prim_noint_leave();
+}
+
+static int l_send(lua_State *L)
+{
+	if (!lua_istable(L, 1))
+		prim_usage(L, SIG_SEND, "argument 1 is %s, not a table",
+			   lua_isnoneornil(L, 1) ? "missing" : luaL_typename(L, 1));
+	lua_settop(L, 1);
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		lua_pop(L, 1);
+		int known = 0;
+		for (const char *const *f = fields; *f && !known; f++)
+			known = lua_type(L, -1) == LUA_TSTRING && strcmp(*f, lua_tostring(L, -1)) == 0;
+		if (!known)
+			prim_usage(L, SIG_SEND, "unknown field %s", lua_type(L, -1) == LUA_TSTRING
+				   ? lua_tostring(L, -1) : luaL_typename(L, -1));
+	}
+	struct mime_message m;
+	memset(&m, 0, sizeof m);
+	const char *rcpt[MAX_RCPT * 3];
+	size_t nto = addresses(L, 1, "to", rcpt, 0);
+	size_t ncc = addresses(L, 1, "cc", rcpt, nto) - nto;
+	size_t nall = addresses(L, 1, "bcc", rcpt, nto + ncc);
+	if (nall == 0)
+		prim_usage(L, SIG_SEND, "no recipient: give to, cc or bcc");
+	m.to = rcpt;
+	m.nto = nto;
+	m.cc = rcpt + nto;
+	m.ncc = ncc;
+	m.subject = opt_string(L, 1, "subject", NULL);
+	m.text = opt_string(L, 1, "text", &m.text_len);
+	m.html = opt_string(L, 1, "html", &m.html_len);
+	m.reply_to = opt_string(L, 1, "reply_to", NULL);
+	const char *from = opt_string(L, 1, "from", NULL);
+	struct mime_attachment att[MAX_ATT];
+	lua_getfield(L, 1, "attachments");
+	if (!lua_isnil(L, -1)) {
+		if (!lua_istable(L, -1))
+			prim_usage(L, SIG_SEND, "attachments must be a list of {name=, content=, type=}");
+		int a = lua_gettop(L);
+		for (int i = 1; i <= (int)lua_objlen(L, a); i++) {
+			if (m.natt == MAX_ATT)
+				prim_usage(L, SIG_SEND, "more than %d attachments", MAX_ATT);
+			lua_rawgeti(L, a, i);
+			if (!lua_istable(L, -1))
+				prim_usage(L, SIG_SEND, "attachments[%d] is not a table", i);
+			int t = lua_gettop(L);
+			struct mime_attachment *x = &att[m.natt++];
+			lua_getfield(L, t, "name");
+			lua_getfield(L, t, "content");
+			lua_getfield(L, t, "type");
+			if (lua_type(L, -3) != LUA_TSTRING || lua_type(L, -2) != LUA_TSTRING ||
+			    !(lua_isnil(L, -1) || lua_type(L, -1) == LUA_TSTRING))
+				prim_usage(L, SIG_SEND, "attachments[%d] needs name and content strings", i);
+			x->name = lua_tostring(L, -3);
+			x->content = lua_tolstring(L, -2, &x->len);
+			x->type = lua_tostring(L, -1);
+			lua_pop(L, 3);          /* the attachment table keeps them */
+		}
+	}
+	m.att = att;
+
+	char sum[160];
+	snprintf(sum, sizeof sum, "email.send to %zu recipient%s", nall, nall == 1 ? "" : "s");
+	int n = step_replay(L, "email.send");
+	if (n >= 0)
+		return n;
+
+	push_config(L);
+	int cfg = lua_gettop(L);
+	if (!from)
+		from = cfg_str(L, cfg, "from");
+	if (!from)
+		prim_usage(L, SIG_SEND, "no sender: give from, or set \"from\" in the email config");
+	m.from = from;
+	m.date = time(NULL);
+	char msgid[160];
+	mime_message_id(from, msgid, sizeof msgid);
+	m.message_id = msgid;
+	int mock = integration_mock_all() || (lua_istable(L, cfg) && (lua_getfield(L, cfg, "mock"),
+						lua_toboolean(L, -1)));
+	lua_settop(L, cfg);
+	const char *url = cfg_str(L, cfg, "smtp_url");
+	if (!mock && !url)
+		return luaL_error(L, "email.send: no SMTP server: set \"smtp_url\" in the \"email\" entry of "
+				  "the integrations config (docs/integrations.md)");
+	if (url && strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0)
+		return luaL_error(L, "email.send: smtp_url must start with smtp:// or smtps://");
+	const char *user = cfg_str(L, cfg, "username");
+	const char *ca_file = cfg_str(L, cfg, "ca_file");
+	push_password(L, cfg);
+	const char *password = lua_tostring(L, -1);
+
+	struct store_buf msg = { 0 };
+	char err[512];
+	prim_noint_enter();
+	int rc = mime_build(&m, &msg, err, sizeof err);
+	prim_noint_leave();
+	if (rc != 0) {
+		prim_noint_enter();
+		store_buf_free(&msg);
+		prim_noint_leave();
+		prim_usage(L, SIG_SEND, "%s", err);
+	}
+	if (msg.len > MAX_MESSAGE) {
+		prim_noint_enter();
+		store_buf_free(&msg);
+		prim_noint_leave();
+		lua_pushnil(L);
+		lua_pushliteral(L, "too_large");
+		lua_pushfstring(L, "the message is larger than %d MiB", (int)(MAX_MESSAGE >> 20));
+		step_record(L, "email.send", sum, 3);
+		return 3;
+	}
+	if (mock) {
+		prim_noint_enter();
+		store_buf_free(&msg);
+		prim_noint_leave();
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, msgid);
+		lua_setfield(L, -2, "id");
+		lua_pushinteger(L, (lua_Integer)nall);
+		lua_setfield(L, -2, "recipients");
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "mock");
+		step_record(L, "email.send", sum, 1);
+		return 1;
+	}
+
+	char ebuf[CURL_ERROR_SIZE] = "";
+	char from_arg[400];
+	snprintf(from_arg, sizeof from_arg, "<%s>", from);
+	prim_noint_enter();
+	struct curl_slist *rl = NULL;
+	int oom = 0;
+	for (size_t i = 0; i < nall && !oom; i++) {
+		char r[400];
+		snprintf(r, sizeof r, "<%s>", rcpt[i]);
+		struct curl_slist *x = curl_slist_append(rl, r);
+		if (x)
+			rl = x;
+		else
+			oom = 1;
+	}
+	CURL *c = oom ? NULL : curl_easy_init();
+	CURLcode cc = CURLE_OUT_OF_MEMORY;
+	if (c) {
+		struct upload up = { msg.p, msg.len };
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+		curl_easy_setopt(c, CURLOPT_MAIL_FROM, from_arg);
+		curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rl);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, &up);
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+		/* STARTTLS is required unless the relay is on this host. */
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(local_relay(url) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (ca_file)
+			curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+		if (user)
+			curl_easy_setopt(c, CURLOPT_USERNAME, user);
+		if (password)
+			curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+		cc = curl_easy_perform(c);
+		curl_easy_cleanup(c);
+	}
+	curl_slist_free_all(rl);
+	store_buf_free(&msg);
+	prim_noint_leave();
+	int nres;
+	if (cc == CURLE_OK) {
+		lua_createtable(L, 0, 2);
+		lua_pushstring(L, msgid);
+		lua_setfield(L, -2, "id");
+		lua_pushinteger(L, (lua_Integer)nall);
+		lua_setfield(L, -2, "recipients");
+		nres = 1;
+	} else {
+		lua_pushnil(L);
+		lua_pushstring(L, smtp_err(cc));
+		lua_pushstring(L, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+		nres = 3;
+	}
+	step_record(L, "email.send", sum, nres);
+	return nres;
+}
+
+static const luaL_Reg email_fns[] = {
+	{ "send", l_send },
+	{ NULL, NULL },
+};
+
+int prim_open_email(lua_State *L)
+{
+	lua_createtable(L, 0, 1);
+	luaL_register(L, NULL, email_fns);
+	return 1;
+}

@@ -1,0 +1,277 @@
+/* bench_http.c - HTTP figures for docs/PERFORMANCE.md.
+ *
+ *   bench_http rate [SECONDS]      requests/s on one thread against a fast loopback
+ *                                  server (in this process, its own thread): bare
+ *                                  libcurl (one easy handle, keep-alive), http_perform,
+ *                                  and http.request from a sandboxed Lua run (the
+ *                                  step's cost: argument checks, egress, Lua tables)
+ *   bench_http wait [N] [MS]       N concurrent requests to a server answering after
+ *                                  MS ms (default 1000, 200): today's sync mode, one
+ *                                  thread per waiting request; prints the wall time
+ *
+ * The server: one epoll thread, keep-alive, a fixed 2-byte JSON answer, optional
+ * delay per request (a timer list). Everything on 127.0.0.1.
+ */
+#include "http.h"
+#include "http_scope.h"
+#include "playbook.h"
+#include "sandbox.h"
+
+#include <lauxlib.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int server_port;
+static int delay_ms;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define MAXFD 65536
+static double due[MAXFD];          /* when to answer fd (0 = nothing pending) */
+
+static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			    "Content-Length: 2\r\n\r\n{}";
+
+static void *server(void *arg)
+{
+	(void)arg;
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof a;
+	if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 4096) != 0)
+		abort();
+	getsockname(ls, (struct sockaddr *)&a, &al);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = ls };
+	epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+	__atomic_store_n(&server_port, ntohs(a.sin_port), __ATOMIC_RELEASE);
+	struct epoll_event evs[256];
+	char buf[8192];
+	for (;;) {
+		int n = epoll_wait(ep, evs, 256, delay_ms ? 1 : 100);
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == ls) {
+				int c;
+				while ((c = accept4(ls, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+					struct epoll_event ce = { .events = EPOLLIN, .data.fd = c };
+					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
+				}
+				continue;
+			}
+			ssize_t r = read(fd, buf, sizeof buf);
+			if (r <= 0) {
+				due[fd] = 0;
+				close(fd);
+				continue;
+			}
+			/* one request per read: good enough for curl's small GETs */
+			if (delay_ms)
+				due[fd] = now() + delay_ms / 1000.0;
+			else if (write(fd, reply, sizeof reply - 1) < 0)
+				close(fd);
+		}
+		if (delay_ms) {
+			double t = now();
+			for (int fd = 0; fd < MAXFD; fd++)
+				if (due[fd] && due[fd] <= t) {
+					due[fd] = 0;
+					if (write(fd, reply, sizeof reply - 1) < 0)
+						close(fd);
+				}
+		}
+	}
+	return NULL;
+}
+
+static void start_server(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, server, NULL);
+	while (!__atomic_load_n(&server_port, __ATOMIC_ACQUIRE))
+		usleep(1000);
+}
+
+static size_t sink(char *p, size_t s, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return s * n;
+}
+
+static double bare(const char *url, double secs)
+{
+	CURL *c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	long n = 0;
+	double t0 = now();
+	while (now() - t0 < secs) {
+		if (curl_easy_perform(c) != CURLE_OK)
+			abort();
+		n++;
+	}
+	double rate = (double)n / (now() - t0);
+	curl_easy_cleanup(c);
+	return rate;
+}
+
+static double wrapped(const char *url, double secs)
+{
+	long n = 0;
+	double t0 = now();
+	char detail[256];
+	while (now() - t0 < secs) {
+		struct http_request req = { .url = url, .retries = -1, .backoff = -1 };
+		struct http_response r;
+		if (http_perform(&req, &r, detail, sizeof detail) != HTTP_OK)
+			abort();
+		http_response_clear(&r);
+		n++;
+	}
+	return (double)n / (now() - t0);
+}
+
+/* A sandboxed run doing http.request in a loop through a scope that allows
+ * 127.0.0.1 (what an integration's http is). */
+struct lua_job {
+	struct run_info info;
+	const char *url;
+	double secs;
+	long n;
+};
+
+static int prepare(lua_State *L, int env, void *ud)
+{
+	struct lua_job *j = ud;
+	struct http_scope *s = http_scope_push(L);
+	char err[128];
+	egress_add(&s->egress, "127.0.0.1", err, sizeof err);
+	snprintf(s->egress.who, sizeof s->egress.who, "bench");
+	http_push_namespace(L, lua_gettop(L));
+	lua_setfield(L, env, "http");
+	lua_pop(L, 1);
+	const char *code =
+		"local url, secs = ... local n, t0 = 0, os.clock() local deadline = os.time() + secs "
+		"local start = os.time() while os.time() < deadline or n == 0 do "
+		"local r = http.request{ url = url } assert(r.status == 200) n = n + 1 end return n";
+	if (luaL_loadstring(L, code) != 0)
+		lua_error(L);
+	lua_pushvalue(L, env);
+	lua_setfenv(L, -2);
+	lua_pushstring(L, j->url);
+	lua_pushnumber(L, j->secs);
+	return 2;
+}
+
+static int finish(lua_State *L, int nres, void *ud)
+{
+	struct lua_job *j = ud;
+	j->n = nres ? (long)lua_tonumber(L, -1) : 0;
+	return 0;
+}
+
+static double in_lua(const char *url, double secs)
+{
+	char err[256];
+	struct sandbox *sb = sandbox_new(NULL, err, sizeof err);
+	if (!sb) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+	struct lua_job j;
+	memset(&j, 0, sizeof j);
+	j.url = url;
+	j.secs = secs;
+	struct sandbox_job job = { prepare, finish, &j };
+	struct sandbox_limits lim;
+	sandbox_limits_default(&lim);
+	lim.wall_seconds = secs + 30;
+	lim.cpu_seconds = secs + 30;
+	struct sandbox_outcome out;
+	double t0 = now();
+	if (sandbox_exec(sb, &job, &lim, &out) != SANDBOX_OK) {
+		fprintf(stderr, "lua run failed: %s\n", out.message);
+		exit(1);
+	}
+	double rate = (double)j.n / (now() - t0);
+	sandbox_outcome_clear(&out);
+	sandbox_free(sb);
+	return rate;
+}
+
+static char wait_url[128];
+
+static void *one_wait(void *arg)
+{
+	(void)arg;
+	char detail[256];
+	struct http_request req = { .url = wait_url, .retries = 0, .timeout = 30 };
+	struct http_response r;
+	if (http_perform(&req, &r, detail, sizeof detail) != HTTP_OK) {
+		fprintf(stderr, "request failed: %s\n", detail);
+		return (void *)1;
+	}
+	http_response_clear(&r);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "rate";
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (strcmp(mode, "rate") == 0) {
+		double secs = argc > 2 ? atof(argv[2]) : 2;
+		start_server();
+		char url[128];
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/x", server_port);
+		double a = bare(url, secs), b = wrapped(url, secs), c = in_lua(url, secs);
+		printf("bare libcurl        %8.0f req/s  %6.1f us/req\n", a, 1e6 / a);
+		printf("http_perform        %8.0f req/s  %6.1f us/req\n", b, 1e6 / b);
+		printf("http.request (Lua)  %8.0f req/s  %6.1f us/req  (step overhead %.1f us)\n", c, 1e6 / c,
+		       1e6 / c - 1e6 / a);
+		return 0;
+	}
+	int n = argc > 2 ? atoi(argv[2]) : 1000;
+	delay_ms = argc > 3 ? atoi(argv[3]) : 200;
+	start_server();
+	snprintf(wait_url, sizeof wait_url, "http://127.0.0.1:%d/slow", server_port);
+	pthread_t *t = calloc((size_t)n, sizeof *t);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	double t0 = now();
+	int started = 0;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], &attr, one_wait, NULL) == 0)
+			started++;
+	int failed = 0;
+	for (int i = 0; i < started; i++) {
+		void *rv;
+		pthread_join(t[i], &rv);
+		failed += rv != NULL;
+	}
+	printf("%d concurrent requests (%d threads), each answered after %d ms: all done in %.3f s, "
+	       "%d failed\n", n, started, delay_ms, now() - t0, failed + (n - started));
+	free(t);
+	return 0;
+}
