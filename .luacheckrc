@@ -8,6 +8,7 @@ codes = true
 read_globals = {
   "log", "json", "base64", "hex", "crypto", "uuid", "time", "re",
   "case", "indicator", "prompt",
+  "http", "integration", "edl", "slack", "email",
   "random", "pick", "sleep", "wait_until", "task", "retry",
 }
 

@@ -239,3 +239,95 @@ function re.gsub(subject, pattern, repl, flags) end
 ---@return string[]? pieces
 ---@return string? err
 function re.split(subject, pattern, flags) end
+
+-- ---- http, integration, edl, slack, email (docs/lua-api.md, docs/integrations.md) ----
+
+---@class HttpResponse
+---@field status integer
+---@field headers table<string, string> lowercase names
+---@field body string
+---@field json any decoded when the content type is JSON
+---@field json_error string?
+---@field url string after redirects
+---@field attempts integer
+
+---@class HttpRequest
+---@field method string? default "GET"
+---@field url string
+---@field headers table<string, string>?
+---@field query table<string, string|number|boolean>?
+---@field json any?
+---@field form table<string, string|number|boolean>?
+---@field body string?
+---@field timeout number? seconds per attempt (30)
+---@field connect_timeout number? seconds (10)
+---@field retries integer? on 429/5xx (2)
+---@field bearer string?
+---@field basic table|string? {user=, password=} or "user:password"
+---@field max_bytes integer? (16 MiB)
+---@field follow integer|boolean? redirects to follow (0)
+---@field ca_file string? PEM bundle
+
+http = {}
+---@param req HttpRequest
+---@return HttpResponse? response
+---@return string? err "timeout"|"refused"|"dns"|"tls"|"too_large"|"denied"|"http"
+---@return string? detail
+function http.request(req) end
+---@param url string
+---@param opts table?
+---@return HttpResponse?, string?, string?
+function http.get(url, opts) end
+---@return HttpResponse?, string?, string?
+function http.post(url, opts) end
+---@return HttpResponse?, string?, string?
+function http.put(url, opts) end
+---@return HttpResponse?, string?, string?
+function http.delete(url, opts) end
+
+---@param name string
+---@param opts {mock: boolean?, fixture: string?, config: table?}?
+---@return table object whose commands are steps: obj.cmd{...}
+function integration(name, opts) end
+
+edl = {}
+---@param list string
+---@param value string
+---@param opts {ttl: number?, comment: string?, type: "ip"|"domain"|"url"|nil, cap: integer?}?
+---@return boolean? added
+---@return string? reason
+function edl.add(list, value, opts) end
+---@return boolean? removed
+---@return string? reason
+function edl.remove(list, value) end
+---@return boolean? has
+---@return string? reason
+function edl.has(list, value) end
+---@param opts {limit: integer?, after: string?}?
+---@return {value: string, added: number, expires: number?, comment: string?}[] entries
+---@return string? after the next page's cursor
+function edl.list(list, opts) end
+---@return string? path
+---@return number|string count_or_err
+function edl.export(list) end
+
+slack = {}
+---@param msg {channel: string?, text: string?, blocks: table?, thread_ts: string?}
+---@return {ok: boolean, channel: string, ts: string}?, string?, string?
+function slack.post(msg) end
+---@param p {channel: string?, prompt_id: string, question: string, options: string[]}
+---@return {ok: boolean, channel: string, ts: string}?, string?, string?
+function slack.prompt(p) end
+---@return table blocks
+function slack.buttons(prompt_id, question, options) end
+---@param r {secret: string, timestamp: string, body: string, signature: string}
+---@return boolean ok
+---@return string? why
+function slack.verify(r) end
+
+email = {}
+---@param m {from: string?, to: string|string[], cc: string|string[]|nil, bcc: string|string[]|nil, reply_to: string?, subject: string?, text: string?, html: string?, attachments: {name: string, content: string, type: string?}[]?}
+---@return {id: string, recipients: integer, mock: boolean?}?
+---@return string? err
+---@return string? detail
+function email.send(m) end

@@ -8,6 +8,7 @@
 
 #include "blob.h"
 #include "case_json.h"
+#include "uuid.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -44,7 +45,7 @@ int case_resolve(struct store *st, MDB_txn *txn, const char *ref, uint64_t *seq)
 		return mdb_get(txn, store_dbi(st, STORE_DB_CASES), &k, &v);
 	}
 	unsigned char u[16];
-	if (case_uuid_parse(ref, u) != 0)
+	if (uuid_parse(ref, u) != 0)
 		return EINVAL;
 	MDB_val k = { 16, u }, v;
 	int rc = mdb_get(txn, store_dbi(st, STORE_DB_CASE_UUID), &k, &v);
@@ -85,30 +86,26 @@ int case_save(struct store *st, MDB_txn *txn, const struct case_rec *old,
 		return ENOMEM;
 	}
 	case_index_keys(rec, nk);
-	MDB_dbi ix = store_dbi(st, STORE_DB_CASE_IDX);
-	MDB_val empty = { 0, "" };
 	if (old) {
-		case_index_keys(old, ok);
-		for (size_t i = 0; i < ok->n && rc == 0; i++) {
-			if (key_in(nk, ok->k[i], ok->len[i]))
-				continue;
-			MDB_val dk = { ok->len[i], ok->k[i] };
-			rc = mdb_del(txn, ix, &dk, NULL);
-			if (rc == MDB_NOTFOUND)
-				rc = 0;
+		/* an entry deferred earlier in this batch must exist before it can move */
+		if ((rc = store_flush_dups(st, txn)) != 0) {
+			free(nk);
+			free(ok);
+			return rc;
 		}
+		case_index_keys(old, ok);
+		for (size_t i = 0; i < ok->n && rc == 0; i++)
+			if (!key_in(nk, ok->k[i], ok->len[i]))
+				rc = case_index_del(st, txn, ok->k[i], ok->len[i]);
 	}
-	for (size_t i = 0; i < nk->n && rc == 0; i++) {
-		if (old && key_in(ok, nk->k[i], nk->len[i]))
-			continue;
-		MDB_val pk = { nk->len[i], nk->k[i] };
-		rc = mdb_put(txn, ix, &pk, &empty, 0);
-	}
+	for (size_t i = 0; i < nk->n && rc == 0; i++)
+		if (!old || !key_in(ok, nk->k[i], nk->len[i]))
+			rc = case_index_put(st, txn, nk->k[i], nk->len[i]);
 	free(nk);
 	free(ok);
 	if (rc == 0 && !old) {
 		unsigned char u[16];
-		case_uuid_parse(rec->id, u);
+		uuid_parse(rec->id, u);
 		MDB_val uk = { 16, u }, uv = { 8, kb };
 		rc = mdb_put(txn, store_dbi(st, STORE_DB_CASE_UUID), &uk, &uv, 0);
 	}
@@ -421,8 +418,140 @@ struct create_ctx {
 	struct case_rec out;
 	int deduped;
 	int no_out;               /* the caller does not want the record back */
+	/* Prepared on the writer's thread (create_prepare), so that the committer
+	 * only looks up the dedupe key, takes a number and puts bytes. */
+	int prepared;
+	int prep_rc;              /* 0, or STORE_REFUSED with prep_err */
+	const char *dedupe;       /* the dedupe key, or NULL */
+	unsigned char uuid[16];
+	char id[37];
+	struct store_buf rec;     /* the encoded record */
+	struct store_buf entry;   /* the encoded "created" timeline entry */
+	struct store_buf keys;    /* index entries: u16 length, then case_keys bytes */
+	char prep_err[256];
 	struct labels_scratch ls;
 };
+
+/* Everything about a new case that needs no transaction: fields checked and
+ * applied, id, record, timeline entry and index entries encoded, with the case
+ * number left 0 (the committer patches it into the index entries). A case with
+ * a parent is left to create_apply (the parent is resolved in the transaction),
+ * as is any allocation failure here. */
+static void create_prepare(struct create_ctx *c)
+{
+	const struct case_fields *f = c->f;
+	c->prepared = 0;
+	if (CF_HAS(f, CF_PARENT) && *f->v[CF_PARENT])
+		return;
+	int64_t now = store_now_ms();
+	struct case_rec r = { 0 };
+	uuid_v7(c->id);
+	uuid_parse(c->id, c->uuid);
+	memcpy(r.id, c->id, sizeof r.id);
+	r.type = DEFAULT_TYPE;
+	r.severity = DEFAULT_SEVERITY;
+	r.status = CASE_NEW;
+	r.created = r.updated = now;
+	char changed[256];
+	c->prep_rc = apply_fields(&r, f, 1, now, &c->ls, changed, sizeof changed, c->prep_err,
+				  sizeof c->prep_err);
+	if (c->prep_rc) {
+		c->prepared = 1;
+		return;
+	}
+	if (r.sla_due && r.status == CASE_PENDING && r.sla_pause_pending)
+		r.sla_paused_at = now;
+	r.entries = 1; /* what case_entry_put does for the "created" entry */
+	c->dedupe = r.dedupe_key;
+	case_entry_encode(CASE_ENTRY_CREATED, now, c->actor, r.title, NULL, &c->entry);
+	case_encode(&r, &c->rec);
+	struct case_keys *ks = malloc(sizeof *ks);
+	if (ks) {
+		case_index_keys(&r, ks);
+		for (size_t i = 0; i < ks->n; i++) {
+			unsigned char l[2] = { (unsigned char)(ks->len[i] >> 8), (unsigned char)ks->len[i] };
+			store_buf_add(&c->keys, l, 2);
+			store_buf_add(&c->keys, ks->k[i], ks->len[i]);
+		}
+		free(ks);
+	}
+	if (!ks || c->rec.oom || c->entry.oom || c->keys.oom) {
+		store_buf_free(&c->rec);
+		store_buf_free(&c->entry);
+		store_buf_free(&c->keys);
+		return;
+	}
+	c->prepared = 1;
+}
+
+static void create_unprepare(struct create_ctx *c)
+{
+	store_buf_free(&c->rec);
+	store_buf_free(&c->entry);
+	store_buf_free(&c->keys);
+}
+
+/* Puts with MDB_APPEND when the key is the largest so far (new numbers are), and
+ * falls back to an ordinary put when it is not (ids from several threads). */
+static int put_append(MDB_txn *txn, MDB_dbi db, MDB_val *k, MDB_val *v)
+{
+	int rc = mdb_put(txn, db, k, v, MDB_APPEND);
+	return rc == MDB_KEYEXIST ? mdb_put(txn, db, k, v, 0) : rc;
+}
+
+static int dedupe_get(struct store *st, MDB_txn *txn, const char *key, uint64_t *seq);
+static int dedupe_put(struct store *st, MDB_txn *txn, const char *key, uint64_t seq);
+
+/* The committer's part of a prepared create. */
+static int create_apply_prepared(struct store *st, MDB_txn *txn, struct create_ctx *c,
+				 char *err, size_t errlen)
+{
+	if (c->prep_rc) {
+		snprintf(err, errlen, "%s", c->prep_err);
+		return c->prep_rc;
+	}
+	int rc;
+	uint64_t seq;
+	if (c->dedupe) {
+		rc = dedupe_get(st, txn, c->dedupe, &seq);
+		if (rc == 0) {
+			c->deduped = 1;
+			return c->no_out ? 0 : case_load(st, txn, seq, &c->out);
+		}
+		if (rc != MDB_NOTFOUND)
+			return rc;
+	}
+	if ((rc = meta_next_seq(st, txn, &seq)) != 0)
+		return rc;
+	unsigned char kb[12];
+	store_put_u64(kb, seq);
+	store_put_u32(kb + 8, 1);
+	MDB_val tk = { 12, kb }, tv = { c->entry.len, c->entry.p };
+	MDB_val ck = { 8, kb }, cv = { c->rec.len, c->rec.p };
+	MDB_val uk = { 16, c->uuid }, uv = { 8, kb };
+	if ((rc = put_append(txn, store_dbi(st, STORE_DB_TIMELINE), &tk, &tv)) ||
+	    (rc = put_append(txn, store_dbi(st, STORE_DB_CASES), &ck, &cv)) ||
+	    (rc = put_append(txn, store_dbi(st, STORE_DB_CASE_UUID), &uk, &uv)))
+		return rc;
+	unsigned char *p = (unsigned char *)c->keys.p, *end = p + c->keys.len;
+	while (p < end) {
+		size_t len = (size_t)p[0] << 8 | p[1];
+		p += 2;
+		store_put_u64(p + len - 8, seq);
+		if ((rc = case_index_put(st, txn, p, len)) != 0)
+			return rc;
+		p += len;
+	}
+	if ((rc = meta_put_seq(st, txn, seq)) ||
+	    (c->dedupe && (rc = dedupe_put(st, txn, c->dedupe, seq))))
+		return rc;
+	if (c->no_out) {
+		c->out.seq = seq;
+		memcpy(c->out.id, c->id, sizeof c->out.id);
+		return 0;
+	}
+	return case_load(st, txn, seq, &c->out);
+}
 
 static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
 {
@@ -430,6 +559,8 @@ static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, si
 	const struct case_fields *f = c->f;
 	case_rec_free(&c->out);
 	c->deduped = 0;
+	if (c->prepared)
+		return create_apply_prepared(st, txn, c, err, errlen);
 	int64_t now = store_now_ms();
 	int rc;
 	uint64_t seq;
@@ -459,9 +590,7 @@ static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, si
 		r.parent = p.seq;
 		case_rec_free(&p);
 	}
-	unsigned char u[16];
-	case_uuid_v7(u, now);
-	case_uuid_format(u, r.id);
+	uuid_v7(r.id);
 	r.type = DEFAULT_TYPE;
 	r.severity = DEFAULT_SEVERITY;
 	r.status = CASE_NEW;
@@ -498,7 +627,9 @@ int case_create(struct store *st, const struct case_fields *f, const char *actor
 	c->f = f;
 	c->actor = actor;
 	c->no_out = out == NULL;
+	create_prepare(c);
 	int rc = store_write(st, create_apply, c, err, errlen);
+	create_unprepare(c);
 	if (rc == 0) {
 		if (out)
 			*out = c->out;
@@ -549,6 +680,7 @@ struct case_create_req *case_create_submit(struct store *st, const struct case_f
 	r->t.ctx = &r->c;
 	if (done)
 		r->t.on_done = create_done;
+	create_prepare(&r->c);
 	store_submit(st, &r->t);
 	return r;
 }
@@ -561,6 +693,7 @@ int case_create_finish(struct case_create_req *r, struct case_rec *out, int *ded
 		return -1;
 	}
 	int rc = r->done ? r->t.rc : store_wait(r->st, &r->t);
+	create_unprepare(&r->c);
 	if (rc == 0) {
 		if (out)
 			*out = r->c.out;

@@ -89,10 +89,12 @@ int case_fields_set(struct case_fields *f, const char *name, const char *value,
 extern const char *const case_field_names;
 
 /* Parses a time: "now", "+30m"/"-2h"/"+1d"/"+45s" (relative to now),
- * "2024-05-01", "2024-05-01T10:00:00Z" (UTC), or "@1714557600" (Unix seconds,
- * fraction allowed). Returns 0 with ms in *out, or -1. */
+ * RFC 3339 / ISO 8601 through timefmt_parse ("2024-05-01", "2024-05-01T10:00:00Z",
+ * "2024-05-01T12:00:00+02:00"; without an offset: UTC), or "@1714557600" (Unix
+ * seconds, fraction allowed). Returns 0 with ms in *out, or -1. */
 int case_time_parse(const char *s, int64_t now, int64_t *out);
-/* "2024-05-01T10:00:00Z" into buf (>= 25 bytes); "-" for 0. Returns buf. */
+/* "2024-05-01T10:00:00Z" into buf (>= 21 bytes; timefmt_iso); "-" for 0 or a
+ * time it cannot write. Returns buf. */
 char *case_time_format(int64_t ms, char *buf, size_t len);
 
 /* Creates a case (actor is who did it: "cli:alice", "playbook:name"). When a

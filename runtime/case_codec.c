@@ -7,10 +7,11 @@
  */
 #include "case_int.h"
 
+#include "uuid.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define REC_VERSION 1
 
@@ -46,7 +47,7 @@ int case_encode(const struct case_rec *c, struct store_buf *b)
 {
 	unsigned char v = REC_VERSION, u[16];
 	store_buf_add(b, &v, 1);
-	if (case_uuid_parse(c->id, u) != 0)
+	if (uuid_parse(c->id, u) != 0)
 		return -1;
 	put_bytes(b, T_ID, u, 16);
 	put_str(b, T_TITLE, c->title);
@@ -119,7 +120,7 @@ static void dec_field(void *arg, unsigned tag, uint64_t iv, const unsigned char 
 	switch (tag) {
 	case T_ID:
 		if (n == 16)
-			case_uuid_format(p, c->id);
+			uuid_format(p, c->id);
 		else
 			d->bad = 1;
 		break;
@@ -226,82 +227,4 @@ void case_entries_free(struct case_entry *e, size_t n)
 		free(e[i].text);
 		free(e[i].data);
 	}
-}
-
-/* ---- UUID v7: 48-bit ms time, version 7, 74 random bits (RFC 9562) ---- */
-/* Private helper; dedupe with runtime/uuid.h once both exist. */
-
-/* Random bytes from a per-thread pool refilled 4 KiB at a time: one getrandom
- * per ~400 ids instead of one per id (the committer makes thousands a second). */
-static int random10(unsigned char out[10])
-{
-	static _Thread_local unsigned char pool[4096];
-	static _Thread_local size_t left;
-	if (left < 10) {
-		if (getrandom(pool, sizeof pool, 0) != (ssize_t)sizeof pool)
-			return -1;
-		left = sizeof pool;
-	}
-	memcpy(out, pool + sizeof pool - left, 10);
-	memset(pool + sizeof pool - left, 0, 10); /* not kept once used */
-	left -= 10;
-	return 0;
-}
-
-void case_uuid_v7(unsigned char u[16], int64_t ms)
-{
-	if (random10(u + 6) != 0) {
-		/* No entropy source: fall back to a weak but unique-enough mix. */
-		static uint64_t ctr;
-		uint64_t x = (uint64_t)ms * 0x9e3779b97f4a7c15ull ^ ++ctr;
-		memcpy(u + 6, &x, 8);
-		memcpy(u + 14, &ctr, 2);
-	}
-	for (int i = 5; i >= 0; i--) {
-		u[i] = (unsigned char)ms;
-		ms >>= 8;
-	}
-	u[6] = (u[6] & 0x0f) | 0x70;
-	u[8] = (u[8] & 0x3f) | 0x80;
-}
-
-void case_uuid_format(const unsigned char u[16], char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	char *p = out;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*p++ = '-';
-		*p++ = hex[u[i] >> 4];
-		*p++ = hex[u[i] & 15];
-	}
-	*p = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
-int case_uuid_parse(const char *s, unsigned char out[16])
-{
-	if (!s || strlen(s) != 36)
-		return -1;
-	int j = 0;
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return -1;
-			continue;
-		}
-		int h = hexval(s[i]), l = hexval(s[i + 1]);
-		if (h < 0 || l < 0)
-			return -1;
-		out[j++] = (unsigned char)(h << 4 | l);
-		i++;
-	}
-	return 0;
 }

@@ -1,10 +1,13 @@
 /* case_fields.c - names, validation of field values, times, SLA arithmetic and
  * JSON output: everything about a case that needs no store. */
 #include "case_int.h"
+#include "uuid.h"
 #include "case_json.h"
+#include "timefmt.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,16 +96,6 @@ int case_sla_breached(const struct case_rec *c, int64_t now)
 
 /* ---- times ---- */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 int case_time_parse(const char *s, int64_t now, int64_t *out)
 {
 	if (!s || !*s)
@@ -140,50 +133,20 @@ int case_time_parse(const char *s, int64_t now, int64_t *out)
 		*out = (int64_t)(sec * 1000.0 + 0.5);
 		return 0;
 	}
-	int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+	/* RFC 3339 / ISO 8601 (timefmt.h): a date, or a date and time; no offset = UTC */
+	double t;
+	char why[80];
+	if (timefmt_parse(s, strlen(s), NULL, &t, why, sizeof why) != 0 || t < 0)
 		return -1;
-	const char *p = s + 10;
-	int ms = 0;
-	if (*p == 'T' || *p == ' ') {
-		int m2 = 0;
-		if (sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &se, &m2) != 3 || m2 != 8)
-			return -1;
-		p += 9;
-		if (*p == '.') {
-			int digits = 0;
-			for (p++; isdigit((unsigned char)*p); p++, digits++)
-				if (digits < 3)
-					ms = ms * 10 + (*p - '0');
-			if (!digits)
-				return -1;
-			for (; digits < 3; digits++)
-				ms *= 10;
-		}
-		if (*p == 'Z')
-			p++;
-		else if (strcmp(p, "+00:00") == 0)
-			p += 6;
-		else
-			return -1; /* only UTC: an offset would silently shift SLAs */
-	}
-	if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return -1;
-	int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
-	*out = ((days * 24 + h) * 60 + mi) * 60000 + se * 1000 + ms;
+	*out = (int64_t)llround(t * 1000.0);
 	return 0;
 }
 
 char *case_time_format(int64_t ms, char *buf, size_t len)
 {
-	if (!ms) {
+	char why[80];
+	if (!ms || timefmt_iso((double)ms / 1000.0, 0, NULL, buf, len, why, sizeof why) < 0)
 		snprintf(buf, len, "-");
-		return buf;
-	}
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
 }
 
@@ -372,7 +335,7 @@ int case_fields_set(struct case_fields *f, const char *name, const char *value,
 			unsigned char u[16];
 			const char *p = value + (*value == '#');
 			size_t dn = strspn(p, "0123456789");
-			if (!((dn && !p[dn] && dn < 19) || case_uuid_parse(value, u) == 0)) {
+			if (!((dn && !p[dn] && dn < 19) || uuid_parse(value, u) == 0)) {
 				snprintf(err, errlen, "parent '%s' is not a case number (#42) or id", value);
 				return -1;
 			}

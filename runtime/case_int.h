@@ -19,9 +19,6 @@ void case_entry_encode(int kind, int64_t time, const char *actor, const char *te
 		       const char *data, struct store_buf *b);
 int case_entry_decode(uint32_t no, const void *p, size_t n, struct case_entry *out);
 
-void case_uuid_v7(unsigned char out[16], int64_t ms);
-void case_uuid_format(const unsigned char u[16], char out[37]);
-int case_uuid_parse(const char *s, unsigned char out[16]);
 
 /* ---- case_index.c: the composite index keys of one record ---- */
 #define CASE_KEY_MAX (3 + CASE_MAX_SHORT + 16)
@@ -34,7 +31,15 @@ struct case_keys {
 enum { CASE_IX_ALL = 'A', CASE_IX_STATUS = 'S', CASE_IX_SEVERITY = 'V', CASE_IX_TYPE = 'T',
        CASE_IX_OWNER = 'O', CASE_IX_ROLE = 'R', CASE_IX_LABEL = 'L', CASE_IX_PARENT = 'P',
        CASE_IX_DEDUPE = 'D' };
+/* Entry i is k[i] (len[i] bytes): the database key, then its 16-byte duplicate
+ * (time, seq). */
 void case_index_keys(const struct case_rec *c, struct case_keys *out);
+/* Put / delete one entry (k, len as in case_keys). 0 or an LMDB code; deleting an
+ * absent entry is 0. */
+/* The database holding entries of index `kind` ("case_dkey" for 'D', else "case_ix"). */
+MDB_dbi case_index_dbi(struct store *st, int kind);
+int case_index_put(struct store *st, MDB_txn *txn, const unsigned char *k, size_t len);
+int case_index_del(struct store *st, MDB_txn *txn, const unsigned char *k, size_t len);
 /* prefix = kind, sort, len, value; returns its length. */
 size_t case_index_prefix(unsigned char *out, int kind, int sort, const void *v, size_t vlen);
 

@@ -3,6 +3,7 @@
  * record. The first page of an indexed query costs one seek plus one read per
  * result, whatever the store's size. */
 #include "case_int.h"
+#include "uuid.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -148,48 +149,46 @@ int case_search(struct store *st, const struct case_query *q, struct case_page *
 		return -1;
 	}
 	MDB_cursor *cur = NULL;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASE_IDX), &cur);
-	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, case_index_dbi(st, key[0]), &cur);
+	/* The index key, then a position among its (time, seq) duplicates. */
+	MDB_val k = { plen, key }, v;
+	unsigned char start[16];
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	int step;
 	if (!q->ascending) {
-		/* Position at the last key strictly below the start. */
-		if (has_cursor) {
-			store_put_u64(key + plen, ct);
-			store_put_u64(key + plen + 8, cseq);
-		} else {
-			store_put_u64(key + plen, hi);
-			store_put_u64(key + plen + 8, 0);
-		}
-		k.mv_size = plen + 16;
-		k.mv_data = key;
+		/* The last duplicate strictly below the start. */
+		store_put_u64(start, has_cursor ? ct : hi);
+		store_put_u64(start + 8, has_cursor ? cseq : 0);
+		v.mv_size = 16;
+		v.mv_data = start;
 		if (rc == 0) {
-			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			if (rc == 0)
-				rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-			else if (rc == MDB_NOTFOUND)
-				rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+			if (rc == 0) {
+				rc = mdb_cursor_get(cur, &k, &v, MDB_PREV_DUP);
+			} else if (rc == MDB_NOTFOUND) {
+				k = (MDB_val){ plen, key };
+				rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+				if (rc == 0)
+					rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
+			}
 		}
-		step = MDB_PREV;
+		step = MDB_PREV_DUP;
 	} else {
-		if (has_cursor) {
-			store_put_u64(key + plen, ct);
-			store_put_u64(key + plen + 8, cseq + 1);
-		} else {
-			store_put_u64(key + plen, lo);
-			store_put_u64(key + plen + 8, 0);
-		}
-		k.mv_size = plen + 16;
-		k.mv_data = key;
+		store_put_u64(start, has_cursor ? ct : lo);
+		store_put_u64(start + 8, has_cursor ? cseq + 1 : 0);
+		v.mv_size = 16;
+		v.mv_data = start;
 		if (rc == 0)
-			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		step = MDB_NEXT;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+		step = MDB_NEXT_DUP;
 	}
 	uint64_t last_t = 0, last_seq = 0;
 	int more = 0;
 	while (rc == 0) {
-		if (k.mv_size != plen + 16 || memcmp(k.mv_data, key, plen) != 0)
+		if (v.mv_size != 16)
 			break;
-		const unsigned char *kp = (const unsigned char *)k.mv_data + plen;
+		const unsigned char *kp = v.mv_data;
 		uint64_t t = store_get_u64(kp), seq = store_get_u64(kp + 8);
 		if (t < lo || t >= hi) {
 			if ((!q->ascending && t < lo) || (q->ascending && t >= hi))
@@ -234,8 +233,12 @@ int case_check(struct store *st, uint64_t *ncases, char *err, size_t errlen)
 	MDB_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_cursor *cur = NULL;
+	MDB_cursor *cur = NULL, *icur = NULL, *dcur = NULL;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASES), &cur);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASE_IDX), &icur);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASE_DKEY), &dcur);
 	MDB_val k, v;
 	uint64_t n = 0, max = 0;
 	int bad = 0;
@@ -256,7 +259,7 @@ int case_check(struct store *st, uint64_t *ncases, char *err, size_t errlen)
 		n++;
 		max = seq;
 		unsigned char u[16];
-		case_uuid_parse(c.id, u);
+		uuid_parse(c.id, u);
 		MDB_val uk = { 16, u }, uv;
 		if (mdb_get(txn, store_dbi(st, STORE_DB_CASE_UUID), &uk, &uv) != 0 ||
 		    uv.mv_size != 8 || store_get_u64(uv.mv_data) != seq) {
@@ -265,8 +268,9 @@ int case_check(struct store *st, uint64_t *ncases, char *err, size_t errlen)
 		}
 		case_index_keys(&c, ks);
 		for (size_t i = 0; i < ks->n && !bad; i++) {
-			MDB_val ik = { ks->len[i], ks->k[i] }, iv;
-			if (mdb_get(txn, store_dbi(st, STORE_DB_CASE_IDX), &ik, &iv) != 0) {
+			MDB_val ik = { ks->len[i] - 16, ks->k[i] }, iv = { 16, ks->k[i] + ks->len[i] - 16 };
+			MDB_cursor *ic = ks->k[i][0] == CASE_IX_DEDUPE ? dcur : icur;
+			if (mdb_cursor_get(ic, &ik, &iv, MDB_GET_BOTH) != 0) {
 				snprintf(err, errlen, "case #%llu misses index entry %zu (kind %c)",
 					 (unsigned long long)seq, i, ks->k[i][0]);
 				bad = 1;
@@ -288,6 +292,10 @@ int case_check(struct store *st, uint64_t *ncases, char *err, size_t errlen)
 	}
 	if (cur)
 		mdb_cursor_close(cur);
+	if (icur)
+		mdb_cursor_close(icur);
+	if (dcur)
+		mdb_cursor_close(dcur);
 	store_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "checking cases", err, errlen);

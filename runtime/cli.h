@@ -24,6 +24,8 @@ struct cli_command {
 extern const struct cli_command cmd_init, cmd_run, cmd_test;
 extern const struct cli_command cmd_case, cmd_indicator;
 extern const struct cli_command cmd_runs, cmd_prompt;
+extern const struct cli_command cmd_secret, cmd_user, cmd_audit;
+extern const struct cli_command cmd_edl, cmd_integration;
 
 /* Prints "soarctl CMD: MESSAGE" and "Try 'soarctl help CMD'." on stderr; returns
  * EXIT_USAGE so a command can `return cli_usage(...)`. */

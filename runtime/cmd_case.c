@@ -230,23 +230,87 @@ static int sev_colour(int s)
 	return s >= CASE_SEV_HIGH ? C_RED : s == CASE_SEV_MEDIUM ? C_YELLOW : C_DIM;
 }
 
+/* The terminal's width; when stdout is not a terminal, $COLUMNS if set, else 100. */
 static int term_width(void)
 {
 	struct winsize ws;
 	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
 		return ws.ws_col;
-	return 100;
+	const char *c = getenv("COLUMNS");
+	long n = c ? strtol(c, NULL, 10) : 0;
+	return n >= 40 && n <= 1000 ? (int)n : 100;
 }
 
-/* Prints at most `w` bytes of s on one line (control characters shown as spaces,
- * so hostile titles cannot drive the terminal). */
+/* Bytes of the UTF-8 character at s (1 for a stray byte); one column each. */
+static size_t char_len(const char *s, const char *end)
+{
+	unsigned char c = (unsigned char)*s;
+	size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+	for (size_t i = 1; i < n; i++)
+		if (s + i >= end || ((unsigned char)s[i] & 0xC0) != 0x80)
+			return 1;
+	return n;
+}
+
+static void put_span(const char *s, const char *end)
+{
+	for (; s < end; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
+/* Prints s on one line in at most `w` columns, "…" last when it is cut (control
+ * characters shown as spaces, so hostile titles cannot drive the terminal). */
 static void put_clipped(const char *s, int w)
 {
-	int n = 0;
-	for (; s && *s && n < w; s++, n++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
-	if (s && *s)
+	if (!s)
+		return;
+	const char *end = s + strlen(s), *p = s;
+	int cols = 0;
+	while (p < end && cols < w) {
+		p += char_len(p, end);
+		cols++;
+	}
+	if (p < end) { /* cut: make room for the ellipsis */
+		p = s;
+		for (cols = 0; cols < w - 1; cols++)
+			p += char_len(p, end);
+		put_span(s, p);
 		fputs("…", stdout);
+		return;
+	}
+	put_span(s, end);
+}
+
+/* Prints s wrapped to `w` columns, at spaces where it can (a longer word is cut),
+ * its own line breaks kept; every line but the first starts with `indent`
+ * spaces. Control characters print as spaces. Ends with a newline. */
+static void put_wrapped(const char *s, int indent, int w)
+{
+	int first = 1;
+	for (;;) {
+		const char *nl = strchr(s, '\n'), *end = nl ? nl : s + strlen(s);
+		do {
+			const char *p = s, *brk = NULL;
+			for (int cols = 0; p < end && cols < w; cols++) {
+				if (*p == ' ')
+					brk = p;
+				p += char_len(p, end);
+			}
+			const char *stop = p < end && *p != ' ' && brk && brk > s ? brk : p;
+			if (!first)
+				printf("%*s", indent, "");
+			put_span(s, stop);
+			putchar('\n');
+			first = 0;
+			for (s = stop; s < end && *s == ' '; s++)
+				;
+		} while (s < end);
+		if (!nl)
+			break;
+		s = nl + 1;
+		if (!*s)
+			break;
+	}
 }
 
 static void print_list_header(void)
@@ -481,32 +545,17 @@ static void print_case(struct store *st, const struct case_rec *c, const struct 
 		putchar('\n');
 	}
 	printf("\n%sTimeline%s (%u entries)\n", col(C_BOLD), col(C_RESET), c->entries);
+	/* "  " no(4) "  " time(20) "  " kind(10) " " actor(14) " ": the text column */
+	enum { TEXT_COL = 56 };
 	for (size_t i = 0; i < n; i++) {
 		printf("  %s%4u  %s  %-10s%s %-14.14s ", col(C_DIM), e[i].no,
 		       case_time_format(e[i].time, t1, sizeof t1), case_entry_kind_name(e[i].kind),
 		       col(C_RESET), e[i].actor ? e[i].actor : "-");
-		/* Multi-line text is continued under the text column. */
-		int tw = w - 58 > 30 ? w - 58 : 30;
-		const char *s = e[i].text ? e[i].text : "";
-		int first = 1;
-		while (first || *s) {
-			const char *nl = strchr(s, '\n');
-			size_t len = nl ? (size_t)(nl - s) : strlen(s);
-			char line[4096];
-			snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), s);
-			if (!first)
-				printf("%58s", "");
-			put_clipped(line, tw);
-			putchar('\n');
-			first = 0;
-			s = nl ? nl + 1 : s + len;
-		}
-		if (e[i].data && e[i].kind != CASE_ENTRY_ATTACHMENT) {
-			printf("%58s%s", "", col(C_DIM));
-			put_clipped(e[i].data, tw);
-			printf("%s\n", col(C_RESET));
-		} else if (e[i].data) {
-			printf("%58s%s", "", col(C_DIM));
+		/* Text wraps to the terminal under its own column; data is one clipped line. */
+		int tw = w - TEXT_COL > 30 ? w - TEXT_COL : 30;
+		put_wrapped(e[i].text ? e[i].text : "", TEXT_COL, tw);
+		if (e[i].data) {
+			printf("%*s%s", TEXT_COL, "", col(C_DIM));
 			put_clipped(e[i].data, tw);
 			printf("%s\n", col(C_RESET));
 		}

@@ -23,7 +23,7 @@ static const char usage[] =
 	"        --case links the indicator to a case (and notes it in its timeline)\n"
 	"  list [--type TYPE] [--verdict V] [--tag T] [--min-score N] [--limit N] [--cursor C]\n"
 	"\n"
-	"Domains must be ASCII (give internationalised names in punycode, xn--...).\n"
+	"Internationalised domain names are stored in punycode (Bücher.de -> xn--bcher-kva.de).\n"
 	"Exit codes: 0 ok, 1 not found or failed, 2 bad arguments or an invalid value.\n";
 
 #define CMD "indicator"

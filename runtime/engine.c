@@ -83,10 +83,8 @@ static void set_str(char **dst, const char *src)
 	*dst = src ? strdup(src) : NULL;
 }
 
-/* Executes the playbook once (fresh or replaying) and records how it ended. */
-static int execute(struct sandbox *sb, struct engine_run *e)
+void engine_prologue(struct engine_run *e)
 {
-	char err[512];
 	e->pb.info.engine = e;
 	memcpy(e->pb.info.id, e->rec.id, sizeof e->rec.id);
 	e->next_step = 1;
@@ -94,8 +92,11 @@ static int execute(struct sandbox *sb, struct engine_run *e)
 	e->task_depth = 0;
 	e->pb.case_ref = e->rec.case_ref;
 	e->task[0] = 0;
-	playbook_run(sb, &e->pb);
+}
 
+int engine_epilogue(struct engine_run *e)
+{
+	char err[512];
 	if (e->pb.status == PLAYBOOK_INVALID && !e->recorded && e->njournal == 0)
 		return 0;                         /* nothing ran: nothing to record */
 	if (e->pb.status == PLAYBOOK_PARKED) {
@@ -136,6 +137,14 @@ static int execute(struct sandbox *sb, struct engine_run *e)
 	return e->rec.status;
 }
 
+/* Executes the playbook once (fresh or replaying) and records how it ended. */
+static int execute(struct sandbox *sb, struct engine_run *e)
+{
+	engine_prologue(e);
+	playbook_run(sb, &e->pb);
+	return engine_epilogue(e);
+}
+
 void engine_fill_record(struct engine_run *e)
 {
 	set_str(&e->rec.playbook, e->pb.info.playbook);
@@ -169,9 +178,9 @@ int engine_wait(struct engine_run *e, const struct journal_entry *entry, const c
 	return rc;
 }
 
-int engine_start(struct sandbox *sb, struct store *st, const struct playbook_src *src,
-		 char *const *inputs, int ninputs, const char *input_json,
-		 const struct engine_options *opt, struct engine_run *e)
+void engine_setup(struct store *st, const struct playbook_src *src, char *const *inputs,
+		  int ninputs, const char *input_json, const struct engine_options *opt,
+		  struct engine_run *e)
 {
 	memset(e, 0, sizeof *e);
 	e->st = st;
@@ -194,6 +203,13 @@ int engine_start(struct sandbox *sb, struct store *st, const struct playbook_src
 		e->pb.limits = opt->limits;
 	else
 		sandbox_limits_default(&e->pb.limits);
+}
+
+int engine_start(struct sandbox *sb, struct store *st, const struct playbook_src *src,
+		 char *const *inputs, int ninputs, const char *input_json,
+		 const struct engine_options *opt, struct engine_run *e)
+{
+	engine_setup(st, src, inputs, ninputs, input_json, opt, e);
 	return execute(sb, e);
 }
 

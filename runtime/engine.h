@@ -31,7 +31,10 @@ struct engine_run {
 	char *started_children;        /* run ids of children started, '\n'-separated */
 	struct playbook_src own_src;   /* the file, when the engine loaded it (resume) */
 	char *children_json;           /* [{run_id, playbook, status}] of children run after it */
+	struct runloop_item *async;      /* set when a scheduler drives the run (runloop.c) */
 };
+
+struct runloop_item;
 
 struct engine_options {
 	struct sandbox_limits limits;
@@ -56,6 +59,16 @@ void engine_run_clear(struct engine_run *e);
 /* Runs, in the foreground and in order, the child runs that this execution
  * started (playbook.start), and theirs in turn; fills e->children_json. */
 void engine_run_children(struct sandbox *sb, struct engine_run *e, const struct sandbox_limits *lim);
+
+/* The parts of engine_start, for the event-driven scheduler (runloop.c):
+ * setup fills e for a new run; prologue readies it for an execution; epilogue
+ * records how the execution ended and returns the run's status (as
+ * engine_start does). */
+void engine_setup(struct store *st, const struct playbook_src *src, char *const *inputs,
+		  int ninputs, const char *input_json, const struct engine_options *opt,
+		  struct engine_run *e);
+void engine_prologue(struct engine_run *e);
+int engine_epilogue(struct engine_run *e);
 
 /* Copies what the playbook told about itself (name, version, inputs) into the
  * run record, before its first write. */

@@ -3,6 +3,8 @@
  * "2001:DB8::0:1"). Hostile input gets the reason it was refused. */
 #include "indicator.h"
 
+#include "punycode.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -51,17 +53,27 @@ static int has_non_ascii(const char *s)
 }
 
 /* A host name: labels of [a-z0-9_-], 1-63 bytes, no leading/trailing hyphen,
- * 253 bytes at most; `min_labels` 2 for a domain indicator. Lower-cases in place. */
-static int check_domain(char *d, int min_labels, char *err, size_t errlen)
+ * 253 bytes at most; `min_labels` 2 for a domain indicator. Lower-cases in place
+ * (d has room for `cap` bytes); an internationalised name becomes its punycode
+ * form (punycode.h: "Bücher.de" -> "xn--bcher-kva.de"). */
+static int check_domain(char *d, size_t cap, int min_labels, char *err, size_t errlen)
 {
 	size_t n = strlen(d);
 	if (n && d[n - 1] == '.')
 		d[--n] = '\0';
 	if (!n)
 		FAIL("empty domain");
-	if (has_non_ascii(d))
-		FAIL("'%s' has non-ASCII characters: give internationalised domain names in "
-		     "punycode (xn--...), e.g. converted with `idn2`", d);
+	if (has_non_ascii(d)) {
+		char a[512];
+		if (punycode_domain(d, a, sizeof a, err, errlen) != 0)
+			return -1;
+		n = strlen(a);
+		if (n && a[n - 1] == '.') /* a trailing ideographic full stop */
+			a[--n] = '\0';
+		if (n >= cap || n > 253)
+			FAIL("domain is %zu bytes long once encoded as punycode; at most 253", n);
+		memcpy(d, a, n + 1);
+	}
 	if (n > 253)
 		FAIL("domain is %zu bytes long; at most 253", n);
 	int labels = 0, numeric_tld = 1;
@@ -168,7 +180,7 @@ static int norm_email(const char *v, char *out, char *err, size_t errlen)
 	if (strlen(at + 1) >= sizeof dom)
 		FAIL("the email domain is too long");
 	strcpy(dom, at + 1);
-	if (check_domain(dom, 2, err, errlen))
+	if (check_domain(dom, sizeof dom, 2, err, errlen))
 		return -1;
 	snprintf(out, IND_MAX_VALUE + 1, "%.*s@%s", (int)ln, v, dom);
 	return 0;
@@ -179,8 +191,6 @@ static int norm_url(const char *v, char *out, char *err, size_t errlen)
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f)
 			FAIL("a URL cannot contain spaces or control characters (percent-encode them)");
-	if (has_non_ascii(v))
-		FAIL("a URL must be ASCII: percent-encode the path and give the host in punycode");
 	const char *sep = strstr(v, "://");
 	if (!sep || sep == v)
 		FAIL("'%.80s' is not a URL: it needs a scheme (http://, https://...)", v);
@@ -218,9 +228,13 @@ static int norm_url(const char *v, char *out, char *err, size_t errlen)
 		memcpy(host, hs, hn);
 		host[hn] = '\0';
 		unsigned char b4[4];
-		if (inet_pton(AF_INET, host, b4) != 1 && check_domain(host, 1, err, errlen))
+		if (inet_pton(AF_INET, host, b4) != 1 && check_domain(host, sizeof host, 1, err, errlen))
 			return -1;
 	}
+	/* an internationalised host is converted (check_domain); elsewhere, no */
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p >= 0x80 && (p < hs || p >= he))
+			FAIL("a URL must be ASCII outside its host: percent-encode the path");
 	if (he < aend) {
 		if (*he != ':' || he + 1 == aend || strspn(he + 1, "0123456789") != (size_t)(aend - he - 1) ||
 		    aend - he - 1 > 5 || atoi(he + 1) < 1 || atoi(he + 1) > 65535)
@@ -259,7 +273,7 @@ int indicator_normalise(int type, const char *value, char *out, char *err, size_
 	case IND_IPV6: return norm_ip(AF_INET6, tmp, out, err, errlen);
 	case IND_CIDR: return norm_cidr(tmp, out, err, errlen);
 	case IND_DOMAIN:
-		if (check_domain(tmp, 2, err, errlen))
+		if (check_domain(tmp, sizeof tmp, 2, err, errlen))
 			return -1;
 		strcpy(out, tmp);
 		return 0;

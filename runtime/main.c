@@ -13,6 +13,11 @@ static const struct cli_command *const commands[] = {
 	&cmd_indicator,
 	&cmd_runs,
 	&cmd_prompt,
+	&cmd_secret,
+	&cmd_user,
+	&cmd_audit,
+	&cmd_edl,
+	&cmd_integration,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -495,10 +495,9 @@ static int finish(lua_State *L, int nres, void *ud)
 	return 0;
 }
 
-enum playbook_status playbook_run(struct sandbox *sb, struct playbook_run *run)
+static void run_setup(struct playbook_run *run)
 {
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &run->started_);
 	if (!run->info.id[0])
 		uuid_v7(run->info.id);
 	if (!run->info.playbook[0]) {
@@ -508,25 +507,56 @@ enum playbook_status playbook_run(struct sandbox *sb, struct playbook_run *run)
 	run->status = PLAYBOOK_SUCCEEDED;
 	run->result_json = NULL;
 	run->info.path = run->src->path;
-	struct sandbox_job job = { prepare, finish, run };
-	enum sandbox_status st = sandbox_exec(sb, &job, &run->limits, &run->outcome);
+}
+
+static enum playbook_status run_outcome(struct playbook_run *run, enum sandbox_status st)
+{
+	struct timespec t1;
+	if (st == SANDBOX_SUSPENDED) {
+		run->status = PLAYBOOK_SUSPENDED;
+		return run->status;
+	}
+	if (run->status == PLAYBOOK_SUSPENDED)    /* from an earlier slice */
+		run->status = PLAYBOOK_SUCCEEDED;
 	if (st == SANDBOX_PARKED) {
 		run->status = PLAYBOOK_PARKED;
-		goto done;
+	} else {
+		/* Only a mistake in the file or the inputs is "invalid"; a limit broken
+		 * while the file's top level ran is a failed run like any other. */
+		if (st != SANDBOX_OK && run->status != PLAYBOOK_INVALID)
+			run->status = st == SANDBOX_ERROR && run->outcome.phase == SANDBOX_PHASE_PREPARE
+				      ? PLAYBOOK_INVALID : PLAYBOOK_FAILED;
+		else if (st != SANDBOX_OK && st != SANDBOX_ERROR)
+			run->status = PLAYBOOK_FAILED;
+		if (st != SANDBOX_OK) {
+			free(run->result_json);
+			run->result_json = NULL;
+		}
 	}
-	/* Only a mistake in the file or the inputs is "invalid"; a limit broken while
-	 * the file's top level ran is a failed run like any other. */
-	if (st != SANDBOX_OK && run->status != PLAYBOOK_INVALID)
-		run->status = st == SANDBOX_ERROR && run->outcome.phase == SANDBOX_PHASE_PREPARE
-			      ? PLAYBOOK_INVALID : PLAYBOOK_FAILED;
-	else if (st != SANDBOX_OK && st != SANDBOX_ERROR)
-		run->status = PLAYBOOK_FAILED;
-	if (st != SANDBOX_OK) {
-		free(run->result_json);
-		run->result_json = NULL;
-	}
-done:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	run->duration_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	run->duration_ms = (double)(t1.tv_sec - run->started_.tv_sec) * 1e3 +
+			   (double)(t1.tv_nsec - run->started_.tv_nsec) / 1e6;
 	return run->status;
+}
+
+enum playbook_status playbook_run(struct sandbox *sb, struct playbook_run *run)
+{
+	run_setup(run);
+	struct sandbox_job job = { prepare, finish, run };
+	return run_outcome(run, sandbox_exec(sb, &job, &run->limits, &run->outcome));
+}
+
+enum playbook_status playbook_start(struct sandbox *sb, struct playbook_run *run,
+				    struct sandbox_task **task)
+{
+	run_setup(run);
+	struct sandbox_job job = { prepare, finish, run };
+	return run_outcome(run, sandbox_start(sb, &job, &run->limits, &run->outcome, task));
+}
+
+enum playbook_status playbook_continue(struct sandbox *sb, struct playbook_run *run,
+				       struct sandbox_task *task,
+				       int (*push)(lua_State *co, void *arg), void *arg)
+{
+	return run_outcome(run, sandbox_continue(sb, task, push, arg, &run->outcome));
 }

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct playbook_src {
 	char *path;          /* as given; malloc'd */
@@ -40,6 +41,7 @@ enum playbook_status {
 	PLAYBOOK_FAILED,     /* the run raised an error or broke a limit */
 	PLAYBOOK_INVALID,    /* the file, its table or the inputs are wrong */
 	PLAYBOOK_PARKED,     /* a step made the run wait (prompt, sleep) */
+	PLAYBOOK_SUSPENDED,  /* waiting on I/O: continue with playbook_continue */
 };
 
 struct playbook_run {
@@ -59,10 +61,19 @@ struct playbook_run {
 	char *inputs_json;        /* inputs after defaults and types (durable runs only) */
 	struct sandbox_outcome outcome;
 	double duration_ms;
+	struct timespec started_;  /* private */
 };
 
 /* Runs src on sb to its end. Returns run->status. */
 enum playbook_status playbook_run(struct sandbox *sb, struct playbook_run *run);
 void playbook_run_clear(struct playbook_run *run);
+
+/* The same, event-driven (sandbox_start/sandbox_continue): may return
+ * PLAYBOOK_SUSPENDED with *task set; continue it when its I/O is done. */
+enum playbook_status playbook_start(struct sandbox *sb, struct playbook_run *run,
+				    struct sandbox_task **task);
+enum playbook_status playbook_continue(struct sandbox *sb, struct playbook_run *run,
+				       struct sandbox_task *task,
+				       int (*push)(lua_State *co, void *arg), void *arg);
 
 #endif

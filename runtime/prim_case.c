@@ -18,6 +18,8 @@
 #include "case.h"
 #include "indicator.h"
 #include "json.h"
+#include "runinfo.h"
+#include "sandbox.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -41,7 +43,22 @@
 	"sources=, tags=, seen=, expires=, case=}])"
 #define SIG_ISEARCH "indicator.search{type=, verdict=, tag=, min_score=, limit=, cursor=}"
 
-#define ACTOR "playbook"
+/* Who writes, for the timeline: "playbook:NAME run:ID" inside a run, else
+ * "playbook" (a state with no run: tests, the REPL before a run). */
+#define ACTOR_MAX (16 + sizeof ((struct run_info *)0)->playbook + sizeof ((struct run_info *)0)->id)
+
+static const char *actor(char buf[ACTOR_MAX])
+{
+	const struct run_info *ri = sandbox_current();
+	if (!ri || !ri->playbook[0])
+		return "playbook";
+	if (ri->id[0])
+		snprintf(buf, ACTOR_MAX, "playbook:%.*s run:%.*s", (int)sizeof ri->playbook,
+			 ri->playbook, (int)sizeof ri->id, ri->id);
+	else
+		snprintf(buf, ACTOR_MAX, "playbook:%.*s", (int)sizeof ri->playbook, ri->playbook);
+	return buf;
+}
 #define BOX_MT "soarctl.case.box"
 
 enum { BOX_NONE, BOX_FIELDS, BOX_CASE, BOX_PAGE, BOX_IND, BOX_IPAGE, BOX_ENTRIES };
@@ -299,8 +316,10 @@ static int l_create(lua_State *L)
 	if (!st)
 		return fail(L, err);
 	int deduped = 0;
+	char actor_buf[ACTOR_MAX];
+	const char *who = actor(actor_buf);
 	prim_noint_enter();
-	int rc = case_create(st, f, ACTOR, &out->u.c, &deduped, err, sizeof err);
+	int rc = case_create(st, f, who, &out->u.c, &deduped, err, sizeof err);
 	prim_noint_leave();
 	if (rc != 0) {
 		memset(&out->u.c, 0, sizeof out->u.c);
@@ -337,8 +356,10 @@ static int l_update(lua_State *L)
 	struct store *st = get_store(err, sizeof err);
 	if (!st)
 		return fail(L, err);
+	char actor_buf[ACTOR_MAX];
+	const char *who = actor(actor_buf);
 	prim_noint_enter();
-	int rc = case_update(st, ref, f, ACTOR, &out->u.c, err, sizeof err);
+	int rc = case_update(st, ref, f, who, &out->u.c, err, sizeof err);
 	prim_noint_leave();
 	if (rc != 0)
 		return fail(L, err);
@@ -357,8 +378,10 @@ static int l_close(lua_State *L)
 	struct store *st = get_store(err, sizeof err);
 	if (!st)
 		return fail(L, err);
+	char actor_buf[ACTOR_MAX];
+	const char *who = actor(actor_buf);
 	prim_noint_enter();
-	int rc = case_close(st, ref, reason, ACTOR, &out->u.c, err, sizeof err);
+	int rc = case_close(st, ref, reason, who, &out->u.c, err, sizeof err);
 	prim_noint_leave();
 	if (rc != 0)
 		return fail(L, err);
@@ -392,8 +415,10 @@ static int l_note(lua_State *L)
 	if (!st)
 		return fail(L, err);
 	uint32_t no = 0;
+	char actor_buf[ACTOR_MAX];
+	const char *who = actor(actor_buf);
 	prim_noint_enter();
-	int rc = case_note(st, ref, kind, ACTOR, text, data, &no, err, sizeof err);
+	int rc = case_note(st, ref, kind, who, text, data, &no, err, sizeof err);
 	prim_noint_leave();
 	if (rc != 0)
 		return fail(L, err);
@@ -411,8 +436,10 @@ static int l_attach(lua_State *L)
 	struct store *st = get_store(err, sizeof err);
 	if (!st)
 		return fail(L, err);
+	char actor_buf[ACTOR_MAX];
+	const char *who = actor(actor_buf);
 	prim_noint_enter();
-	int rc = case_attach(st, ref, name, data, len, ACTOR, sha, err, sizeof err);
+	int rc = case_attach(st, ref, name, data, len, who, sha, err, sizeof err);
 	prim_noint_leave();
 	if (rc != 0)
 		return fail(L, err);
@@ -431,8 +458,10 @@ static int l_link(lua_State *L)
 	struct store *st = get_store(err, sizeof err);
 	if (!st)
 		return fail(L, err);
+	char actor_buf[ACTOR_MAX];
+	const char *who = actor(actor_buf);
 	prim_noint_enter();
-	int rc = case_link(st, ref, other, rel, ACTOR, err, sizeof err);
+	int rc = case_link(st, ref, other, rel, who, err, sizeof err);
 	prim_noint_leave();
 	if (rc != 0)
 		return fail(L, err);

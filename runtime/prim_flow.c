@@ -59,8 +59,7 @@ static int l_random(lua_State *L)
 		lua_pushnumber(L, u);
 	else
 		lua_pushnumber(L, lo + floor(u * (hi - lo + 1)));
-	step_record(L, "random", NULL, 1);
-	return 1;
+	return step_commit(L, "random", NULL, 1);
 }
 
 #define PICK_SIG "pick(list: table)"

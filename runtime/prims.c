@@ -23,6 +23,11 @@ static const struct {
 	{ "prompt", prim_open_prompt },
 	{ "case", prim_open_case },
 	{ "indicator", prim_open_indicator },
+	{ "http", prim_open_http },
+	{ "integration", prim_open_integration },
+	{ "edl", prim_open_edl },
+	{ "slack", prim_open_slack },
+	{ "email", prim_open_email },
 };
 
 int prim_log_print(lua_State *L);
@@ -34,6 +39,7 @@ static const char *const stepped[] = {
 	"time.now", "uuid.v4", "uuid.v7",
 	"case.create", "case.update", "case.close", "case.note", "case.attach", "case.link",
 	"indicator.set",
+	"edl.add", "edl.remove", "edl.has", "edl.list", "edl.export",
 	NULL,
 };
 
@@ -70,9 +76,7 @@ static int call_as_step(lua_State *L)
 	lua_pushvalue(L, lua_upvalueindex(2));
 	lua_insert(L, 1);
 	lua_call(L, nargs, LUA_MULTRET);
-	int nres = lua_gettop(L);
-	step_record(L, name, NULL, nres);
-	return nres;
+	return step_commit(L, name, NULL, lua_gettop(L));
 }
 
 static void wrap_steps(lua_State *L, int t)

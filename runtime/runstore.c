@@ -575,3 +575,117 @@ int run_cancel(struct store *st, const char *id, char *err, size_t errlen)
 {
 	return store_write(st, apply_cancel, (void *)id, err, errlen);
 }
+
+/* ---- appending to journals without waiting (event-driven runs) ---- */
+
+struct batch_entry {
+	struct run_rec run;             /* the record on a run's first write, else only the id */
+	struct journal_entry entry;     /* owned copies */
+	struct save_ctx ctx;
+	void *arg;
+	int rc;
+	char err[200];
+};
+
+struct journal_batch {
+	struct store_ticket ticket;
+	struct batch_entry *e;
+	size_t n, cap;
+	void (*done)(void *arg, int rc, const char *err);
+};
+
+static char *dup_opt(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+struct journal_batch *journal_batch_new(void)
+{
+	return calloc(1, sizeof(struct journal_batch));
+}
+
+int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const char *run_id,
+		      const struct journal_entry *e, void *arg)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct batch_entry *grown = realloc(b->e, cap * sizeof *grown);
+		if (!grown)
+			return -1;
+		b->e = grown;
+		b->cap = cap;
+	}
+	struct batch_entry *x = &b->e[b->n++];
+	memset(x, 0, sizeof *x);
+	if (rec) {                      /* the run's first write: the record too */
+		x->run = *rec;
+		for (const struct field *f = run_fields; f->tag; f++)
+			if (f->type == F_STR) {
+				char **p = (char **)((char *)&x->run + f->off);
+				*p = dup_opt(*p);
+			}
+	}
+	snprintf(x->run.id, sizeof x->run.id, "%s", run_id);
+	x->entry = *e;
+	x->entry.name = dup_opt(e->name);
+	x->entry.args = dup_opt(e->args);
+	x->entry.result_json = dup_opt(e->result_json);
+	x->entry.task = dup_opt(e->task);
+	x->entry.error = dup_opt(e->error);
+	x->arg = arg;
+	return 0;
+}
+
+size_t journal_batch_size(const struct journal_batch *b) { return b->n; }
+
+/* One transaction for all entries; an entry refused (its run was cancelled)
+ * does not sink the others. */
+static int apply_batch(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct journal_batch *b = arg;
+	(void)err;
+	(void)errlen;
+	for (size_t i = 0; i < b->n; i++) {
+		struct batch_entry *x = &b->e[i];
+		x->ctx = (struct save_ctx){ &x->run, &x->entry, NULL, 0 };
+		x->err[0] = 0;
+		x->rc = apply_save(st, txn, &x->ctx, x->err, sizeof x->err);
+		if (x->rc != 0 && x->rc != STORE_REFUSED)
+			return x->rc;
+	}
+	return 0;
+}
+
+static void batch_done(struct store_ticket *t)
+{
+	struct journal_batch *b = (struct journal_batch *)t;
+	for (size_t i = 0; i < b->n; i++) {
+		struct batch_entry *x = &b->e[i];
+		if (t->rc != 0)
+			b->done(x->arg, t->rc, t->err);
+		else
+			b->done(x->arg, x->rc, x->err);
+	}
+}
+
+void journal_batch_submit(struct store *st, struct journal_batch *b,
+			  void (*done)(void *arg, int rc, const char *err))
+{
+	b->done = done;
+	b->ticket.apply = apply_batch;
+	b->ticket.ctx = b;
+	b->ticket.on_done = batch_done;
+	store_submit(st, &b->ticket);
+}
+
+void journal_batch_free(struct journal_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		free_strings(journal_fields, &b->e[i].entry);
+		free_strings(run_fields, &b->e[i].run);
+	}
+	free(b->e);
+	free(b);
+}

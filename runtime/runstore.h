@@ -103,4 +103,19 @@ int run_cancel(struct store *st, const char *id, char *err, size_t errlen);
 int journal_replace(struct store *st, const char *run_id, const struct journal_entry *e,
 		    char *err, size_t errlen);
 
+/* Journal entries of many runs written together without waiting (event-driven
+ * runs): add entries (with the run record `rec` on a run's first write, else
+ * NULL: the record is left as it is), then submit; `done(arg, rc, err)` is
+ * called for each entry on the store's committer thread once it is durable
+ * (rc 0), refused (STORE_REFUSED: its run was cancelled) or failed. It must not
+ * block. Entries are copied. Free the batch after every done was called. */
+struct journal_batch;
+struct journal_batch *journal_batch_new(void);
+int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const char *run_id,
+		      const struct journal_entry *e, void *arg);
+size_t journal_batch_size(const struct journal_batch *b);
+void journal_batch_submit(struct store *st, struct journal_batch *b,
+			  void (*done)(void *arg, int rc, const char *err));
+void journal_batch_free(struct journal_batch *b);
+
 #endif

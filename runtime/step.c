@@ -4,6 +4,7 @@
 #include "json.h"
 #include "prim.h"
 #include "sandbox.h"
+#include "runloop.h"
 #include "store_buf.h"
 
 #include <lauxlib.h>
@@ -129,11 +130,24 @@ static int save(struct engine_run *e, struct journal_entry *je, char *err, size_
 	return 0;
 }
 
+static int record(lua_State *L, const char *name, const char *args, int n, int may_suspend);
+
 void step_record(lua_State *L, const char *name, const char *args, int n)
+{
+	record(L, name, args, n, 0);
+}
+
+int step_commit(lua_State *L, const char *name, const char *args, int n)
+{
+	return record(L, name, args, n, 1);
+}
+
+/* Returns n, or (having suspended the run) what the primitive must return. */
+static int record(lua_State *L, const char *name, const char *args, int n, int may_suspend)
 {
 	struct engine_run *e = current();
 	if (!e)
-		return;
+		return n;
 	struct store_buf b = { 0 };
 	struct json_buf jb = { 0 };
 	char err[256];
@@ -168,11 +182,28 @@ void step_record(lua_State *L, const char *name, const char *args, int n)
 		store_buf_free(&b);
 		luaL_error(L, "%s: out of memory", name);
 	}
+	if (may_suspend && e->async && sandbox_can_suspend(L)) {
+		/* Event-driven: let other runs go on while this entry is made durable
+		 * together with theirs. */
+		const struct run_rec *rec = NULL;
+		if (!e->recorded) {
+			engine_fill_record(e);
+			e->rec.status = RUN_RUNNING;
+			rec = &e->rec;
+		}
+		e->rec.steps = je.no;
+		e->next_step++;
+		/* The values are kept by runloop_step_wait; the entry is copied. */
+		int r = runloop_step_wait(L, e, rec, &je, n);
+		store_buf_free(&b);
+		return r;
+	}
 	char serr[512];
 	int rc = save(e, &je, serr, sizeof serr);
 	store_buf_free(&b);
 	if (rc)
 		luaL_error(L, "%s: cannot journal step %d: %s", name, (int)je.no, serr);
+	return n;
 }
 
 void step_fail(lua_State *L, const char *name, const char *args, const char *message)

@@ -31,6 +31,11 @@ int step_replay(lua_State *L, const char *name);
  * they cannot be written (store failure, run cancelled). */
 void step_record(lua_State *L, const char *name, const char *args, int n);
 
+/* The same, for a primitive that returns exactly those values:
+ * `return step_commit(L, name, args, n);`. Under a scheduler (sched.h) the run
+ * is suspended until the entry is durable, and other runs go on meanwhile. */
+int step_commit(lua_State *L, const char *name, const char *args, int n);
+
 /* Records a step that failed with `message`, then raises it. */
 __attribute__((noreturn))
 void step_fail(lua_State *L, const char *name, const char *args, const char *message);

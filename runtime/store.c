@@ -16,8 +16,9 @@ static const char *const db_names[STORE_DB__COUNT] = {
 	[STORE_DB_META] = "meta",
 	[STORE_DB_CASES] = "cases",
 	[STORE_DB_CASE_UUID] = "case_uuid",
-	[STORE_DB_CASE_IDX] = "case_idx",
+	[STORE_DB_CASE_IDX] = "case_ix",
 	[STORE_DB_CASE_DEDUPE] = "case_dedupe",
+	[STORE_DB_CASE_DKEY] = "case_dkey",
 	[STORE_DB_TIMELINE] = "timeline",
 	[STORE_DB_CASE_LINKS] = "case_links",
 	[STORE_DB_BLOBS] = "blobs",
@@ -38,6 +39,15 @@ static const char *const db_names[STORE_DB__COUNT] = {
 	[STORE_DB_ROLES] = "roles",
 	[STORE_DB_TOKENS] = "tokens",
 	[STORE_DB_AUDIT] = "audit",
+	[STORE_DB_EDL_LISTS] = "edl_lists",
+	[STORE_DB_EDL_ENTRIES] = "edl_entries",
+};
+
+/* Flags beyond MDB_CREATE. A database whose flags change needs a new name and a
+ * migration (LMDB refuses to reopen it with other flags). */
+static const unsigned db_flags[STORE_DB__COUNT] = {
+	[STORE_DB_CASE_IDX] = MDB_DUPSORT | MDB_DUPFIXED, /* key -> many (time, seq) */
+	[STORE_DB_CASE_DKEY] = MDB_DUPSORT | MDB_DUPFIXED,
 };
 
 #define DEFAULT_MAP ((size_t)256 << 20)
@@ -206,7 +216,9 @@ void store_write_end(struct store *st)
 /* Migrations: migrations[v] brings a store from schema v to v+1, inside the
  * opening write transaction. Version 0 is "empty file": nothing to convert. */
 typedef int (*migration_fn)(struct store *st, MDB_txn *txn);
-static const migration_fn migrations[STORE_SCHEMA_VERSION] = { NULL };
+static const migration_fn migrations[STORE_SCHEMA_VERSION] = {
+	[1] = case_index_migrate_v2, /* case_idx (one key per entry) -> case_ix (dupsort) */
+};
 
 static int schema_check(struct store *st, MDB_txn *txn, char *err, size_t errlen)
 {
@@ -261,7 +273,7 @@ static int open_dbs(struct store *st, char *err, size_t errlen)
 			return -1;
 		}
 		for (int i = 0; i < STORE_DB__COUNT && rc == 0; i++)
-			rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &st->dbi[i]);
+			rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE | db_flags[i], &st->dbi[i]);
 		if (rc == 0 && schema_check(st, txn, err, errlen) != 0) {
 			mdb_txn_abort(txn);
 			return -1;
@@ -361,6 +373,10 @@ void store_close(struct store *st)
 	/* In a forked child the env belongs to the parent: leak it rather than touch it. */
 	else
 		return;
+	free(st->dups);
+	free(st->dkeys);
+	free(st->slots);
+	free(st->arena);
 	pthread_rwlock_destroy(&st->resize_lock);
 	pthread_mutex_destroy(&st->q_lock);
 	pthread_cond_destroy(&st->q_work);

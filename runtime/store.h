@@ -25,15 +25,16 @@
 #include <stdint.h>
 
 /* The schema this soarctl writes. Bump it with a migration in store.c. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* The named databases. Key formats are documented in docs/store.md. */
 enum store_db {
 	STORE_DB_META,        /* "schema", "case_seq" -> u32/u64 big endian */
 	STORE_DB_CASES,       /* seq u64 BE -> case record (case_codec.c) */
 	STORE_DB_CASE_UUID,   /* uuid 16 bytes -> seq u64 BE */
-	STORE_DB_CASE_IDX,    /* composite index keys -> "" (case_index.c) */
+	STORE_DB_CASE_IDX,    /* "case_ix": index key -> dups time u64, seq u64 (case_index.c) */
 	STORE_DB_CASE_DEDUPE, /* dedupe key -> seq of the open case holding it */
+	STORE_DB_CASE_DKEY,   /* "D" index entries: dedupe key -> dups time u64, seq u64 */
 	STORE_DB_TIMELINE,    /* seq u64 BE, entry u32 BE -> timeline entry */
 	STORE_DB_CASE_LINKS,  /* seq u64 BE, other seq u64 BE -> relation */
 	STORE_DB_BLOBS,       /* sha256 32 bytes -> content */
@@ -55,6 +56,8 @@ enum store_db {
 	STORE_DB_ROLES,       /* custom role name -> permission bits, created */
 	STORE_DB_TOKENS,      /* token id 8 bytes -> sha256 of token, user, expiry (rbac_token.c) */
 	STORE_DB_AUDIT,       /* seq u64 BE -> hash-chained entry (audit.c) */
+	STORE_DB_EDL_LISTS,   /* EDL name -> type u8, cap u32 BE, created i64 BE (edl_store.c) */
+	STORE_DB_EDL_ENTRIES, /* EDL name, 0x00, value -> expires i64 BE, added i64 BE, comment */
 	STORE_DB__COUNT
 };
 
@@ -137,6 +140,17 @@ int store_wait(struct store *st, struct store_ticket *t);
 
 /* Submit + wait. Returns 0 when durable, else copies the message to `err`. */
 int store_write(struct store *st, store_apply_fn apply, void *ctx, char *err, size_t errlen);
+
+/* Deferred duplicates, for MDB_DUPSORT | MDB_DUPFIXED databases: inside an apply
+ * function, instead of putting (key, data) at once, hand it to the batch. The
+ * committer puts every deferred entry of the batch just before the commit,
+ * sorted and grouped by key (MDB_MULTIPLE, MDB_APPENDDUP): one descent per key
+ * per batch instead of one per entry. Call store_flush_dups before reading or
+ * deleting in such a database inside a write (it is cheap when nothing is
+ * pending). Both return 0 or an LMDB/errno code (treat it like a put's). */
+int store_defer_dup(struct store *st, MDB_txn *txn, MDB_dbi dbi, const void *key,
+		    size_t klen, const void *data, size_t dlen);
+int store_flush_dups(struct store *st, MDB_txn *txn);
 
 /* Runs mdb_stat on every named database (a cheap structural check after a crash).
  * *entries (may be NULL) receives the total entry count. Returns 0 or -1. */

@@ -29,6 +29,31 @@ struct store {
 	pthread_t committer;
 
 	struct store_stats stats; /* under q_lock */
+
+	/* Deferred duplicates of the running batch (committer thread only): the
+	 * entries, grouped by (dbi, key, data size) through a hash table of keys. */
+	struct store_dup *dups;
+	size_t ndups, capdups;
+	struct store_dkey *dkeys;
+	size_t ndkeys, capdkeys;
+	size_t *slots;           /* open addressing: dkeys index + 1, 0 = free */
+	size_t nslots;           /* a power of two, > 2 * ndkeys */
+	unsigned char *arena;    /* keys (once per dkey) and data, back to back */
+	size_t arena_len, arena_cap;
+};
+
+struct store_dup {
+	size_t off;              /* data at arena + off */
+	size_t next;             /* next entry of the same key, or SIZE_MAX */
+};
+
+struct store_dkey {
+	MDB_dbi dbi;
+	unsigned klen, dlen;
+	uint64_t hash;
+	size_t koff;             /* key at arena + koff */
+	size_t first, last, n;   /* its entries, in the order deferred */
+	int sorted;              /* each entry's data above the previous one's */
 };
 
 /* Grows the map after MDB_MAP_FULL; no transaction may be open in the process
@@ -40,6 +65,10 @@ int store_grow(struct store *st);
  * lock with store_write_end after commit or abort. Committer thread only. */
 int store_write_begin(struct store *st, MDB_txn **txn);
 void store_write_end(struct store *st);
+
+/* Migration 1 -> 2, provided by case_index.c (it knows the record format): drops
+ * the old "case_idx" database and rebuilds the dupsort "case_ix" from the cases. */
+int case_index_migrate_v2(struct store *st, MDB_txn *txn);
 
 /* Finishes queued writes and stops the committer (store_close). */
 void store_batch_stop(struct store *st);

@@ -65,8 +65,10 @@ expect_exit 0 -- "$SOARCTL" indicator set "${D[@]}" ipv4 203.0.113.9 --verdict m
 [ "$(json_field "$out" 'j["cases"]')" = "[1]" ] || fail "indicator cases: $out"
 expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" ipv4 999.0.0.1 --verdict malicious
 contains "$err" "invalid ipv4"
-expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" domain bücher.de
-contains "$err" "punycode"
+expect_exit 0 -- "$SOARCTL" indicator set "${D[@]}" domain Bücher.de --json
+[ "$(json_field "$out" 'j["value"]')" = xn--bcher-kva.de ] || fail "IDN to punycode: $out"
+expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" domain $'b\xfccher.de'
+contains "$err" "not valid UTF-8"
 expect_exit 1 -- "$SOARCTL" indicator get "${D[@]}" ipv4 10.9.9.9
 expect_exit 0 -- "$SOARCTL" indicator set "${D[@]}" cidr 10.1.2.3/8 --verdict benign
 contains "$out" "10.0.0.0/8"
@@ -80,6 +82,20 @@ contains "$out" "Timeline"
 contains "$out" "checked the firewall logs"
 contains "$out" "evidence.txt"
 contains "$out" "ipv4:203.0.113.9"
+lacks "$out" $'\033['
+# long timeline text wraps to the width ($COLUMNS when not a terminal; the text
+# column is at least 30 wide), at spaces
+long="the scanner came back every ninety seconds from three addresses in the same /24 so blocking at the edge is recommended until the owner of the range answers our abuse report"
+expect_exit 0 -- "$SOARCTL" case note "${D[@]}" 1 "$long"
+expect_exit 0 -- env COLUMNS=90 "$SOARCTL" case show "${D[@]}" 1
+python3 - "$out" "$long" <<'PY' || fail "case show did not wrap to 90 columns: $out"
+import sys
+out, words = sys.argv[1], sys.argv[2].split()
+long_lines = [l for l in out.splitlines() if len(l) > 90]
+assert not long_lines, long_lines
+text = " ".join(l[56:].strip() for l in out.splitlines() if len(l) > 56)
+assert " ".join(words) in text, text
+PY
 lacks "$out" $'\033['
 expect_exit 0 -- "$SOARCTL" case show "${D[@]}" 1 --json
 [ "$(json_field "$out" 'j["case"]["labels"]')" = "['ssh', 'urgent']" ] || fail "labels: $out"
@@ -116,5 +132,23 @@ expect_exit 0 -- "$SOARCTL" case list "${D[@]}" --type bg --limit 100 --json
 [ "$(json_field "$out" 'len(j["cases"])')" = 30 ] || fail "bg cases"
 expect_exit 0 -- "$SOARCTL" case check "${D[@]}" --json
 [ "$(json_field "$out" 'j["cases"]')" = 68 ] || fail "case count: $out"
+
+# a playbook's writes name the playbook and the run as actor
+cat > "$SOAR_TMP/actor.lua" <<'LUA'
+return {
+  name = "actor_check", version = "1.0.0", description = "creates a case",
+  run = function()
+    local c = case.create{ title = "from a playbook" }
+    case.note(c.number, "noted by the playbook")
+    return { number = c.number }
+  end,
+}
+LUA
+expect_exit 0 -- "$SOARCTL" run "${D[@]}" "$SOAR_TMP/actor.lua" --json
+run_id=$(json_field "$out" 'j["run_id"]')
+num=$(json_field "$out" 'j["result"]["number"]')
+expect_exit 0 -- "$SOARCTL" case show "${D[@]}" "$num" --json
+[ "$(json_field "$out" 'sorted(set(e["actor"] for e in j["timeline"]))')" = "['playbook:actor_check run:$run_id']" ] \
+	|| fail "playbook actor (run $run_id): $out"
 
 finish

@@ -90,9 +90,11 @@ return {
     t.eq(bad, nil)
     t.match(err, "invalid ipv4")
     local idn
-    idn, err = indicator.set("domain", "bücher.de")
+    idn = assert(indicator.set("domain", "Bücher.de", { verdict = "suspicious" }))
+    t.eq(idn.value, "xn--bcher-kva.de")
+    idn, err = indicator.set("domain", "b\xfccher.de")
     t.eq(idn, nil)
-    t.match(err, "punycode")
+    t.match(err, "not valid UTF%-8")
     t.eq(indicator.get("domain", "Example.COM."), nil)
     assert(indicator.set("domain", "Example.COM.", { verdict = "benign" }))
     t.eq(indicator.get("domain", "example.com").verdict, "benign")

@@ -1,6 +1,6 @@
 /* test_store.c - the LMDB store: error words, schema refusal, map growth with
  * readers running, group commit acknowledgements, refusal after fork, and two
- * processes writing at once. */
+ * processes writing at once; deferred duplicates; the schema 1 -> 2 migration. */
 #include "check.h"
 
 #include "case.h"
@@ -371,8 +371,159 @@ static void test_foreign_resize(void)
 	rm_dir();
 }
 
+/* ---- deferred duplicates (store_defer_dup) and the schema 1 -> 2 migration ---- */
+
+static void dup16(unsigned char d[16], unsigned v)
+{
+	memset(d, 0, 16);
+	d[15] = (unsigned char)v;
+}
+
+static int defer_apply(struct store *st, MDB_txn *txn, void *ctx, char *e, size_t elen)
+{
+	(void)e;
+	(void)elen;
+	const unsigned *v = ctx; /* key letter, then values, 0-terminated */
+	MDB_dbi db = store_dbi(st, STORE_DB_CASE_IDX);
+	char key[2] = { 'Z', (char)v[0] };
+	for (int i = 1; v[i]; i++) {
+		unsigned char d[16];
+		dup16(d, v[i]);
+		int rc = store_defer_dup(st, txn, db, key, 2, d, 16);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Flushes, then reads what earlier writers of the batch deferred. */
+static int flush_read_apply(struct store *st, MDB_txn *txn, void *ctx, char *e, size_t elen)
+{
+	int *count = ctx;
+	int rc = store_flush_dups(st, txn);
+	if (rc)
+		return rc;
+	MDB_cursor *c;
+	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASE_IDX), &c)) != 0)
+		return rc;
+	MDB_val k = { 2, "Zx" }, v;
+	size_t n = 0;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	if (rc == 0)
+		rc = mdb_cursor_count(c, &n);
+	mdb_cursor_close(c);
+	*count = rc ? -1 : (int)n;
+	snprintf(e, elen, "read");
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static void dups_of(struct store *st, const char *key, char *out, size_t outlen)
+{
+	MDB_txn *txn;
+	out[0] = '\0';
+	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+		return;
+	MDB_cursor *c;
+	if (mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASE_IDX), &c) == 0) {
+		MDB_val k = { strlen(key), (void *)key }, v;
+		for (int op = MDB_SET_KEY; mdb_cursor_get(c, &k, &v, op) == 0; op = MDB_NEXT_DUP) {
+			size_t l = strlen(out);
+			snprintf(out + l, outlen - l, "%s%u", l ? "," : "",
+				 (unsigned)((const unsigned char *)v.mv_data)[15]);
+		}
+		mdb_cursor_close(c);
+	}
+	store_read_end(st, txn);
+}
+
+static void test_deferred_dups(void)
+{
+	fresh_dir("dups");
+	struct store *st = store_open(dir, NULL, err, sizeof err);
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	/* out of order, a duplicate, two keys; a reader later in the batch sees them */
+	static const unsigned a[] = { 'x', 5, 3, 5, 0 }, b[] = { 'y', 1, 0 };
+	int count = 0;
+	struct store_ticket t1 = { .apply = defer_apply, .ctx = (void *)a };
+	struct store_ticket t2 = { .apply = defer_apply, .ctx = (void *)b };
+	struct store_ticket t3 = { .apply = flush_read_apply, .ctx = &count };
+	store_submit(st, &t1);
+	store_submit(st, &t2);
+	store_submit(st, &t3);
+	CHECK(store_wait(st, &t1) == 0 && store_wait(st, &t2) == 0 && store_wait(st, &t3) == 0);
+	CHECK(count == 2);
+	char got[200];
+	dups_of(st, "Zx", got, sizeof got);
+	CHECK_STR(got, "3,5");
+	/* below the last entry (no append) and above it, in one batch */
+	static const unsigned c[] = { 'x', 9, 4, 0 };
+	CHECK(store_write(st, defer_apply, (void *)c, err, sizeof err) == 0);
+	dups_of(st, "Zx", got, sizeof got);
+	CHECK_STR(got, "3,4,5,9");
+	dups_of(st, "Zy", got, sizeof got);
+	CHECK_STR(got, "1");
+	store_close(st);
+	rm_dir();
+}
+
+/* Turns the store in `dir` back into schema 1: the index in "case_idx" (one
+ * key per entry, no dupsort) and no "case_ix". */
+static void make_schema1(void)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/store.mdb", dir);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, ix, old;
+	CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 64) == 0 &&
+	      mdb_env_open(env, path, MDB_NOSUBDIR, 0600) == 0 && mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	CHECK(mdb_dbi_open(txn, "case_ix", MDB_DUPSORT, &ix) == 0 && mdb_drop(txn, ix, 1) == 0);
+	CHECK(mdb_dbi_open(txn, "case_idx", MDB_CREATE, &old) == 0);
+	MDB_val k = { 5, "stale" }, v = { 0, "" };
+	CHECK(mdb_put(txn, old, &k, &v, 0) == 0);
+	unsigned char one[4] = { 0, 0, 0, 1 };
+	MDB_val sk = { 6, "schema" }, sv = { 4, one };
+	CHECK(mdb_dbi_open(txn, "meta", 0, &meta) == 0 && mdb_put(txn, meta, &sk, &sv, 0) == 0);
+	CHECK(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+}
+
+static void test_migration(void)
+{
+	fresh_dir("migrate");
+	struct store *st = store_open(dir, NULL, err, sizeof err);
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	for (int i = 0; i < 300; i++)
+		CHECK(new_case(st, "old case", "owner", i % 3 ? "alice" : "bob", NULL, err, sizeof err) == 0);
+	store_close(st);
+	make_schema1();
+	st = store_open(dir, NULL, err, sizeof err);
+	CHECK(st && store_schema(st) == STORE_SCHEMA_VERSION);
+	if (!st)
+		return;
+	uint64_t n = 0;
+	CHECK(case_check(st, &n, err, sizeof err) == 0 && n == 300);
+	struct case_query q = { .owner = "bob", .limit = 1000 };
+	struct case_page pg;
+	CHECK(case_search(st, &q, &pg, err, sizeof err) == 0 && pg.n == 100);
+	case_page_free(&pg);
+	MDB_txn *txn;
+	MDB_dbi old;
+	CHECK(store_read_begin(st, &txn, err, sizeof err) == 0);
+	CHECK(mdb_dbi_open(txn, "case_idx", 0, &old) == MDB_NOTFOUND);
+	store_read_end(st, txn);
+	store_close(st);
+	rm_dir();
+}
+
 int main(void)
 {
+	test_deferred_dups();
+	test_migration();
 	test_errors();
 	test_schema();
 	test_growth();

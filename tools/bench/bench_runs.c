@@ -1,0 +1,315 @@
+/* bench_runs.c - durable runs: the cost of a journaled step, replaying a long
+ * run, and what 100,000 waiting runs cost.
+ *
+ * Usage: bench_runs steps-loop [runs] [steps_per_run]  (defaults 1000, 100): one thread
+ *        bench_runs steps   [threads] [steps_per_run]   (defaults 64, 200): a thread a run
+ *        bench_runs replay  [steps]                     (default 1000)
+ *        bench_runs waiting [runs] [threads]            (defaults 100000, 16)
+ * Each makes a scratch data directory under $TMPDIR and prints medians. */
+#include "datadir.h"
+#include "engine.h"
+#include "runloop.h"
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static struct store *scratch_store(void)
+{
+	char dir[256], err[512];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/soarctl-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	datadir_set(dir);
+	struct store *st = store_default(err, sizeof err);
+	if (!st) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+	fprintf(stderr, "data directory: %s\n", dir);
+	return st;
+}
+
+static char *steps_playbook(int steps, int journaled, const char *tail)
+{
+	char *code = malloc(1024);
+	snprintf(code, 1024,
+		 "return { name = 'steps', run = function()\n"
+		 "  local s = 0\n"
+		 "  for i = 1, %d do s = s + %s end\n"
+		 "  %s\n"
+		 "  return s end }\n",
+		 steps, journaled ? "random()" : "i", tail);
+	return code;
+}
+
+struct worker {
+	struct store *st;
+	struct playbook_src *src;
+	int runs;
+	double seconds;
+};
+
+static void *run_worker(void *arg)
+{
+	struct worker *w = arg;
+	char err[256];
+	struct sandbox *sb = sandbox_new(NULL, err, sizeof err);
+	double t0 = now();
+	for (int i = 0; i < w->runs; i++) {
+		struct engine_run e;
+		int st = engine_start(sb, w->st, w->src, NULL, 0, NULL, NULL, &e);
+		if (st != RUN_SUCCEEDED && st != RUN_WAITING) {
+			fprintf(stderr, "run failed (%d): %s\n", st, e.pb.outcome.message);
+			exit(1);
+		}
+		engine_run_clear(&e);
+	}
+	w->seconds = now() - t0;
+	sandbox_free(sb);
+	return NULL;
+}
+
+/* Total time for `threads` runs of `steps` steps each, at once. */
+static double run_batch(struct store *st, struct playbook_src *src, int threads, int runs_each)
+{
+	pthread_t tid[512];
+	struct worker w[512];
+	double t0 = now();
+	for (int i = 0; i < threads; i++) {
+		w[i] = (struct worker){ st, src, runs_each, 0 };
+		pthread_create(&tid[i], NULL, run_worker, &w[i]);
+	}
+	for (int i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	return now() - t0;
+}
+
+static int ended_ok;
+
+static void count_done(struct engine_run *e, int status, void *ud)
+{
+	(void)ud;
+	if (status == RUN_SUCCEEDED)
+		ended_ok++;
+	else
+		fprintf(stderr, "run ended %d: %s\n", status, e->pb.outcome.message);
+}
+
+/* All runs at once on one thread (runloop.h): entries share transactions. */
+static double run_loop(struct runloop *rl, struct playbook_src *src, int runs)
+{
+	double t0 = now();
+	ended_ok = 0;
+	for (int i = 0; i < runs; i++)
+		runloop_start(rl, src, NULL, NULL, count_done, NULL);
+	runloop_run(rl);
+	if (ended_ok != runs) {
+		fprintf(stderr, "only %d of %d runs succeeded\n", ended_ok, runs);
+		exit(1);
+	}
+	return now() - t0;
+}
+
+static int bench_steps_loop(int runs, int steps)
+{
+	struct store *st = scratch_store();
+	char err[256];
+	struct runloop *rl = runloop_new(st, NULL, err, sizeof err);
+	char *journaled = steps_playbook(steps, 1, ""), *plain = steps_playbook(steps, 0, "");
+	struct playbook_src js, ps;
+	playbook_load_string("steps.lua", journaled, strlen(journaled), &js);
+	playbook_load_string("plain.lua", plain, strlen(plain), &ps);
+	double per_step[5], base[5], tot[5];
+	struct store_stats s0, s1;
+	store_get_stats(st, &s0);
+	for (int r = 0; r < 5; r++) {
+		double tj = run_loop(rl, &js, runs);
+		double tp = run_loop(rl, &ps, runs);
+		per_step[r] = (tj - tp) / ((double)runs * steps) * 1e6;
+		base[r] = tp;
+		tot[r] = tj;
+	}
+	store_get_stats(st, &s1);
+	printf("journaled step, amortised over %d concurrent runs x %d steps on one thread: "
+	       "%.2f us/step (median of 5; runs with steps %.0f ms, the same runs without %.1f ms)\n",
+	       runs, steps, median(per_step, 5), median(tot, 5) * 1e3, median(base, 5) * 1e3);
+	printf("commits %llu for %llu writes (%.0f writes per commit)\n",
+	       (unsigned long long)(s1.commits - s0.commits), (unsigned long long)(s1.writes - s0.writes),
+	       (double)(s1.writes - s0.writes) / (double)(s1.commits - s0.commits ? s1.commits - s0.commits : 1));
+	runloop_free(rl);
+	return 0;
+}
+
+static int bench_steps(int threads, int steps)
+{
+	struct store *st = scratch_store();
+	char *journaled = steps_playbook(steps, 1, ""), *plain = steps_playbook(steps, 0, "");
+	struct playbook_src js, ps;
+	playbook_load_string("steps.lua", journaled, strlen(journaled), &js);
+	playbook_load_string("plain.lua", plain, strlen(plain), &ps);
+	double per_step[5], base[5];
+	for (int r = 0; r < 5; r++) {
+		double tj = run_batch(st, &js, threads, 1);
+		double tp = run_batch(st, &ps, threads, 1);
+		per_step[r] = (tj - tp) / ((double)threads * steps) * 1e6;
+		base[r] = tp;
+	}
+	struct store_stats ss;
+	store_get_stats(st, &ss);
+	printf("journaled step, amortised over %d concurrent runs x %d steps: %.2f us/step "
+	       "(median of 5; the same runs without steps took %.1f ms)\n",
+	       threads, steps, median(per_step, 5), median(base, 5) * 1e3);
+	printf("commits %llu for %llu writes (%.1f writes per commit)\n", (unsigned long long)ss.commits,
+	       (unsigned long long)ss.writes, ss.commits ? (double)ss.writes / (double)ss.commits : 0);
+	return 0;
+}
+
+static int bench_replay(int steps)
+{
+	struct store *st = scratch_store();
+	char *code = steps_playbook(steps, 1, "prompt.ask{ question = 'go on?', options = { 'yes' } }");
+	struct playbook_src src;
+	playbook_load_string("replay.lua", code, strlen(code), &src);
+	char err[256];
+	struct sandbox *sb = sandbox_new(NULL, err, sizeof err);
+	struct engine_run e;
+	if (engine_start(sb, st, &src, NULL, 0, NULL, NULL, &e) != RUN_WAITING) {
+		fprintf(stderr, "expected the run to wait: %s\n", e.pb.outcome.message);
+		return 1;
+	}
+	char id[37];
+	memcpy(id, e.rec.id, sizeof id);
+	engine_run_clear(&e);
+	/* The file must exist for resume: write it beside the store. */
+	char path[512];
+	snprintf(path, sizeof path, "%s/replay.lua", datadir_get());
+	FILE *f = fopen(path, "w");
+	fputs(code, f);
+	fclose(f);
+	double t[21];
+	for (int r = 0; r < 21; r++) {
+		/* Point the record at the file, then time a resume: it replays every
+		 * step and parks again at the prompt. */
+		struct run_rec rec;
+		run_get(st, id, &rec, err, sizeof err);
+		free(rec.path);
+		rec.path = strdup(path);
+		run_save(st, &rec, NULL, NULL, err, sizeof err);
+		run_rec_free(&rec);
+		double t0 = now();
+		int status = engine_resume(sb, st, id, NULL, &e, err, sizeof err);
+		t[r] = (now() - t0) * 1e3;
+		if (status != RUN_WAITING) {
+			fprintf(stderr, "resume: %d %s %s\n", status, err, e.pb.outcome.message);
+			return 1;
+		}
+		engine_run_clear(&e);
+	}
+	double med = median(t, 21);
+	printf("replaying a run of %d steps (load journal, re-execute, park again): median %.2f ms "
+	       "(min %.2f, max %.2f) over 21 resumes\n", steps, med, t[0], t[20]);
+	sandbox_free(sb);
+	return 0;
+}
+
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static int bench_waiting(int runs, int threads)
+{
+	struct store *st = scratch_store();
+	const char *code = "return { name = 'waits', run = function() "
+			   "return prompt.ask{ question = 'approve?', options = { 'yes', 'no' } } end }";
+	struct playbook_src src;
+	playbook_load_string("waits.lua", code, strlen(code), &src);
+	double t = run_batch(st, &src, threads, runs / threads);
+	int made = runs / threads * threads;
+	printf("created %d waiting runs in %.1f s (%.0f runs/s, %d threads)\n", made, t, made / t, threads);
+	/* A fresh look, as a daemon starting up would: what it must know to
+	 * resume them (id, what it waits on, until when). */
+	long before = rss_kib();
+	struct wait_entry {
+		char id[37];
+		char prompt[37];
+		int64_t until;
+	} *index;
+	struct run_rec *list;
+	size_t n;
+	char err[256];
+	double t0 = now();
+	if (run_list(st, RUN_WAITING, 0, &list, &n, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	index = malloc(n * sizeof *index);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(index[i].id, list[i].id, 37);
+		snprintf(index[i].prompt, 37, "%s", list[i].wait_prompt ? list[i].wait_prompt : "");
+		index[i].until = list[i].wait_until;
+		run_rec_free(&list[i]);
+	}
+	free(list);
+	double scan = now() - t0;
+	long after = rss_kib();
+	struct store_stats ss;
+	store_get_stats(st, &ss);
+	printf("%zu waiting runs found in %.2f s; index %zu bytes; process resident %ld MiB "
+	       "(%ld MiB before the scan)\n", n, scan, n * sizeof *index, after / 1024, before / 1024);
+	printf("store: %.1f MiB in use (%.0f bytes per waiting run, its prompt and journal entry)\n",
+	       (double)ss.used_bytes / 1048576.0, (double)ss.used_bytes / (double)(n ? n : 1));
+	free(index);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	if (strcmp(what, "steps-loop") == 0)
+		return bench_steps_loop(argc > 2 ? atoi(argv[2]) : 1000, argc > 3 ? atoi(argv[3]) : 100);
+	if (strcmp(what, "steps") == 0)
+		return bench_steps(argc > 2 ? atoi(argv[2]) : 64, argc > 3 ? atoi(argv[3]) : 200);
+	if (strcmp(what, "replay") == 0)
+		return bench_replay(argc > 2 ? atoi(argv[2]) : 1000);
+	if (strcmp(what, "waiting") == 0)
+		return bench_waiting(argc > 2 ? atoi(argv[2]) : 100000, argc > 3 ? atoi(argv[3]) : 16);
+	fprintf(stderr, "usage: bench_runs steps [threads] [steps] | replay [steps] | waiting [runs] [threads]\n");
+	return 2;
+}
