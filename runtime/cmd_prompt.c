@@ -1,6 +1,8 @@
 /* cmd_prompt.c - `soarctl prompt list|show|answer`: questions runs ask people. */
 #include "cli.h"
+#include "audit.h"
 #include "engine.h"
+#include "rbac.h"
 #include "json.h"
 #include "runopts.h"
 #include "runout.h"
@@ -11,7 +13,6 @@
 #include <getopt.h>
 #include <lauxlib.h>
 #include <math.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,14 +65,6 @@ static void print_prompt_json(const struct prompt_rec *p)
 	json_str(p->answered_by);
 	printf(",\"created_ms\":%lld,\"timeout_ms\":%lld,\"answered_ms\":%lld}", (long long)p->created,
 	       (long long)p->timeout_at, (long long)p->answered_at);
-}
-
-/* The OS user answering, as soarctl names people. */
-static const char *whoami(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *u = getenv("USER");
-	return pw && pw->pw_name ? pw->pw_name : (u && *u ? u : "unknown");
 }
 
 /* Builds the answer JSON from --choice / --field against the prompt's spec.
@@ -225,6 +218,29 @@ static int answer(struct store *st, int argc, char **argv)
 		free(fields);
 		return cli_fail("prompt", rc == 1 ? EXIT_USAGE : EXIT_FAIL, "%s", err);
 	}
+	/* Who may answer: the prompt.answer permission, and when the prompt is
+	 * addressed to someone, that user or a member of that role. */
+	char user[128], actor[160];
+	rbac_os_user(user, sizeof user);
+	snprintf(actor, sizeof actor, "cli:%s", user);
+	rc = rbac_require(st, user, actor, RBAC_PROMPT_ANSWER, id, err, sizeof err);
+	if (rc == 0 && p.to && strcmp(p.to, user) != 0) {
+		int m = rbac_member(st, user, p.to, err, sizeof err);
+		if (m != 1) {
+			if (m == 0)
+				snprintf(err, sizeof err, "prompt %s is for %s; %s is not a member (ask an admin: "
+					 "soarctl user role %s +%s)", id, p.to, user, user, p.to);
+			char details[256], aerr[256];
+			snprintf(details, sizeof details, "{\"to\":\"%s\"}", p.to);
+			audit_append(st, actor, "prompt.denied", id, details, aerr, sizeof aerr);
+			rc = RBAC_DENIED;
+		}
+	}
+	if (rc != 0) {
+		prompt_rec_free(&p);
+		free(fields);
+		return cli_fail("prompt", rc == RBAC_DENIED ? EXIT_FAIL : EXIT_FAIL, "%s", err);
+	}
 	if (!p.open) {
 		cli_fail("prompt", EXIT_USAGE, "prompt %s was already answered by %s", id,
 			 p.answered_by ? p.answered_by : "?");
@@ -238,7 +254,11 @@ static int answer(struct store *st, int argc, char **argv)
 		prompt_rec_free(&p);
 		return cli_fail("prompt", EXIT_USAGE, "%s", err);
 	}
-	rc = prompt_answer(st, id, ans, whoami(), err, sizeof err);
+	rc = prompt_answer(st, id, ans, user, err, sizeof err);
+	if (rc == 0) {
+		char aerr[256];
+		audit_append(st, actor, "prompt.answer", id, ans, aerr, sizeof aerr);
+	}
 	free(ans);
 	if (rc != 0) {
 		prompt_rec_free(&p);

@@ -1,6 +1,7 @@
 /* cmd_run.c - `soarctl run FILE`: one playbook, now, to its end. */
 #include "cli.h"
 #include "datadir.h"
+#include "integration.h"
 #include "playbook.h"
 #include "runopts.h"
 #include "runout.h"
@@ -20,6 +21,8 @@ static const char usage[] =
 	"  --json               print exactly one JSON object on stdout:\n"
 	"                       {run_id, playbook, status, result, error, duration_ms}\n"
 	"  --case REF           the case the run works on (ctx.case)\n"
+	"  --mock               every integration answers with its mock data (no\n"
+	"                       network, no credentials needed)\n"
 	"  --data DIR           data directory (else $SOARCTL_DATA, else XDG); created\n"
 	"                       if absent\n"
 	RUNOPTS_USAGE
@@ -39,6 +42,7 @@ static int run_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "case", required_argument, NULL, 'c' },
+		{ "mock", no_argument, NULL, 'm' },
 		RUNOPTS_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -57,6 +61,7 @@ static int run_main(int argc, char **argv)
 		case 'i': inputs[ninputs++] = optarg; break;
 		case 'j': input_json = optarg; break;
 		case 'c': case_ref = optarg; break;
+		case 'm': integration_set_mock_all(1); break;
 		case 'J': json = 1; break;
 		case 'd': data = optarg; break;
 		case '?':

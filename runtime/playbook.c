@@ -2,7 +2,10 @@
  * and executed afresh for every run in that run's environment, so file-level
  * locals and closures never carry over from one run to the next. */
 #include "playbook.h"
+#include "egress.h"
 #include "json.h"
+#include "redact.h"
+#include "runscrub.h"
 #include "uuid.h"
 
 #include <errno.h>
@@ -86,6 +89,11 @@ void playbook_src_free(struct playbook_src *src)
 
 void playbook_run_clear(struct playbook_run *run)
 {
+	free(run->egress_owned);
+	run->egress_owned = NULL;
+	run->info.egress = NULL;
+	redact_free(run->info.redact);
+	run->info.redact = NULL;
 	free(run->result_json);
 	free(run->version);
 	free(run->inputs_json);
@@ -424,6 +432,25 @@ static int prepare(lua_State *L, int env, void *ud)
 	if (!lua_isnil(L, -1) && run->info.engine && !run->version)
 		run->version = strdup(lua_tostring(L, -1));
 	lua_pop(L, 1);
+	lua_getfield(L, pb, "hosts");
+	if (!lua_isnil(L, -1)) {
+		/* The only hosts its own http calls may reach (integrations have theirs). */
+		if (!lua_istable(L, -1))
+			invalid(L, run, "hosts must be a list of host names like {\"api.example.com\"}");
+		if (!run->egress_owned && !(run->egress_owned = calloc(1, sizeof *run->egress_owned)))
+			invalid(L, run, "out of memory");
+		char err[200];
+		for (int i = 1; i <= (int)lua_objlen(L, -1); i++) {
+			lua_rawgeti(L, -1, i);
+			if (lua_type(L, -1) != LUA_TSTRING ||
+			    egress_add(run->egress_owned, lua_tostring(L, -1), err, sizeof err) != 0)
+				invalid(L, run, "hosts[%d]: %s", i,
+					lua_type(L, -1) == LUA_TSTRING ? err : "not a string");
+			lua_pop(L, 1);
+		}
+		run->info.egress = run->egress_owned;
+	}
+	lua_pop(L, 1);
 	lua_getfield(L, pb, "run");
 	if (!lua_isfunction(L, -1))
 		invalid(L, run, "the returned table needs run = function(ctx, input) ... end");
@@ -492,6 +519,7 @@ static int finish(lua_State *L, int nres, void *ud)
 			     n, run->limits.result_bytes);
 	}
 	run->result_json = buf.data;
+	run_scrub_str(&run->info, &run->result_json);
 	return 0;
 }
 
@@ -533,6 +561,8 @@ static enum playbook_status run_outcome(struct playbook_run *run, enum sandbox_s
 			run->result_json = NULL;
 		}
 	}
+	run_scrub_str(&run->info, &run->outcome.message);
+	run_scrub_str(&run->info, &run->outcome.traceback);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	run->duration_ms = (double)(t1.tv_sec - run->started_.tv_sec) * 1e3 +
 			   (double)(t1.tv_nsec - run->started_.tv_nsec) / 1e6;

@@ -62,6 +62,7 @@ struct playbook_run {
 	struct sandbox_outcome outcome;
 	double duration_ms;
 	struct timespec started_;  /* private */
+	struct egress_scope *egress_owned; /* private: the declared hosts */
 };
 
 /* Runs src on sb to its end. Returns run->status. */

@@ -31,6 +31,7 @@
 #include "playbook.h"
 #include "prim.h"
 #include "redact.h"
+#include "runscrub.h"
 #include "runinfo.h"
 #include "sandbox.h"
 #include "env.h"
@@ -292,16 +293,25 @@ static int raw_secret(lua_State *L)
 	prim_noint_enter();
 	unsigned char *buf = malloc(SECRET_MAX_VALUE);
 	struct secret_vault *v = buf && datadir_get() ? secret_vault_default(err, sizeof err) : NULL;
-	int rc = v ? secret_get(v, &actor, full, NULL, buf, SECRET_MAX_VALUE, &len, err, sizeof err) : -2;
+	int rc = v ? secret_get(v, &actor, full, run_redact_set(NULL), buf, SECRET_MAX_VALUE, &len,
+				err, sizeof err) : -2;
 	prim_noint_leave();
 	/* secrets: until every deployment has a vault, a value in the integration's
 	 * config file stands in (arg 4); the vault wins when it has one. */
 	int fallback = rc != 0 && rc != SECRET_DENIED && lua_type(L, 4) == LUA_TSTRING;
 	if (rc == 0 || fallback) {
-		if (fallback)
+		if (fallback) {
+			size_t vl;
+			const char *vv = lua_tolstring(L, 4, &vl);
+			struct redact_set *rs = run_redact_set(NULL);
+			prim_noint_enter();
+			if (rs)
+				redact_add(rs, full, vv, vl);
+			prim_noint_leave();
 			lua_pushvalue(L, 4);
-		else
+		} else {
 			lua_pushlstring(L, (const char *)buf, len);
+		}
 		rc = 0;
 		/* Remembered for scrubbing recorded fixtures (the scope's env). */
 		lua_getfenv(L, 1);

@@ -3,8 +3,10 @@
 #include "log.h"
 #include "prim.h"
 #include "runinfo.h"
+#include "runscrub.h"
 #include "sandbox.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -21,7 +23,14 @@ static void emit(lua_State *L, enum log_level level, const char *msg, size_t len
 			fj = "{\"log_error\":\"fields are not JSON\"}";
 	}
 	prim_noint_enter();
-	log_emit(level, ri ? ri->playbook : "lua", ri && ri->id[0] ? ri->id : NULL, msg, len, fj);
+	/* Scrubbed of the secrets the run opened: logs leave the process. */
+	size_t clen;
+	char *cmsg = run_scrub(ri, msg, len, &clen);
+	char *cfields = fj ? run_scrub(ri, fj, strlen(fj), NULL) : NULL;
+	log_emit(level, ri ? ri->playbook : "lua", ri && ri->id[0] ? ri->id : NULL,
+		 cmsg ? cmsg : msg, cmsg ? clen : len, cfields ? cfields : fj);
+	free(cmsg);
+	free(cfields);
 	prim_noint_leave();
 	json_buf_free(&buf);
 }

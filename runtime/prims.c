@@ -2,10 +2,12 @@
 #include "prim.h"
 #include "env.h"
 #include "runinfo.h"
+#include "runscrub.h"
 #include "sandbox.h"
 #include "step.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -43,6 +45,42 @@ static const char *const stepped[] = {
 	NULL,
 };
 
+/* Replaces, in a copy of the table at idx (nested tables copied too, to a
+ * depth), the string values that hold a secret; the copy takes its place. */
+static void scrub_table_depth(lua_State *L, int idx, int depth)
+{
+	struct run_info *ri = sandbox_current();
+	if (!ri || !ri->redact || depth > 16)
+		return;
+	idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+	lua_newtable(L);
+	int copy = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			size_t len, clen;
+			const char *s = lua_tolstring(L, -1, &len);
+			char *c = run_scrub(ri, s, len, &clen);
+			if (c) {
+				lua_pop(L, 1);
+				lua_pushlstring(L, c, clen);
+				free(c);
+			}
+		} else if (lua_type(L, -1) == LUA_TTABLE) {
+			scrub_table_depth(L, -1, depth + 1);
+		}
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_settable(L, copy);
+	}
+	lua_replace(L, idx);
+}
+
+static void scrub_table_strings(lua_State *L, int idx)
+{
+	scrub_table_depth(L, idx, 0);
+}
+
 /* upvalues: step name, the primitive */
 static int call_as_step(lua_State *L)
 {
@@ -71,6 +109,22 @@ static int call_as_step(lua_State *L)
 			lua_pushfstring(L, "run:%s:%d", ri ? ri->id : "?", (int)pos);
 			lua_setfield(L, -2, "dedupe_key");
 			lua_replace(L, 1);
+		}
+	}
+	/* Text these steps write (case titles, notes, fields) is scrubbed of the
+	 * secrets the run opened, like everything else the run writes out. */
+	for (int i = 1; i <= nargs; i++) {
+		if (lua_type(L, i) == LUA_TSTRING) {
+			size_t len, clen;
+			const char *s = lua_tolstring(L, i, &len);
+			char *c = run_scrub(NULL, s, len, &clen);
+			if (c) {
+				lua_pushlstring(L, c, clen);
+				free(c);
+				lua_replace(L, i);
+			}
+		} else if (lua_type(L, i) == LUA_TTABLE) {
+			scrub_table_strings(L, i);
 		}
 	}
 	lua_pushvalue(L, lua_upvalueindex(2));

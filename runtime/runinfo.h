@@ -5,6 +5,8 @@
 #define SOAR_RUNINFO_H
 
 struct engine_run;
+struct egress_scope;
+struct redact_set;
 
 struct run_info {
 	char id[40];          /* run id (uuid v7) */
@@ -14,6 +16,10 @@ struct run_info {
 	struct engine_run *engine;
 	/* The playbook file, while its run executes (sub-playbooks are found beside it). */
 	const char *path;
+	/* Hosts the playbook declared (`hosts = {...}`), or NULL: its raw http reach. */
+	const struct egress_scope *egress;
+	/* Secret values the run opened, scrubbed from all it writes (runscrub.h). */
+	struct redact_set *redact;
 };
 
 #endif

@@ -2,6 +2,9 @@
 #include "runout.h"
 #include "cli.h"
 #include "datadir.h"
+#include "secret_init.h"
+
+#include <sys/stat.h>
 
 #include <string.h>
 
@@ -137,13 +140,24 @@ struct store *runout_open_store(const char *cmd, const char *data_flag, int crea
 		cli_fail(cmd, EXIT_USAGE, "no data directory: give --data DIR or set SOARCTL_DATA");
 		return NULL;
 	}
+	struct stat sb;
+	int fresh = stat(dir, &sb) != 0;
 	if (create && datadir_create(dir, err, sizeof err) != 0) {
 		cli_fail(cmd, EXIT_FAIL, "%s", err);
 		return NULL;
 	}
 	datadir_set(dir);
 	struct store *st = store_default(err, sizeof err);
-	if (!st)
+	if (!st) {
 		cli_fail(cmd, EXIT_FAIL, "%s", err);
+		return NULL;
+	}
+	/* A data directory made here gets what `soarctl init` gives it: a master
+	 * key and its first admin. */
+	char msg[512];
+	if (create && fresh && secret_init_datadir(dir, msg, sizeof msg, err, sizeof err) != 0) {
+		cli_fail(cmd, EXIT_FAIL, "%s", err);
+		return NULL;
+	}
 	return st;
 }

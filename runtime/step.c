@@ -5,6 +5,7 @@
 #include "prim.h"
 #include "sandbox.h"
 #include "runloop.h"
+#include "runscrub.h"
 #include "store_buf.h"
 
 #include <lauxlib.h>
@@ -182,6 +183,15 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 		store_buf_free(&b);
 		luaL_error(L, "%s: out of memory", name);
 	}
+	/* The journal is written out: no secret the run opened goes in. */
+	prim_noint_enter();
+	char *scrubbed = run_scrub(&e->pb.info, je.result_json, b.len, NULL);
+	char *sargs = args ? run_scrub(&e->pb.info, args, strlen(args), NULL) : NULL;
+	prim_noint_leave();
+	if (scrubbed)
+		je.result_json = scrubbed;
+	if (sargs)
+		je.args = sargs;
 	if (may_suspend && e->async && sandbox_can_suspend(L)) {
 		/* Event-driven: let other runs go on while this entry is made durable
 		 * together with theirs. */
@@ -196,11 +206,15 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 		/* The values are kept by runloop_step_wait; the entry is copied. */
 		int r = runloop_step_wait(L, e, rec, &je, n);
 		store_buf_free(&b);
+		free(scrubbed);
+		free(sargs);
 		return r;
 	}
 	char serr[512];
 	int rc = save(e, &je, serr, sizeof serr);
 	store_buf_free(&b);
+	free(scrubbed);
+	free(sargs);
 	if (rc)
 		luaL_error(L, "%s: cannot journal step %d: %s", name, (int)je.no, serr);
 	return n;
@@ -218,8 +232,13 @@ void step_fail(lua_State *L, const char *name, const char *args, const char *mes
 		je.error = (char *)message;
 		je.task = e->task[0] ? e->task : NULL;
 		je.started = now_ms();
+		char *scrubbed = run_scrub(&e->pb.info, message, strlen(message), NULL);
+		if (scrubbed)
+			je.error = scrubbed;
 		char serr[512];
-		if (save(e, &je, serr, sizeof serr))
+		int rc = save(e, &je, serr, sizeof serr);
+		free(scrubbed);
+		if (rc)
 			luaL_error(L, "%s: cannot journal step %d: %s", name, (int)je.no, serr);
 	}
 	lua_pushstring(L, message);

@@ -32,6 +32,14 @@ p1=$(json_field "$out" 'j["waiting"]["prompt_id"]')
 expect_exit 0 -- "$S" prompt show "$p1" --json
 [ "$(json_field "$out" 'j["to"]')" = approver ] || fail "a prompt inside a task with a role goes to that role: $out"
 [ "$(json_field "$out" 'j["question"]')" = "Approve carol?" ] || fail "question: $out"
+# Only the role the prompt is for may answer; the refusal is audited.
+me=$("$S" user whoami --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
+expect_exit 1 -- "$S" prompt answer "$p1" --choice yes
+contains "$err" "is for approver; $me is not a member"
+expect_exit 0 -- "$S" audit list --json
+contains "$out" "prompt.denied"
+expect_exit 0 -- "$S" user define-role ids-team prompt.answer,case.read,case.write
+expect_exit 0 -- "$S" user role "$me" admin,approver,ids-team
 expect_exit 2 -- "$S" prompt answer "$p1" --choice maybe
 contains "$err" "not an option"
 expect_exit 3 -- "$S" prompt answer "$p1" --choice yes --json

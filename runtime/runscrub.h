@@ -1,0 +1,25 @@
+/* runscrub.h - what a run writes out never holds a secret it opened.
+ *
+ * Every secret value a run reads is registered in its redaction set; every
+ * string the run writes out (log records, journal entries, case timeline text,
+ * its result, its errors) passes through run_scrub first, which replaces the
+ * value (and its base64, URL and JSON-escaped forms) with [secret:NAME]. */
+#ifndef SOAR_RUNSCRUB_H
+#define SOAR_RUNSCRUB_H
+
+#include "runinfo.h"
+
+#include <stddef.h>
+
+/* The run's set, made on first use; NULL outside a run or out of memory. */
+struct redact_set *run_redact_set(struct run_info *ri);
+
+/* Scrubs s (len bytes) for the run ri (NULL: the run on this thread). Returns a
+ * malloc'd copy when something was replaced (its length in *outlen), else NULL:
+ * use s as it is. */
+char *run_scrub(const struct run_info *ri, const char *s, size_t len, size_t *outlen);
+
+/* In place, for a malloc'd string the caller owns: replaces *s when needed. */
+void run_scrub_str(const struct run_info *ri, char **s);
+
+#endif
