@@ -137,6 +137,26 @@ static int decode(const void *data, size_t len, const struct field *fields, void
 	return 0;
 }
 
+/* The status (tag 13) and cancel flag (tag 19) of an encoded run record. */
+static int peek_status(const void *data, size_t len, int *status, int *cancel)
+{
+	const unsigned char *p = data, *end = p + len;
+	while (p < end) {
+		uint64_t tag, n, v;
+		if (store_varint_get(&p, end, &tag) || store_varint_get(&p, end, &n) ||
+		    n > (uint64_t)(end - p))
+			return -1;
+		if (tag == 13 || tag == 19) {
+			const unsigned char *q = p;
+			if (store_varint_get(&q, p + n, &v))
+				return -1;
+			*(tag == 13 ? status : cancel) = (int)v;
+		}
+		p += n;
+	}
+	return 0;
+}
+
 static void free_strings(const struct field *f, void *rec)
 {
 	for (; f->tag; f++)
@@ -375,9 +395,38 @@ struct save_ctx {
 	int replace_entry;
 };
 
+static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
+			 const unsigned char key[16], int old_byte, int new_byte,
+			 const struct field *fields, const void *rec, const MDB_val *ival);
+
 static int put_indexed(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
 		       const unsigned char key[16], int old_byte, int new_byte,
 		       const struct field *fields, const void *rec)
+{
+	return put_indexed_v(st, txn, db, idx, key, old_byte, new_byte, fields, rec, NULL);
+}
+
+/* The status index entry of a waiting run carries what a daemon needs to wake
+ * it: until (ms, 8 bytes BE) and the prompt id (16 bytes, or none), so that
+ * knowing every waiting run takes one scan of a small index. */
+static int put_run(struct store *st, MDB_txn *txn, const unsigned char key[16], int old_status,
+		   const struct run_rec *r)
+{
+	unsigned char w[24];
+	MDB_val iv = { 0, w };
+	if (r->status == RUN_WAITING) {
+		store_put_u64(w, (uint64_t)r->wait_until);
+		iv.mv_size = 8;
+		if (r->wait_prompt && uuid_parse(r->wait_prompt, w + 8) == 0)
+			iv.mv_size = 24;
+	}
+	return put_indexed_v(st, txn, STORE_DB_RUNS, STORE_DB_RUN_IDX, key, old_status, r->status,
+			     run_fields, r, r->status == RUN_WAITING ? &iv : NULL);
+}
+
+static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
+			 const unsigned char key[16], int old_byte, int new_byte,
+			 const struct field *fields, const void *rec, const MDB_val *ival)
 {
 	struct store_buf b = { 0 };
 	encode(&b, fields, rec);
@@ -397,11 +446,45 @@ static int put_indexed(struct store *st, MDB_txn *txn, enum store_db db, enum st
 		if (rc == MDB_NOTFOUND)
 			rc = 0;
 	}
-	if (rc == 0 && old_byte != new_byte) {
+	if (rc == 0 && (old_byte != new_byte || ival)) {
 		ik[0] = (unsigned char)new_byte;
-		rc = mdb_put(txn, store_dbi(st, idx), &ikv, &empty, 0);
+		MDB_val v2 = ival ? *ival : empty;
+		rc = mdb_put(txn, store_dbi(st, idx), &ikv, &v2, 0);
 	}
 	return rc;
+}
+
+int run_scan_waiting(struct store *st, int (*cb)(const unsigned char id[16], int64_t until,
+						 const unsigned char *prompt, void *ud),
+		     void *ud, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	if (store_read_begin(st, &txn, err, errlen))
+		return -1;
+	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_RUN_IDX), &cur);
+	if (rc == 0) {
+		unsigned char seek[17] = { RUN_WAITING };
+		MDB_val k = { 1, seek }, v;
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			const unsigned char *kp = k.mv_data, *vp = v.mv_data;
+			if (k.mv_size != 17 || kp[0] != RUN_WAITING)
+				break;
+			int64_t until = v.mv_size >= 8 ? (int64_t)store_get_u64(vp) : 0;
+			if (cb(kp + 1, until, v.mv_size >= 24 ? vp + 8 : NULL, ud) != 0)
+				break;
+		}
+		mdb_cursor_close(cur);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	store_read_end(st, txn);
+	if (rc) {
+		store_error(st, rc, "listing waiting runs", err, errlen);
+		return -1;
+	}
+	return 0;
 }
 
 static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
@@ -417,13 +500,11 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 	int old_status = -1;
 	int rc = mdb_get(txn, store_dbi(st, STORE_DB_RUNS), &k, &v);
 	if (rc == 0) {
-		struct run_rec old;
-		memset(&old, 0, sizeof old);
-		if (decode(v.mv_data, v.mv_size, run_fields, &old) == 0) {
-			old_status = old.status;
-			int cancelled = old.status == RUN_CANCELLED || old.cancel_requested;
-			run_rec_free(&old);
-			if (cancelled && c->run->status != RUN_CANCELLED) {
+		/* Every step passes here: read the two fields without decoding it all. */
+		int status = 0, cancel = 0;
+		if (peek_status(v.mv_data, v.mv_size, &status, &cancel) == 0) {
+			old_status = status;
+			if ((status == RUN_CANCELLED || cancel) && c->run->status != RUN_CANCELLED) {
 				snprintf(err, errlen, "run %s was cancelled", c->run->id);
 				return STORE_REFUSED;
 			}
@@ -459,8 +540,7 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 			return rc;
 	}
 	if (c->run->status)
-		return put_indexed(st, txn, STORE_DB_RUNS, STORE_DB_RUN_IDX, key, old_status,
-				   c->run->status, run_fields, c->run);
+		return put_run(st, txn, key, old_status, c->run);
 	return 0;
 }
 
@@ -566,7 +646,7 @@ static int apply_cancel(struct store *st, MDB_txn *txn, void *arg, char *err, si
 		r.status = RUN_CANCELLED;
 		r.finished = r.updated;
 	}
-	rc = put_indexed(st, txn, STORE_DB_RUNS, STORE_DB_RUN_IDX, key, old, r.status, run_fields, &r);
+	rc = put_run(st, txn, key, old, &r);
 	run_rec_free(&r);
 	return rc;
 }

@@ -82,6 +82,13 @@ int prompt_get(struct store *st, const char *id, struct prompt_rec *out, char *e
 int prompt_list(struct store *st, int open_only, size_t max, struct prompt_rec **out, size_t *n,
 		char *err, size_t errlen);
 
+/* Every waiting run, from the status index alone (no record is read): its id,
+ * until when (ms, 0 = none) and the prompt it waits on (16 bytes, or NULL).
+ * Stops early when cb returns non-zero. Returns 0 or -1 with err. */
+int run_scan_waiting(struct store *st, int (*cb)(const unsigned char id[16], int64_t until,
+						 const unsigned char *prompt, void *ud),
+		     void *ud, char *err, size_t errlen);
+
 /* ---- writes (each durable when it returns 0; STORE_REFUSED with err set) ---- */
 
 /* Writes the run record (insert or replace), keeping the status index. When
