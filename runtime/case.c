@@ -6,6 +6,7 @@
  * other writers in the same batch are unaffected (store.h, STORE_REFUSED). */
 #include "case_int.h"
 
+#include "audit.h"
 #include "blob.h"
 #include "case_json.h"
 #include "uuid.h"
@@ -499,6 +500,11 @@ static int put_append(MDB_txn *txn, MDB_dbi db, MDB_val *k, MDB_val *v)
 	return rc == MDB_KEYEXIST ? mdb_put(txn, db, k, v, 0) : rc;
 }
 
+static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
+static int update_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
+static int note_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
+static int attach_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
+static int link_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
 static int dedupe_get(struct store *st, MDB_txn *txn, const char *key, uint64_t *seq);
 static int dedupe_put(struct store *st, MDB_txn *txn, const char *key, uint64_t seq);
 
@@ -553,7 +559,7 @@ static int create_apply_prepared(struct store *st, MDB_txn *txn, struct create_c
 	return case_load(st, txn, seq, &c->out);
 }
 
-static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int create_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
 {
 	struct create_ctx *c = arg;
 	const struct case_fields *f = c->f;
@@ -755,7 +761,7 @@ struct update_ctx {
 	struct labels_scratch ls;
 };
 
-static int update_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int update_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
 {
 	struct update_ctx *c = arg;
 	const struct case_fields *f = c->f;
@@ -891,7 +897,7 @@ struct note_ctx {
 	uint32_t no;
 };
 
-static int note_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int note_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
 {
 	struct note_ctx *c = arg;
 	c->notfound = 0;
@@ -999,7 +1005,7 @@ struct attach_ctx {
 	int notfound;
 };
 
-static int attach_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int attach_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
 {
 	struct attach_ctx *c = arg;
 	c->notfound = 0;
@@ -1055,7 +1061,7 @@ struct link_ctx {
 	int notfound;
 };
 
-static int link_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int link_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
 {
 	struct link_ctx *c = arg;
 	c->notfound = 0;
@@ -1189,4 +1195,65 @@ int case_related(struct store *st, const char *ref, uint64_t **out, size_t *n,
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- audit: every change to a case is in the audit log, in the same
+ * transaction as the change (issue: secrets, access, audit) ---- */
+
+static int audit_case(struct store *st, MDB_txn *txn, const char *actor, const char *action,
+		      uint64_t seq, const char *ref, const char *detail, char *err, size_t errlen)
+{
+	char object[96], details[256];
+	if (seq)
+		snprintf(object, sizeof object, "case #%llu", (unsigned long long)seq);
+	else
+		snprintf(object, sizeof object, "case %.80s", ref ? ref : "?");
+	struct store_buf b = { 0 };
+	if (detail) {
+		store_buf_str(&b, "{\"what\":");
+		store_buf_json(&b, detail);
+		store_buf_str(&b, "}");
+	}
+	const char *dj = detail ? store_buf_cstr(&b) : NULL;
+	snprintf(details, sizeof details, "%s", dj ? dj : "");
+	store_buf_free(&b);
+	return audit_append_txn(st, txn, actor ? actor : "?", action, object, details[0] ? details : NULL,
+				NULL, err, errlen);
+}
+
+static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct create_ctx *c = arg;
+	int rc = create_apply_inner(st, txn, arg, err, errlen);
+	if (rc != 0 || c->deduped)
+		return rc;
+	return audit_case(st, txn, c->actor, "case.create", c->out.seq, c->out.id, NULL, err, errlen);
+}
+
+static int update_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct update_ctx *c = arg;
+	int rc = update_apply_inner(st, txn, arg, err, errlen);
+	return rc ? rc : audit_case(st, txn, c->actor, "case.update", c->out.seq, c->ref, NULL, err, errlen);
+}
+
+static int note_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct note_ctx *c = arg;
+	int rc = note_apply_inner(st, txn, arg, err, errlen);
+	return rc ? rc : audit_case(st, txn, c->actor, "case.note", 0, c->ref, NULL, err, errlen);
+}
+
+static int attach_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct attach_ctx *c = arg;
+	int rc = attach_apply_inner(st, txn, arg, err, errlen);
+	return rc ? rc : audit_case(st, txn, c->actor, "case.attach", 0, c->ref, c->name, err, errlen);
+}
+
+static int link_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct link_ctx *c = arg;
+	int rc = link_apply_inner(st, txn, arg, err, errlen);
+	return rc ? rc : audit_case(st, txn, c->actor, "case.link", 0, c->ref, c->other, err, errlen);
 }

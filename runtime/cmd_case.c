@@ -1,6 +1,7 @@
 /* cmd_case.c - `soarctl case`: list, show, new, update, close, note, attach,
  * link, children, check. A thin front end over case.h. */
 #include "cli.h"
+#include "rbac.h"
 
 #include "blob.h"
 #include "case.h"
@@ -149,8 +150,8 @@ static struct store *open_store(const struct opts *o)
 static const char *actor(void)
 {
 	static char buf[300];
-	const char *u = getenv("USER");
-	snprintf(buf, sizeof buf, "cli:%s", u && *u ? u : "unknown");
+	char u[128];
+	snprintf(buf, sizeof buf, "cli:%s", rbac_os_user(u, sizeof u));   /* as RBAC names people */
 	return buf;
 }
 

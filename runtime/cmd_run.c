@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "datadir.h"
 #include "integration.h"
+#include "rbac.h"
 #include "playbook.h"
 #include "runopts.h"
 #include "runout.h"
@@ -101,6 +102,9 @@ static int run_main(int argc, char **argv)
 	memset(&eo, 0, sizeof eo);
 	eo.limits = limits;
 	eo.case_ref = case_ref;
+	char user[128], actor[160];
+	snprintf(actor, sizeof actor, "cli:%s", rbac_os_user(user, sizeof user));
+	eo.actor = actor;
 	struct engine_run e;
 	int status = engine_start(sb, st, &src, inputs, ninputs, input_json, &eo, &e);
 	if (status > 0)

@@ -195,6 +195,8 @@ void engine_setup(struct store *st, const struct playbook_src *src, char *const 
 		e->rec.case_ref = strdup(opt->case_ref);
 	if (opt && opt->parent)
 		e->rec.parent = strdup(opt->parent);
+	if (opt && opt->actor)
+		e->rec.actor = strdup(opt->actor);
 	e->pb.src = src;
 	e->pb.inputs = inputs;
 	e->pb.ninputs = ninputs;

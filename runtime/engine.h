@@ -40,6 +40,7 @@ struct engine_options {
 	struct sandbox_limits limits;
 	const char *case_ref;          /* the case the run works on */
 	const char *parent;            /* parent run id */
+	const char *actor;             /* who starts it (audited); NULL: "soarctl" */
 };
 
 /* Starts src as a new run. Fills `e` (free with engine_run_clear). Returns the

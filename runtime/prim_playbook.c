@@ -190,6 +190,9 @@ static int l_start(lua_State *L)
 	child.path = path;
 	child.inputs_json = jb.data ? jb.data : "{}";
 	child.parent = e->rec.id;
+	char actor[64];
+	snprintf(actor, sizeof actor, "run:%s", e->rec.id);
+	child.actor = actor;
 	child.case_ref = case_id[0] ? case_id : NULL;
 	child.status = RUN_WAITING;
 	child.wait_kind = "start";

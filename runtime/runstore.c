@@ -1,6 +1,7 @@
 /* runstore.c - see runstore.h. Records are encoded from field tables, so each
  * record kind is described once. */
 #include "runstore.h"
+#include "audit.h"
 #include "store_buf.h"
 #include "uuid.h"
 
@@ -30,7 +31,7 @@ static const struct field run_fields[] = {
 	FIELD(13, F_INT, run_rec, status), FIELD(14, F_I64, run_rec, created),
 	FIELD(15, F_I64, run_rec, updated), FIELD(16, F_I64, run_rec, finished),
 	FIELD(17, F_U32, run_rec, steps), FIELD(18, F_I32, run_rec, owner_pid),
-	FIELD(19, F_INT, run_rec, cancel_requested),
+	FIELD(19, F_INT, run_rec, cancel_requested), FIELD(20, F_STR, run_rec, actor),
 	{ 0, F_STR, 0 },
 };
 
@@ -539,9 +540,30 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 		if (rc)
 			return rc;
 	}
-	if (c->run->status)
-		return put_run(st, txn, key, old_status, c->run);
-	return 0;
+	if (!c->run->status)
+		return 0;
+	rc = put_run(st, txn, key, old_status, c->run);
+	/* Run start and end go to the audit log with the record, in one transaction. */
+	int st_new = c->run->status;
+	const char *action = NULL;
+	if (old_status < 0)
+		action = "run.start";
+	else if (old_status != st_new &&
+		 (st_new == RUN_SUCCEEDED || st_new == RUN_FAILED || st_new == RUN_CANCELLED))
+		action = "run.end";
+	if (rc == 0 && action) {
+		char object[64], details[300];
+		snprintf(object, sizeof object, "run %s", c->run->id);
+		struct store_buf b = { 0 };
+		store_buf_str(&b, "{\"playbook\":");
+		store_buf_json(&b, c->run->playbook);
+		store_buf_printf(&b, ",\"status\":\"%s\"}", run_status_name(st_new));
+		snprintf(details, sizeof details, "%s", store_buf_cstr(&b) ? b.p : "{}");
+		store_buf_free(&b);
+		rc = audit_append_txn(st, txn, c->run->actor ? c->run->actor : "soarctl", action, object,
+				      details, NULL, err, errlen);
+	}
+	return rc;
 }
 
 int run_save(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
@@ -647,6 +669,11 @@ static int apply_cancel(struct store *st, MDB_txn *txn, void *arg, char *err, si
 		r.finished = r.updated;
 	}
 	rc = put_run(st, txn, key, old, &r);
+	if (rc == 0 && r.status == RUN_CANCELLED) {
+		char object[64];
+		snprintf(object, sizeof object, "run %s", id);
+		rc = audit_append_txn(st, txn, "soarctl", "run.cancel", object, NULL, NULL, err, errlen);
+	}
 	run_rec_free(&r);
 	return rc;
 }

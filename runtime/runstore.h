@@ -37,6 +37,7 @@ struct run_rec {
 	int64_t created, updated, finished;
 	uint32_t steps;       /* journal entries */
 	int32_t owner_pid;    /* process executing it while running */
+	char *actor;          /* who started it ("cli:alice", "daemon", "run:ID" for a child) */
 	int cancel_requested;
 };
 void run_rec_free(struct run_rec *r);
