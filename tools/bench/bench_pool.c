@@ -5,6 +5,7 @@
  * Usage: bench_pool [runs] [repeats]    (defaults 200000 and 5)
  * Prints the median of the repeats. */
 #include "playbook.h"
+#include "pool.h"
 #include "sandbox.h"
 
 #include <lauxlib.h>
@@ -37,10 +38,13 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static double pooled(struct sandbox *sb, const struct playbook_src *src, int runs)
+/* Each run takes a state from the pool and gives it back, as a worker would. */
+static double pooled(struct sandbox_pool *pool, const struct playbook_src *src, int runs)
 {
+	char err[256];
 	double t0 = now();
 	for (int i = 0; i < runs; i++) {
+		struct sandbox *sb = sandbox_pool_take(pool, err, sizeof err);
 		struct playbook_run run;
 		memset(&run, 0, sizeof run);
 		sandbox_limits_default(&run.limits);
@@ -50,6 +54,7 @@ static double pooled(struct sandbox *sb, const struct playbook_src *src, int run
 			exit(1);
 		}
 		playbook_run_clear(&run);
+		sandbox_pool_give(pool, sb);
 	}
 	return runs / (now() - t0);
 }
@@ -86,17 +91,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	char err[256];
-	struct sandbox *sb = sandbox_new(NULL, err, sizeof err);
-	if (!sb) {
+	struct sandbox_pool *pool = sandbox_pool_new(1, NULL, err, sizeof err);
+	if (!pool) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	struct playbook_src src;
 	playbook_load_string("trivial.lua", trivial, sizeof trivial - 1, &src);
-	pooled(sb, &src, runs / 10);                    /* warm up */
+	pooled(pool, &src, runs / 10);                    /* warm up */
 	double p[50], f[50];
 	for (int r = 0; r < repeats; r++) {
-		p[r] = pooled(sb, &src, runs);
+		p[r] = pooled(pool, &src, runs);
 		f[r] = fresh_states(runs / 50 > 1000 ? runs / 50 : 1000);
 	}
 	double pm = median(p, repeats), fm = median(f, repeats);
@@ -104,6 +109,6 @@ int main(int argc, char **argv)
 	printf("fresh-state runs/s (baseline): %.0f  (%.2f us/run)\n", fm, 1e6 / fm);
 	printf("ratio pooled/fresh:            %.1fx\n", pm / fm);
 	playbook_src_free(&src);
-	sandbox_free(sb);
+	sandbox_pool_free(pool);
 	return 0;
 }
