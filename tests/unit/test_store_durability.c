@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +88,12 @@ int main(void)
 			child(pfd[1]);
 		}
 		close(pfd[1]);
-		/* Let it write for 20-120 ms, then kill it mid-flight. */
-		struct timespec ts = { 0, (20 + rand() % 100) * 1000000L };
+		/* Once it has acknowledged a first write (however slow the machine,
+		 * e.g. under ASan), let it write for 5-100 ms more, then kill it
+		 * mid-flight. */
+		struct pollfd pf = { pfd[0], POLLIN, 0 };
+		CHECK(poll(&pf, 1, 20000) == 1);
+		struct timespec ts = { 0, (5 + rand() % 95) * 1000000L };
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		int status;
