@@ -9,7 +9,7 @@ read_globals = {
   "log", "json", "base64", "hex", "crypto", "uuid", "time", "re",
   "case", "indicator", "prompt",
   "http", "integration", "edl", "slack", "email",
-  "random", "pick", "sleep", "wait_until", "task", "retry",
+  "random", "pick", "sleep", "wait_until", "task", "retry", "playbook",
 }
 
 -- Not in the sandbox: reading them fails at run time, so flag them here too.

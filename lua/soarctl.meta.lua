@@ -331,3 +331,91 @@ email = {}
 ---@return string? err
 ---@return string? detail
 function email.send(m) end
+
+-- ---------------------------------------------------------------------------
+-- log, durable-run steps, prompts, tasks, composition (docs/lua-api.md)
+-- ---------------------------------------------------------------------------
+
+---@class log
+log = {}
+---@param message any
+---@param fields? table  encoded as JSON into the record
+function log.debug(message, fields) end
+---@param message any
+---@param fields? table
+function log.info(message, fields) end
+---@param message any
+---@param fields? table
+function log.warn(message, fields) end
+---@param message any
+---@param fields? table
+function log.error(message, fields) end
+
+--- A random number, as a journaled step (a resumed run gets the same value).
+---@param m? integer
+---@param n? integer
+---@return number
+function random(m, n) end
+
+--- A random element of a list, as a journaled step.
+---@generic T
+---@param list T[]
+---@return T value
+---@return integer index
+function pick(list) end
+
+--- A durable sleep: in place up to 10 s, else the run waits (exit code 3).
+---@param seconds number
+function sleep(seconds) end
+
+--- A durable wait until a time (epoch seconds or ISO 8601 text).
+---@param time number|string
+function wait_until(time) end
+
+---@class TaskInfo
+---@field name string
+---@field path string
+---@field owner? string
+---@field role? string
+---@field due? number  ms since the epoch, when an SLA was given
+
+--- Runs fn as a named task with its own owner, role and SLA.
+---@param name string
+---@param fn fun(info: TaskInfo): ...
+---@param opts? {owner?: string, role?: string, sla?: number}
+---@return ...
+function task(name, fn, opts) end
+
+--- Calls fn(attempt) until it succeeds; durable sleeps between attempts.
+---@param fn fun(attempt: integer): ...
+---@param opts? {attempts?: integer, backoff?: number, on?: string[]}
+---@return ...
+function retry(fn, opts) end
+
+---@class PromptAnswer
+---@field value any      the chosen option, or the form's fields
+---@field by string      who answered ("timeout" when the default was taken)
+---@field at string      when (ISO 8601)
+---@field timed_out? boolean
+
+---@class prompt
+prompt = {}
+--- Asks a person; the run waits (holding no interpreter) until answered.
+---@param spec {question: string, options?: string[], fields?: table<string, "string"|"number"|"integer"|"boolean">, to?: string, timeout?: number, default?: any}
+---@return PromptAnswer
+function prompt.ask(spec) end
+
+---@class playbook
+playbook = {}
+--- Runs another playbook inside this run (its steps join this run's journal).
+---@param name string
+---@param input? table
+---@return any
+function playbook.call(name, input) end
+--- Starts a separate child run, optionally on a new child case.
+---@param name string
+---@param input? table
+---@param opts? {case?: table|string}
+---@return string child_run_id
+---@return string|nil case_id
+function playbook.start(name, input, opts) end
