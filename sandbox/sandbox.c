@@ -432,10 +432,13 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 	enum watch_stop stop;
 	int hard = 0;
 	watch_begin(w, L, lim->cpu_seconds, lim->wall_seconds);
-	if (sigsetjmp(*watch_escape(w), 1) == 0) {
+	/* Without saving the signal mask (a system call on every slice): the rare
+	 * hard stop restores it itself. */
+	if (sigsetjmp(*watch_escape(w), 0) == 0) {
 		status = first ? begin_run(sb, t) : continue_run(sb, t, push, arg);
 		stop = watch_end(w);
 	} else {
+		watch_restore_mask(w);
 		stop = watch_end(w);
 		hard = 1;
 		status = stop == WATCH_STOP_WALL ? SANDBOX_WALL_LIMIT : SANDBOX_CPU_LIMIT;

@@ -38,6 +38,7 @@ struct watch {
 	volatile sig_atomic_t noint;
 	lua_State *volatile L;
 	sigjmp_buf escape;
+	sigset_t mask;                  /* the thread's mask, for after a hard stop */
 };
 
 static pthread_once_t wd_once = PTHREAD_ONCE_INIT;
@@ -233,6 +234,7 @@ struct watch *watch_self(void)
 	sigemptyset(&s);
 	sigaddset(&s, WATCH_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	pthread_sigmask(SIG_SETMASK, NULL, &w->mask);
 	pthread_setspecific(t_watch_key, w);
 	t_watch = w;
 	return w;
@@ -272,6 +274,11 @@ enum watch_stop watch_end(struct watch *w)
 }
 
 sigjmp_buf *watch_escape(struct watch *w) { return &w->escape; }
+
+void watch_restore_mask(struct watch *w)
+{
+	pthread_sigmask(SIG_SETMASK, &w->mask, NULL);
+}
 
 void watch_clear_hook(lua_State *L)
 {

@@ -28,6 +28,9 @@ void watch_begin(struct watch *w, lua_State *L, double cpu_seconds, double wall_
 enum watch_stop watch_end(struct watch *w);
 
 sigjmp_buf *watch_escape(struct watch *w);
+/* After a hard stop: the thread's signal mask as it was when its watch was made
+ * (the jump left the handler's mask, which blocks every signal, in force). */
+void watch_restore_mask(struct watch *w);
 /* Called after a clean stop or before reusing a state: removes the stop hook. */
 void watch_clear_hook(lua_State *L);
 
