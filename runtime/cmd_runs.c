@@ -1,6 +1,9 @@
 /* cmd_runs.c - `soarctl runs list|show|resume|cancel`. */
 #include "cli.h"
 #include "engine.h"
+#include "json.h"
+
+#include <lauxlib.h>
 #include "runopts.h"
 #include "runout.h"
 #include "timefmt.h"
@@ -132,6 +135,75 @@ static int list(struct store *st, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* One task of a run, from its "task" step and the matching "task.end". */
+struct task_view {
+	char path[256], owner[64], role[64];
+	int64_t due, started, ended;
+	int ended_ok;
+};
+
+static void read_task(lua_State *L, const struct journal_entry *e, struct task_view *t)
+{
+	char err[128];
+	memset(t, 0, sizeof *t);
+	t->started = e->started;
+	if (!e->result_json || json_decode_push(L, e->result_json, strlen(e->result_json), NULL, err,
+						sizeof err) != 0)
+		return;
+	lua_rawgeti(L, -1, 1);
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -1, "path");
+		lua_getfield(L, -2, "name");
+		snprintf(t->path, sizeof t->path, "%s",
+			 lua_isstring(L, -2) ? lua_tostring(L, -2) : lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+		lua_getfield(L, -3, "owner");
+		lua_getfield(L, -4, "role");
+		lua_getfield(L, -5, "due");
+		snprintf(t->owner, sizeof t->owner, "%s", lua_isstring(L, -3) ? lua_tostring(L, -3) : "");
+		snprintf(t->role, sizeof t->role, "%s", lua_isstring(L, -2) ? lua_tostring(L, -2) : "");
+		t->due = lua_isnumber(L, -1) ? (int64_t)lua_tonumber(L, -1) : 0;
+	}
+	lua_settop(L, 0);
+}
+
+/* Tasks with their owner, role and SLA: breached when it ended after its due
+ * time, or is still open past it. */
+static void print_tasks(const struct journal_entry *j, size_t n)
+{
+	lua_State *L = luaL_newstate();
+	if (!L)
+		return;
+	int header = 0;
+	int64_t now = store_now_ms();
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(j[i].name, "task") != 0)
+			continue;
+		struct task_view t;
+		read_task(L, &j[i], &t);
+		/* Its end: the first task.end after it at the same depth. */
+		int depth = 0;
+		for (size_t k = i + 1; k < n; k++) {
+			if (strcmp(j[k].name, "task") == 0)
+				depth++;
+			else if (strcmp(j[k].name, "task.end") == 0 && depth-- == 0) {
+				t.ended = j[k].started;
+				t.ended_ok = j[k].result_json && strstr(j[k].result_json, "true") != NULL;
+				break;
+			}
+		}
+		if (!header++)
+			printf("tasks:\n");
+		char due[TIMEFMT_MAX];
+		fmt_time(t.due, due, sizeof due);
+		int breached = t.due && (t.ended ? t.ended : now) > t.due;
+		printf("  %-24s owner %-10s role %-12s due %-20s %s, %s\n", t.path,
+		       t.owner[0] ? t.owner : "-", t.role[0] ? t.role : "-", t.due ? due : "-",
+		       t.ended ? (t.ended_ok ? "done" : "failed") : "open",
+		       !t.due ? "no SLA" : breached ? "SLA BREACHED" : "within SLA");
+	}
+	lua_close(L);
+}
+
 static int show(struct store *st, const char *id, int json)
 {
 	struct run_rec r;
@@ -192,13 +264,7 @@ static int show(struct store *st, const char *id, int json)
 			if (j[i].task && (i == 0 || !j[i - 1].task || strcmp(j[i - 1].task, j[i].task)))
 				printf("       in task %s\n", j[i].task);
 		}
-		int tasks = 0;
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(j[i].name, "task") == 0) {
-				if (!tasks++)
-					printf("tasks:\n");
-				printf("  %s\n", j[i].result_json ? j[i].result_json : "");
-			}
+		print_tasks(j, n);
 	}
 	journal_entries_free(j, n);
 	run_rec_free(&r);

@@ -65,6 +65,24 @@ contains "$out" "in task review"
 expect_exit 0 -- "$S" runs list --status succeeded
 contains "$out" "$run_id"
 
+# ---- tasks: owner, role and SLA, breached or not by the clock ----
+cat > "$pb/tasks.lua" <<'LUA'
+return { name = "tasks", run = function()
+  task("triage", function()
+    task("slow lookup", function() sleep(0.05) end, { owner = "bob", sla = 0.01 })
+  end, { role = "analyst", sla = 3600 })
+  return pcall(task, "broken", function() error("boom") end, { sla = 60 })
+end }
+LUA
+expect_exit 0 -- "$S" run "$pb/tasks.lua" --json
+rid=$(json_field "$out" 'j["run_id"]')
+expect_exit 0 -- "$S" runs show "$rid"
+contains "$out" "triage/slow lookup"
+contains "$(echo "$out" | grep 'slow lookup' | tail -1)" "SLA BREACHED"
+contains "$(echo "$out" | grep '  triage ' | tail -1)" "role analyst"
+contains "$(echo "$out" | grep '  triage ' | tail -1)" "within SLA"
+contains "$(echo "$out" | grep '  broken ' | tail -1)" "failed"
+
 # ---- replay returns recorded values: the random number survives the waits ----
 expect_exit 3 -- "$S" run "$pb/approve.lua" --json
 rid=$(json_field "$out" 'j["run_id"]')
