@@ -7,7 +7,7 @@ codes = true
 -- subset of Lua's standard library.
 read_globals = {
   "log", "json", "base64", "hex", "crypto", "uuid", "time", "re",
-  "case", "indicator", "prompt",
+  "case", "indicator", "prompt", "secret",
   "http", "integration", "edl", "slack", "email",
   "random", "pick", "sleep", "wait_until", "task", "retry", "playbook",
 }

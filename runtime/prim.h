@@ -40,6 +40,7 @@ int prim_open_uuid(lua_State *L);
 int prim_open_time(lua_State *L);
 int prim_open_re(lua_State *L);
 int prim_open_prompt(lua_State *L);
+int prim_open_secret(lua_State *L);
 int prim_open_case(lua_State *L);
 int prim_open_indicator(lua_State *L);
 int prim_open_flow(lua_State *L);

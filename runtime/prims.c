@@ -23,6 +23,7 @@ static const struct {
 	{ "time", prim_open_time },
 	{ "re", prim_open_re },
 	{ "prompt", prim_open_prompt },
+	{ "secret", prim_open_secret },
 	{ "case", prim_open_case },
 	{ "indicator", prim_open_indicator },
 	{ "http", prim_open_http },

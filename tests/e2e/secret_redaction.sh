@@ -55,6 +55,25 @@ done
 for id in $("$S" runs list --json | python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))'); do
 	"$S" runs show "$id" --json >> "$SOAR_TMP/outputs.txt" 2>&1
 done
+# A playbook reads a secret only when granted to it; what it then writes is scrubbed.
+cat > "$SOAR_TMP/pb/granted.lua" <<'LUA'
+return { name = "granted", run = function()
+  local v, why = secret.get("leaky.token")
+  if not v then return { denied = why } end
+  log.info("read " .. v)
+  return { got = v, length = #v }
+end }
+LUA
+expect_exit 0 -- "$S" run "$SOAR_TMP/pb/granted.lua" --json
+echo "$out$err" >> "$SOAR_TMP/outputs.txt"
+[ "$(json_field "$out" 'j["result"]["denied"]')" = denied ] || fail "an ungranted secret must be refused: $out"
+expect_exit 0 -- "$S" secret grant leaky.token --playbook granted
+expect_exit 0 -- "$S" run "$SOAR_TMP/pb/granted.lua" --json
+echo "$out$err" >> "$SOAR_TMP/outputs.txt"
+[ "$(json_field "$out" 'j["result"]["length"]')" = "${#value}" ] || fail "the granted secret was not read: $out"
+[ "$(json_field "$out" 'j["result"]["got"]')" = "[secret:leaky.token]" ] || fail "result not scrubbed: $out"
+contains "$err" "read [secret:leaky.token]"
+
 forms=$(python3 -c '
 import base64, sys, urllib.parse
 v = sys.argv[1].encode()
