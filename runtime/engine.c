@@ -37,7 +37,7 @@ static char *sha256_hex(const char *data, size_t len)
 	return out;
 }
 
-static const char *kind_of(const struct engine_run *e)
+const char *engine_error_kind(const struct engine_run *e)
 {
 	if (e->pb.status == PLAYBOOK_INVALID)
 		return "invalid";
@@ -55,7 +55,7 @@ char *engine_error_json(const struct engine_run *e)
 {
 	struct store_buf b = { 0 };
 	const struct sandbox_outcome *o = &e->pb.outcome;
-	store_buf_printf(&b, "{\"kind\":\"%s\",\"message\":", kind_of(e));
+	store_buf_printf(&b, "{\"kind\":\"%s\",\"message\":", engine_error_kind(e));
 	store_buf_json(&b, o->message);
 	store_buf_str(&b, ",\"file\":");
 	store_buf_json(&b, o->file);

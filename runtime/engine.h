@@ -81,6 +81,10 @@ void engine_fill_record(struct engine_run *e);
 int engine_wait(struct engine_run *e, const struct journal_entry *entry, const char *kind,
 		int64_t until, const struct prompt_rec *prompt, char *err, size_t errlen);
 
+/* The run's error in one word: invalid, out_of_memory, cpu_limit, wall_limit,
+ * result_too_large, internal or error. */
+const char *engine_error_kind(const struct engine_run *e);
+
 /* The run's error as JSON {"kind","message","file","line"} (malloc'd). */
 char *engine_error_json(const struct engine_run *e);
 

@@ -271,6 +271,56 @@ static void declared_names(lua_State *L, int spec, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+/* Checks each entry of the table `given` against the declarations `spec` and
+ * copies it into `input`. `whose` words the error ("this" or "that" playbook). */
+static void merge_given(lua_State *L, struct playbook_run *run, int spec, int input, int given,
+			const char *whose)
+{
+	char names[256];
+	lua_pushnil(L);
+	while (lua_next(L, given)) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			invalid(L, run, "inputs are named: a JSON object or a table of name = value");
+		const char *name = lua_tostring(L, -2);
+		lua_getfield(L, spec, name);
+		if (lua_isnil(L, -1)) {
+			declared_names(L, spec, names, sizeof names);
+			invalid(L, run, "unknown input '%s' (%s playbook takes: %s)", name, whose, names);
+		}
+		lua_getfield(L, -1, "type");
+		const char *type = lua_tostring(L, -1);
+		lua_pushvalue(L, -3);
+		check_input(L, run, name, type, 0);
+		lua_setfield(L, input, name);
+		lua_pop(L, 3);
+	}
+}
+
+/* Inputs not given take their default; a required one without is an error. */
+static void apply_defaults(lua_State *L, struct playbook_run *run, int spec, int input)
+{
+	lua_pushnil(L);
+	while (lua_next(L, spec)) {                     /* stack: name, decl */
+		const char *name = lua_tostring(L, -2);
+		lua_getfield(L, input, name);
+		int present = !lua_isnil(L, -1);
+		lua_pop(L, 1);
+		if (!present) {
+			lua_getfield(L, -1, "default");
+			if (!lua_isnil(L, -1)) {
+				lua_setfield(L, input, name);
+			} else {
+				lua_pop(L, 1);
+				lua_getfield(L, -1, "required");
+				if (lua_toboolean(L, -1))
+					invalid(L, run, "missing required input '%s'", name);
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	}
+}
+
 /* Builds the input table from --input-json, then --input key=value, then defaults. */
 static void build_inputs(lua_State *L, struct playbook_run *run, int spec)
 {
@@ -283,24 +333,7 @@ static void build_inputs(lua_State *L, struct playbook_run *run, int spec)
 			invalid(L, run, "--input-json is not valid JSON: %s", err);
 		if (!lua_istable(L, -1))
 			invalid(L, run, "--input-json must be a JSON object");
-		int given = lua_gettop(L);
-		lua_pushnil(L);
-		while (lua_next(L, given)) {
-			if (lua_type(L, -2) != LUA_TSTRING)
-				invalid(L, run, "--input-json must be a JSON object, not an array");
-			const char *name = lua_tostring(L, -2);
-			lua_getfield(L, spec, name);
-			if (lua_isnil(L, -1)) {
-				declared_names(L, spec, names, sizeof names);
-				invalid(L, run, "unknown input '%s' (this playbook takes: %s)", name, names);
-			}
-			lua_getfield(L, -1, "type");
-			const char *type = lua_tostring(L, -1);
-			lua_pushvalue(L, -3);
-			check_input(L, run, name, type, 0);
-			lua_setfield(L, input, name);
-			lua_pop(L, 3);
-		}
+		merge_given(L, run, spec, input, lua_gettop(L), "this");
 		lua_pop(L, 1);
 	}
 	for (int i = 0; i < run->ninputs; i++) {
@@ -322,31 +355,11 @@ static void build_inputs(lua_State *L, struct playbook_run *run, int spec)
 		lua_setfield(L, input, name);
 		lua_pop(L, 3);
 	}
-	lua_pushnil(L);
-	while (lua_next(L, spec)) {                     /* stack: input, name, decl */
-		const char *name = lua_tostring(L, -2);
-		lua_getfield(L, input, name);
-		int present = !lua_isnil(L, -1);
-		lua_pop(L, 1);
-		if (!present) {
-			lua_getfield(L, -1, "default");
-			if (!lua_isnil(L, -1)) {
-				lua_setfield(L, input, name);
-			} else {
-				lua_pop(L, 1);
-				lua_getfield(L, -1, "required");
-				if (lua_toboolean(L, -1))
-					invalid(L, run, "missing required input '%s'", name);
-				lua_pop(L, 1);
-			}
-		}
-		lua_pop(L, 1);
-	}
+	apply_defaults(L, run, spec, input);
 }
 
 void playbook_inputs_from_table(lua_State *L, int pb, int given)
 {
-	char names[256];
 	pb = pb < 0 ? lua_gettop(L) + pb + 1 : pb;
 	given = given < 0 ? lua_gettop(L) + given + 1 : given;
 	lua_getfield(L, pb, "inputs");
@@ -361,44 +374,9 @@ void playbook_inputs_from_table(lua_State *L, int pb, int given)
 	if (!lua_isnoneornil(L, given)) {
 		if (!lua_istable(L, given))
 			invalid(L, NULL, "input must be a table");
-		lua_pushnil(L);
-		while (lua_next(L, given)) {
-			if (lua_type(L, -2) != LUA_TSTRING)
-				invalid(L, NULL, "input names must be strings");
-			const char *name = lua_tostring(L, -2);
-			lua_getfield(L, spec, name);
-			if (lua_isnil(L, -1)) {
-				declared_names(L, spec, names, sizeof names);
-				invalid(L, NULL, "unknown input '%s' (that playbook takes: %s)", name, names);
-			}
-			lua_getfield(L, -1, "type");
-			const char *type = lua_tostring(L, -1);
-			lua_pushvalue(L, -3);
-			check_input(L, NULL, name, type, 0);
-			lua_setfield(L, input, name);
-			lua_pop(L, 3);
-		}
+		merge_given(L, NULL, spec, input, given, "that");
 	}
-	lua_pushnil(L);
-	while (lua_next(L, spec)) {
-		const char *name = lua_tostring(L, -2);
-		lua_getfield(L, input, name);
-		int present = !lua_isnil(L, -1);
-		lua_pop(L, 1);
-		if (!present) {
-			lua_getfield(L, -1, "default");
-			if (!lua_isnil(L, -1)) {
-				lua_setfield(L, input, name);
-			} else {
-				lua_pop(L, 1);
-				lua_getfield(L, -1, "required");
-				if (lua_toboolean(L, -1))
-					invalid(L, NULL, "missing required input '%s'", name);
-				lua_pop(L, 1);
-			}
-		}
-		lua_pop(L, 1);
-	}
+	apply_defaults(L, NULL, spec, input);
 	lua_remove(L, spec);
 }
 

@@ -8,20 +8,6 @@
 
 #include <string.h>
 
-static const char *error_kind(const struct engine_run *e)
-{
-	if (e->pb.status == PLAYBOOK_INVALID)
-		return "invalid";
-	switch (e->pb.outcome.status) {
-	case SANDBOX_OUT_OF_MEMORY: return "out_of_memory";
-	case SANDBOX_CPU_LIMIT: return "cpu_limit";
-	case SANDBOX_WALL_LIMIT: return "wall_limit";
-	case SANDBOX_RESULT_TOO_LARGE: return "result_too_large";
-	case SANDBOX_INTERNAL: return "internal";
-	default: return "error";
-	}
-}
-
 static void json_str_or_null(FILE *out, const char *s)
 {
 	if (s)
@@ -55,7 +41,7 @@ static void print_json(const struct engine_run *e, int status)
 		printf("{\"kind\":\"cancelled\",\"message\":\"the run was cancelled\",\"file\":null,"
 		       "\"line\":null,\"traceback\":null}");
 	} else {
-		printf("{\"kind\":\"%s\",\"message\":", error_kind(e));
+		printf("{\"kind\":\"%s\",\"message\":", engine_error_kind(e));
 		json_str_or_null(stdout, o->message);
 		printf(",\"file\":");
 		json_str_or_null(stdout, o->file);
@@ -109,7 +95,7 @@ static void print_text(const char *cmd, const struct engine_run *e, int status)
 		return;
 	default:
 		fprintf(stderr, "soarctl %s: %s failed (%s): %s\n", cmd, e->pb.info.playbook,
-			error_kind(e), o->message ? o->message : "?");
+			engine_error_kind(e), o->message ? o->message : "?");
 		if (o->file && o->line > 0 && (!o->message || !strstr(o->message, o->file)))
 			fprintf(stderr, "  at %s:%d\n", o->file, o->line);
 		if (o->traceback)
