@@ -766,12 +766,20 @@ static int apply_batch(struct store *st, MDB_txn *txn, void *arg, char *err, siz
 static void batch_done(struct store_ticket *t)
 {
 	struct journal_batch *b = (struct journal_batch *)t;
-	for (size_t i = 0; i < b->n; i++) {
+	/* The callback of the last entry may free the batch: read all first. */
+	size_t n = b->n;
+	int trc = t->rc;
+	char terr[sizeof t->err];
+	memcpy(terr, t->err, sizeof terr);
+	void (*done)(void *, int, const char *) = b->done;
+	for (size_t i = 0; i < n; i++) {
 		struct batch_entry *x = &b->e[i];
-		if (t->rc != 0)
-			b->done(x->arg, t->rc, t->err);
-		else
-			b->done(x->arg, x->rc, x->err);
+		void *arg = x->arg;
+		int rc = trc ? trc : x->rc;
+		char err[sizeof x->err];
+		memcpy(err, trc ? terr : x->err, sizeof err);
+		err[sizeof err - 1] = 0;
+		done(arg, rc, err);   /* after the last one, b may be gone */
 	}
 }
 
