@@ -178,36 +178,129 @@ static enum http_err map_curl(CURLcode rc, const struct recv *r)
 	}
 }
 
-/* ---- one exchange ---- */
+/* ---- one request: exchanges, redirect hops and retries ----
+ *
+ * A transfer (struct http_xfer) is the state of one http_perform: the blocking
+ * path drives it with curl_easy_perform, a run loop with its multi handle. Both
+ * make the same decisions (http_xfer_done), so they behave the same. */
 
-static enum http_err exchange(CURL *c, const struct http_request *req, const char *method,
-			      const char *url, const char *body, size_t body_len,
-			      struct curl_slist *hdrs, struct recv *r, long *status,
-			      char **redirect, char *detail, size_t detaillen)
+struct http_xfer {
+	CURL *c;
+	int own_easy;                 /* made for this transfer (async): cleaned up with it */
+	char *url, *method, *body, *ca_file;
+	size_t body_len;
+	int has_body;
+	struct curl_slist *hdrs;
+	double timeout, ctimeout;
+	int retries, follow, hops, attempt;
+	double cap, backoff, waited, delay;
+	http_host_check check;
+	void *check_ud;
+	struct recv r;
+	long status;
+	enum http_err e;
+	int attempts;
+	char ebuf[CURL_ERROR_SIZE];
+	char detail[256];
+};
+
+static char *dup_opt(const char *s)
 {
-	char ebuf[CURL_ERROR_SIZE] = "";
-	double timeout = req->timeout > 0 ? req->timeout : HTTP_DEFAULT_TIMEOUT;
-	double ctimeout = req->connect_timeout > 0 ? req->connect_timeout : HTTP_DEFAULT_CONNECT;
-	if (ctimeout > timeout)
-		ctimeout = timeout;
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	return s ? strdup(s) : NULL;
+}
+
+static void xfer_release(struct http_xfer *x)
+{
+	if (x->c) {
+		/* The handle may stay (the thread's, with its connections): it must not
+		 * keep pointers to what is freed here. */
+		curl_easy_setopt(x->c, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(x->c, CURLOPT_ERRORBUFFER, NULL);
+		if (x->own_easy)
+			curl_easy_cleanup(x->c);
+		x->c = NULL;
+	}
+	clear_headers(&x->r);
+	free(x->r.headers);
+	x->r.headers = NULL;
+	store_buf_free(&x->r.body);
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	free(x->url);
+	free(x->method);
+	free(x->body);
+	free(x->ca_file);
+	x->url = x->method = x->body = x->ca_file = NULL;
+}
+
+/* Fills x from req (copies all it points to but check_ud). 0, or -1: out of memory. */
+static int xfer_init(struct http_xfer *x, const struct http_request *req, CURL *c, int own)
+{
+	memset(x, 0, sizeof *x);
+	x->c = c;
+	x->own_easy = own;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		struct curl_slist *n = curl_slist_append(x->hdrs, req->headers[i]);
+		if (!n)
+			return -1;
+		x->hdrs = n;
+	}
+	x->url = strdup(req->url);
+	x->method = strdup(req->method ? req->method : "GET");
+	x->ca_file = dup_opt(req->ca_file);
+	if (req->body) {
+		x->has_body = 1;
+		x->body_len = req->body_len;
+		x->body = malloc(req->body_len + 1);
+		if (x->body) {
+			memcpy(x->body, req->body, req->body_len);
+			x->body[req->body_len] = 0;
+		}
+	}
+	if (!x->url || !x->method || (req->ca_file && !x->ca_file) || (req->body && !x->body))
+		return -1;
+	x->timeout = req->timeout > 0 ? req->timeout : HTTP_DEFAULT_TIMEOUT;
+	x->ctimeout = req->connect_timeout > 0 ? req->connect_timeout : HTTP_DEFAULT_CONNECT;
+	if (x->ctimeout > x->timeout)
+		x->ctimeout = x->timeout;
+	x->retries = req->retries >= 0 ? req->retries : HTTP_DEFAULT_RETRIES;
+	x->cap = req->retry_cap > 0 ? req->retry_cap : HTTP_DEFAULT_RETRY_CAP;
+	x->backoff = req->backoff >= 0 ? req->backoff : HTTP_DEFAULT_BACKOFF;
+	x->follow = req->follow;
+	x->check = req->check;
+	x->check_ud = req->check_ud;
+	x->attempt = 1;
+	x->r.max_bytes = req->max_bytes ? req->max_bytes : HTTP_DEFAULT_MAX_BYTES;
+	return 0;
+}
+
+/* Sets the easy handle up for the next exchange. */
+static void xfer_setup(struct http_xfer *x)
+{
+	CURL *c = x->c;
+	const char *method = x->method;
+	clear_headers(&x->r);
+	x->r.body.len = 0;
+	x->ebuf[0] = 0;
+	curl_easy_setopt(c, CURLOPT_URL, x->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);   /* threads: no SIGALRM for DNS */
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(ctimeout * 1000));
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_bytes);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->ebuf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(x->timeout * 1000));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(x->ctimeout * 1000));
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->r.max_bytes);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x->r);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x->r);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");    /* what libcurl can decode */
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "soarctl/" SOAR_VERSION);
-	if (req->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_file);
+	if (x->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, x->ca_file);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
 	if (strcmp(method, "GET") == 0) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else if (strcmp(method, "HEAD") == 0) {
@@ -215,32 +308,17 @@ static enum http_err exchange(CURL *c, const struct http_request *req, const cha
 	} else {
 		if (strcmp(method, "POST") != 0)
 			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-		if (body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+		if (x->has_body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
 		    strcmp(method, "PATCH") == 0) {
 			curl_easy_setopt(c, CURLOPT_POST, 1L);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, x->has_body ? x->body : "");
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(x->has_body ? x->body_len : 0));
+		} else {
+			curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);   /* e.g. DELETE: no body */
+			if (strcmp(method, "POST") != 0)
+				curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 		}
 	}
-	CURLcode rc = curl_easy_perform(c);
-	enum http_err e = map_curl(rc, r);
-	if (e != HTTP_OK) {
-		if (e == HTTP_ETOO_LARGE)
-			snprintf(detail, detaillen, "response larger than %zu bytes", r->max_bytes);
-		else
-			snprintf(detail, detaillen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-		return e;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	char *loc = NULL;
-	*redirect = NULL;
-	if (*status >= 300 && *status < 400 &&
-	    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc) {
-		*redirect = strdup(loc);
-		if (!*redirect)
-			return HTTP_ENOMEM;
-	}
-	return HTTP_OK;
 }
 
 static void sleep_seconds(double s)
@@ -255,6 +333,161 @@ static int retryable(long status)
 	return status == 429 || (status >= 500 && status <= 599 && status != 501 && status != 505);
 }
 
+static enum http_xfer_next xfer_fail(struct http_xfer *x, enum http_err e, const char *detail)
+{
+	x->e = e;
+	snprintf(x->detail, sizeof x->detail, "%s", detail);
+	return HTTP_XFER_DONE;
+}
+
+enum http_xfer_next http_xfer_done(struct http_xfer *x, int code)
+{
+	CURLcode rc = (CURLcode)code;
+	x->attempts++;
+	enum http_err e = map_curl(rc, &x->r);
+	if (e != HTTP_OK) {
+		x->e = e;
+		if (e == HTTP_ETOO_LARGE)
+			snprintf(x->detail, sizeof x->detail, "response larger than %zu bytes", x->r.max_bytes);
+		else
+			snprintf(x->detail, sizeof x->detail, "%s", x->ebuf[0] ? x->ebuf : curl_easy_strerror(rc));
+		return HTTP_XFER_DONE;
+	}
+	long status = 0;
+	curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &status);
+	char *loc = NULL;
+	if (status >= 300 && status < 400 && x->hops < x->follow &&
+	    curl_easy_getinfo(x->c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc) {
+		char host[256];
+		if (http_url_host(loc, host, sizeof host) != 0)
+			return xfer_fail(x, HTTP_EPROTO, "redirect to an unusable URL");
+		if (x->check && !x->check(host, x->check_ud)) {
+			snprintf(x->detail, sizeof x->detail, "redirect to host %.200s is not allowed", host);
+			x->e = HTTP_EDENIED;
+			return HTTP_XFER_DONE;
+		}
+		char *next = strdup(loc);
+		if (!next)
+			return xfer_fail(x, HTTP_ENOMEM, "out of memory");
+		x->hops++;                    /* a hop is not an attempt */
+		free(x->url);
+		x->url = next;
+		/* 303, and 301/302 after a POST, become a GET without a body (what
+		 * browsers and libcurl do); 307/308 repeat the request as it was. */
+		if (status == 303 || ((status == 301 || status == 302) && strcmp(x->method, "GET") != 0
+				      && strcmp(x->method, "HEAD") != 0)) {
+			char *get = strdup("GET");
+			if (!get)
+				return xfer_fail(x, HTTP_ENOMEM, "out of memory");
+			free(x->method);
+			x->method = get;
+			free(x->body);
+			x->body = NULL;
+			x->body_len = 0;
+			x->has_body = 0;
+		}
+		xfer_setup(x);
+		return HTTP_XFER_AGAIN;
+	}
+	if (retryable(status) && x->attempt <= x->retries) {
+		double wait = x->backoff * pow(2, x->attempt - 1);
+		const char *ra = NULL;
+		for (size_t i = 0; i < x->r.nheaders; i++)
+			if (strcmp(x->r.headers[i].name, "retry-after") == 0)
+				ra = x->r.headers[i].value;
+		if (ra) {
+			double s = http_retry_after(ra, (double)time(NULL));
+			if (s >= 0)
+				wait = s;
+		}
+		if (x->waited + wait <= x->cap) {
+			x->waited += wait;
+			x->delay = wait;
+			x->attempt++;
+			xfer_setup(x);
+			return HTTP_XFER_WAIT;
+		}
+	}
+	x->status = status;
+	return HTTP_XFER_DONE;
+}
+
+double http_xfer_delay(const struct http_xfer *x)
+{
+	return x->delay;
+}
+
+void *http_xfer_easy(struct http_xfer *x)
+{
+	return x->c;
+}
+
+/* Moves the outcome into resp (see http_perform). */
+static enum http_err xfer_result(struct http_xfer *x, struct http_response *resp, char *detail,
+				 size_t detaillen)
+{
+	memset(resp, 0, sizeof *resp);
+	enum http_err e = x->e;
+	snprintf(detail, detaillen, "%s", x->detail);
+	resp->attempts = x->attempts;
+	if (e != HTTP_OK)
+		goto out;
+	resp->status = x->status;
+	resp->headers = x->r.headers;
+	resp->nheaders = x->r.nheaders;
+	x->r.headers = NULL;
+	x->r.nheaders = 0;
+	x->r.cap_headers = 0;
+	resp->body_len = x->r.body.len;
+	resp->body = store_buf_cstr(&x->r.body);
+	if (!resp->body) {
+		e = HTTP_ENOMEM;
+		http_response_clear(resp);
+		resp->attempts = x->attempts;
+		goto out;
+	}
+	x->r.body.p = NULL;
+	x->r.body.len = 0;
+	resp->final_url = x->url;
+	x->url = NULL;
+out:
+	if (e == HTTP_ENOMEM && !detail[0])
+		snprintf(detail, detaillen, "out of memory");
+	return e;
+}
+
+struct http_xfer *http_xfer_new(const struct http_request *req)
+{
+	pthread_once(&global_once, global_init);
+	struct http_xfer *x = malloc(sizeof *x);
+	if (!x)
+		return NULL;
+	CURL *c = curl_easy_init();
+	if (!c || xfer_init(x, req, c, 1) != 0) {
+		if (!c)
+			memset(x, 0, sizeof *x);
+		xfer_release(x);
+		free(x);
+		return NULL;
+	}
+	xfer_setup(x);
+	return x;
+}
+
+enum http_err http_xfer_result(struct http_xfer *x, struct http_response *resp, char *detail,
+			       size_t detaillen)
+{
+	return xfer_result(x, resp, detail, detaillen);
+}
+
+void http_xfer_free(struct http_xfer *x)
+{
+	if (!x)
+		return;
+	xfer_release(x);
+	free(x);
+}
+
 enum http_err http_perform(const struct http_request *req, struct http_response *resp,
 			   char *detail, size_t detaillen)
 {
@@ -265,129 +498,24 @@ enum http_err http_perform(const struct http_request *req, struct http_response 
 		snprintf(detail, detaillen, "cannot start libcurl");
 		return HTTP_ENOMEM;
 	}
-	struct curl_slist *hdrs = NULL;
-	for (size_t i = 0; i < req->nheaders; i++) {
-		struct curl_slist *n = curl_slist_append(hdrs, req->headers[i]);
-		if (!n) {
-			curl_slist_free_all(hdrs);
-			return HTTP_ENOMEM;
-		}
-		hdrs = n;
-	}
-	const char *method = req->method ? req->method : "GET";
-	const char *body = req->body;
-	size_t body_len = req->body_len;
-	int retries = req->retries >= 0 ? req->retries : HTTP_DEFAULT_RETRIES;
-	double cap = req->retry_cap > 0 ? req->retry_cap : HTTP_DEFAULT_RETRY_CAP;
-	double backoff = req->backoff >= 0 ? req->backoff : HTTP_DEFAULT_BACKOFF;
-	double waited = 0;
-	int hops = 0;
-	char *url = strdup(req->url);
-	char *method_now = strdup(method);
-	enum http_err e = HTTP_OK;
-	struct recv r;
-	memset(&r, 0, sizeof r);
-	r.max_bytes = req->max_bytes ? req->max_bytes : HTTP_DEFAULT_MAX_BYTES;
-	if (!url || !method_now) {
-		e = HTTP_ENOMEM;
-		goto out;
-	}
-	for (int attempt = 1;; attempt++) {
-		long status = 0;
-		char *redirect = NULL;
-		clear_headers(&r);
-		r.body.len = 0;
-		e = exchange(c, req, method_now, url, body, body_len, hdrs, &r, &status, &redirect,
-			     detail, detaillen);
-		resp->attempts++;
-		if (e != HTTP_OK)
-			goto out;
-		if (redirect && hops < req->follow) {
-			char host[256];
-			if (http_url_host(redirect, host, sizeof host) != 0) {
-				snprintf(detail, detaillen, "redirect to an unusable URL");
-				free(redirect);
-				e = HTTP_EPROTO;
-				goto out;
-			}
-			if (req->check && !req->check(host, req->check_ud)) {
-				snprintf(detail, detaillen, "redirect to host %s is not allowed", host);
-				free(redirect);
-				e = HTTP_EDENIED;
-				goto out;
-			}
-			hops++;
-			attempt--;                    /* a hop is not an attempt */
-			free(url);
-			url = redirect;
-			/* 303, and 301/302 after a POST, become a GET without a body (what
-			 * browsers and libcurl do); 307/308 repeat the request as it was. */
-			if (status == 303 || ((status == 301 || status == 302) && strcmp(method_now, "GET") != 0
-					      && strcmp(method_now, "HEAD") != 0)) {
-				free(method_now);
-				method_now = strdup("GET");
-				if (!method_now) {
-					e = HTTP_ENOMEM;
-					goto out;
-				}
-				body = NULL;
-				body_len = 0;
-			}
-			continue;
-		}
-		free(redirect);
-		if (retryable(status) && attempt <= retries) {
-			double wait = backoff * pow(2, attempt - 1);
-			const char *ra = NULL;
-			for (size_t i = 0; i < r.nheaders; i++)
-				if (strcmp(r.headers[i].name, "retry-after") == 0)
-					ra = r.headers[i].value;
-			if (ra) {
-				double s = http_retry_after(ra, (double)time(NULL));
-				if (s >= 0)
-					wait = s;
-			}
-			if (waited + wait <= cap) {
-				sleep_seconds(wait);
-				waited += wait;
-				continue;
-			}
-		}
-		resp->status = status;
-		break;
-	}
-	resp->headers = r.headers;
-	resp->nheaders = r.nheaders;
-	r.headers = NULL;
-	r.nheaders = 0;
-	resp->body_len = r.body.len;
-	resp->body = store_buf_cstr(&r.body);
-	if (!resp->body) {
-		e = HTTP_ENOMEM;
-		http_response_clear(resp);
-		goto out;
-	}
-	r.body.p = NULL;
-	resp->final_url = url;
-	url = NULL;
-out:
-	if (e == HTTP_ENOMEM && !detail[0])
+	struct http_xfer x;
+	enum http_err e;
+	if (xfer_init(&x, req, c, 0) != 0) {
+		xfer_release(&x);
 		snprintf(detail, detaillen, "out of memory");
-	clear_headers(&r);
-	free(r.headers);
-	store_buf_free(&r.body);
-	curl_slist_free_all(hdrs);
-	free(url);
-	free(method_now);
-	/* The handle stays (with its connections); it must not keep pointers to
-	 * what this call frees. */
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
-	if (e != HTTP_OK) {
-		int attempts = resp->attempts;
-		http_response_clear(resp);
-		resp->attempts = attempts;
+		return HTTP_ENOMEM;
 	}
+	xfer_setup(&x);
+	for (;;) {
+		CURLcode rc = curl_easy_perform(c);
+		enum http_xfer_next next = http_xfer_done(&x, rc);
+		if (next == HTTP_XFER_DONE)
+			break;
+		if (next == HTTP_XFER_WAIT)
+			sleep_seconds(x.delay);
+	}
+	e = xfer_result(&x, resp, detail, detaillen);
+	xfer_release(&x);
 	return e;
 }
 

@@ -13,7 +13,8 @@
  * holds request headers or bodies (they may carry credentials).
  *
  * Threads: any number at once. Each thread keeps one easy handle (and so its
- * connection cache, for keep-alive) until it exits.
+ * connection cache, for keep-alive) until it exits. A run loop drives the same
+ * requests without blocking (http_xfer_*, below; runloop.h).
  */
 #ifndef SOAR_HTTP_H
 #define SOAR_HTTP_H
@@ -88,6 +89,33 @@ struct http_response {
  * nothing to free. */
 enum http_err http_perform(const struct http_request *req, struct http_response *resp,
 			   char *detail, size_t detaillen);
+
+/* ---- asynchronous transfers (a run loop's libcurl multi handle drives them) ----
+ *
+ * The same request as http_perform, in steps, for an event loop: http_xfer_new
+ * copies what `req` points to (URL, headers, body, CA file; not check_ud, which
+ * must outlive the transfer) and makes the transfer's own easy handle
+ * (http_xfer_easy, a CURL *), set up for the first exchange. Add it to a multi
+ * handle; when libcurl reports it done, remove it and call http_xfer_done with
+ * the transfer's CURLcode. It answers:
+ *   HTTP_XFER_DONE   finished: http_xfer_result gives what http_perform would
+ *   HTTP_XFER_AGAIN  a redirect hop (host checked): add the handle again now
+ *   HTTP_XFER_WAIT   a retry (429/5xx): add it again after http_xfer_delay() s
+ * Redirects, retries with Retry-After, timeouts, max_bytes and TLS behave as in
+ * http_perform, which is this same machine driven by curl_easy_perform. */
+struct http_xfer;
+enum http_xfer_next { HTTP_XFER_DONE = 0, HTTP_XFER_AGAIN, HTTP_XFER_WAIT };
+
+/* NULL when out of memory. Free with http_xfer_free (after removing its handle
+ * from any multi handle). */
+struct http_xfer *http_xfer_new(const struct http_request *req);
+void *http_xfer_easy(struct http_xfer *x);
+enum http_xfer_next http_xfer_done(struct http_xfer *x, int curl_code);
+double http_xfer_delay(const struct http_xfer *x);
+/* After HTTP_XFER_DONE: as http_perform returns (resp then owned by the caller). */
+enum http_err http_xfer_result(struct http_xfer *x, struct http_response *resp, char *detail,
+			       size_t detaillen);
+void http_xfer_free(struct http_xfer *x);
 
 void http_response_clear(struct http_response *resp);
 

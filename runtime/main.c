@@ -18,6 +18,9 @@ static const struct cli_command *const commands[] = {
 	&cmd_audit,
 	&cmd_edl,
 	&cmd_integration,
+	&cmd_cron,
+	&cmd_serve,
+	&cmd_job,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

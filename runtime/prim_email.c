@@ -21,6 +21,7 @@
 #include "store_buf.h"
 
 #include <curl/curl.h>
+#include "curl_lazy.h"
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>

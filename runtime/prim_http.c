@@ -7,6 +7,16 @@
  * locks, and the sandbox's hard stop must not land there; the request's own
  * timeouts bound that region.
  *
+ * Under a run loop (runloop.h), when the run may suspend, the request does not
+ * block: its transfer joins the loop's libcurl multi handle, the run is
+ * suspended, and when the transfer is done the run continues in finish() below,
+ * which builds the same values as the blocking path and journals them with
+ * step_commit (batched with other runs' entries). The Lua-facing functions are
+ * small Lua wrappers (no line info, so errors point at the playbook) that call
+ * finish() when the C half comes back with the `pending` sentinel: Lua 5.1 C
+ * functions cannot go on after a yield. Elsewhere (soarctl run, tests, code in
+ * a coroutine the run made, fixture record/replay) the request blocks.
+ *
  * Egress: the playbook's `http` checks the hosts the playbook declares; an
  * integration's `http` (http_scope.h) checks its manifest's hosts. A refusal is
  * `nil, "denied"` and a warning in the log.
@@ -21,6 +31,7 @@
 #include "log.h"
 #include "prim.h"
 #include "runinfo.h"
+#include "runloop.h"
 #include "sandbox.h"
 #include "step.h"
 #include "store_buf.h"
@@ -29,6 +40,7 @@
 #include <ctype.h>
 #include <lauxlib.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -608,6 +620,32 @@ static int check_host(const char *host, void *ud)
 	return 0;
 }
 
+/* A request in flight under a run loop. Its egress scope is copied up to the
+ * hosts it uses (the allocation ends there), for redirect checks. */
+struct async_req {
+	struct http_xfer *x;
+	struct check_ctx cc;
+	char run_id[40];
+	char sum[512];
+	struct egress_scope scope;    /* must stay last */
+};
+
+static const char pending_key = 0;    /* its address: the `pending` sentinel */
+
+static int push_pending(lua_State *co, void *arg)
+{
+	(void)arg;
+	lua_pushlightuserdata(co, (void *)&pending_key);
+	return 1;
+}
+
+static void async_release(void *arg)
+{
+	struct async_req *ar = arg;
+	http_xfer_free(ar->x);
+	free(ar);
+}
+
 /* Does the request described by the table at `t`. `scope_idx` is the scope's
  * stack index, or 0 for the playbook's own scope. Returns the values pushed. */
 static int do_request(lua_State *L, int t, int scope_idx)
@@ -634,16 +672,14 @@ static int do_request(lua_State *L, int t, int scope_idx)
 	/* Replaying a fixture never touches the network, so no host is checked. */
 	if (hs && hs->mode == HTTP_REPLAY) {
 		replay_fixture(L, scope_idx, hs, a.method, a.url);
-		step_record(L, "http.request", sum, 1);
-		return 1;
+		return step_commit(L, "http.request", sum, 1);
 	}
 	struct check_ctx cc = { scope, ri ? ri->id : NULL };
 	if (!check_host(host, &cc)) {
 		push_failure(L, "denied", "");
 		lua_pop(L, 1);
 		lua_pushfstring(L, "%s may not reach host %s (declare it in hosts)", scope->who, host);
-		step_record(L, "http.request", sum, 3);
-		return 3;
+		return step_commit(L, "http.request", sum, 3);
 	}
 
 	/* Everything Lua-side is known; now build the C strings. */
@@ -749,6 +785,34 @@ static int do_request(lua_State *L, int t, int scope_idx)
 		.retries = a.retries, .backoff = -1, .follow = a.follow, .ca_file = a.ca_file,
 		.check = check_host, .check_ud = &cc,
 	};
+	if (runloop_current() && sandbox_can_suspend(L) && (!hs || hs->mode == HTTP_LIVE)) {
+		/* The transfer outlives this C frame: it gets its own copies. */
+		size_t scope_bytes = offsetof(struct egress_scope, hosts) +
+				     scope->nhosts * sizeof scope->hosts[0];
+		prim_noint_enter();
+		struct async_req *ar = malloc(offsetof(struct async_req, scope) + scope_bytes);
+		if (ar) {
+			memcpy(&ar->scope, scope, scope_bytes);
+			snprintf(ar->run_id, sizeof ar->run_id, "%s", ri ? ri->id : "");
+			snprintf(ar->sum, sizeof ar->sum, "%s", sum);
+			ar->cc.scope = &ar->scope;
+			ar->cc.run_id = ri ? ar->run_id : NULL;
+			req.check_ud = &ar->cc;
+			ar->x = http_xfer_new(&req);
+			if (!ar->x) {
+				free(ar);
+				ar = NULL;
+			}
+		}
+		store_buf_free(&url);
+		store_buf_free(&hdr);
+		store_buf_free(&body);
+		prim_noint_leave();
+		if (!ar)
+			return luaL_error(L, "http.request: out of memory");
+		lua_settop(L, top);
+		return runloop_http_wait(L, ar->x, push_pending, ar, async_release);
+	}
 	struct http_response resp;
 	char detail[256];
 	/* What a fixture records: the path with its query (scrubbed when written). */
@@ -779,8 +843,39 @@ static int do_request(lua_State *L, int t, int scope_idx)
 		if (hs && hs->mode == HTTP_RECORD)
 			record_exchange(L, scope_idx, a.method, recorded_url);
 	}
-	step_record(L, "http.request", sum, nres);
-	return nres;
+	return step_commit(L, "http.request", sum, nres);
+}
+
+/* The continuation of an asynchronous request (see the top of this file):
+ * the same values as the blocking path, journaled the same way. */
+static int l_finish(lua_State *L)
+{
+	struct async_req *ar = runloop_http_take();
+	if (!ar)
+		return luaL_error(L, "http.request: no finished request to continue");
+	struct http_response resp;
+	char detail[256], sum[512];
+	memcpy(sum, ar->sum, sizeof sum);
+	prim_noint_enter();
+	enum http_err e = http_xfer_result(ar->x, &resp, detail, sizeof detail);
+	http_xfer_free(ar->x);
+	free(ar);
+	prim_noint_leave();
+	lua_settop(L, 0);
+	int nres;
+	if (e != HTTP_OK) {
+		if (e == HTTP_ENOMEM)
+			return luaL_error(L, "http.request: out of memory");
+		nres = push_failure(L, http_err_name(e), detail);
+	} else {
+		push_response(L, resp.status, resp.headers, resp.nheaders, resp.body, resp.body_len,
+			      resp.final_url, resp.attempts);
+		prim_noint_enter();
+		http_response_clear(&resp);
+		prim_noint_leave();
+		nres = 1;
+	}
+	return step_commit(L, "http.request", sum, nres);
 }
 
 /* ---- bindings ---- */
@@ -842,6 +937,70 @@ static int l_post(lua_State *L) { return sugar(L, "POST", "http.post(url: string
 static int l_put(lua_State *L) { return sugar(L, "PUT", "http.put(url: string [, opts: table])"); }
 static int l_delete(lua_State *L) { return sugar(L, "DELETE", "http.delete(url: string [, opts: table])"); }
 
+/* Makes the Lua-facing function from a C one: `return settle(f(...))`, where
+ * settle calls finish() when f comes back with the pending sentinel. */
+static const char wrap_src[] =
+	"local finish, pending = ...\n"
+	"return function(f)\n"
+	"  local function settle(first, ...)\n"
+	"    if first == pending then return finish() end\n"
+	"    return first, ...\n"
+	"  end\n"
+	"  return function(...) return settle(f(...)) end\n"
+	"end\n";
+
+static const char wrap_key[] = "soarctl.http_wrap";
+
+/* Pushes the wrapper factory (made once per state, kept in the registry). */
+static void push_wrap(lua_State *L)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, wrap_key);
+	if (!lua_isnil(L, -1))
+		return;
+	lua_pop(L, 1);
+	if (luaL_loadbuffer(L, wrap_src, sizeof wrap_src - 1, "=http") != 0)
+		lua_error(L);
+	/* Without line info, so that an error raised by f (a usage error) is
+	 * located in the playbook's code, the innermost frame with a line. */
+	lua_getfield(L, LUA_GLOBALSINDEX, "string");
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -1, "dump");
+		if (lua_isfunction(L, -1)) {
+			lua_pushvalue(L, -3);
+			lua_pushboolean(L, 1);
+			if (lua_pcall(L, 2, 1, 0) == 0 && lua_isstring(L, -1)) {
+				size_t n;
+				const char *bc = lua_tolstring(L, -1, &n);
+				if (luaL_loadbuffer(L, bc, n, "=http") == 0)
+					lua_replace(L, -4);          /* stack: stripped, string, bc */
+				else
+					lua_pop(L, 1);
+			}
+			lua_pop(L, 1);
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);                                 /* stack: chunk */
+	lua_pushcfunction(L, l_finish);
+	lua_pushlightuserdata(L, (void *)&pending_key);
+	lua_call(L, 2, 1);                             /* stack: factory */
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, wrap_key);
+}
+
+/* Pushes fn (a C function with upvalue `scope`, or nil) wrapped. */
+static void push_wrapped(lua_State *L, lua_CFunction fn, int scope_idx)
+{
+	push_wrap(L);
+	if (scope_idx)
+		lua_pushvalue(L, scope_idx);
+	else
+		lua_pushnil(L);
+	lua_pushcclosure(L, fn, 1);
+	lua_call(L, 1, 1);
+}
+
 static const luaL_Reg http_fns[] = {
 	{ "request", l_request },
 	{ "get", l_get },
@@ -853,10 +1012,11 @@ static const luaL_Reg http_fns[] = {
 
 void http_push_namespace(lua_State *L, int scope_idx)
 {
+	if (scope_idx < 0 && scope_idx > LUA_REGISTRYINDEX)
+		scope_idx = lua_gettop(L) + scope_idx + 1;
 	lua_createtable(L, 0, 5);
 	for (const luaL_Reg *r = http_fns; r->name; r++) {
-		lua_pushvalue(L, scope_idx);
-		lua_pushcclosure(L, r->func, 1);
+		push_wrapped(L, r->func, scope_idx);
 		lua_setfield(L, -2, r->name);
 	}
 }
@@ -865,8 +1025,7 @@ int prim_open_http(lua_State *L)
 {
 	lua_createtable(L, 0, 5);
 	for (const luaL_Reg *r = http_fns; r->name; r++) {
-		lua_pushnil(L);                                /* no scope: the playbook's */
-		lua_pushcclosure(L, r->func, 1);
+		push_wrapped(L, r->func, 0);               /* no scope: the playbook's */
 		lua_setfield(L, -2, r->name);
 	}
 	return 1;

@@ -549,6 +549,17 @@ int timefmt_iso(double t, int frac_digits, const char *tz, char *out, size_t out
 	return n;
 }
 
+int timefmt_offset(const char *tz, long long t, int *off)
+{
+	struct tzspec z;
+	prim_noint_enter();
+	int rc = tz_resolve(tz, &z);
+	if (rc == 0)
+		*off = tz_offset(&z, (int64_t)t);
+	prim_noint_leave();
+	return rc;
+}
+
 void timefmt_now_iso(char out[TIMEFMT_MAX])
 {
 	if (timefmt_iso(timefmt_now(), 3, NULL, out, TIMEFMT_MAX, NULL, 0) < 0)

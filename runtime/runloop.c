@@ -1,12 +1,20 @@
 /* runloop.c - see runloop.h. The committer thread reports durable writes through a
- * mutex-protected ready list; this thread continues those runs in order. */
+ * mutex-protected ready list and an eventfd; libcurl's multi handle reports
+ * finished transfers; this thread continues those runs, one round at a time. */
 #include "runloop.h"
+#include "http.h"
 
+#include <curl/curl.h>
+#include <errno.h>
 #include <lauxlib.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 struct runloop_item {
 	struct engine_run e;
@@ -18,21 +26,64 @@ struct runloop_item {
 	int values_ref, nvalues;
 	int rc;
 	char err[256];
-	struct runloop_item *next;
+	struct runloop_item *next;     /* ready list, or a round's finished transfers */
+	struct runloop_item *prev_all, *next_all;   /* every run in flight */
+	/* An HTTP wait (runloop_http_wait). */
+	struct http_xfer *xfer;        /* in the multi handle or on a timer */
+	double due;                    /* retry timer: when to add it again (0 = none) */
+	int (*wait_push)(lua_State *co, void *arg);
+	void *wait_arg;
+	void (*wait_release)(void *arg);
+	int wait_done;                 /* finished: wait_arg is for runloop_http_take */
+	int status;                    /* as engine_epilogue returned, once closed */
+};
+
+/* Threads that write the final records of ended runs (engine_epilogue). */
+#define RUNLOOP_CLOSERS 64
+
+struct post {
+	runloop_fn fn;
+	void *arg;
+	struct post *next;
 };
 
 struct runloop {
 	struct store *st;
 	struct sandbox *sb;
-	size_t inflight;
+	size_t inflight, ended;
+	/* Shared with other threads (the committer, posters), under mu. */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	struct runloop_item *ready, **ready_tail;
+	struct post *posted, **posted_tail;
+	int stop;
+	int wake_pending;               /* the eventfd was written since the last grab */
+	int efd;
+	/* Ending runs (see end_item): to the closer threads and back, under mu. */
+	struct runloop_item *closing, **closing_tail, *closed, **closed_tail;
+	pthread_cond_t closing_cv;
+	pthread_t closers[RUNLOOP_CLOSERS];
+	int nclosers, closers_quit;
+	/* This thread's. */
+	CURLM *multi;
+	size_t transfers;               /* easy handles in the multi handle */
+	struct runloop_item **timers;   /* transfers waiting to retry */
+	size_t ntimers, cap_timers;
+	struct runloop_item *all;
 	struct journal_batch *pending;  /* entries not yet submitted */
 	/* Batches in flight and how many of their entries are still out. */
 	struct inflight_batch { struct journal_batch *b; size_t left; } *batches;
 	size_t nbatches, cap_batches;
 };
+
+/* The run executing on this thread, when a loop drives it. */
+static __thread struct runloop_item *t_item;
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 struct runloop *runloop_new(struct store *st, const char *lua_dir, char *err, size_t errlen)
 {
@@ -41,30 +92,154 @@ struct runloop *runloop_new(struct store *st, const char *lua_dir, char *err, si
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->efd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	s->multi = curl_multi_init();
+	if (!s->multi) {
+		snprintf(err, errlen, "cannot start libcurl's multi handle");
+		close(s->efd);
+		free(s);
+		return NULL;
+	}
 	s->sb = sandbox_new(lua_dir, err, errlen);
 	if (!s->sb) {
+		curl_multi_cleanup(s->multi);
+		close(s->efd);
 		free(s);
 		return NULL;
 	}
 	s->st = st;
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
+	pthread_cond_init(&s->closing_cv, NULL);
 	s->ready_tail = &s->ready;
+	s->posted_tail = &s->posted;
+	s->closing_tail = &s->closing;
+	s->closed_tail = &s->closed;
 	return s;
+}
+
+static void unlink_item(struct runloop *s, struct runloop_item *it)
+{
+	if (it->prev_all)
+		it->prev_all->next_all = it->next_all;
+	else
+		s->all = it->next_all;
+	if (it->next_all)
+		it->next_all->prev_all = it->prev_all;
+	it->prev_all = it->next_all = NULL;
+}
+
+/* Gives up an item's HTTP wait: the transfer leaves the multi handle or the
+ * timers, and what the primitive left with the loop is released. */
+static void drop_wait(struct runloop *s, struct runloop_item *it)
+{
+	if (it->xfer) {
+		if (it->due > 0) {
+			for (size_t i = 0; i < s->ntimers; i++)
+				if (s->timers[i] == it) {
+					s->timers[i] = s->timers[--s->ntimers];
+					break;
+				}
+		} else {
+			curl_multi_remove_handle(s->multi, http_xfer_easy(it->xfer));
+			s->transfers--;
+		}
+		it->xfer = NULL;
+		it->due = 0;
+	}
+	if (it->wait_arg && it->wait_release)
+		it->wait_release(it->wait_arg);
+	it->wait_arg = NULL;
+	it->wait_release = NULL;
+	it->wait_done = 0;
+}
+
+static void free_item(struct runloop *s, struct runloop_item *it)
+{
+	drop_wait(s, it);
+	unlink_item(s, it);
+	sandbox_task_free(s->sb, it->task);
+	engine_run_clear(&it->e);
+	free(it);
 }
 
 void runloop_free(struct runloop *s)
 {
 	if (!s)
 		return;
+	/* Closers finish the records they were given, then quit. */
+	pthread_mutex_lock(&s->mu);
+	s->closers_quit = 1;
+	pthread_cond_broadcast(&s->closing_cv);
+	pthread_mutex_unlock(&s->mu);
+	for (int i = 0; i < s->nclosers; i++)
+		pthread_join(s->closers[i], NULL);
+	/* Runs in flight: waits on the committer first (it holds pointers to them). */
+	while (s->nbatches > 0 || s->pending) {
+		if (s->pending) {
+			journal_batch_free(s->pending);
+			s->pending = NULL;
+			continue;
+		}
+		pthread_mutex_lock(&s->mu);
+		struct runloop_item *r = s->ready;
+		s->ready = NULL;
+		s->ready_tail = &s->ready;
+		pthread_mutex_unlock(&s->mu);
+		if (!r) {
+			uint64_t v;
+			usleep(1000);
+			if (read(s->efd, &v, sizeof v) < 0) {
+				/* nothing yet */
+			}
+			continue;
+		}
+		for (; r; r = r->next)
+			for (size_t i = 0; i < s->nbatches; i++)
+				if (s->batches[i].b == r->batch && --s->batches[i].left == 0) {
+					journal_batch_free(r->batch);
+					s->batches[i] = s->batches[--s->nbatches];
+					break;
+				}
+	}
+	while (s->all)
+		free_item(s, s->all);
+	for (struct post *p = s->posted, *n; p; p = n) {
+		n = p->next;
+		free(p);
+	}
+	free(s->timers);
 	free(s->batches);
 	sandbox_free(s->sb);
+	curl_multi_cleanup(s->multi);
+	close(s->efd);
+	pthread_cond_destroy(&s->closing_cv);
 	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->cv);
 	free(s);
 }
 
 size_t runloop_inflight(const struct runloop *s) { return s->inflight; }
+
+struct runloop *runloop_current(void)
+{
+	return t_item ? t_item->s : NULL;
+}
+
+/* Under s->mu: wakes the loop's thread unless a wake is already on its way. */
+static void wake_locked(struct runloop *s)
+{
+	if (s->wake_pending)
+		return;
+	s->wake_pending = 1;
+	uint64_t one = 1;
+	while (write(s->efd, &one, sizeof one) < 0 && errno == EINTR)
+		;
+}
 
 /* On the committer thread. */
 static void on_durable(void *arg, int rc, const char *err)
@@ -78,7 +253,31 @@ static void on_durable(void *arg, int rc, const char *err)
 	it->next = NULL;
 	*s->ready_tail = it;
 	s->ready_tail = &it->next;
-	pthread_cond_signal(&s->cv);
+	wake_locked(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int runloop_post(struct runloop *s, runloop_fn fn, void *arg)
+{
+	struct post *p = malloc(sizeof *p);
+	if (!p)
+		return -1;
+	p->fn = fn;
+	p->arg = arg;
+	p->next = NULL;
+	pthread_mutex_lock(&s->mu);
+	*s->posted_tail = p;
+	s->posted_tail = &p->next;
+	wake_locked(s);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+void runloop_stop(struct runloop *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	wake_locked(s);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -104,6 +303,55 @@ int runloop_step_wait(lua_State *L, struct engine_run *e, const struct run_rec *
 		return luaL_error(L, "%s: out of memory", entry->name);
 	it->batch = s->pending;
 	return sandbox_suspend(L);
+}
+
+/* Puts a transfer (back) into the multi handle. 0, or -1. */
+static int add_transfer(struct runloop *s, struct runloop_item *it)
+{
+	CURL *easy = http_xfer_easy(it->xfer);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, it);
+	if (curl_multi_add_handle(s->multi, easy) != CURLM_OK)
+		return -1;
+	s->transfers++;
+	return 0;
+}
+
+int runloop_http_wait(lua_State *L, struct http_xfer *x, int (*push)(lua_State *co, void *arg),
+		      void *arg, void (*release)(void *arg))
+{
+	struct runloop_item *it = t_item;
+	if (!it)
+		return luaL_error(L, "runloop_http_wait: no run loop drives this run");
+	struct runloop *s = it->s;
+	it->xfer = x;
+	it->due = 0;
+	sandbox_noint_enter();
+	int rc = add_transfer(s, it);
+	sandbox_noint_leave();
+	if (rc != 0) {
+		it->xfer = NULL;
+		sandbox_noint_enter();
+		release(arg);
+		sandbox_noint_leave();
+		return luaL_error(L, "http.request: cannot add the transfer to the run loop");
+	}
+	it->wait_push = push;
+	it->wait_arg = arg;
+	it->wait_release = release;
+	it->wait_done = 0;
+	return sandbox_suspend(L);
+}
+
+void *runloop_http_take(void)
+{
+	struct runloop_item *it = t_item;
+	if (!it || !it->wait_done)
+		return NULL;
+	void *arg = it->wait_arg;
+	it->wait_arg = NULL;
+	it->wait_release = NULL;
+	it->wait_done = 0;
+	return arg;
 }
 
 static void flush(struct runloop *s)
@@ -149,14 +397,83 @@ static int push_values(lua_State *co, void *arg)
 	return it->nvalues;
 }
 
+/* A closer thread: engine_epilogue (the run's final record, written and
+ * waited for) of ended runs, handed back to the loop. Many closers at once
+ * let those writes share commits instead of one fsync per run in a row. */
+static void *closer(void *arg)
+{
+	struct runloop *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct runloop_item *it = s->closing;
+		if (!it) {
+			if (s->closers_quit)
+				break;
+			pthread_cond_wait(&s->closing_cv, &s->mu);
+			continue;
+		}
+		s->closing = it->next;
+		if (!s->closing)
+			s->closing_tail = &s->closing;
+		pthread_mutex_unlock(&s->mu);
+		it->status = engine_epilogue(&it->e);
+		pthread_mutex_lock(&s->mu);
+		it->next = NULL;
+		*s->closed_tail = it;
+		s->closed_tail = &it->next;
+		wake_locked(s);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* The run ended (or waits, parked): its record is written by a closer, then
+ * closed_items() calls its done callback here. */
 static void end_item(struct runloop *s, struct runloop_item *it)
 {
-	int status = engine_epilogue(&it->e);
-	if (it->done)
-		it->done(&it->e, status, it->ud);
-	engine_run_clear(&it->e);
-	free(it);
-	s->inflight--;
+	drop_wait(s, it);
+	pthread_mutex_lock(&s->mu);
+	/* One more closer while ended runs queue up, up to the cap. */
+	if ((s->nclosers == 0 || s->closing) && s->nclosers < RUNLOOP_CLOSERS) {
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 256 << 10);
+		if (pthread_create(&s->closers[s->nclosers], &attr, closer, s) == 0)
+			s->nclosers++;
+		pthread_attr_destroy(&attr);
+	}
+	int queued = s->nclosers > 0;
+	if (queued) {
+		it->next = NULL;
+		*s->closing_tail = it;
+		s->closing_tail = &it->next;
+		pthread_cond_signal(&s->closing_cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (!queued) {                        /* no thread to be had: write it here */
+		it->status = engine_epilogue(&it->e);
+		pthread_mutex_lock(&s->mu);
+		it->next = NULL;
+		*s->closed_tail = it;
+		s->closed_tail = &it->next;
+		wake_locked(s);
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+static void closed_items(struct runloop *s, struct runloop_item *list)
+{
+	while (list) {
+		struct runloop_item *it = list;
+		list = it->next;
+		if (it->done)
+			it->done(&it->e, it->status, it->ud);
+		unlink_item(s, it);
+		engine_run_clear(&it->e);
+		free(it);
+		s->inflight--;
+		s->ended++;
+	}
 }
 
 /* After a start or a continue: keep it in flight, or end it. */
@@ -166,6 +483,16 @@ static void settle(struct runloop *s, struct runloop_item *it, enum playbook_sta
 		return;
 	it->task = NULL;
 	end_item(s, it);
+}
+
+static void resume(struct runloop *s, struct runloop_item *it,
+		   int (*push)(lua_State *co, void *arg), void *arg)
+{
+	struct runloop_item *prev = t_item;
+	t_item = it;
+	enum playbook_status st = playbook_continue(s->sb, &it->e.pb, it->task, push, arg);
+	t_item = prev;
+	settle(s, it, st);
 }
 
 int runloop_start(struct runloop *s, const struct playbook_src *src, const char *input_json,
@@ -181,46 +508,182 @@ int runloop_start(struct runloop *s, const struct playbook_src *src, const char 
 	engine_setup(s->st, src, NULL, 0, input_json, opt, &it->e);
 	engine_prologue(&it->e);
 	it->e.async = it;
+	it->next_all = s->all;
+	if (s->all)
+		s->all->prev_all = it;
+	s->all = it;
 	s->inflight++;
-	settle(s, it, playbook_start(s->sb, &it->e.pb, &it->task));
+	struct runloop_item *prev = t_item;
+	t_item = it;
+	enum playbook_status st = playbook_start(s->sb, &it->e.pb, &it->task);
+	t_item = prev;
+	settle(s, it, st);
 	return 0;
+}
+
+/* Journal entries made durable (or not): continue those runs. */
+static void handle_ready(struct runloop *s, struct runloop_item *batch)
+{
+	while (batch) {
+		struct runloop_item *it = batch;
+		batch = it->next;
+		batch_entry_done(s, it->batch);
+		it->batch = NULL;
+		if (it->rc != 0) {
+			/* The journal could not be written: the run cannot go on. */
+			sandbox_task_free(s->sb, it->task);
+			it->task = NULL;
+			it->e.pb.status = PLAYBOOK_FAILED;
+			sandbox_outcome_clear(&it->e.pb.outcome);
+			it->e.pb.outcome.status = SANDBOX_ERROR;
+			char msg[300];
+			snprintf(msg, sizeof msg, "journal write failed: %s", it->err);
+			it->e.pb.outcome.message = strdup(msg);
+			end_item(s, it);
+		} else {
+			it->e.recorded = 1;
+			resume(s, it, push_values, it);
+		}
+	}
+}
+
+/* Finished transfers (and redirect hops, retries). Returns 1 if a run went on. */
+static int drive_curl(struct runloop *s)
+{
+	if (s->transfers == 0)
+		return 0;
+	int running, left;
+	curl_multi_perform(s->multi, &running);
+	struct runloop_item *done = NULL, **tail = &done;
+	CURLMsg *m;
+	while ((m = curl_multi_info_read(s->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		CURL *easy = m->easy_handle;
+		CURLcode rc = m->data.result;
+		char *priv = NULL;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		struct runloop_item *it = (struct runloop_item *)(void *)priv;
+		curl_multi_remove_handle(s->multi, easy);
+		s->transfers--;
+		switch (http_xfer_done(it->xfer, rc)) {
+		case HTTP_XFER_AGAIN:
+			if (add_transfer(s, it) == 0)
+				continue;
+			break;                            /* cannot: done with the hop's outcome */
+		case HTTP_XFER_WAIT: {
+			if (s->ntimers == s->cap_timers) {
+				size_t cap = s->cap_timers ? s->cap_timers * 2 : 16;
+				struct runloop_item **t = realloc(s->timers, cap * sizeof *t);
+				if (!t)
+					break;
+				s->timers = t;
+				s->cap_timers = cap;
+			}
+			it->due = mono() + http_xfer_delay(it->xfer);
+			s->timers[s->ntimers++] = it;
+			continue;
+		}
+		case HTTP_XFER_DONE:
+			break;
+		}
+		it->xfer = NULL;
+		it->next = NULL;
+		*tail = it;
+		tail = &it->next;
+	}
+	int progress = done != NULL;
+	while (done) {
+		struct runloop_item *it = done;
+		done = it->next;
+		it->wait_done = 1;
+		resume(s, it, it->wait_push, it->wait_arg);
+	}
+	return progress;
+}
+
+/* Retry waits that are over go back into the multi handle. Returns the
+ * milliseconds until the next one (-1: none). */
+static int run_timers(struct runloop *s)
+{
+	double t = mono(), next = -1;
+	for (size_t i = 0; i < s->ntimers;) {
+		struct runloop_item *it = s->timers[i];
+		if (it->due <= t) {
+			s->timers[i] = s->timers[--s->ntimers];
+			it->due = 0;
+			if (add_transfer(s, it) != 0) {
+				/* Should not happen; finish with what the last attempt got. */
+				it->xfer = NULL;
+				it->wait_done = 1;
+				resume(s, it, it->wait_push, it->wait_arg);
+			}
+			continue;
+		}
+		if (next < 0 || it->due - t < next)
+			next = it->due - t;
+		i++;
+	}
+	return next < 0 ? -1 : (int)(next * 1000) + 1;
+}
+
+static size_t loop(struct runloop *s, int serve)
+{
+	size_t ended0 = s->ended;
+	for (;;) {
+		flush(s);
+		pthread_mutex_lock(&s->mu);
+		struct runloop_item *ready = s->ready;
+		s->ready = NULL;
+		s->ready_tail = &s->ready;
+		struct post *posts = s->posted;
+		s->posted = NULL;
+		s->posted_tail = &s->posted;
+		struct runloop_item *closed = s->closed;
+		s->closed = NULL;
+		s->closed_tail = &s->closed;
+		s->wake_pending = 0;
+		int stop = s->stop;
+		pthread_mutex_unlock(&s->mu);
+		int progress = ready || posts || closed;
+		closed_items(s, closed);
+		while (posts) {
+			struct post *p = posts;
+			posts = p->next;
+			p->fn(s, p->arg);
+			free(p);
+		}
+		handle_ready(s, ready);
+		progress |= drive_curl(s);
+		int timeout = run_timers(s);
+		if (progress || s->pending)
+			continue;
+		if (s->inflight == 0 && (!serve || stop)) {
+			if (serve) {
+				pthread_mutex_lock(&s->mu);
+				s->stop = 0;          /* the next runloop_serve serves again */
+				pthread_mutex_unlock(&s->mu);
+			}
+			break;
+		}
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		struct curl_waitfd wfd = { .fd = s->efd, .events = CURL_WAIT_POLLIN };
+		curl_multi_poll(s->multi, &wfd, 1, timeout, NULL);
+		uint64_t v;
+		if (read(s->efd, &v, sizeof v) < 0) {
+			/* EAGAIN: woken by a transfer or the timeout */
+		}
+	}
+	return s->ended - ended0;
 }
 
 size_t runloop_run(struct runloop *s)
 {
-	size_t ended = 0;
-	while (s->inflight > 0) {
-		flush(s);
-		pthread_mutex_lock(&s->mu);
-		while (!s->ready)
-			pthread_cond_wait(&s->cv, &s->mu);
-		struct runloop_item *batch = s->ready;
-		s->ready = NULL;
-		s->ready_tail = &s->ready;
-		pthread_mutex_unlock(&s->mu);
-		while (batch) {
-			struct runloop_item *it = batch;
-			batch = it->next;
-			batch_entry_done(s, it->batch);
-			it->batch = NULL;
-			size_t before = s->inflight;
-			if (it->rc != 0) {
-				/* The journal could not be written: the run cannot go on. */
-				sandbox_task_free(s->sb, it->task);
-				it->task = NULL;
-				it->e.pb.status = PLAYBOOK_FAILED;
-				sandbox_outcome_clear(&it->e.pb.outcome);
-				it->e.pb.outcome.status = SANDBOX_ERROR;
-				char msg[300];
-				snprintf(msg, sizeof msg, "journal write failed: %s", it->err);
-				it->e.pb.outcome.message = strdup(msg);
-				end_item(s, it);
-			} else {
-				it->e.recorded = 1;
-				settle(s, it, playbook_continue(s->sb, &it->e.pb, it->task, push_values, it));
-			}
-			ended += before - s->inflight;
-		}
-	}
-	return ended;
+	return loop(s, 0);
+}
+
+size_t runloop_serve(struct runloop *s)
+{
+	return loop(s, 1);
 }

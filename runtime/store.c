@@ -41,6 +41,7 @@ static const char *const db_names[STORE_DB__COUNT] = {
 	[STORE_DB_AUDIT] = "audit",
 	[STORE_DB_EDL_LISTS] = "edl_lists",
 	[STORE_DB_EDL_ENTRIES] = "edl_entries",
+	[STORE_DB_JOBS] = "jobs",
 };
 
 /* Flags beyond MDB_CREATE. A database whose flags change needs a new name and a

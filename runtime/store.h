@@ -58,6 +58,7 @@ enum store_db {
 	STORE_DB_AUDIT,       /* seq u64 BE -> hash-chained entry (audit.c) */
 	STORE_DB_EDL_LISTS,   /* EDL name -> type u8, cap u32 BE, created i64 BE (edl_store.c) */
 	STORE_DB_EDL_ENTRIES, /* EDL name, 0x00, value -> expires i64 BE, added i64 BE, comment */
+	STORE_DB_JOBS,         /* job (playbook) name -> daemon job state (jobs.c) */
 	STORE_DB__COUNT
 };
 

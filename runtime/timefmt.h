@@ -45,4 +45,9 @@ void timefmt_now_iso(char out[TIMEFMT_MAX]);
 int timefmt_parse(const char *s, size_t len, const char *tz, double *t, char *err,
 		  size_t errlen);
 
+/* The offset east of UTC, in seconds, that `tz` (as above) has at the instant t
+ * (whole seconds since the epoch), for the cron scheduler's wall-clock maths.
+ * Returns 0 with *off set, or -1 when the zone is unknown. */
+int timefmt_offset(const char *tz, long long t, int *off);
+
 #endif

@@ -6,16 +6,31 @@
  *                                  and http.request from a sandboxed Lua run (the
  *                                  step's cost: argument checks, egress, Lua tables)
  *   bench_http wait [N] [MS]       N concurrent requests to a server answering after
- *                                  MS ms (default 1000, 200): today's sync mode, one
+ *                                  MS ms (default 1000, 200): bare http_perform, one
  *                                  thread per waiting request; prints the wall time
+ *   bench_http loop [N] [MS] [SYNC_THREADS]
+ *                                  N concurrent durable runs (default 1000), each one
+ *                                  http.get to tools/standins/slow.py's /delay?ms=MS
+ *                                  (default 200): on one run loop (runloop.h, libcurl
+ *                                  multi), then the sync baseline: the same runs
+ *                                  blocking, one thread and interpreter each (at most
+ *                                  SYNC_THREADS threads, default N; 0 skips it). Time
+ *                                  until all are done and resident memory, medians
+ *                                  of 5. Store: a scratch data directory in $TMPDIR.
+ *                                  A fifth argument `inproc` uses this program's
+ *                                  epoll server instead of the Python stand-in.
  *
  * The server: one epoll thread, keep-alive, a fixed 2-byte JSON answer, optional
  * delay per request (a timer list). Everything on 127.0.0.1.
  */
+#include "datadir.h"
+#include "engine.h"
 #include "http.h"
 #include "http_scope.h"
 #include "playbook.h"
+#include "runloop.h"
 #include "sandbox.h"
+#include "store.h"
 
 #include <lauxlib.h>
 
@@ -29,7 +44,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +62,7 @@ static double now(void)
 
 #define MAXFD 65536
 static double due[MAXFD];          /* when to answer fd (0 = nothing pending) */
+static int max_fd;
 
 static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 			    "Content-Length: 2\r\n\r\n{}";
@@ -72,6 +90,12 @@ static void *server(void *arg)
 			if (fd == ls) {
 				int c;
 				while ((c = accept4(ls, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+					if (c >= MAXFD) {
+						close(c);
+						continue;
+					}
+					if (c > max_fd)
+						max_fd = c;
 					struct epoll_event ce = { .events = EPOLLIN, .data.fd = c };
 					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
 				}
@@ -91,7 +115,7 @@ static void *server(void *arg)
 		}
 		if (delay_ms) {
 			double t = now();
-			for (int fd = 0; fd < MAXFD; fd++)
+			for (int fd = 0; fd <= max_fd; fd++)
 				if (due[fd] && due[fd] <= t) {
 					due[fd] = 0;
 					if (write(fd, reply, sizeof reply - 1) < 0)
@@ -235,6 +259,221 @@ static void *one_wait(void *arg)
 	return NULL;
 }
 
+/* ---- loop: durable runs on one run loop against a Python stand-in ---- */
+
+static pid_t standin_pid;
+
+static int start_standin(void)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/../tools/standins/slow.py", SOAR_SOURCE_LUA_DIR);
+	int fds[2];
+	if (pipe(fds) != 0)
+		return 0;
+	standin_pid = fork();
+	if (standin_pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execlp("python3", "python3", path, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	FILE *f = fdopen(fds[0], "r");
+	int port = 0;
+	char line[128];
+	if (f && fgets(line, sizeof line, f))
+		sscanf(line, "PORT %d", &port);
+	return port;
+}
+
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median5(double *v)
+{
+	qsort(v, 5, sizeof *v, cmp_double);
+	return v[2];
+}
+
+static int loop_ok, loop_failed;
+static double loop_first_end;
+
+static void loop_done(struct engine_run *e, int status, void *ud)
+{
+	(void)ud;
+	if (!loop_first_end)
+		loop_first_end = now();
+	if (status == RUN_SUCCEEDED) {
+		loop_ok++;
+	} else {
+		if (loop_failed++ < 3)
+			fprintf(stderr, "run ended %d: %s\n", status, e->pb.outcome.message);
+	}
+}
+
+struct sync_worker {
+	struct store *st;
+	struct playbook_src *src;
+	int runs, failed;
+	pthread_barrier_t *go;
+};
+
+static void *sync_worker(void *arg)
+{
+	struct sync_worker *w = arg;
+	char err[256];
+	struct sandbox *sb = sandbox_new(NULL, err, sizeof err);
+	pthread_barrier_wait(w->go);
+	for (int i = 0; i < w->runs; i++) {
+		struct engine_run e;
+		if (!sb || engine_start(sb, w->st, w->src, NULL, 0, NULL, NULL, &e) != RUN_SUCCEEDED)
+			w->failed++;
+		if (sb)
+			engine_run_clear(&e);
+	}
+	pthread_barrier_wait(w->go);    /* all done: the main thread reads memory */
+	pthread_barrier_wait(w->go);
+	sandbox_free(sb);
+	return NULL;
+}
+
+static void stop_standin(void)
+{
+	if (standin_pid > 0) {
+		kill(standin_pid, SIGTERM);
+		waitpid(standin_pid, NULL, 0);
+		standin_pid = 0;
+	}
+}
+
+static int bench_loop(int n, int ms, int sync_threads, int inproc)
+{
+	signal(SIGPIPE, SIG_IGN);
+	int port;
+	if (inproc) {
+		delay_ms = ms;
+		start_server();
+		port = server_port;
+	} else {
+		port = start_standin();
+		atexit(stop_standin);
+	}
+	if (!port) {
+		fprintf(stderr, "cannot start tools/standins/slow.py (python3)\n");
+		return 1;
+	}
+	char dir[256], err[512];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/soarctl-bench-http-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	datadir_set(dir);
+	struct store *st = store_default(err, sizeof err);
+	if (!st) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	char code[512];
+	snprintf(code, sizeof code,
+		 "return { name = 'wait', hosts = { '127.0.0.1' }, run = function()\n"
+		 "  local r, err = http.get('http://127.0.0.1:%d/delay?ms=%d')\n"
+		 "  assert(r and r.status == 200, err) return r.body end }\n", port, ms);
+	struct playbook_src src;
+	playbook_load_string("wait.lua", code, strlen(code), &src);
+	long base = rss_kib();
+	struct runloop *rl = runloop_new(st, NULL, err, sizeof err);
+	if (!rl) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	double t_loop[5], rss_loop[5], t_sync[5], rss_sync[5];
+	for (int r = 0; r < 5; r++) {
+		loop_ok = loop_failed = 0;
+		loop_first_end = 0;
+		double t0 = now();
+		for (int i = 0; i < n; i++)
+			runloop_start(rl, &src, NULL, NULL, loop_done, NULL);
+		double started = now() - t0;
+		rss_loop[r] = (double)rss_kib();      /* every run suspended on its request */
+		runloop_run(rl);
+		t_loop[r] = now() - t0;
+		fprintf(stderr, "  (all started after %.3f s, first ended after %.3f s)\n", started,
+			loop_first_end - t0);
+		if (loop_ok != n) {
+			fprintf(stderr, "only %d of %d runs succeeded\n", loop_ok, n);
+			return 1;
+		}
+		fprintf(stderr, "loop round %d: %.3f s, %.0f MiB resident\n", r + 1, t_loop[r],
+			rss_loop[r] / 1024);
+	}
+	runloop_free(rl);
+	double med = median5(t_loop), med_rss = median5(rss_loop);
+	printf("%d concurrent durable runs, one http.get each to a stand-in answering after %d ms:\n", n, ms);
+	printf("  run loop, one thread:     all done in %.3f s (median of 5; min %.3f, max %.3f), "
+	       "%.0f MiB resident with all %d waiting (%.0f MiB before the loop)\n",
+	       med, t_loop[0], t_loop[4], med_rss / 1024, n, (double)base / 1024);
+	if (sync_threads <= 0)
+		return 0;
+	int threads = sync_threads < n ? sync_threads : n;
+	for (int r = 0; r < 5; r++) {
+		pthread_barrier_t go;
+		pthread_barrier_init(&go, NULL, (unsigned)threads + 1);
+		struct sync_worker *w = calloc((size_t)threads, sizeof *w);
+		pthread_t *t = calloc((size_t)threads, sizeof *t);
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 1 << 20);
+		for (int i = 0; i < threads; i++) {
+			w[i] = (struct sync_worker){ st, &src, n / threads + (i < n % threads), 0, &go };
+			pthread_create(&t[i], &attr, sync_worker, &w[i]);
+		}
+		pthread_barrier_wait(&go);            /* every interpreter made */
+		double t0 = now();
+		pthread_barrier_wait(&go);            /* every run done */
+		t_sync[r] = now() - t0;
+		rss_sync[r] = (double)rss_kib();
+		pthread_barrier_wait(&go);
+		int failed = 0;
+		for (int i = 0; i < threads; i++) {
+			pthread_join(t[i], NULL);
+			failed += w[i].failed;
+		}
+		pthread_barrier_destroy(&go);
+		free(w);
+		free(t);
+		if (failed) {
+			fprintf(stderr, "sync: %d runs failed\n", failed);
+			return 1;
+		}
+		fprintf(stderr, "sync round %d: %.3f s, %.0f MiB resident\n", r + 1, t_sync[r], rss_sync[r] / 1024);
+	}
+	med = median5(t_sync);
+	med_rss = median5(rss_sync);
+	printf("  sync, %d threads (one interpreter each, blocking http): all done in %.3f s "
+	       "(median of 5; min %.3f, max %.3f), %.0f MiB resident\n", threads,
+	       med, t_sync[0], t_sync[4], med_rss / 1024);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "rate";
@@ -250,6 +489,11 @@ int main(int argc, char **argv)
 		printf("http.request (Lua)  %8.0f req/s  %6.1f us/req  (step overhead %.1f us)\n", c, 1e6 / c,
 		       1e6 / c - 1e6 / a);
 		return 0;
+	}
+	if (strcmp(mode, "loop") == 0) {
+		int n = argc > 2 ? atoi(argv[2]) : 1000;
+		return bench_loop(n, argc > 3 ? atoi(argv[3]) : 200, argc > 4 ? atoi(argv[4]) : n,
+				  argc > 5 && strcmp(argv[5], "inproc") == 0);
 	}
 	int n = argc > 2 ? atoi(argv[2]) : 1000;
 	delay_ms = argc > 3 ? atoi(argv[3]) : 200;

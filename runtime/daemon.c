@@ -1,0 +1,342 @@
+/* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
+#include "daemon.h"
+#include "datadir.h"
+#include "integration.h"
+#include "metrics.h"
+#include "runstore.h"
+#include "timefmt.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DRAIN_LIMIT_S 9.0     /* SIGTERM: exit within 10 s whatever happens */
+
+void dlog(enum log_level level, const char *run_id, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	log_emit(level, "serve", run_id, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1,
+		 NULL);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- hand-back from other threads ---- */
+
+struct post_item {
+	enum post_kind kind;
+	void *p;
+	struct post_item *next;
+};
+
+void daemon_post(struct daemon *d, enum post_kind kind, void *p)
+{
+	struct post_item *it = malloc(sizeof *it);
+	if (!it)
+		abort(); /* nothing sane to do: the request would hang */
+	it->kind = kind;
+	it->p = p;
+	pthread_mutex_lock(&d->post_mu);
+	it->next = d->posts;
+	d->posts = it;
+	pthread_mutex_unlock(&d->post_mu);
+	ev_async_send(d->loop, &d->wake);
+}
+
+/* ---- runs the loop has handed to workers ---- */
+
+static int inflight_find(struct daemon *d, const char *id)
+{
+	for (size_t i = 0; i < d->ninflight; i++)
+		if (strcmp(d->inflight[i], id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int daemon_inflight_add(struct daemon *d, const char *run_id)
+{
+	if (inflight_find(d, run_id) >= 0)
+		return 1;
+	if (d->ninflight == d->capinflight) {
+		size_t cap = d->capinflight ? d->capinflight * 2 : 64;
+		void *p = realloc(d->inflight, cap * sizeof *d->inflight);
+		if (!p)
+			return -1;
+		d->inflight = p;
+		d->capinflight = cap;
+	}
+	snprintf(d->inflight[d->ninflight++], 37, "%s", run_id);
+	return 0;
+}
+
+static void inflight_del(struct daemon *d, const char *run_id)
+{
+	int i = inflight_find(d, run_id);
+	if (i >= 0)
+		memcpy(d->inflight[i], d->inflight[--d->ninflight], 37);
+}
+
+int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
+			  const char *input_json, const char *job)
+{
+	struct task *t = calloc(1, sizeof *t);
+	if (!t)
+		return -1;
+	t->kind = TASK_START;
+	t->set = d->set;
+	pb_set_ref(d->set);
+	t->pb = pb;
+	if (input_json)
+		t->input_json = strdup(input_json);
+	if (case_ref)
+		snprintf(t->case_ref, sizeof t->case_ref, "%s", case_ref);
+	if (job)
+		snprintf(t->job, sizeof t->job, "%s", job);
+	return work_submit(d, t);
+}
+
+static void task_done(struct daemon *d, struct task *t)
+{
+	if (t->kind == TASK_RESUME)
+		inflight_del(d, t->run_id);
+	if (t->kind == TASK_START && t->job[0])
+		jobs_run_done(d, t->job, t->status);
+	task_free(t);
+}
+
+static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct daemon *d = w->data;
+	pthread_mutex_lock(&d->post_mu);
+	struct post_item *it = d->posts, *rev = NULL;
+	d->posts = NULL;
+	pthread_mutex_unlock(&d->post_mu);
+	while (it) { /* oldest first */
+		struct post_item *n = it->next;
+		it->next = rev;
+		rev = it;
+		it = n;
+	}
+	for (it = rev; it;) {
+		struct post_item *n = it->next;
+		if (it->kind == POST_TASK_DONE)
+			task_done(d, it->p);
+		else
+			ingest_case_done(d, it->p);
+		free(it);
+		it = n;
+	}
+}
+
+/* ---- waiting runs: due sleeps, answered or timed-out prompts ---- */
+
+static void resume_due(struct daemon *d, int64_t now)
+{
+	struct run_rec *runs = NULL;
+	size_t n = 0;
+	char err[256];
+	if (run_list(d->st, RUN_WAITING, 10000, &runs, &n, err, sizeof err) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct run_rec *r = &runs[i];
+		int due = 0;
+		if (r->wait_kind && strcmp(r->wait_kind, "sleep") == 0)
+			due = r->wait_until && r->wait_until <= now;
+		else if (r->wait_kind && strcmp(r->wait_kind, "prompt") == 0 && r->wait_prompt) {
+			struct prompt_rec p;
+			if (prompt_get(d->st, r->wait_prompt, &p, err, sizeof err) == 0) {
+				due = !p.open || (p.timeout_at && p.timeout_at <= now);
+				prompt_rec_free(&p);
+			}
+		}
+		if (!due || inflight_find(d, r->id) >= 0)
+			continue;
+		struct task *t = calloc(1, sizeof *t);
+		if (!t)
+			break;
+		t->kind = TASK_RESUME;
+		snprintf(t->run_id, sizeof t->run_id, "%s", r->id);
+		daemon_inflight_add(d, r->id);
+		if (work_submit(d, t) != 0) {
+			inflight_del(d, r->id);
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		run_rec_free(&runs[i]);
+	free(runs);
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct daemon *d = w->data;
+	if (d->stopping)
+		return;
+	int64_t now = now_ms();
+	static int64_t last_scan, last_flush;
+	jobs_tick(d, now);
+	if (now - last_scan >= 500) { /* answers given through the CLI: within 1 s */
+		last_scan = now;
+		resume_due(d, now);
+	}
+	if (now - last_flush >= 2000) {
+		last_flush = now;
+		ingest_flush_dups(d);
+	}
+	metric_set(M_CONNECTIONS, d->http ? httpd_connections(d->http) : 0);
+}
+
+/* ---- signals ---- */
+
+static void reload(struct daemon *d)
+{
+	char err[1024];
+	metric_add(M_RELOADS, 1);
+	struct pb_set *s = pb_set_load(d->o.playbooks_dir, err, sizeof err);
+	if (!s) {
+		metric_add(M_RELOAD_FAILURES, 1);
+		dlog(LOG_ERROR, NULL, "reload refused, keeping the loaded playbooks: %s", err);
+		return;
+	}
+	struct pb_set *old = d->set;
+	d->set = s;
+	jobs_rebuild(d, err, sizeof err);
+	pb_set_unref(old);
+	metric_set(M_PLAYBOOKS, s->n);
+	dlog(LOG_INFO, NULL, "reloaded %d playbooks from %s", s->n, d->o.playbooks_dir);
+}
+
+static void on_drain_check(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct daemon *d = w->data;
+	int busy = work_busy(d);
+	unsigned inflight = (unsigned)metric_get(M_INFLIGHT_REQUESTS);
+	if ((busy == 0 && inflight == 0) || timefmt_now() - d->started > DRAIN_LIMIT_S) {
+		if (busy || inflight)
+			dlog(LOG_WARN, NULL, "drain time is up with %d tasks still running; they "
+			     "resume at the next start", busy);
+		ev_break(loop, EVBREAK_ALL);
+	}
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	struct daemon *d = w->data;
+	if (w->signum == SIGHUP) {
+		reload(d);
+		return;
+	}
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	d->started = timefmt_now(); /* now the drain's start */
+	dlog(LOG_INFO, NULL, "stopping: no new connections, finishing what is in flight");
+	httpd_quiesce(d->http);
+	ingest_flush_dups(d);
+	work_stop(d, 1);
+	ev_timer_init(&d->drain_timer, on_drain_check, 0.05, 0.05);
+	d->drain_timer.data = d;
+	ev_timer_start(loop, &d->drain_timer);
+}
+
+int daemon_main(const struct daemon_opts *o)
+{
+	static struct daemon dd;
+	struct daemon *d = &dd;
+	char err[1024];
+	d->o = *o;
+	if (!d->o.queue_cap)
+		d->o.queue_cap = 10000;
+	if (d->o.tick_s <= 0)
+		d->o.tick_s = 0.25;
+	d->cap = d->o.queue_cap;
+	d->started = timefmt_now();
+	log_configure(log_min_level(), o->log_json);
+	if (o->mock)
+		integration_set_mock_all(1);
+	if (!(d->st = store_default(err, sizeof err))) {
+		dlog(LOG_ERROR, NULL, "%s", err);
+		return 1;
+	}
+	if (!(d->set = pb_set_load(o->playbooks_dir, err, sizeof err))) {
+		dlog(LOG_ERROR, NULL, "%s", err);
+		return 2;
+	}
+	metric_set(M_PLAYBOOKS, d->set->n);
+	d->window = pp_window_new(200000);
+	pthread_mutex_init(&d->post_mu, NULL);
+	d->loop = EV_DEFAULT;
+	signal(SIGPIPE, SIG_IGN);
+	if (work_init(d, err, sizeof err) != 0) {
+		dlog(LOG_ERROR, NULL, "%s", err);
+		return 1;
+	}
+	struct httpd_limits lim = {0, 0, 0, 0};
+	const char *e;
+	if ((e = getenv("SOARCTL_MAX_BODY")))
+		lim.max_body = strtoul(e, NULL, 10);
+	if ((e = getenv("SOARCTL_CONN_TIMEOUT")))
+		lim.timeout_s = (unsigned)strtoul(e, NULL, 10);
+	if ((e = getenv("SOARCTL_MAX_CONNS")))
+		lim.max_conns = (unsigned)strtoul(e, NULL, 10);
+	d->http = httpd_start(d->loop, o->listen, &lim, api_handle, d, err, sizeof err);
+	if (!d->http) {
+		dlog(LOG_ERROR, NULL, "%s", err);
+		work_stop(d, 1);
+		work_join(d);
+		return 1;
+	}
+	ev_async_init(&d->wake, on_wake);
+	d->wake.data = d;
+	ev_async_start(d->loop, &d->wake);
+	jobs_rebuild(d, err, sizeof err);
+	ev_signal_init(&d->sigterm, on_signal, SIGTERM);
+	ev_signal_init(&d->sigint, on_signal, SIGINT);
+	ev_signal_init(&d->sighup, on_signal, SIGHUP);
+	d->sigterm.data = d->sigint.data = d->sighup.data = d;
+	ev_signal_start(d->loop, &d->sigterm);
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_start(d->loop, &d->sighup);
+	ev_timer_init(&d->tick, on_tick, 0., d->o.tick_s);
+	d->tick.data = d;
+	ev_timer_start(d->loop, &d->tick);
+	/* One line a test or a supervisor can wait for. */
+	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s",
+	     o->listen, httpd_port(d->http), d->nthreads, d->set->n, d->njobs,
+	     o->mock ? ", mock mode" : "");
+	ev_run(d->loop, 0);
+	/* Stopping: the drain timer broke the loop. Tasks still running finish their
+	 * step or are abandoned with the process (the journal resumes them). */
+	if (work_busy(d) != 0) {
+		/* A worker is still inside a run: leave without unwinding under it
+		 * (its journal resumes the run at the next start). */
+		dlog(LOG_WARN, NULL, "stopped with work in flight");
+		_exit(0);
+	}
+	work_join(d);
+	httpd_stop(d->http);
+	dlog(LOG_INFO, NULL, "stopped");
+	return 0;
+}

@@ -1,0 +1,794 @@
+/* daemon_api.c - the HTTP routes of `soarctl serve`.
+ *
+ * Every route but /healthz needs `Authorization: Bearer TOKEN` (an API token,
+ * rbac.h) whose user holds the route's permission. EDLs may instead use a
+ * per-list token or basic auth from DATADIR/edl-auth (firewalls cannot send
+ * bearer tokens); the prompt form accepts ?token= (it is opened from an email).
+ * Token checks are cached for AUTH_TTL seconds: rbac_token_auth writes an audit
+ * entry per use, which would put an fsync on every alert. */
+#include "audit.h"
+#include "case.h"
+#include "daemon.h"
+#include "datadir.h"
+#include "edl.h"
+#include "ingest_json.h"
+#include "metrics.h"
+#include "rbac.h"
+#include "runstore.h"
+#include "slack.h"
+#include "store_buf.h"
+
+#include <mbedtls/sha256.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define AUTH_TTL 10
+#define AUTH_SLOTS 64
+
+struct auth_slot {
+	unsigned char hash[32];
+	char user[128];
+	time_t until;
+};
+
+static struct auth_slot auth_cache[AUTH_SLOTS];
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int ct_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = (unsigned char)(la != lb);
+	for (size_t i = 0; i < la && i < lb; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/* The user of a bearer token (cached), or NULL with err. */
+static const char *token_user(struct daemon *d, const char *token, char *err, size_t errlen)
+{
+	unsigned char h[32];
+	mbedtls_sha256_ret((const unsigned char *)token, strlen(token), h, 0);
+	time_t now = time(NULL);
+	struct auth_slot *slot = &auth_cache[h[0] % AUTH_SLOTS];
+	if (slot->until > now && memcmp(slot->hash, h, 32) == 0)
+		return slot->user;
+	char user[128];
+	if (rbac_token_auth(d->st, token, user, sizeof user, err, errlen) != 0)
+		return NULL;
+	memcpy(slot->hash, h, 32);
+	snprintf(slot->user, sizeof slot->user, "%s", user);
+	slot->until = now + AUTH_TTL;
+	return slot->user;
+}
+
+static const char *bearer(struct httpd_req *r)
+{
+	const char *a = httpd_header(r, "Authorization");
+	if (a && strncasecmp(a, "Bearer ", 7) == 0)
+		return a + 7;
+	return NULL;
+}
+
+/* Checks the token and permission; answers 401/403 itself and returns NULL. */
+static const char *require(struct daemon *d, struct httpd_req *r, unsigned perm,
+			   const char *token)
+{
+	char err[256];
+	if (!token)
+		token = bearer(r);
+	if (!token) {
+		httpd_error(r, 401, "unauthorized", "give an API token: Authorization: Bearer TOKEN "
+			    "(soarctl user token create)", "WWW-Authenticate: Bearer");
+		return NULL;
+	}
+	const char *user = token_user(d, token, err, sizeof err);
+	if (!user) {
+		httpd_error(r, 401, "unauthorized", err, "WWW-Authenticate: Bearer");
+		return NULL;
+	}
+	if (rbac_check(d->st, user, perm, err, sizeof err) != 0) {
+		httpd_error(r, 403, "forbidden", err, NULL);
+		return NULL;
+	}
+	return user;
+}
+
+static void reply_buf(struct httpd_req *r, unsigned status, const char *ctype,
+		      struct store_buf *b, const char *extra)
+{
+	httpd_reply(r, status, ctype, b->p ? b->p : "", b->len, extra);
+	store_buf_free(b);
+}
+
+/* "/a/b/c" -> segments. */
+static int split(const char *path, char seg[6][256])
+{
+	int n = 0;
+	for (const char *p = path; *p && n < 6;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		size_t l = strcspn(p, "/");
+		snprintf(seg[n++], 256, "%.*s", (int)l, p);
+		p += l;
+	}
+	return n;
+}
+
+/* ---- cases, runs, jobs ---- */
+
+static void get_cases(struct daemon *d, struct httpd_req *r)
+{
+	struct case_query q;
+	memset(&q, 0, sizeof q);
+	const char *v;
+	if ((v = httpd_query(r, "status"))) {
+		if (strcmp(v, "open") == 0)
+			q.status_mask = 1u << CASE_NEW | 1u << CASE_ACTIVE | 1u << CASE_PENDING;
+		else if (case_status_parse(v))
+			q.status_mask = 1u << case_status_parse(v);
+	}
+	q.type = httpd_query(r, "type");
+	q.dedupe_key = httpd_query(r, "dedupe_key");
+	q.cursor = httpd_query(r, "cursor");
+	if ((v = httpd_query(r, "limit")))
+		q.limit = strtoul(v, NULL, 10);
+	struct case_page page;
+	char err[256];
+	if (case_search(d->st, &q, &page, err, sizeof err) != 0) {
+		httpd_error(r, 500, "store", err, NULL);
+		return;
+	}
+	struct store_buf b = {0};
+	store_buf_str(&b, "{\"cases\":[");
+	for (size_t i = 0; i < page.n; i++) {
+		if (i)
+			store_buf_str(&b, ",");
+		case_rec_json(&page.items[i], now_ms(), &b);
+	}
+	store_buf_str(&b, "],\"next\":");
+	store_buf_json(&b, page.next);
+	store_buf_str(&b, "}");
+	case_page_free(&page);
+	reply_buf(r, 200, "application/json", &b, NULL);
+}
+
+static void get_case(struct daemon *d, struct httpd_req *r, const char *ref)
+{
+	struct case_rec c;
+	char err[256];
+	int rc = case_get(d->st, ref, &c, err, sizeof err);
+	if (rc != 0) {
+		httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+		return;
+	}
+	struct store_buf b = {0};
+	case_rec_json(&c, now_ms(), &b);
+	case_rec_free(&c);
+	reply_buf(r, 200, "application/json", &b, NULL);
+}
+
+
+/* A JSON object of case fields into f: strings, numbers and booleans as text,
+ * objects (custom, source) as their JSON, lists (labels) joined with commas. */
+static int fields_from_json(const char *body, size_t len, struct case_fields *f, char *err,
+			    size_t errlen)
+{
+	struct ij_doc doc;
+	if (ij_parse(&doc, body, len, err, errlen) != 0)
+		return -1;
+	const struct ij_node *o = &doc.n[0];
+	int rc = 0;
+	if (o->type != IJ_OBJ) {
+		snprintf(err, errlen, "expected a JSON object of case fields");
+		rc = -1;
+	}
+	for (int k = o->type == IJ_OBJ ? o->child : -1; rc == 0 && k >= 0; k = doc.n[k].next) {
+		const struct ij_node *v = &doc.n[k];
+		struct store_buf b = {0};
+		if (v->type == IJ_ARR) {
+			for (int i = 0; i < v->count; i++) {
+				const char *t = ij_text(ij_at(&doc, v, i));
+				store_buf_printf(&b, "%s%s", i ? "," : "", t ? t : "");
+			}
+		} else if (v->type == IJ_OBJ) {
+			store_buf_add(&b, v->raw, v->rawlen);
+		} else {
+			store_buf_str(&b, ij_text(v));
+		}
+		const char *text = store_buf_cstr(&b);
+		rc = case_fields_set(f, v->key, text ? text : "", err, errlen);
+		store_buf_free(&b);
+	}
+	ij_free(&doc);
+	return rc;
+}
+
+/* POST /api/v1/cases, POST /api/v1/cases/REF (update), POST .../REF/close.
+ * Blocking writes on the loop thread (one commit, a few ms): these are people's
+ * and tools' calls, not the alert path. */
+static void write_case(struct daemon *d, struct httpd_req *r, const char *user, const char *ref,
+		       int close)
+{
+	size_t len;
+	const char *body = httpd_body(r, &len);
+	char err[512], actor[160];
+	snprintf(actor, sizeof actor, "http:%s", user);
+	struct case_rec c;
+	int rc;
+	if (close) {
+		struct ij_doc doc;
+		const char *reason = NULL;
+		if (ij_parse(&doc, body, len, err, sizeof err) == 0)
+			reason = ij_text(ij_get(&doc, &doc.n[0], "reason"));
+		rc = reason ? case_close(d->st, ref, reason, actor, &c, err, sizeof err) : -2;
+		if (rc == -2)
+			snprintf(err, sizeof err, "expected {\"reason\": \"...\"}");
+		ij_free(&doc);
+	} else {
+		struct case_fields f;
+		case_fields_init(&f);
+		rc = fields_from_json(body, len, &f, err, sizeof err);
+		int deduped = 0;
+		if (rc == 0)
+			rc = ref ? case_update(d->st, ref, &f, actor, &c, err, sizeof err)
+				 : case_create(d->st, &f, actor, &c, &deduped, err, sizeof err);
+		case_fields_free(&f);
+	}
+	if (rc != 0) {
+		httpd_error(r, rc == 1 ? 404 : 400, rc == 1 ? "not_found" : "refused", err, NULL);
+		return;
+	}
+	struct store_buf b = {0};
+	case_rec_json(&c, now_ms(), &b);
+	case_rec_free(&c);
+	reply_buf(r, ref ? 200 : 201, "application/json", &b, NULL);
+}
+
+static void run_json(const struct run_rec *x, struct store_buf *b)
+{
+	store_buf_printf(b, "{\"id\":\"%s\",\"playbook\":", x->id);
+	store_buf_json(b, x->playbook ? x->playbook : "");
+	store_buf_printf(b, ",\"status\":\"%s\",\"case\":", run_status_name(x->status));
+	if (x->case_ref)
+		store_buf_json(b, x->case_ref);
+	else
+		store_buf_str(b, "null");
+	store_buf_printf(b, ",\"created\":%lld,\"updated\":%lld,\"finished\":%lld,\"steps\":%u",
+			 (long long)x->created, (long long)x->updated, (long long)x->finished,
+			 x->steps);
+	if (x->wait_kind) {
+		store_buf_str(b, ",\"wait\":");
+		store_buf_json(b, x->wait_kind);
+	}
+	if (x->wait_prompt)
+		store_buf_printf(b, ",\"prompt\":\"%s\"", x->wait_prompt);
+	store_buf_printf(b, ",\"result\":%s,\"error\":%s}", x->result_json ? x->result_json : "null",
+			 x->error_json ? x->error_json : "null");
+}
+
+static void get_runs(struct daemon *d, struct httpd_req *r, const char *id)
+{
+	char err[256];
+	struct store_buf b = {0};
+	if (id) {
+		struct run_rec x;
+		if (run_get(d->st, id, &x, err, sizeof err) != 0) {
+			httpd_error(r, 404, "not_found", err, NULL);
+			return;
+		}
+		run_json(&x, &b);
+		run_rec_free(&x);
+		reply_buf(r, 200, "application/json", &b, NULL);
+		return;
+	}
+	const char *v = httpd_query(r, "status"), *l = httpd_query(r, "limit");
+	struct run_rec *runs = NULL;
+	size_t n = 0;
+	if (run_list(d->st, v ? run_status_parse(v) : 0, l ? strtoul(l, NULL, 10) : 100, &runs, &n,
+		     err, sizeof err) != 0) {
+		httpd_error(r, 500, "store", err, NULL);
+		return;
+	}
+	store_buf_str(&b, "{\"runs\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			store_buf_str(&b, ",");
+		run_json(&runs[i], &b);
+		run_rec_free(&runs[i]);
+	}
+	free(runs);
+	store_buf_str(&b, "]}");
+	reply_buf(r, 200, "application/json", &b, NULL);
+}
+
+static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6][256])
+{
+	char err[256];
+	if (n == 3 && strcmp(httpd_method(r), "GET") == 0) {
+		if (!require(d, r, RBAC_CASE_READ, NULL))
+			return;
+		struct store_buf b = {0};
+		store_buf_str(&b, "{\"jobs\":");
+		if (jobs_list_json(d->st, &b, 1, err, sizeof err) != 0) {
+			store_buf_free(&b);
+			httpd_error(r, 500, "store", err, NULL);
+			return;
+		}
+		store_buf_str(&b, "}");
+		reply_buf(r, 200, "application/json", &b, NULL);
+		return;
+	}
+	if (n == 5 && strcmp(httpd_method(r), "POST") == 0) {
+		if (!require(d, r, RBAC_JOB_MANAGE, NULL))
+			return;
+		int rc;
+		if (strcmp(seg[4], "run") == 0)
+			rc = jobs_fire_now(d, seg[3], err, sizeof err);
+		else if (strcmp(seg[4], "pause") == 0 || strcmp(seg[4], "resume") == 0)
+			rc = jobs_set_paused(d->st, seg[3], seg[4][0] == 'p', err, sizeof err);
+		else {
+			httpd_error(r, 404, "not_found", "POST /api/v1/jobs/NAME/run|pause|resume", NULL);
+			return;
+		}
+		if (rc != 0) {
+			httpd_error(r, 404, "not_found", err, NULL);
+			return;
+		}
+		httpd_reply(r, 200, "application/json", "{\"ok\":true}", 11, NULL);
+		return;
+	}
+	httpd_error(r, 405, "method_not_allowed", "GET /api/v1/jobs, POST /api/v1/jobs/NAME/ACTION",
+		    NULL);
+}
+
+/* ---- prompts ---- */
+
+static void html_escape(struct store_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': store_buf_str(b, "&lt;"); break;
+		case '>': store_buf_str(b, "&gt;"); break;
+		case '&': store_buf_str(b, "&amp;"); break;
+		case '"': store_buf_str(b, "&quot;"); break;
+		case '\'': store_buf_str(b, "&#39;"); break;
+		default: store_buf_add(b, s, 1);
+		}
+	}
+}
+
+static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
+{
+	const char *token = httpd_query(r, "token");
+	if (!require(d, r, RBAC_PROMPT_ANSWER, token))
+		return;
+	struct prompt_rec p;
+	char err[256];
+	if (prompt_get(d->st, id, &p, err, sizeof err) != 0) {
+		httpd_error(r, 404, "not_found", err, NULL);
+		return;
+	}
+	struct store_buf b = {0};
+	store_buf_str(&b, "<!doctype html><meta charset=utf-8><title>soarctl prompt</title>"
+		      "<h1>");
+	html_escape(&b, p.question);
+	store_buf_str(&b, "</h1>");
+	if (!p.open) {
+		store_buf_str(&b, "<p>Already answered by ");
+		html_escape(&b, p.answered_by);
+		store_buf_str(&b, ".</p>");
+	} else {
+		store_buf_printf(&b, "<form method=post action=\"/api/v1/prompts/%s/answer\">", p.id);
+		if (token) {
+			store_buf_str(&b, "<input type=hidden name=token value=\"");
+			html_escape(&b, token);
+			store_buf_str(&b, "\">");
+		}
+		struct ij_doc doc;
+		if (p.spec_json && ij_parse(&doc, p.spec_json, strlen(p.spec_json), NULL, 0) == 0) {
+			const struct ij_node *opts = ij_get(&doc, &doc.n[0], "options");
+			for (int i = 0; opts && i < opts->count; i++) {
+				const char *o = ij_text(ij_at(&doc, opts, i));
+				store_buf_str(&b, "<button name=choice value=\"");
+				html_escape(&b, o);
+				store_buf_str(&b, "\">");
+				html_escape(&b, o);
+				store_buf_str(&b, "</button> ");
+			}
+			ij_free(&doc);
+		}
+		store_buf_str(&b, "</form>");
+	}
+	prompt_rec_free(&p);
+	reply_buf(r, 200, "text/html; charset=utf-8", &b,
+		  "Content-Security-Policy: default-src 'none'; form-action 'self'\n"
+		  "X-Frame-Options: DENY\nCache-Control: no-store");
+}
+
+/* A form value (application/x-www-form-urlencoded), decoded into out. */
+static int form_value(const char *body, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name);
+	for (const char *p = body, *end = body + len; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *e = amp ? amp : end;
+		if ((size_t)(e - p) > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			size_t o = 0;
+			for (const char *s = p + nl + 1; s < e && o + 1 < outlen; s++) {
+				if (*s == '+')
+					out[o++] = ' ';
+				else if (*s == '%' && e - s > 2) {
+					char hex[3] = {s[1], s[2], 0};
+					out[o++] = (char)strtol(hex, NULL, 16);
+					s += 2;
+				} else
+					out[o++] = *s;
+			}
+			out[o] = 0;
+			return 1;
+		}
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* Validates a choice against the prompt's options; answers, queues the resume. */
+static int answer_prompt(struct daemon *d, const char *id, const char *choice,
+			 const char *fields_json, const char *by, char *err, size_t errlen,
+			 int *http_status)
+{
+	struct prompt_rec p;
+	*http_status = 404;
+	if (prompt_get(d->st, id, &p, err, errlen) != 0)
+		return -1;
+	*http_status = 409;
+	if (!p.open) {
+		snprintf(err, errlen, "prompt %s was already answered by %s", id,
+			 p.answered_by ? p.answered_by : "?");
+		prompt_rec_free(&p);
+		return -1;
+	}
+	if (p.to && strcmp(p.to, by) != 0 && rbac_member(d->st, by, p.to, err, errlen) != 1) {
+		*http_status = 403;
+		snprintf(err, errlen, "prompt %s is for %s; %s is not a member", id, p.to, by);
+		prompt_rec_free(&p);
+		return -1;
+	}
+	struct store_buf ans = {0};
+	struct ij_doc doc;
+	int ok = 0;
+	*http_status = 400;
+	if (p.spec_json && ij_parse(&doc, p.spec_json, strlen(p.spec_json), NULL, 0) == 0) {
+		const struct ij_node *opts = ij_get(&doc, &doc.n[0], "options");
+		if (opts && choice) {
+			for (int i = 0; i < opts->count && !ok; i++)
+				{
+				const char *o = ij_text(ij_at(&doc, opts, i));
+				ok = o && strcmp(o, choice) == 0;
+			}
+			if (ok)
+				store_buf_json(&ans, choice);
+			else
+				snprintf(err, errlen, "'%s' is not one of the prompt's options", choice);
+		} else if (!opts && fields_json) {
+			store_buf_str(&ans, fields_json);
+			ok = 1;
+		} else {
+			snprintf(err, errlen, opts ? "this prompt takes {\"choice\": OPTION}"
+					   : "this prompt is a form: {\"fields\": {...}}");
+		}
+		ij_free(&doc);
+	}
+	int rc = -1;
+	if (ok && prompt_answer(d->st, id, store_buf_cstr(&ans), by, err, errlen) == 0) {
+		char aerr[128], actor[160];
+		snprintf(actor, sizeof actor, "http:%s", by);
+		audit_append(d->st, actor, "prompt.answer", id, ans.p, aerr, sizeof aerr);
+		metric_add(M_PROMPTS_ANSWERED, 1);
+		struct task *t = calloc(1, sizeof *t);
+		if (t && daemon_inflight_add(d, p.run_id) == 0) {
+			t->kind = TASK_RESUME;
+			snprintf(t->run_id, sizeof t->run_id, "%s", p.run_id);
+			work_submit(d, t); /* if full, the tick's scan resumes it */
+		} else {
+			free(t);
+		}
+		rc = 0;
+	}
+	store_buf_free(&ans);
+	prompt_rec_free(&p);
+	return rc;
+}
+
+static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
+{
+	size_t len;
+	const char *body = httpd_body(r, &len);
+	const char *ct = httpd_header(r, "Content-Type");
+	char choice[512] = "", token[256] = "", err[300];
+	char *fields = NULL;
+	/* The HTML form posts urlencoded; API clients JSON (whatever their
+	 * Content-Type says: curl -d labels JSON as a form). */
+	size_t sp = strspn(body, " \t\r\n");
+	int form = ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+		   !(sp < len && body[sp] == '{');
+	if (form) {
+		form_value(body, len, "choice", choice, sizeof choice);
+		form_value(body, len, "token", token, sizeof token);
+	} else {
+		struct ij_doc doc;
+		if (ij_parse(&doc, body, len, err, sizeof err) != 0) {
+			httpd_error(r, 400, "bad_json", err, NULL);
+			return;
+		}
+		const char *c = ij_text(ij_get(&doc, &doc.n[0], "choice"));
+		const struct ij_node *f = ij_get(&doc, &doc.n[0], "fields");
+		if (c)
+			snprintf(choice, sizeof choice, "%s", c);
+		if (f && f->type == IJ_OBJ)
+			fields = strndup(f->raw, f->rawlen);
+		ij_free(&doc);
+	}
+	const char *user = require(d, r, RBAC_PROMPT_ANSWER, token[0] ? token : NULL);
+	if (!user) {
+		free(fields);
+		return;
+	}
+	int status;
+	char by[160];
+	snprintf(by, sizeof by, "%s", user);
+	if (answer_prompt(d, id, choice[0] ? choice : NULL, fields, by, err, sizeof err, &status) != 0)
+		httpd_error(r, (unsigned)status, status == 404 ? "not_found" : status == 409 ? "conflict"
+				: status == 403 ? "forbidden" : "bad_request", err, NULL);
+	else if (form)
+		httpd_reply(r, 200, "text/html; charset=utf-8",
+			    "<!doctype html><meta charset=utf-8><p>Thank you: answer recorded.</p>", 69,
+			    NULL);
+	else
+		httpd_reply(r, 200, "application/json", "{\"ok\":true}", 11, NULL);
+	free(fields);
+}
+
+/* Slack buttons: payload={"user":{"username"},"actions":[{"value":"<id>:<option>"}]}. */
+static void slack_interactive(struct daemon *d, struct httpd_req *r)
+{
+	const char *secret = getenv("SOARCTL_SLACK_SIGNING_SECRET");
+	size_t len;
+	const char *body = httpd_body(r, &len);
+	if (!secret || !*secret) {
+		httpd_error(r, 503, "not_configured", "no Slack signing secret "
+			    "(SOARCTL_SLACK_SIGNING_SECRET)", NULL);
+		return;
+	}
+	const char *ts = httpd_header(r, "X-Slack-Request-Timestamp");
+	const char *sig = httpd_header(r, "X-Slack-Signature");
+	enum slack_verdict v = slack_verify(secret, strlen(secret), ts ? ts : "", body, len,
+					    sig ? sig : "", (int64_t)time(NULL));
+	if (v != SLACK_OK) {
+		httpd_error(r, 401, "unauthorized", slack_verdict_name(v), NULL);
+		return;
+	}
+	char *payload = malloc(len + 1), err[300];
+	if (!payload || !form_value(body, len, "payload", payload, len + 1)) {
+		free(payload);
+		httpd_error(r, 400, "bad_request", "no payload", NULL);
+		return;
+	}
+	struct ij_doc doc;
+	if (ij_parse(&doc, payload, strlen(payload), err, sizeof err) != 0) {
+		free(payload);
+		httpd_error(r, 400, "bad_json", err, NULL);
+		return;
+	}
+	const struct ij_node *root = &doc.n[0];
+	const char *val = ij_text(ij_get(&doc, ij_at(&doc, ij_get(&doc, root, "actions"), 0), "value"));
+	const char *uname = ij_text(ij_get(&doc, ij_get(&doc, root, "user"), "username"));
+	const char *colon = val ? strchr(val, ':') : NULL;
+	int status = 400;
+	if (!colon || colon - val != 36) {
+		snprintf(err, sizeof err, "no prompt button in the payload");
+	} else {
+		char id[37], by[160];
+		snprintf(id, sizeof id, "%.36s", val);
+		snprintf(by, sizeof by, "slack:%s", uname ? uname : "?");
+		if (answer_prompt(d, id, colon + 1, NULL, by, err, sizeof err, &status) == 0)
+			status = 200;
+	}
+	if (status == 200)
+		httpd_reply(r, 200, "application/json", "{\"text\":\"Answer recorded.\"}", 28, NULL);
+	else
+		httpd_error(r, (unsigned)status, "refused", err, NULL);
+	ij_free(&doc);
+	free(payload);
+}
+
+/* ---- EDL ---- */
+
+/* DATADIR/edl-auth: "LIST token TOKEN" or "LIST basic USER PASSWORD" lines. */
+static int edl_own_auth(struct httpd_req *r, const char *list)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/edl-auth", datadir_get() ? datadir_get() : ".");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || (sb.st_mode & 077)) { /* others could read it */
+		fclose(f);
+		return 0;
+	}
+	const char *authz = httpd_header(r, "Authorization");
+	const char *qtok = httpd_query(r, "token");
+	char line[1024];
+	int ok = 0;
+	while (!ok && fgets(line, sizeof line, f)) {
+		char name[128], kind[16], a[256], b[256] = "";
+		int n = sscanf(line, "%127s %15s %255s %255s", name, kind, a, b);
+		if (n < 3 || strcmp(name, list) != 0)
+			continue;
+		if (strcmp(kind, "token") == 0) {
+			const char *t = authz && strncasecmp(authz, "Bearer ", 7) == 0 ? authz + 7 : qtok;
+			ok = t && ct_equal(t, a);
+		} else if (strcmp(kind, "basic") == 0 && n == 4 && authz &&
+			   strncasecmp(authz, "Basic ", 6) == 0) {
+			char user[256], pass[256];
+			ok = httpd_basic_auth(r, user, sizeof user, pass, sizeof pass) == 0 &&
+			     ct_equal(user, a) & ct_equal(pass, b);
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+struct edl_out {
+	struct store_buf b;
+	unsigned char hash[32];
+};
+
+static int edl_line(const struct edl_entry *e, void *ud)
+{
+	struct edl_out *o = ud;
+	store_buf_str(&o->b, e->value);
+	store_buf_str(&o->b, "\n");
+	return 0;
+}
+
+static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
+{
+	metric_add(M_EDL_REQUESTS, 1);
+	if (!edl_name_ok(name)) {
+		httpd_error(r, 404, "not_found", "no such list", NULL);
+		return;
+	}
+	if (!edl_own_auth(r, name) && !require(d, r, RBAC_CASE_READ, NULL))
+		return;
+	struct edl_out o;
+	memset(&o, 0, sizeof o);
+	char err[256];
+	int rc = edl_each(d->st, name, NULL, edl_line, &o, err, sizeof err);
+	if (rc != 0) {
+		store_buf_free(&o.b);
+		httpd_error(r, rc == EDL_NOT_FOUND ? 404 : 500, rc == EDL_NOT_FOUND ? "not_found" : "store",
+			    err, NULL);
+		return;
+	}
+	mbedtls_sha256_ret((const unsigned char *)(o.b.p ? o.b.p : ""), o.b.len, o.hash, 0);
+	char etag[40], extra[128];
+	snprintf(etag, sizeof etag, "\"");
+	for (int i = 0; i < 12; i++)
+		snprintf(etag + 1 + 2 * i, sizeof etag - 1 - 2 * (size_t)i, "%02x", o.hash[i]);
+	strcat(etag, "\"");
+	snprintf(extra, sizeof extra, "ETag: %s\nCache-Control: no-cache", etag);
+	const char *inm = httpd_header(r, "If-None-Match");
+	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
+		store_buf_free(&o.b);
+		httpd_reply(r, 304, NULL, "", 0, extra);
+		return;
+	}
+	reply_buf(r, 200, "text/plain; charset=utf-8", &o.b, extra);
+}
+
+/* ---- the router ---- */
+
+void api_handle(struct httpd_req *r, void *ud)
+{
+	struct daemon *d = ud;
+	const char *m = httpd_method(r), *path = httpd_path(r);
+	char seg[6][256];
+	int n = split(path, seg);
+	int get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0, post = strcmp(m, "POST") == 0;
+	metric_add(M_HTTP_REQUESTS, 1);
+	if (n == 1 && strcmp(seg[0], "healthz") == 0) {
+		if (d->stopping)
+			httpd_error(r, 503, "stopping", "the daemon is stopping", NULL);
+		else
+			httpd_reply(r, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL);
+		return;
+	}
+	if (n == 1 && strcmp(seg[0], "metrics") == 0 && get) {
+		if (!require(d, r, RBAC_CASE_READ, NULL))
+			return;
+		struct store_buf b = {0};
+		metrics_render(&b);
+		reply_buf(r, 200, "text/plain; version=0.0.4", &b, NULL);
+		return;
+	}
+	if (n == 2 && strcmp(seg[0], "edl") == 0 && get) {
+		get_edl(d, r, seg[1]);
+		return;
+	}
+	if (n == 2 && strcmp(seg[0], "prompts") == 0 && get) {
+		prompt_form(d, r, seg[1]);
+		return;
+	}
+	if (n == 2 && strcmp(seg[0], "slack") == 0 && strcmp(seg[1], "interactive") == 0 && post) {
+		slack_interactive(d, r);
+		return;
+	}
+	if (n >= 3 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
+		const char *what = seg[2];
+		if (strcmp(what, "alerts") == 0 && n == 3 && post) {
+			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
+			if (user)
+				ingest_alerts(d, r, user);
+			return;
+		}
+		if (strcmp(what, "prompts") == 0 && n == 5 && strcmp(seg[4], "answer") == 0 && post) {
+			post_answer(d, r, seg[3]);
+			return;
+		}
+		if (strcmp(what, "cases") == 0 && post && n <= 5) {
+			int close = n == 5 && strcmp(seg[4], "close") == 0;
+			if (n == 5 && !close) {
+				httpd_error(r, 404, "not_found", "POST /api/v1/cases/REF/close", NULL);
+				return;
+			}
+			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
+			if (user)
+				write_case(d, r, user, n >= 4 ? seg[3] : NULL, close);
+			return;
+		}
+		if (strcmp(what, "runs") == 0 && post && n == 5 && strcmp(seg[4], "cancel") == 0) {
+			if (!require(d, r, RBAC_PLAYBOOK_RUN, NULL))
+				return;
+			char err[256];
+			if (run_cancel(d->st, seg[3], err, sizeof err) != 0)
+				httpd_error(r, 409, "refused", err, NULL);
+			else
+				httpd_reply(r, 200, "application/json", "{\"ok\":true}", 11, NULL);
+			return;
+		}
+		if (strcmp(what, "cases") == 0 && get && n <= 4) {
+			if (!require(d, r, RBAC_CASE_READ, NULL))
+				return;
+			if (n == 3)
+				get_cases(d, r);
+			else
+				get_case(d, r, seg[3]);
+			return;
+		}
+		if (strcmp(what, "runs") == 0 && get && n <= 4) {
+			if (!require(d, r, RBAC_CASE_READ, NULL))
+				return;
+			get_runs(d, r, n == 4 ? seg[3] : NULL);
+			return;
+		}
+		if (strcmp(what, "jobs") == 0) {
+			jobs_route(d, r, n, seg);
+			return;
+		}
+	}
+	httpd_error(r, 404, "not_found", "no such endpoint", NULL);
+}

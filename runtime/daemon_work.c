@@ -1,0 +1,347 @@
+/* daemon_work.c - the worker threads. Tasks: start a playbook run on a case,
+ * resume a waiting run, write a note. Runs are durable (engine.h): a run that
+ * must wait parks in the store and the worker moves on; the loop thread resumes
+ * it when its time or its answer has come.
+ *
+ * Two modes. SOARCTL_SERVE_ENGINE=runloop: each worker thread serves an
+ * event-driven run loop (runloop.h): new runs are posted to the workers in turn
+ * and many run at once on each, their journal writes group-committed and their
+ * HTTP calls on the loop's curl multi handle. Resumes and notes run
+ * synchronously on the same thread (runloop has no resume yet) with a sandbox
+ * made when first needed. Default, for now: one bounded queue, a worker runs
+ * one task at a time with engine_start (runloop_serve is days old, and under
+ * ASan its journal batches showed a use-after-free: see docs/daemon.md).
+ * Either way the number of tasks not yet done is bounded (d->cap): past it
+ * work_submit refuses and the HTTP side answers 429. */
+#include "case.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "metrics.h"
+#include "runloop.h"
+
+#include <stdatomic.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void task_free(struct task *t)
+{
+	if (!t)
+		return;
+	if (t->set)
+		pb_set_unref(t->set);
+	free(t->input_json);
+	free(t->text);
+	free(t);
+}
+
+struct worker {
+	struct daemon *d;
+	struct runloop *rl;
+	struct sandbox *sb;           /* for resumes and notes, made when needed */
+	pthread_t th;
+	int ready;
+};
+
+static struct worker *workers;
+static int nworkers, use_runloop;
+static _Atomic unsigned next_worker;
+static _Atomic long outstanding;  /* runloop mode: tasks posted, not done */
+
+static void do_task(struct daemon *d, struct sandbox *sb, struct task *t);
+
+static void rl_done(struct engine_run *e, int status, void *ud)
+{
+	struct task *t = ud;
+	snprintf(t->run_id, sizeof t->run_id, "%s", e->rec.id);
+	t->status = status;
+	if (status == RUN_SUCCEEDED)
+		metric_add(M_RUNS_SUCCEEDED, 1);
+	else if (status == RUN_WAITING)
+		metric_add(M_RUNS_WAITING, 1);
+	else {
+		metric_add(M_RUNS_FAILED, 1);
+		char *ej = engine_error_json(e);
+		dlog(LOG_WARN, t->run_id, "run of %s failed: %s", t->pb->name,
+		     ej ? ej : "invalid playbook or inputs");
+		free(ej);
+	}
+	atomic_fetch_sub(&outstanding, 1);
+	metric_set(M_QUEUE_DEPTH, atomic_load(&outstanding));
+	daemon_post(t->d_, POST_TASK_DONE, t);
+}
+
+/* On a worker's loop thread. */
+static void rl_task(struct runloop *rl, void *arg)
+{
+	struct task *t = arg;
+	struct worker *w = t->w_;
+	struct daemon *d = w->d;
+	if (t->kind == TASK_START) {
+		struct engine_options eo;
+		memset(&eo, 0, sizeof eo);
+		sandbox_limits_default(&eo.limits);
+		eo.case_ref = t->case_ref[0] ? t->case_ref : NULL;
+		metric_add(M_RUNS_STARTED, 1);
+		if (runloop_start(rl, &t->pb->src, t->input_json, &eo, rl_done, t) == 0)
+			return;
+		t->status = -1;
+	} else {
+		char err[256];
+		if (!w->sb && !(w->sb = sandbox_new(getenv("SOARCTL_LUA_DIR"), err, sizeof err)))
+			dlog(LOG_ERROR, NULL, "worker: %s", err);
+		if (w->sb)
+			do_task(d, w->sb, t);
+	}
+	atomic_fetch_sub(&outstanding, 1);
+	metric_set(M_QUEUE_DEPTH, atomic_load(&outstanding));
+	daemon_post(d, POST_TASK_DONE, t);
+}
+
+int work_submit(struct daemon *d, struct task *t)
+{
+	if (use_runloop) {
+		if (d->quit || atomic_load(&outstanding) >= (long)d->cap) {
+			task_free(t);
+			return -1;
+		}
+		struct worker *w = &workers[atomic_fetch_add(&next_worker, 1) % (unsigned)nworkers];
+		t->w_ = w;
+		t->d_ = d;
+		atomic_fetch_add(&outstanding, 1);
+		metric_set(M_QUEUE_DEPTH, atomic_load(&outstanding));
+		if (runloop_post(w->rl, rl_task, t) != 0) {
+			atomic_fetch_sub(&outstanding, 1);
+			task_free(t);
+			return -1;
+		}
+		return 0;
+	}
+	pthread_mutex_lock(&d->mu);
+	if (d->depth >= d->cap || d->quit) {
+		pthread_mutex_unlock(&d->mu);
+		task_free(t);
+		return -1;
+	}
+	t->next = NULL;
+	if (d->tail)
+		d->tail->next = t;
+	else
+		d->head = t;
+	d->tail = t;
+	d->depth++;
+	metric_set(M_QUEUE_DEPTH, (int64_t)d->depth);
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	return 0;
+}
+
+size_t work_depth(struct daemon *d)
+{
+	if (use_runloop)
+		return (size_t)atomic_load(&outstanding);
+	pthread_mutex_lock(&d->mu);
+	size_t n = d->depth;
+	pthread_mutex_unlock(&d->mu);
+	return n;
+}
+
+static void count_status(int status)
+{
+	if (status == RUN_SUCCEEDED)
+		metric_add(M_RUNS_SUCCEEDED, 1);
+	else if (status == RUN_WAITING)
+		metric_add(M_RUNS_WAITING, 1);
+	else
+		metric_add(M_RUNS_FAILED, 1);
+}
+
+static void do_task(struct daemon *d, struct sandbox *sb, struct task *t)
+{
+	struct sandbox_limits lim;
+	sandbox_limits_default(&lim); /* not runopts_init: it resets logging */
+	char err[512];
+	if (t->kind == TASK_START) {
+		struct engine_options eo;
+		memset(&eo, 0, sizeof eo);
+		eo.limits = lim;
+		eo.case_ref = t->case_ref[0] ? t->case_ref : NULL;
+		struct engine_run e;
+		metric_add(M_RUNS_STARTED, 1);
+		int status = engine_start(sb, d->st, &t->pb->src, NULL, 0, t->input_json, &eo, &e);
+		if (status > 0)
+			engine_run_children(sb, &e, &lim);
+		snprintf(t->run_id, sizeof t->run_id, "%s", e.rec.id);
+		t->status = status;
+		count_status(status);
+		if (status == RUN_FAILED || status == 0) {
+			char *ej = engine_error_json(&e);
+			dlog(LOG_WARN, t->run_id, "run of %s failed: %s", t->pb->name,
+				 ej ? ej : "invalid playbook or inputs");
+			free(ej);
+		}
+		engine_run_clear(&e);
+	} else if (t->kind == TASK_RESUME) {
+		struct engine_run e;
+		metric_add(M_RUNS_RESUMED, 1);
+		int status = engine_resume(sb, d->st, t->run_id, &lim, &e, err, sizeof err);
+		if (status > 0)
+			engine_run_children(sb, &e, &lim);
+		else
+			dlog(LOG_WARN, t->run_id, "resume failed: %s", err);
+		t->status = status;
+		if (status > 0)
+			count_status(status);
+		engine_run_clear(&e);
+	} else if (t->kind == TASK_NOTE) {
+		if (case_note(d->st, t->case_ref, CASE_ENTRY_NOTE, "serve:preprocess", t->text,
+			      NULL, NULL, err, sizeof err) != 0)
+			dlog(LOG_WARN, NULL, "note on case %s: %s", t->case_ref, err);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct daemon *d = arg;
+	char err[512];
+	struct sandbox *sb = sandbox_new(getenv("SOARCTL_LUA_DIR"), err, sizeof err);
+	if (!sb)
+		dlog(LOG_ERROR, NULL, "worker: %s", err);
+	for (;;) {
+		pthread_mutex_lock(&d->mu);
+		while (!d->head && !d->quit)
+			pthread_cond_wait(&d->cv, &d->mu);
+		if (!d->head) {
+			pthread_mutex_unlock(&d->mu);
+			break;
+		}
+		struct task *t = d->head;
+		d->head = t->next;
+		if (!d->head)
+			d->tail = NULL;
+		d->depth--;
+		d->busy++;
+		metric_set(M_QUEUE_DEPTH, (int64_t)d->depth);
+		pthread_mutex_unlock(&d->mu);
+		if (sb)
+			do_task(d, sb, t);
+		pthread_mutex_lock(&d->mu);
+		d->busy--;
+		pthread_mutex_unlock(&d->mu);
+		daemon_post(d, POST_TASK_DONE, t);
+	}
+	if (sb)
+		sandbox_free(sb);
+	return NULL;
+}
+
+static void *rl_worker(void *arg)
+{
+	struct worker *w = arg;
+	runloop_serve(w->rl);
+	return NULL;
+}
+
+int work_init(struct daemon *d, char *err, size_t errlen)
+{
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	d->nthreads = d->o.workers > 0 ? d->o.workers : 2;
+	const char *mode = getenv("SOARCTL_SERVE_ENGINE");
+	use_runloop = mode && strcmp(mode, "runloop") == 0;
+	if (use_runloop) {
+		nworkers = d->nthreads;
+		workers = calloc((size_t)nworkers, sizeof *workers);
+		for (int i = 0; i < nworkers; i++) {
+			workers[i].d = d;
+			if (!(workers[i].rl = runloop_new(d->st, getenv("SOARCTL_LUA_DIR"), err, errlen)))
+				return -1;
+		}
+		for (int i = 0; i < nworkers; i++)
+			if (pthread_create(&workers[i].th, NULL, rl_worker, &workers[i]) != 0) {
+				snprintf(err, errlen, "cannot start worker threads");
+				return -1;
+			}
+		return 0;
+	}
+	d->threads = calloc((size_t)d->nthreads, sizeof *d->threads);
+	for (int i = 0; i < d->nthreads; i++)
+		if (pthread_create(&d->threads[i], NULL, worker, d) != 0) {
+			snprintf(err, errlen, "cannot start worker threads");
+			d->nthreads = i;
+			return -1;
+		}
+	return 0;
+}
+
+/* Asks the workers to stop once the queue is empty of started work; tasks not
+ * yet begun are dropped (their cases are durable; runs waiting in the store are
+ * picked up at the next start). */
+void work_stop(struct daemon *d, int drop_queued)
+{
+	if (use_runloop) {
+		/* runloop_serve drains: posted work runs, runs in flight end. */
+		d->quit = 1;
+		for (int i = 0; i < nworkers; i++)
+			runloop_stop(workers[i].rl);
+		return;
+	}
+	pthread_mutex_lock(&d->mu);
+	d->quit = 1;
+	if (drop_queued) {
+		/* Runs not begun are dropped (their cases are durable); notes (counts
+		 * of duplicates) are cheap and kept. */
+		struct task *keep = NULL, **tail = &keep;
+		while (d->head) {
+			struct task *t = d->head;
+			d->head = t->next;
+			if (t->kind == TASK_NOTE) {
+				*tail = t;
+				tail = &t->next;
+				t->next = NULL;
+			} else {
+				task_free(t);
+				d->depth--;
+			}
+		}
+		d->head = keep;
+		d->tail = NULL;
+		for (struct task *t = keep; t; t = t->next)
+			d->tail = t;
+	}
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+int work_busy(struct daemon *d)
+{
+	if (use_runloop)
+		return (int)atomic_load(&outstanding);
+	pthread_mutex_lock(&d->mu);
+	int n = d->busy + (int)d->depth;
+	pthread_mutex_unlock(&d->mu);
+	return n;
+}
+
+void work_join(struct daemon *d)
+{
+	if (use_runloop) {
+		for (int i = 0; i < nworkers; i++) {
+			pthread_join(workers[i].th, NULL);
+			runloop_free(workers[i].rl);
+			if (workers[i].sb)
+				sandbox_free(workers[i].sb);
+		}
+		free(workers);
+		workers = NULL;
+		nworkers = 0;
+		return;
+	}
+	for (int i = 0; i < d->nthreads; i++)
+		pthread_join(d->threads[i], NULL);
+	free(d->threads);
+	d->threads = NULL;
+	d->nthreads = 0;
+}

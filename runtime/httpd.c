@@ -1,0 +1,466 @@
+/* httpd.c - see httpd.h. */
+#include "httpd.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct httpd {
+	struct MHD_Daemon *mhd;
+	struct ev_loop *loop;
+	ev_io io;
+	ev_timer timer;
+	ev_prepare prep;
+	httpd_handler handler;
+	void *ud;
+	struct httpd_limits lim;
+	unsigned port;
+	unsigned conns;
+	int need_run;             /* a resume happened: MHD_run before sleeping */
+};
+
+struct httpd_req {
+	struct httpd *h;
+	struct MHD_Connection *conn;
+	const char *method, *url;
+	char *body;
+	size_t len, cap;
+	int state;                /* 0 reading, 1 handled (waiting or answered) */
+	size_t discarded;         /* body bytes past the limit (chunked), dropped */
+	int suspended;
+	struct MHD_Response *resp;
+	unsigned status;
+	void *ud;
+	void (*free_fn)(void *);
+};
+
+static void run_mhd(struct httpd *h);
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	run_mhd(w->data);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	run_mhd(w->data);
+}
+
+/* Before the loop sleeps: run MHD once more if a connection was resumed, and arm
+ * the timer MHD asks for (connection timeouts). */
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)revents;
+	struct httpd *h = w->data;
+	if (h->need_run)
+		run_mhd(h);
+	MHD_UNSIGNED_LONG_LONG ms;
+	ev_timer_stop(loop, &h->timer);
+	if (MHD_get_timeout(h->mhd, &ms) == MHD_YES) {
+		ev_timer_set(&h->timer, (double)ms / 1000.0, 0.);
+		ev_timer_start(loop, &h->timer);
+	}
+}
+
+static void run_mhd(struct httpd *h)
+{
+	h->need_run = 0;
+	MHD_run(h->mhd);
+}
+
+static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
+		    enum MHD_ConnectionNotificationCode code)
+{
+	(void)c;
+	(void)socket_ctx;
+	struct httpd *h = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		h->conns++;
+	else if (h->conns)
+		h->conns--;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	struct httpd_req *r = *con_cls;
+	if (!r)
+		return;
+	if (r->free_fn)
+		r->free_fn(r->ud);
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+struct hdr_count {
+	int cl, te;
+	const char *first_cl;
+	int cl_differ;
+};
+
+static enum MHD_Result count_hdr(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	(void)kind;
+	struct hdr_count *n = cls;
+	if (strcasecmp(key, "Content-Length") == 0) {
+		if (n->cl++ && value && n->first_cl && strcmp(value, n->first_cl) != 0)
+			n->cl_differ = 1;
+		if (!n->first_cl)
+			n->first_cl = value;
+	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		n->te++;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result queue(struct httpd_req *r, unsigned status, struct MHD_Response *resp)
+{
+	enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static struct MHD_Response *make(const char *ctype, const char *body, size_t len,
+				 const char *extra)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return NULL;
+	if (ctype)
+		MHD_add_response_header(resp, "Content-Type", ctype);
+	/* extra: "Name: value\nName: value" */
+	for (const char *p = extra; p && *p;) {
+		const char *eol = strchr(p, '\n'), *end = eol ? eol : p + strlen(p);
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		if (colon) {
+			char name[64], val[512];
+			snprintf(name, sizeof name, "%.*s", (int)(colon - p), p);
+			const char *v = colon + 1;
+			while (*v == ' ')
+				v++;
+			snprintf(val, sizeof val, "%.*s", (int)(end - v), v);
+			MHD_add_response_header(resp, name, val);
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return resp;
+}
+
+static enum MHD_Result error_now(struct httpd_req *r, unsigned status, const char *code,
+				 const char *msg)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
+			 msg);
+	struct MHD_Response *resp = make("application/json", buf, (size_t)n, "Connection: close");
+	if (!resp)
+		return MHD_NO;
+	r->state = 1;
+	return queue(r, status, resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	struct httpd *h = cls;
+	struct httpd_req *r = *con_cls;
+	if (!r) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		r->h = h;
+		r->conn = c;
+		r->url = url;
+		r->method = method;
+		*con_cls = r;
+		struct hdr_count n = {0, 0, NULL, 0};
+		MHD_get_connection_values(c, MHD_HEADER_KIND, count_hdr, &n);
+		if (n.cl && n.te)
+			return error_now(r, 400, "bad_request",
+					 "both Content-Length and Transfer-Encoding");
+		if (n.cl > 1)
+			return error_now(r, 400, "bad_request", "more than one Content-Length");
+		if (n.first_cl) {
+			char *end;
+			unsigned long long v = strtoull(n.first_cl, &end, 10);
+			if (*end || end == n.first_cl)
+				return error_now(r, 400, "bad_request", "bad Content-Length");
+			if (v > h->lim.max_body)
+				return error_now(r, 413, "too_large", "request body too large");
+		}
+		return MHD_YES;
+	}
+	if (r->state == 1) {
+		/* Handled: a suspended request resumed, or the body of an early error. */
+		*upload_data_size = 0;
+		if (r->resp) {
+			struct MHD_Response *resp = r->resp;
+			r->resp = NULL;
+			return queue(r, r->status, resp);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (r->discarded || r->len + n > h->lim.max_body) {
+			/* A chunked body past the limit: MHD cannot answer in the middle of
+			 * a body, so the rest is dropped unread into memory and 413 comes at
+			 * its end; a body that goes on and on is cut. */
+			r->discarded += n;
+			return r->discarded > 4 * h->lim.max_body + (1u << 20) ? MHD_NO : MHD_YES;
+		}
+		if (r->len + n + 1 > r->cap) {
+			size_t cap = r->cap ? r->cap : 4096;
+			while (cap < r->len + n + 1)
+				cap *= 2;
+			char *b = realloc(r->body, cap);
+			if (!b)
+				return error_now(r, 503, "overloaded", "out of memory");
+			r->body = b;
+			r->cap = cap;
+		}
+		memcpy(r->body + r->len, upload_data, n);
+		r->len += n;
+		r->body[r->len] = 0;
+		return MHD_YES;
+	}
+	if (r->discarded)
+		return error_now(r, 413, "too_large", "request body too large");
+	r->state = 1;
+	h->handler(r, h->ud);
+	if (r->resp && !r->suspended) {
+		struct MHD_Response *resp = r->resp;
+		r->resp = NULL;
+		return queue(r, r->status, resp);
+	}
+	return MHD_YES;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host)
+		return -1;
+	snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return -1;
+	memset(ss, 0, sizeof *ss);
+	if (host[0] == '[') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		size_t hl = strlen(host);
+		if (hl < 3 || host[hl - 1] != ']')
+			return -1;
+		host[hl - 1] = 0;
+		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+			return -1;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		*sl = sizeof *a;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		if (strcmp(host, "localhost") == 0)
+			snprintf(host, sizeof host, "127.0.0.1");
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return -1;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		*sl = sizeof *a;
+	}
+	return 0;
+}
+
+struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct httpd_limits *lim,
+			  httpd_handler handler, void *ud, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (parse_listen(listen, &ss, &sl) != 0) {
+		snprintf(err, errlen, "--listen: expected HOST:PORT (127.0.0.1:8080, [::1]:8080), got '%s'",
+			 listen);
+		return NULL;
+	}
+	struct httpd *h = calloc(1, sizeof *h);
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->loop = loop;
+	h->handler = handler;
+	h->ud = ud;
+	h->lim = *lim;
+	if (!h->lim.max_body)
+		h->lim.max_body = 8u << 20;
+	if (!h->lim.max_header)
+		h->lim.max_header = 16u << 10;
+	if (!h->lim.timeout_s)
+		h->lim.timeout_s = 10;
+	if (!h->lim.max_conns)
+		h->lim.max_conns = 1024;
+	/* MHD keeps a connection's request line and headers in its memory pool: its
+	 * size is our header limit (MHD answers 414/431 past it); bodies stream
+	 * through in pieces, so a small pool still takes big bodies. */
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->lim.max_header + 4096,
+				  MHD_OPTION_CONNECTION_TIMEOUT, h->lim.timeout_s,
+				  MHD_OPTION_CONNECTION_LIMIT, h->lim.max_conns,
+				  MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
+				  MHD_OPTION_STRICT_FOR_CLIENT, 1,
+				  MHD_OPTION_END);
+	if (!h->mhd) {
+		snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this host)",
+			 listen);
+		free(h);
+		return NULL;
+	}
+	(void)sl;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *pi = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = pi ? pi->port : 0;
+	ev_io_init(&h->io, on_io, di->epoll_fd, EV_READ);
+	h->io.data = h;
+	ev_io_start(loop, &h->io);
+	ev_timer_init(&h->timer, on_timer, 0., 0.);
+	h->timer.data = h;
+	ev_prepare_init(&h->prep, on_prepare);
+	h->prep.data = h;
+	ev_prepare_start(loop, &h->prep);
+	return h;
+}
+
+unsigned httpd_port(const struct httpd *h) { return h->port; }
+unsigned httpd_connections(const struct httpd *h) { return h->conns; }
+
+void httpd_quiesce(struct httpd *h)
+{
+	if (!h)
+		return;
+	MHD_socket s = MHD_quiesce_daemon(h->mhd);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
+}
+
+void httpd_stop(struct httpd *h)
+{
+	if (!h)
+		return;
+	ev_io_stop(h->loop, &h->io);
+	ev_timer_stop(h->loop, &h->timer);
+	ev_prepare_stop(h->loop, &h->prep);
+	MHD_stop_daemon(h->mhd);
+	free(h);
+}
+
+const char *httpd_method(const struct httpd_req *r) { return r->method; }
+const char *httpd_path(const struct httpd_req *r) { return r->url; }
+
+const char *httpd_header(const struct httpd_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *httpd_query(const struct httpd_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *httpd_body(const struct httpd_req *r, size_t *len)
+{
+	*len = r->len;
+	return r->body ? r->body : "";
+}
+
+int httpd_basic_auth(const struct httpd_req *r, char *user, size_t ul, char *pass, size_t pl)
+{
+	char *p = NULL;
+	char *u = MHD_basic_auth_get_username_password(r->conn, &p);
+	int rc = u && p ? 0 : -1;
+	if (rc == 0) {
+		snprintf(user, ul, "%s", u);
+		snprintf(pass, pl, "%s", p);
+	}
+	if (u)
+		MHD_free(u);
+	if (p)
+		MHD_free(p);
+	return rc;
+}
+
+void httpd_reply(struct httpd_req *r, unsigned status, const char *ctype, const char *body,
+		 size_t len, const char *extra)
+{
+	struct MHD_Response *resp = make(ctype, body, len, extra);
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	r->resp = resp;
+	r->status = status;
+	if (r->suspended) {
+		r->suspended = 0;
+		MHD_resume_connection(r->conn);
+		r->h->need_run = 1;
+	}
+}
+
+void httpd_error(struct httpd_req *r, unsigned status, const char *code, const char *msg,
+		 const char *extra)
+{
+	char buf[1024];
+	size_t n = (size_t)snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"message\":\"", code);
+	for (const char *p = msg; *p && n < sizeof buf - 8; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '"' || ch == '\\')
+			buf[n++] = '\\', buf[n++] = (char)ch;
+		else if (ch < 0x20)
+			buf[n++] = ' ';
+		else
+			buf[n++] = (char)ch;
+	}
+	n += (size_t)snprintf(buf + n, sizeof buf - n, "\"}}");
+	httpd_reply(r, status, "application/json", buf, n, extra);
+}
+
+void httpd_suspend(struct httpd_req *r)
+{
+	if (r->suspended || r->resp)
+		return;
+	r->suspended = 1;
+	MHD_suspend_connection(r->conn);
+}
+
+void httpd_set_ud(struct httpd_req *r, void *ud, void (*free_fn)(void *))
+{
+	r->ud = ud;
+	r->free_fn = free_fn;
+}
+
+void *httpd_get_ud(const struct httpd_req *r) { return r->ud; }

@@ -1,0 +1,67 @@
+/* httpd.h - the daemon's HTTP server: libmicrohttpd in its external epoll mode,
+ * driven from a libev loop (one ev_io on MHD's epoll fd, one ev_timer from
+ * MHD_get_timeout), with the limits the daemon promises:
+ *   request line too long 414 and headers too large 431 (MHD's own answers, kept
+ *   inside the per-connection memory limit), a body over the limit 413 before it
+ *   is read (from Content-Length; a chunked body past the limit is dropped as it
+ *   comes and answered 413 at its end, or cut past 4x the limit), slow
+ *   clients closed after the connection timeout, a connection cap, and requests
+ *   with both Content-Length and Transfer-Encoding, or two Content-Length
+ *   headers, refused with 400 (request smuggling).
+ * Keep-alive and chunked decoding are MHD's. Everything here runs on the loop's
+ * thread; httpd knows nothing of soarctl's routes (the handler does). */
+#ifndef SOAR_HTTPD_H
+#define SOAR_HTTPD_H
+
+#include <ev.h>
+#include <stddef.h>
+
+struct httpd;
+struct httpd_req;
+
+struct httpd_limits {
+	size_t max_body;          /* bytes; default 8 MiB */
+	size_t max_header;        /* request line + headers, bytes; default 16 KiB */
+	unsigned timeout_s;       /* idle/slow connection timeout; default 10 */
+	unsigned max_conns;       /* default 1024 */
+};
+
+/* Called once the whole body is in. The handler answers with httpd_reply now,
+ * or calls httpd_suspend and answers later (on the loop's thread). */
+typedef void (*httpd_handler)(struct httpd_req *r, void *ud);
+
+/* Listens on "HOST:PORT" (IPv4 or [IPv6]; port 0 = any free port). NULL with a
+ * message. */
+struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct httpd_limits *lim,
+			  httpd_handler handler, void *ud, char *err, size_t errlen);
+/* The port actually bound. */
+unsigned httpd_port(const struct httpd *h);
+/* Stops accepting new connections (SIGTERM); open ones finish. */
+void httpd_quiesce(struct httpd *h);
+/* Connections open now. */
+unsigned httpd_connections(const struct httpd *h);
+void httpd_stop(struct httpd *h);
+
+/* ---- inside a handler ---- */
+const char *httpd_method(const struct httpd_req *r);
+const char *httpd_path(const struct httpd_req *r);        /* without the query */
+const char *httpd_header(const struct httpd_req *r, const char *name);
+const char *httpd_query(const struct httpd_req *r, const char *name);
+const char *httpd_body(const struct httpd_req *r, size_t *len);
+/* The user and password of Basic auth; 0, or -1 when absent. */
+int httpd_basic_auth(const struct httpd_req *r, char *user, size_t ul, char *pass, size_t pl);
+/* Answers. `extra` is NULL or "Name: value" header lines separated by "\n". */
+void httpd_reply(struct httpd_req *r, unsigned status, const char *ctype, const char *body,
+		 size_t len, const char *extra);
+/* {"error":{"code":CODE,"message":MSG}} with `status`. */
+void httpd_error(struct httpd_req *r, unsigned status, const char *code, const char *msg,
+		 const char *extra);
+/* Holds the answer: the connection waits until httpd_reply is called (on the
+ * loop's thread). */
+void httpd_suspend(struct httpd_req *r);
+/* Per-request state the handler may hang here; `free_fn` is called when the
+ * request ends (also when the client went away). */
+void httpd_set_ud(struct httpd_req *r, void *ud, void (*free_fn)(void *));
+void *httpd_get_ud(const struct httpd_req *r);
+
+#endif

@@ -1,0 +1,347 @@
+/* ingest.c - POST /api/v1/alerts: one alert (a JSON object with a "type") or
+ * an array of them. Each alert goes through pre-processing (preproc.h) on the
+ * loop thread, then becomes a case through case_create_submit: many creates
+ * share one group-commit transaction, and the request is answered 202 only
+ * when all of its cases are durable. Then the playbooks that a rule chose, or
+ * whose triggers match, start runs on the new cases.
+ *
+ * Bounded: a request is refused with 429 and Retry-After when the worker queue
+ * could not take its runs or too many requests already wait for the store. */
+#include "case.h"
+#include "daemon.h"
+#include "ingest_json.h"
+#include "metrics.h"
+#include "store_buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ALERTS_PER_REQUEST 10000
+#define MAX_INFLIGHT_REQUESTS 1024
+
+enum outcome { O_PENDING, O_CREATED, O_DUPLICATE, O_DROPPED, O_CLOSED, O_ERROR };
+
+struct ingest_req;
+
+struct alert_item {
+	struct ingest_req *q;
+	const struct ij_node *node;
+	struct pp_result pp;
+	struct case_fields f;
+	struct case_create_req *creq;
+	enum outcome out;
+	char case_id[40];
+	uint64_t seq;
+	char err[260];
+};
+
+struct ingest_req {
+	struct daemon *d;
+	struct httpd_req *r;
+	struct ij_doc doc;
+	struct pb_set *set;
+	struct alert_item *items;
+	int n, pending;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void req_free(struct ingest_req *q)
+{
+	for (int i = 0; i < q->n; i++)
+		case_fields_free(&q->items[i].f);
+	free(q->items);
+	ij_free(&q->doc);
+	pb_set_unref(q->set);
+	free(q);
+	metric_add(M_INFLIGHT_REQUESTS, -1);
+}
+
+static const char *outcome_name(enum outcome o)
+{
+	static const char *const n[] = {"pending", "created", "duplicate", "dropped", "closed",
+					"error"};
+	return n[o];
+}
+
+static void start_runs(struct ingest_req *q, struct alert_item *it)
+{
+	struct daemon *d = q->d;
+	const struct pp_rule *rule = it->pp.rule;
+	if (rule && rule->playbook) {
+		const struct pb_meta *pb = pb_set_find(q->set, rule->playbook);
+		if (!pb)
+			dlog(LOG_WARN, NULL, "rule of %s names playbook %s, which is not loaded",
+			     rule->owner, rule->playbook);
+		else if (daemon_start_playbook(d, pb, it->case_id, NULL, NULL) != 0)
+			metric_add(M_ALERTS_REJECTED, 1);
+		return;
+	}
+	for (int i = 0; i < q->set->n; i++) {
+		const struct pb_meta *pb = &q->set->pb[i];
+		for (int k = 0; k < pb->ntriggers; k++)
+			if (pp_match(&q->doc, it->node, &pb->triggers[k])) {
+				if (daemon_start_playbook(d, pb, it->case_id, NULL, NULL) != 0)
+					metric_add(M_ALERTS_REJECTED, 1);
+				break;
+			}
+	}
+}
+
+static void answer(struct ingest_req *q)
+{
+	struct store_buf b = {0};
+	int created = 0;
+	store_buf_str(&b, "{\"accepted\":");
+	store_buf_printf(&b, "%d,\"alerts\":[", q->n);
+	for (int i = 0; i < q->n; i++) {
+		struct alert_item *it = &q->items[i];
+		store_buf_printf(&b, "%s{\"status\":\"%s\"", i ? "," : "", outcome_name(it->out));
+		if (it->case_id[0])
+			store_buf_printf(&b, ",\"case\":\"%s\"", it->case_id);
+		if (it->seq)
+			store_buf_printf(&b, ",\"case_number\":%llu", (unsigned long long)it->seq);
+		if (it->err[0]) {
+			store_buf_str(&b, ",\"error\":");
+			store_buf_json(&b, it->err);
+		}
+		store_buf_str(&b, "}");
+		created += it->out == O_CREATED || it->out == O_CLOSED;
+	}
+	store_buf_str(&b, "]}");
+	/* Runs start once the cases exist (their runs read them). */
+	for (int i = 0; i < q->n; i++)
+		if (q->items[i].out == O_CREATED)
+			start_runs(q, &q->items[i]);
+	httpd_reply(q->r, 202, "application/json", b.p ? b.p : "{}", b.len, NULL);
+	store_buf_free(&b);
+	(void)created;
+	req_free(q);
+}
+
+/* On the committer thread: hand back to the loop. */
+static void on_created(struct case_create_req *r, void *arg)
+{
+	(void)r;
+	struct alert_item *it = arg;
+	daemon_post(it->q->d, POST_CASE_DONE, it);
+}
+
+void ingest_case_done(struct daemon *d, void *p)
+{
+	(void)d;
+	struct alert_item *it = p;
+	struct ingest_req *q = it->q;
+	struct case_rec c;
+	int deduped = 0;
+	char err[256];
+	if (case_create_finish(it->creq, &c, &deduped, err, sizeof err) != 0) {
+		it->out = O_ERROR;
+		snprintf(it->err, sizeof it->err, "%s", err);
+	} else {
+		snprintf(it->case_id, sizeof it->case_id, "%s", c.id);
+		it->seq = c.seq;
+		if (deduped) {
+			/* An open case already holds the key: the alert counts on it. */
+			it->out = O_DUPLICATE;
+			metric_add(M_ALERTS_DEDUPED, 1);
+			if (it->pp.key[0]) {
+				const char *ref;
+				pp_window_put(d->window, it->pp.key, c.id, now_ms(),
+					      it->pp.rule && it->pp.rule->window_s ? it->pp.rule->window_s : 3600);
+				pp_window_hit(d->window, it->pp.key, now_ms(), &ref);
+			}
+		} else {
+			it->out = it->pp.rule && it->pp.rule->close_reason ? O_CLOSED : O_CREATED;
+			metric_add(it->out == O_CLOSED ? M_ALERTS_CLOSED : M_CASES_CREATED, 1);
+			if (it->pp.key[0])
+				pp_window_set_case(d->window, it->pp.key, c.id);
+		}
+		case_rec_free(&c);
+	}
+	it->creq = NULL;
+	if (--q->pending == 0)
+		answer(q);
+}
+
+static int set_field(struct alert_item *it, const char *k, const char *v)
+{
+	char err[200];
+	if (case_fields_set(&it->f, k, v, err, sizeof err) != 0) {
+		snprintf(it->err, sizeof it->err, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The case fields of an alert: its title/severity/owner/role/labels when it has
+ * them (rules' `set` first), its type, the alert itself as source. */
+static int build_fields(struct ingest_req *q, struct alert_item *it)
+{
+	const struct ij_node *a = it->node;
+	const struct pp_rule *rule = it->pp.rule;
+	case_fields_init(&it->f);
+	static const char *const names[] = {"title", "severity", "owner", "role", "labels"};
+	const char *type = ij_text(ij_get(&q->doc, a, "type"));
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		const char *v = NULL;
+		for (int k = 0; rule && k < rule->nset; k++)
+			if (strcmp(rule->set_k[k], names[i]) == 0)
+				v = rule->set_v[k];
+		const struct ij_node *n = ij_get(&q->doc, a, names[i]);
+		if (!v && n && n->type == IJ_STR)
+			v = n->str;
+		if (i == 1 && v && !case_severity_parse(v))
+			v = NULL; /* an alert's own severity scale: keep it in the source only */
+		if (i == 0 && !v) {
+			char title[300];
+			const char *src = ij_text(ij_get(&q->doc, a, "src_ip"));
+			snprintf(title, sizeof title, "%s alert%s%s", type, src ? " from " : "",
+				 src ? src : "");
+			if (set_field(it, "title", title) != 0)
+				return -1;
+			continue;
+		}
+		if (v && set_field(it, names[i], v) != 0)
+			return -1;
+	}
+	char *raw = strndup(a->raw, a->rawlen);
+	int rc = set_field(it, "type", type) || (raw && set_field(it, "source", raw));
+	free(raw);
+	if (rc)
+		return -1;
+	if (it->pp.key[0] && set_field(it, "dedupe_key", it->pp.key) != 0)
+		return -1;
+	if (rule && rule->close_reason &&
+	    (set_field(it, "status", "closed") != 0 ||
+	     set_field(it, "close_reason", rule->close_reason) != 0))
+		return -1;
+	return 0;
+}
+
+void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user)
+{
+	(void)user;
+	size_t len;
+	const char *body = httpd_body(r, &len);
+	if (metric_get(M_INFLIGHT_REQUESTS) >= MAX_INFLIGHT_REQUESTS) {
+		metric_add(M_ALERTS_REJECTED, 1);
+		httpd_error(r, 429, "overloaded", "too many requests waiting; retry", "Retry-After: 1");
+		return;
+	}
+	struct ingest_req *q = calloc(1, sizeof *q);
+	if (!q) {
+		httpd_error(r, 503, "overloaded", "out of memory", "Retry-After: 1");
+		return;
+	}
+	metric_add(M_INFLIGHT_REQUESTS, 1);
+	q->d = d;
+	q->r = r;
+	q->set = d->set;
+	pb_set_ref(q->set);
+	char err[200];
+	if (ij_parse(&q->doc, body, len, err, sizeof err) != 0) {
+		char msg[260];
+		snprintf(msg, sizeof msg, "the body is not JSON: %s", err);
+		httpd_error(r, 400, "bad_json", msg, NULL);
+		req_free(q);
+		return;
+	}
+	const struct ij_node *root = &q->doc.n[0];
+	int n = root->type == IJ_ARR ? root->count : 1;
+	if (n == 0 || n > MAX_ALERTS_PER_REQUEST) {
+		httpd_error(r, n ? 413 : 400, n ? "too_large" : "bad_request",
+			    n ? "at most 10000 alerts a request" : "an empty array", NULL);
+		req_free(q);
+		return;
+	}
+	if (work_depth(d) + (size_t)n > d->cap) {
+		metric_add(M_ALERTS_REJECTED, n);
+		httpd_error(r, 429, "overloaded", "the run queue is full; retry", "Retry-After: 1");
+		req_free(q);
+		return;
+	}
+	q->items = calloc((size_t)n, sizeof *q->items);
+	q->n = n;
+	for (int i = 0; i < n; i++) {
+		const struct ij_node *a = root->type == IJ_ARR ? ij_at(&q->doc, root, i) : root;
+		const struct ij_node *t = ij_get(&q->doc, a, "type");
+		if (a->type != IJ_OBJ || !t || t->type != IJ_STR || !t->len) {
+			snprintf(err, sizeof err, "alert %d: an object with a \"type\" string", i);
+			httpd_error(r, 400, "bad_alert", err, NULL);
+			req_free(q);
+			return;
+		}
+		q->items[i].node = a;
+		q->items[i].q = q;
+	}
+	metric_add(M_ALERTS_RECEIVED, n);
+	int64_t now = now_ms();
+	for (int i = 0; i < n; i++) {
+		struct alert_item *it = &q->items[i];
+		pp_evaluate(q->set->rules, q->set->nrules, d->window, &q->doc, it->node, now, &it->pp);
+		if (it->pp.action == PP_DROP) {
+			it->out = O_DROPPED;
+			metric_add(M_ALERTS_DROPPED, 1);
+			continue;
+		}
+		if (it->pp.action == PP_DUPLICATE) {
+			it->out = O_DUPLICATE;
+			snprintf(it->case_id, sizeof it->case_id, "%s", it->pp.dup_case);
+			metric_add(M_ALERTS_DEDUPED, 1);
+			continue;
+		}
+		if (build_fields(q, it) != 0) {
+			it->out = O_ERROR;
+			continue;
+		}
+		q->pending++;
+	}
+	if (q->pending == 0) {
+		answer(q);
+		return;
+	}
+	httpd_suspend(r);
+	for (int i = 0; i < n; i++) {
+		struct alert_item *it = &q->items[i];
+		if (it->out != O_PENDING)
+			continue;
+		it->creq = case_create_submit(d->st, &it->f, "serve:ingest", on_created, it);
+		if (!it->creq) { /* out of memory: counted as done at once */
+			it->out = O_ERROR;
+			snprintf(it->err, sizeof it->err, "out of memory");
+			if (--q->pending == 0) {
+				answer(q);
+				return;
+			}
+		}
+	}
+}
+
+static void note_dups(const char *key, const char *case_ref, unsigned dups, void *ud)
+{
+	struct daemon *d = ud;
+	struct task *t = calloc(1, sizeof *t);
+	if (!t)
+		return;
+	t->kind = TASK_NOTE;
+	snprintf(t->case_ref, sizeof t->case_ref, "%s", case_ref);
+	char buf[512];
+	snprintf(buf, sizeof buf, "%u duplicate alert%s (%s) within the dedupe window", dups,
+		 dups == 1 ? "" : "s", key);
+	t->text = strdup(buf);
+	work_submit(d, t);
+}
+
+void ingest_flush_dups(struct daemon *d)
+{
+	if (d->window)
+		pp_window_drain(d->window, note_dups, d);
+}

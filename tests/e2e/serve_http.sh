@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# The daemon's HTTP server and process: limits with the right status (raw
+# sockets: smuggling shapes 400, body 413 before it is read, headers 431, request
+# line 414, slow clients cut), JSON errors, tokens and roles, 429 when the queue
+# is full, prompts answered over HTTP, from Slack (signed) and from the CLI
+# resuming their runs within a second, jobs, SIGHUP reload (a broken playbook
+# keeps the old set), SIGTERM, missed runs after downtime (run once / skip).
+. "$(dirname "$0")/lib.bash"
+S="$SOARCTL"
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+DPID=
+trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
+
+"$S" init >/dev/null 2>&1 || true
+TOK=$("$S" user token --label e2e 2>/dev/null)
+"$S" user add viewer1 --role viewer >/dev/null 2>&1
+VTOK=$("$S" user token viewer1 --label v 2>/dev/null)
+pb="$SOAR_TMP/playbooks"; mkdir -p "$pb"
+cat > "$pb/ask.lua" <<'LUA'
+return {
+  name = "ask", triggers = { { type = "question" } },
+  run = function(ctx)
+    local a = prompt.ask{ question = "Block it?", options = { "yes", "no" } }
+    return { answer = a.value, by = a.by }
+  end,
+}
+LUA
+cat > "$pb/nap.lua" <<'LUA'
+return { name = "nap", triggers = { { type = "nap" } },
+  run = function() sleep(10.5) return { slept = true } end }
+LUA
+cat > "$pb/tick.lua" <<'LUA'
+return { name = "tick", schedule = "*/1 * * * * *", overlap = "skip",
+  run = function() return { ok = true } end }
+LUA
+
+start() {
+	: > "$SOAR_TMP/serve.log"
+	SOARCTL_SLACK_SIGNING_SECRET=slacksecret SOARCTL_CONN_TIMEOUT=2 SOARCTL_MAX_BODY=65536 \
+		"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" --queue "${QUEUE:-10000}" "$@" \
+		2>>"$SOAR_TMP/serve.log" &
+	DPID=$!
+	api=
+	for _ in $(seq 100); do
+		api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$SOAR_TMP/serve.log")
+		[ -n "$api" ] && break; sleep 0.05
+	done
+	[ -n "$api" ] || { cat "$SOAR_TMP/serve.log"; echo "daemon did not start"; exit 1; }
+	A="http://127.0.0.1:$api"
+}
+stop() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
+H=(-H "Authorization: Bearer $TOK")
+code() { curl -s -o "$SOAR_TMP/body" -w '%{http_code}' "$@"; }
+is() { checks=$((checks + 1)); [ "$1" = "$2" ] || fail "$3: got $1, want $2 ($(head -c 300 "$SOAR_TMP/body"))"; }
+
+start
+# A run that sleeps longer than runs wait in place: it parks; the daemon resumes
+# it when due (checked near the end, after the other tests took their time).
+curl -s "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"nap"}' >/dev/null
+nap_t0=$(date +%s)
+# ---- raw sockets: what curl would not send ----
+raw=$("$PY" - "$api" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def ask(req, wait=3):
+    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(wait)
+    s.sendall(req); out = b""
+    try:
+        while b"\r\n\r\n" not in out or len(out.split(b"\r\n\r\n", 1)[1]) == 0:
+            d = s.recv(65536)
+            if not d: break
+            out += d
+    except OSError: pass
+    s.close()
+    return out.split(b"\r\n")[0].split(b" ")[1].decode() if out else "none"
+print("te_cl", ask(b"POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+print("two_cl", ask(b"POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"))
+print("same_cl", ask(b"POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"))
+print("big_body", ask(b"POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"))
+print("big_header", ask(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n"))
+print("long_line", ask(b"GET /" + b"a" * 40000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"))
+# A slow client (headers never finished) is cut after the 2 s timeout.
+s = socket.create_connection(("127.0.0.1", port)); s.settimeout(6)
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"); t = time.time()
+try: closed = s.recv(100) == b""
+except OSError: closed = True
+print("slow_closed", "yes" if closed and time.time() - t < 5 else "no")
+PY
+)
+contains "$raw" "te_cl 400" "both Content-Length and Transfer-Encoding"
+contains "$raw" "two_cl 400" "two different Content-Lengths"
+contains "$raw" "same_cl 400" "two Content-Lengths"
+contains "$raw" "big_body 413" "body over the limit"
+contains "$raw" "big_header 431" "headers over the limit"
+contains "$raw" "long_line 414" "request line over the limit"
+contains "$raw" "slow_closed yes" "slow client"
+
+# ---- auth, JSON errors ----
+is "$(code "$A/healthz")" 200 "healthz needs no token"
+is "$(code "$A/api/v1/cases")" 401 "no token"
+contains "$(cat "$SOAR_TMP/body")" '{"error":{"code":"unauthorized","message":'
+is "$(code -H "Authorization: Bearer soar_0000000000000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" "$A/api/v1/cases")" 401 "unknown token"
+is "$(code "${H[@]}" "$A/api/v1/cases")" 200 "admin reads cases"
+is "$(code "${H[@]}" "$A/nothing/here")" 404 "unknown route"
+is "$(code -H "Authorization: Bearer $VTOK" -X POST "$A/api/v1/alerts" -d '{"type":"x"}')" 403 "a viewer may not post alerts"
+is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":')" 400 "bad JSON"
+contains "$(cat "$SOAR_TMP/body")" '"code":"bad_json"'
+is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"no_type":1}')" 400 "an alert needs a type"
+is "$(code "${H[@]}" -H "Authorization: Bearer $TOK" "$A/metrics")" 200 "metrics"
+contains "$(cat "$SOAR_TMP/body")" "# TYPE soarctl_alerts_received_total counter"
+
+# ---- cases written over HTTP (as the CLI does) ----
+is "$(code "${H[@]}" -X POST "$A/api/v1/cases" -d '{"title":"by hand","type":"manual","severity":"high","labels":["a","b"],"custom":{"k":1}}')" 201 "create a case"
+ref=$(json_field "$(cat "$SOAR_TMP/body")" 'j["number"]')
+[ "$(json_field "$(cat "$SOAR_TMP/body")" 'j["labels"]')" = "['a', 'b']" ] || fail "labels: $(cat "$SOAR_TMP/body")"
+is "$(code "${H[@]}" -X POST "$A/api/v1/cases/$ref" -d '{"owner":"ana","status":"active"}')" 200 "update it"
+[ "$(json_field "$(cat "$SOAR_TMP/body")" 'j["owner"]')" = ana ] || fail "owner set"
+is "$(code "${H[@]}" -X POST "$A/api/v1/cases/$ref" -d '{"severity":"enormous"}')" 400 "a bad value"
+contains "$(cat "$SOAR_TMP/body")" "severity"
+is "$(code "${H[@]}" -X POST "$A/api/v1/cases/$ref/close" -d '{"reason":"done"}')" 200 "close it"
+[ "$(json_field "$(cat "$SOAR_TMP/body")" 'j["status"]')" = closed ] || fail "closed"
+is "$(code "${H[@]}" -X POST "$A/api/v1/cases/99999/close" -d '{"reason":"x"}')" 404 "no such case"
+is "$(code -H "Authorization: Bearer $VTOK" -X POST "$A/api/v1/cases" -d '{"title":"x"}')" 403 "a viewer may not write cases"
+
+# ---- a prompt answered over HTTP resumes its run within a second ----
+is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"question"}')" 202 "alert for ask"
+case1=$(json_field "$(cat "$SOAR_TMP/body")" 'j["alerts"][0]["case"]')
+for _ in $(seq 50); do
+	w=$(curl -s "${H[@]}" "$A/api/v1/runs?status=waiting")
+	pid=$(json_field "$w" 'j["runs"][0]["prompt"] if j["runs"] else ""')
+	[ -n "$pid" ] && break; sleep 0.1
+done
+[ -n "$pid" ] || fail "the run waits on a prompt: $w"
+run1=$(json_field "$w" 'j["runs"][0]["id"]')
+is "$(code "${H[@]}" "$A/prompts/$pid")" 200 "prompt form"
+contains "$(cat "$SOAR_TMP/body")" "Block it?"
+contains "$(cat "$SOAR_TMP/body")" '<button name=choice value="yes">'
+is "$(code -H "Authorization: Bearer $VTOK" -X POST "$A/api/v1/prompts/$pid/answer" -d '{"choice":"yes"}')" 403 "a viewer may not answer"
+is "$(code "${H[@]}" -X POST "$A/api/v1/prompts/$pid/answer" -d '{"choice":"maybe"}')" 400 "not an option"
+t0=$(date +%s.%N)
+is "$(code "${H[@]}" -X POST "$A/api/v1/prompts/$pid/answer" -d '{"choice":"yes"}')" 200 "answer"
+for _ in $(seq 40); do
+	r=$(curl -s "${H[@]}" "$A/api/v1/runs/$run1")
+	[ "$(json_field "$r" 'j["status"]')" = succeeded ] && break; sleep 0.05
+done
+t1=$(date +%s.%N)
+[ "$(json_field "$r" 'j["result"]["answer"]')" = yes ] || fail "resumed with the answer: $r"
+"$PY" -c "import sys; sys.exit(0 if $t1 - $t0 < 1.0 else 1)" || fail "resumed in $("$PY" -c "print($t1 - $t0)") s (> 1 s)"
+is "$(code "${H[@]}" -X POST "$A/api/v1/prompts/$pid/answer" -d '{"choice":"no"}')" 409 "answered twice"
+
+# ---- from Slack: signed button press ----
+curl -s "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"question"}' >/dev/null
+for _ in $(seq 50); do
+	w=$(curl -s "${H[@]}" "$A/api/v1/runs?status=waiting")
+	pid=$(json_field "$w" 'j["runs"][0]["prompt"] if j["runs"] else ""')
+	[ -n "$pid" ] && break; sleep 0.1
+done
+body="payload=$("$PY" -c "import json,sys,urllib.parse; print(urllib.parse.quote(json.dumps({'user':{'username':'ana'},'actions':[{'value':sys.argv[1]+':no'}]})))" "$pid")"
+ts=$(date +%s)
+sig="v0=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac slacksecret -r | cut -d' ' -f1)"
+is "$(code -X POST "$A/slack/interactive" -H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: v0=$(printf '0%.0s' $(seq 64))" --data-binary "$body")" 401 "bad Slack signature"
+is "$(code -X POST "$A/slack/interactive" -H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: $sig" --data-binary "$body")" 200 "signed Slack answer"
+for _ in $(seq 40); do
+	r=$(curl -s "${H[@]}" "$A/api/v1/runs?status=succeeded")
+	[ "$(json_field "$r" 'len([x for x in j["runs"] if x["playbook"] == "ask"])')" -ge 2 ] && break; sleep 0.05
+done
+contains "$r" '"by":"slack:ana"' "the run resumed with Slack's answer"
+
+# ---- from the CLI (--no-resume): the daemon resumes within a second ----
+curl -s "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"question"}' >/dev/null
+for _ in $(seq 50); do
+	w=$(curl -s "${H[@]}" "$A/api/v1/runs?status=waiting")
+	pid=$(json_field "$w" 'j["runs"][0]["prompt"] if j["runs"] else ""')
+	[ -n "$pid" ] && break; sleep 0.1
+done
+"$S" prompt answer "$pid" --choice yes --no-resume >/dev/null 2>&1 || fail "CLI answer"
+sleep 1.2
+r=$(curl -s "${H[@]}" "$A/api/v1/runs?status=succeeded")
+is "$(json_field "$r" 'len([x for x in j["runs"] if x["playbook"] == "ask"])')" 3 "the CLI's answer resumed by the daemon"
+
+# ---- jobs: every second, pause, resume ----
+sleep 1.5
+expect_exit 0 -- "$S" job list
+contains "$out" "tick"
+contains "$out" "*/1 * * * * *"
+fires=$(curl -s "${H[@]}" "$A/metrics" | sed -n 's/^soarctl_job_fires_total //p')
+[ "${fires:-0}" -ge 1 ] || fail "the every-second job fired: $fires"
+expect_exit 0 -- "$S" job pause tick
+sleep 1.5
+f1=$(curl -s "${H[@]}" "$A/metrics" | sed -n 's/^soarctl_job_fires_total //p'); sleep 1.5
+f2=$(curl -s "${H[@]}" "$A/metrics" | sed -n 's/^soarctl_job_fires_total //p')
+is "$f2" "$f1" "a paused job does not fire"
+expect_exit 0 -- "$S" job list --json
+contains "$out" '"paused":true'
+expect_exit 0 -- "$S" job resume tick
+expect_exit 1 -- "$S" job pause nosuchjob
+is "$(code "${H[@]}" "$A/api/v1/jobs")" 200 "jobs over HTTP"
+contains "$(cat "$SOAR_TMP/body")" '"name":"tick"'
+
+# ---- the sleeping run was resumed by the daemon when due ----
+while [ $(( $(date +%s) - nap_t0 )) -lt 12 ]; do sleep 0.2; done
+for _ in $(seq 20); do
+	r=$(curl -s "${H[@]}" "$A/api/v1/runs?status=succeeded")
+	[ "$(json_field "$r" 'len([x for x in j["runs"] if x["playbook"] == "nap"])')" = 1 ] && break; sleep 0.1
+done
+is "$(json_field "$r" 'len([x for x in j["runs"] if x["playbook"] == "nap"])')" 1 "a due sleep resumed by the daemon"
+
+# ---- SIGHUP: a broken playbook keeps the old set; a fixed one loads ----
+echo 'return { name = "broken", schedule = "0 0 30 2 *", run = function() end }' > "$pb/broken.lua"
+kill -HUP "$DPID"; sleep 0.5
+contains "$(cat "$SOAR_TMP/serve.log")" "reload refused, keeping the loaded playbooks"
+contains "$(cat "$SOAR_TMP/serve.log")" "day 30 does not occur in February"
+is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"question"}')" 202 "still serving after a refused reload"
+rm "$pb/broken.lua"
+kill -HUP "$DPID"; sleep 0.5
+contains "$(cat "$SOAR_TMP/serve.log")" "reloaded 3 playbooks"
+t0=$(date +%s)
+stop
+[ $(( $(date +%s) - t0 )) -le 10 ] || fail "SIGTERM took more than 10 s"
+
+# ---- missed runs: fires due while the daemon was down ----
+sleep 1.2
+start
+sleep 0.3
+contains "$(cat "$SOAR_TMP/serve.log")" "job tick: fired (missed while the daemon was down)"
+stop
+sed -i 's/overlap = "skip",/overlap = "skip", missed = "skip",/' "$pb/tick.lua"
+sleep 1.2
+start
+sleep 0.3
+contains "$(cat "$SOAR_TMP/serve.log")" "job tick: missed fire skipped"
+lacks "$(cat "$SOAR_TMP/serve.log")" "missed while the daemon was down"
+stop
+rm "$pb/tick.lua"
+
+# ---- 429 when the queue cannot take the runs ----
+QUEUE=1 start
+is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '[{"type":"question"},{"type":"question"}]')" 429 "queue full"
+grep -qi "retry-after" <(curl -s -D - -o /dev/null "${H[@]}" -X POST "$A/api/v1/alerts" -d '[{"type":"question"},{"type":"question"}]') \
+	|| fail "429 has Retry-After"
+stop
+finish
