@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 DATA       ?= ./var
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan run test test-fast bench clean
+.PHONY: all deps build build-asan run demo test test-fast bench clean
 
 all: build
 
@@ -19,9 +19,16 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSOAR_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# The main job that exists today: the demo playbook on the default data directory.
+# The main job: the daemon on the embedded default data directory, with the
+# bundled playbooks in mock mode (no vendor credentials needed). Ctrl-C stops it.
+LISTEN ?= 127.0.0.1:8080
 run: build
 	@[ -d $(DATA) ] || ./$(BUILD)/soarctl init --data $(DATA)
+	@echo "soarctl serve on http://$(LISTEN) (data: $(DATA)); an API token: ./$(BUILD)/soarctl user token --data $(DATA)"
+	./$(BUILD)/soarctl serve --data $(DATA) --listen $(LISTEN) --playbooks playbooks --mock
+
+# The demo playbook, once, in the foreground.
+demo: build
 	./$(BUILD)/soarctl run --data $(DATA) playbooks/hello.lua --input name=newcomer
 
 # The whole suite: a normal build, then the same suite under ASan + UBSan.
