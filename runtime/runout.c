@@ -98,7 +98,7 @@ static void print_text(const char *cmd, const struct engine_run *e, int status)
 			engine_error_kind(e), o->message ? o->message : "?");
 		if (o->file && o->line > 0 && (!o->message || !strstr(o->message, o->file)))
 			fprintf(stderr, "  at %s:%d\n", o->file, o->line);
-		if (o->traceback)
+		if (o->traceback && strstr(o->traceback, "\n\t"))   /* only when it has frames */
 			fprintf(stderr, "%s\n", o->traceback);
 	}
 }
