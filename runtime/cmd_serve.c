@@ -4,6 +4,8 @@
 #include "datadir.h"
 
 #include <getopt.h>
+#include "secret_crypto.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,8 @@ static int serve_main(int argc, char **argv)
 		return cli_fail("serve", EXIT_FAIL, "%s", err);
 	datadir_set(dir);
 	o.data_dir = dir;
+	/* The daemon holds keys to everything: no core dumps, no ptrace. */
+	sc_harden_process();
 	return daemon_main(&o);
 }
 
