@@ -12,9 +12,9 @@
  * suspended, and when the transfer is done the run continues in finish() below,
  * which builds the same values as the blocking path and journals them with
  * step_commit (batched with other runs' entries). The Lua-facing functions are
- * small Lua wrappers (no line info, so errors point at the playbook) that call
+ * small Lua wrappers that call
  * finish() when the C half comes back with the `pending` sentinel: Lua 5.1 C
- * functions cannot go on after a yield. Elsewhere (soarctl run, tests, code in
+ * functions cannot go on after a yield. Errors still name the playbook's line. Elsewhere (soarctl run, tests, code in
  * a coroutine the run made, fixture record/replay) the request blocks.
  *
  * Egress: the playbook's `http` checks the hosts the playbook declares; an
@@ -937,16 +937,33 @@ static int l_post(lua_State *L) { return sugar(L, "POST", "http.post(url: string
 static int l_put(lua_State *L) { return sugar(L, "PUT", "http.put(url: string [, opts: table])"); }
 static int l_delete(lua_State *L) { return sugar(L, "DELETE", "http.delete(url: string [, opts: table])"); }
 
-/* Makes the Lua-facing function from a C one: `return settle(f(...))`, where
- * settle calls finish() when f comes back with the pending sentinel. */
+/* Re-raises an error of the C half where the playbook called: the wrapper's
+ * frames are gone by then (tail calls), so level 1 is the playbook's line, as
+ * when the C function was called directly. */
+static int l_rethrow(lua_State *L)
+{
+	lua_settop(L, 1);
+	if (lua_type(L, 1) == LUA_TSTRING) {
+		luaL_where(L, 1);
+		lua_insert(L, 1);
+		lua_concat(L, 2);                        /* stack: "file:line: " .. msg */
+	}
+	return lua_error(L);
+}
+
+/* Makes the Lua-facing function from a C one. The C half runs under pcall
+ * (yields pass through LuaJIT's pcall); its errors are raised again from a
+ * tail call (l_rethrow), and the pending sentinel leads to finish(), so that
+ * errors, tracebacks' innermost lines and messages name the playbook's line. */
 static const char wrap_src[] =
-	"local finish, pending = ...\n"
+	"local finish, pending, rethrow, pcall = ...\n"
 	"return function(f)\n"
-	"  local function settle(first, ...)\n"
+	"  local function settle(ok, first, ...)\n"
+	"    if not ok then return rethrow(first) end\n"
 	"    if first == pending then return finish() end\n"
 	"    return first, ...\n"
 	"  end\n"
-	"  return function(...) return settle(f(...)) end\n"
+	"  return function(...) return settle(pcall(f, ...)) end\n"
 	"end\n";
 
 static const char wrap_key[] = "soarctl.http_wrap";
@@ -960,31 +977,13 @@ static void push_wrap(lua_State *L)
 	lua_pop(L, 1);
 	if (luaL_loadbuffer(L, wrap_src, sizeof wrap_src - 1, "=http") != 0)
 		lua_error(L);
-	/* Without line info, so that an error raised by f (a usage error) is
-	 * located in the playbook's code, the innermost frame with a line. */
-	lua_getfield(L, LUA_GLOBALSINDEX, "string");
-	if (lua_istable(L, -1)) {
-		lua_getfield(L, -1, "dump");
-		if (lua_isfunction(L, -1)) {
-			lua_pushvalue(L, -3);
-			lua_pushboolean(L, 1);
-			if (lua_pcall(L, 2, 1, 0) == 0 && lua_isstring(L, -1)) {
-				size_t n;
-				const char *bc = lua_tolstring(L, -1, &n);
-				if (luaL_loadbuffer(L, bc, n, "=http") == 0)
-					lua_replace(L, -4);          /* stack: stripped, string, bc */
-				else
-					lua_pop(L, 1);
-			}
-			lua_pop(L, 1);
-		} else {
-			lua_pop(L, 1);
-		}
-	}
-	lua_pop(L, 1);                                 /* stack: chunk */
 	lua_pushcfunction(L, l_finish);
 	lua_pushlightuserdata(L, (void *)&pending_key);
-	lua_call(L, 2, 1);                             /* stack: factory */
+	lua_pushcfunction(L, l_rethrow);
+	lua_getfield(L, LUA_GLOBALSINDEX, "pcall");
+	if (!lua_isfunction(L, -1))
+		luaL_error(L, "http: the state has no pcall");
+	lua_call(L, 4, 1);                             /* stack: factory */
 	lua_pushvalue(L, -1);
 	lua_setfield(L, LUA_REGISTRYINDEX, wrap_key);
 }

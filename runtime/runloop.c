@@ -3,10 +3,12 @@
  * finished transfers; this thread continues those runs, one round at a time. */
 #include "runloop.h"
 #include "http.h"
+#include "store.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <lauxlib.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@ struct runloop_item {
 	runloop_done_fn done;
 	void *ud;
 	struct journal_batch *batch;   /* the batch its entry went out in */
+	uint64_t batch_seq;            /* that batch's number */
 	int values_ref, nvalues;
 	int rc;
 	char err[256];
@@ -70,9 +73,15 @@ struct runloop {
 	size_t ntimers, cap_timers;
 	struct runloop_item *all;
 	struct journal_batch *pending;  /* entries not yet submitted */
-	/* Batches in flight and how many of their entries are still out. */
-	struct inflight_batch { struct journal_batch *b; size_t left; } *batches;
+	uint64_t pending_seq, seq;      /* batches are numbered in submission order */
+	/* Batches in flight and how many of their entries are still out. A batch
+	 * whose entries were all handled is freed once the committer is past it:
+	 * it may still be in the batch's done loop after the last callback. It is,
+	 * when a later batch's callback comes (one committer, in order): under mu,
+	 * cb_seq is the batch of the latest callback, released every batch before. */
+	struct inflight_batch { struct journal_batch *b; size_t left; uint64_t seq; } *batches;
 	size_t nbatches, cap_batches;
+	uint64_t cb_seq, released;      /* under mu */
 };
 
 /* The run executing on this thread, when a loop drives it. */
@@ -168,6 +177,12 @@ static void free_item(struct runloop *s, struct runloop_item *it)
 	free(it);
 }
 
+static int nothing(struct store *st, MDB_txn *txn, void *ctx, char *err, size_t errlen)
+{
+	(void)st, (void)txn, (void)ctx, (void)err, (void)errlen;
+	return 0;
+}
+
 void runloop_free(struct runloop *s)
 {
 	if (!s)
@@ -179,33 +194,43 @@ void runloop_free(struct runloop *s)
 	pthread_mutex_unlock(&s->mu);
 	for (int i = 0; i < s->nclosers; i++)
 		pthread_join(s->closers[i], NULL);
-	/* Runs in flight: waits on the committer first (it holds pointers to them). */
-	while (s->nbatches > 0 || s->pending) {
-		if (s->pending) {
-			journal_batch_free(s->pending);
-			s->pending = NULL;
-			continue;
-		}
+	/* Batches in flight: the committer holds pointers to them and to the runs
+	 * of their entries. Wait until every callback came, then until the
+	 * committer is past them (a write that does nothing, behind them). */
+	if (s->pending) {
+		journal_batch_free(s->pending);
+		s->pending = NULL;
+	}
+	for (;;) {
+		size_t left = 0;
+		for (size_t i = 0; i < s->nbatches; i++)
+			left += s->batches[i].left;
+		if (left == 0)
+			break;
 		pthread_mutex_lock(&s->mu);
 		struct runloop_item *r = s->ready;
 		s->ready = NULL;
 		s->ready_tail = &s->ready;
 		pthread_mutex_unlock(&s->mu);
 		if (!r) {
+			struct pollfd pfd = { .fd = s->efd, .events = POLLIN };
 			uint64_t v;
-			usleep(1000);
-			if (read(s->efd, &v, sizeof v) < 0) {
-				/* nothing yet */
+			if (poll(&pfd, 1, 100) > 0 && read(s->efd, &v, sizeof v) < 0) {
+				/* raced with another reader: nothing to do */
 			}
 			continue;
 		}
 		for (; r; r = r->next)
 			for (size_t i = 0; i < s->nbatches; i++)
-				if (s->batches[i].b == r->batch && --s->batches[i].left == 0) {
-					journal_batch_free(r->batch);
-					s->batches[i] = s->batches[--s->nbatches];
-					break;
-				}
+				if (s->batches[i].b == r->batch)
+					s->batches[i].left--;
+	}
+	if (s->nbatches > 0) {
+		char err[256];
+		store_write(s->st, nothing, NULL, err, sizeof err);
+		for (size_t i = 0; i < s->nbatches; i++)
+			journal_batch_free(s->batches[i].b);
+		s->nbatches = 0;
 	}
 	while (s->all)
 		free_item(s, s->all);
@@ -247,6 +272,10 @@ static void on_durable(void *arg, int rc, const char *err)
 	struct runloop_item *it = arg;
 	struct runloop *s = it->s;
 	pthread_mutex_lock(&s->mu);
+	if (it->batch_seq != s->cb_seq) {
+		s->released = s->cb_seq;
+		s->cb_seq = it->batch_seq;
+	}
 	it->rc = rc;
 	if (rc)
 		snprintf(it->err, sizeof it->err, "%s", err);
@@ -295,13 +324,16 @@ int runloop_step_wait(lua_State *L, struct engine_run *e, const struct run_rec *
 	struct runloop *s = it->s;
 	sandbox_noint_enter();
 	/* Held until this round of runs is done, then submitted together. */
-	if (!s->pending)
+	if (!s->pending) {
 		s->pending = journal_batch_new();
+		s->pending_seq = ++s->seq;
+	}
 	int rc = s->pending ? journal_batch_add(s->pending, rec, e->rec.id, entry, it) : -1;
 	sandbox_noint_leave();
 	if (rc != 0)
 		return luaL_error(L, "%s: out of memory", entry->name);
 	it->batch = s->pending;
+	it->batch_seq = s->pending_seq;
 	return sandbox_suspend(L);
 }
 
@@ -366,23 +398,34 @@ static void flush(struct runloop *s)
 		s->batches = g;
 		s->cap_batches = cap;
 	}
-	s->batches[s->nbatches++] = (struct inflight_batch){ s->pending, journal_batch_size(s->pending) };
+	s->batches[s->nbatches++] = (struct inflight_batch){ s->pending, journal_batch_size(s->pending),
+							     s->pending_seq };
 	struct journal_batch *b = s->pending;
 	s->pending = NULL;
 	journal_batch_submit(s->st, b, on_durable);
 }
 
-/* One entry of `b` was handled: free the batch after its last. */
+/* One entry of `b` was handled. */
 static void batch_entry_done(struct runloop *s, struct journal_batch *b)
 {
 	for (size_t i = 0; i < s->nbatches; i++)
 		if (s->batches[i].b == b) {
-			if (--s->batches[i].left == 0) {
-				journal_batch_free(b);
-				s->batches[i] = s->batches[--s->nbatches];
-			}
+			s->batches[i].left--;
 			return;
 		}
+}
+
+/* Frees the batches that are done and that the committer is past. */
+static void free_batches(struct runloop *s, uint64_t released)
+{
+	for (size_t i = 0; i < s->nbatches;) {
+		if (s->batches[i].left == 0 && s->batches[i].seq <= released) {
+			journal_batch_free(s->batches[i].b);
+			s->batches[i] = s->batches[--s->nbatches];
+		} else {
+			i++;
+		}
+	}
 }
 
 static int push_values(lua_State *co, void *arg)
@@ -644,6 +687,7 @@ static size_t loop(struct runloop *s, int serve)
 		s->closed_tail = &s->closed;
 		s->wake_pending = 0;
 		int stop = s->stop;
+		uint64_t released = s->released;
 		pthread_mutex_unlock(&s->mu);
 		int progress = ready || posts || closed;
 		closed_items(s, closed);
@@ -654,6 +698,7 @@ static size_t loop(struct runloop *s, int serve)
 			free(p);
 		}
 		handle_ready(s, ready);
+		free_batches(s, released);
 		progress |= drive_curl(s);
 		int timeout = run_timers(s);
 		if (progress || s->pending)

@@ -13,7 +13,8 @@
  * runloop_post/runloop_stop (other threads) write. Retry waits of HTTP requests
  * (429/5xx, Retry-After) are loop timers, not sleeps.
  *
- * Threads: a loop belongs to the thread that calls runloop_run/runloop_serve;
+ * Threads: a loop belongs to the thread that calls runloop_run/runloop_serve
+ * (and makes up to 64 closer threads of its own, see runloop_done_fn);
  * every function here is for that thread only, except runloop_post and
  * runloop_stop, which any thread may call (before runloop_free). */
 #ifndef SOAR_RUNLOOP_H
@@ -30,12 +31,14 @@ struct runloop *runloop_new(struct store *st, const char *lua_dir, char *err, si
  * durable, they resume from their journal). Posted work not yet run is dropped. */
 void runloop_free(struct runloop *s);
 
-/* Called on the loop's thread when a run ends or waits (status as engine_start
- * returns). `e` is freed after the call. */
+/* Called on the loop's thread (from runloop_run/runloop_serve) when a run ends
+ * or waits (status as engine_start returns), once its final record is durable.
+ * That record is written by one of the loop's closer threads (engine_epilogue,
+ * many at once so that they share commits). `e` is freed after the call. */
 typedef void (*runloop_done_fn)(struct engine_run *e, int status, void *ud);
 
-/* Starts a new run; it executes until it suspends or ends (the done callback
- * may be called before this returns). Returns 0, or -1 when out of memory.
+/* Starts a new run; it executes until it suspends or ends (its done callback
+ * comes later, from the loop). Returns 0, or -1 when out of memory.
  * `src` must outlive the run. Loop's thread only: from another thread, post a
  * function that calls it. */
 int runloop_start(struct runloop *s, const struct playbook_src *src, const char *input_json,

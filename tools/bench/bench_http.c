@@ -45,6 +45,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -272,6 +273,7 @@ static int start_standin(void)
 		return 0;
 	standin_pid = fork();
 	if (standin_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);     /* never outlives us */
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
