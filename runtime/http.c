@@ -3,6 +3,7 @@
 #include "store_buf.h"
 
 #include <curl/curl.h>
+#include "curl_lazy.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include "mhd_lazy.h"
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -338,8 +339,11 @@ struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct
 				  MHD_OPTION_STRICT_FOR_CLIENT, 1,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
-		snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this host)",
-			 listen);
+		if (mhd_lazy_error())
+			snprintf(err, errlen, "%s", mhd_lazy_error());
+		else
+			snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this host)",
+				 listen);
 		free(h);
 		return NULL;
 	}

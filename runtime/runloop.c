@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <curl/curl.h>
+#include "curl_lazy.h"
 #include <errno.h>
 #include <lauxlib.h>
 #include <poll.h>
