@@ -362,8 +362,8 @@ static int raw_record(lua_State *L)
 	const char *step = luaL_checkstring(L, 1);
 	const char *sum = luaL_optstring(L, 2, NULL);
 	int n = lua_gettop(L) - 2;
-	step_record(L, step, sum, n);
-	return n;
+	/* Under a run loop the entry joins the round's batch (the run suspends). */
+	return step_commit(L, step, sum, n);
 }
 
 static int raw_fail(lua_State *L)
