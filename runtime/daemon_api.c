@@ -463,10 +463,14 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 	if (p.to && strcmp(p.to, by) != 0 && rbac_member(d->st, by, p.to, err, errlen) != 1) {
 		*http_status = 403;
 		snprintf(err, errlen, "prompt %s is for %s; %s is not a member", id, p.to, by);
-		char aerr[128], actor[160], details[200];
+		char aerr[128], actor[160];
 		snprintf(actor, sizeof actor, "http:%s", by);
-		snprintf(details, sizeof details, "{\"to\":\"%.150s\"}", p.to);
-		audit_append(d->st, actor, "prompt.denied", id, details, aerr, sizeof aerr);
+		struct store_buf det = {0};
+		store_buf_str(&det, "{\"to\":");
+		store_buf_json(&det, p.to);
+		store_buf_str(&det, "}");
+		audit_append(d->st, actor, "prompt.denied", id, store_buf_cstr(&det), aerr, sizeof aerr);
+		store_buf_free(&det);
 		prompt_rec_free(&p);
 		return -1;
 	}
