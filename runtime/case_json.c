@@ -1,5 +1,6 @@
 /* case_json.c - a strict JSON syntax check (recursive descent, no allocation). */
 #include "case_json.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,15 @@ static int string(struct jp *j)
 		if (c < 0x20) {
 			j->why = "control character in a string";
 			return -1;
+		}
+		if (c >= 0x80) {
+			size_t n = json_utf8_seq((const unsigned char *)j->p - 1, (size_t)(j->end - j->p + 1));
+			if (!n) {
+				j->why = "invalid UTF-8 in a string";
+				return -1;
+			}
+			j->p += n - 1;
+			continue;
 		}
 		if (c == '\\') {
 			if (j->p >= j->end)

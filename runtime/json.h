@@ -54,6 +54,11 @@ int json_encode_lua(lua_State *L, int idx, const struct json_opts *opts,
 int json_decode_push(lua_State *L, const char *s, size_t len, const struct json_opts *opts,
 		     char *err, size_t errlen);
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), or 0: the check every JSON text of
+ * ours passes, shared with the store's C-only checker (case_json.c). */
+size_t json_utf8_seq(const unsigned char *p, size_t avail);
+
 /* json.null, the value that stands for JSON null inside tables. */
 void json_push_null(lua_State *L);
 int json_is_null(lua_State *L, int idx);

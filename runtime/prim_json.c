@@ -68,7 +68,7 @@ static double strtod_c(const char *s)
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no
  * surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
+size_t json_utf8_seq(const unsigned char *p, size_t avail)
 {
 	unsigned c = p[0], lo = 0x80, hi = 0xBF;
 	size_t n;
@@ -303,7 +303,7 @@ static int enc_string(struct enc *e, const char *s, size_t len)
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t n = utf8_seq(p + i, len - i);
+			size_t n = json_utf8_seq(p + i, len - i);
 			if (!n)
 				return enc_fail(e, "string is not UTF-8 (byte %zu); "
 						   "base64-encode binary data", i + 1);
@@ -761,7 +761,7 @@ static int dec_string(struct dec *d)
 		if (c < 0x20)
 			return dec_fail(d, p, "control character in string (must be escaped)");
 		if (c >= 0x80) {
-			size_t n = utf8_seq(p, (size_t)(d->end - p));
+			size_t n = json_utf8_seq(p, (size_t)(d->end - p));
 			if (!n)
 				return dec_fail(d, p, "invalid UTF-8");
 			p += n;

@@ -151,4 +151,8 @@ expect_exit 0 -- "$SOARCTL" case show "${D[@]}" "$num" --json
 [ "$(json_field "$out" 'sorted(set(e["actor"] for e in j["timeline"]))')" = "['playbook:actor_check run:$run_id']" ] \
 	|| fail "playbook actor (run $run_id): $out"
 
+# Custom fields that are not UTF-8 are refused, with the byte.
+expect_exit 2 -- "$SOARCTL" case new --title utf --type t --custom "$(printf '{"a":"\377"}')"
+contains "$err" "invalid UTF-8"
+
 finish
