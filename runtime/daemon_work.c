@@ -3,14 +3,13 @@
  * must wait parks in the store and the worker moves on; the loop thread resumes
  * it when its time or its answer has come.
  *
- * Two modes. SOARCTL_SERVE_ENGINE=runloop: each worker thread serves an
- * event-driven run loop (runloop.h): new runs are posted to the workers in turn
- * and many run at once on each, their journal writes group-committed and their
- * HTTP calls on the loop's curl multi handle. Resumes and notes run
- * synchronously on the same thread (runloop has no resume yet) with a sandbox
- * made when first needed. Default, for now: one bounded queue, a worker runs
- * one task at a time with engine_start (runloop_serve is days old, and under
- * ASan its journal batches showed a use-after-free: see docs/daemon.md).
+ * Two modes. The default: each worker thread serves an event-driven run loop
+ * (runloop.h): new runs are posted to the workers in turn and many run at once
+ * on each, their journal writes group-committed and their HTTP calls on the
+ * loop's curl multi handle. Resumes and notes run synchronously on the same
+ * thread (runloop has no resume yet) with a sandbox made when first needed.
+ * SOARCTL_SERVE_ENGINE=threads: one bounded queue, a worker runs one task at a
+ * time with engine_start (the simpler mode, kept for comparison).
  * Either way the number of tasks not yet done is bounded (d->cap): past it
  * work_submit refuses and the HTTP side answers 429. */
 #include "case.h"
@@ -250,7 +249,9 @@ int work_init(struct daemon *d, char *err, size_t errlen)
 	pthread_cond_init(&d->cv, NULL);
 	d->nthreads = d->o.workers > 0 ? d->o.workers : 2;
 	const char *mode = getenv("SOARCTL_SERVE_ENGINE");
-	use_runloop = mode && strcmp(mode, "runloop") == 0;
+	/* The run loop by default; SOARCTL_SERVE_ENGINE=threads keeps the simple
+	 * one-run-per-worker mode for comparison. */
+	use_runloop = !(mode && strcmp(mode, "threads") == 0);
 	if (use_runloop) {
 		nworkers = d->nthreads;
 		workers = calloc((size_t)nworkers, sizeof *workers);
