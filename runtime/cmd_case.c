@@ -1,6 +1,7 @@
 /* cmd_case.c - `soarctl case`: list, show, new, update, close, note, attach,
  * link, children, check. A thin front end over case.h. */
 #include "cli.h"
+#include "runout.h"
 #include "rbac.h"
 
 #include "blob.h"
@@ -135,16 +136,7 @@ static int only(const struct opts *o, const char *const *known)
 
 static struct store *open_store(const struct opts *o)
 {
-	char dir[4096], err[1024];
-	if (!datadir_resolve(o->data, dir, sizeof dir)) {
-		cli_fail(CMD, EXIT_USAGE, "no data directory: give --data DIR or set SOARCTL_DATA");
-		return NULL;
-	}
-	datadir_set(dir);
-	struct store *st = store_default(err, sizeof err);
-	if (!st)
-		cli_fail(CMD, EXIT_FAIL, "%s", err);
-	return st;
+	return runout_open_store(CMD, o->data, 0);
 }
 
 static const char *actor(void)

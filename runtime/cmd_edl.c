@@ -1,5 +1,6 @@
 /* cmd_edl.c - `soarctl edl list|show|add|rm|export`, over edl.h. */
 #include "cli.h"
+#include "runout.h"
 #include "datadir.h"
 #include "edl.h"
 
@@ -32,20 +33,7 @@ static const char usage[] =
 
 static struct store *open_store(const char *data)
 {
-	char dir[4096], err[1024];
-	if (!datadir_resolve(data, dir, sizeof dir)) {
-		cli_fail(CMD, EXIT_USAGE, "no data directory: give --data DIR or set SOARCTL_DATA");
-		return NULL;
-	}
-	if (datadir_create(dir, err, sizeof err) != 0) {
-		cli_fail(CMD, EXIT_FAIL, "%s", err);
-		return NULL;
-	}
-	datadir_set(dir);
-	struct store *st = store_default(err, sizeof err);
-	if (!st)
-		cli_fail(CMD, EXIT_FAIL, "%s", err);
-	return st;
+	return runout_open_store(CMD, data, 0);
 }
 
 static void iso(int64_t ms, char *buf, size_t len)

@@ -1,5 +1,6 @@
 /* cmd_indicator.c - `soarctl indicator get|set|list`, over indicator.h. */
 #include "cli.h"
+#include "runout.h"
 
 #include "case.h"
 #include "datadir.h"
@@ -30,16 +31,7 @@ static const char usage[] =
 
 static struct store *open_store(const char *data)
 {
-	char dir[4096], err[1024];
-	if (!datadir_resolve(data, dir, sizeof dir)) {
-		cli_fail(CMD, EXIT_USAGE, "no data directory: give --data DIR or set SOARCTL_DATA");
-		return NULL;
-	}
-	datadir_set(dir);
-	struct store *st = store_default(err, sizeof err);
-	if (!st)
-		cli_fail(CMD, EXIT_FAIL, "%s", err);
-	return st;
+	return runout_open_store(CMD, data, 0);
 }
 
 static void print_ind(const struct indicator *ind, int json)
