@@ -96,7 +96,10 @@ static const char *require(struct daemon *d, struct httpd_req *r, unsigned perm,
 		httpd_error(r, 401, "unauthorized", err, "WWW-Authenticate: Bearer");
 		return NULL;
 	}
-	if (rbac_check(d->st, user, perm, err, sizeof err) != 0) {
+	char actor[160];
+	snprintf(actor, sizeof actor, "http:%s", user);
+	/* rbac_require audits a refusal, as on the command line. */
+	if (rbac_require(d->st, user, actor, perm, httpd_path(r), err, sizeof err) != 0) {
 		httpd_error(r, 403, "forbidden", err, NULL);
 		return NULL;
 	}
@@ -773,7 +776,8 @@ void api_handle(struct httpd_req *r, void *ud)
 				return;
 			char err[256];
 			if (run_cancel(d->st, seg[3], err, sizeof err) != 0)
-				httpd_error(r, 409, "refused", err, NULL);
+				httpd_error(r, strncmp(err, "no run", 6) == 0 ? 404 : 409,
+					    strncmp(err, "no run", 6) == 0 ? "not_found" : "refused", err, NULL);
 			else
 				httpd_reply(r, 200, "application/json", "{\"ok\":true}", 11, NULL);
 			return;
