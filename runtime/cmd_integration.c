@@ -277,7 +277,8 @@ static int integration_main(int argc, char **argv)
 			scan(own, &j.names, &j.nnames);
 		integration_bundled_dir(lua_dir(), dir, sizeof dir);
 		scan(dir, &j.names, &j.nnames);
-		qsort(j.names, (size_t)j.nnames, sizeof *j.names, cmp);
+		if (j.nnames > 1)
+			qsort(j.names, (size_t)j.nnames, sizeof *j.names, cmp);
 		int rc = run_job(&j);
 		for (int i = 0; i < j.nnames; i++)
 			free(j.names[i]);

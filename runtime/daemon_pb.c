@@ -290,7 +290,8 @@ struct pb_set *pb_set_load(const char *dir, char *err, size_t errlen)
 		names[nn++] = strdup(de->d_name);
 	}
 	closedir(dh);
-	qsort(names, nn, sizeof *names, by_name);
+	if (nn > 1)
+		qsort(names, nn, sizeof *names, by_name);
 	struct pb_set *s = calloc(1, sizeof *s);
 	s->pb = calloc(nn + 1, sizeof *s->pb);
 	s->refs = 1;

@@ -265,7 +265,8 @@ static int add_forms(struct redact_set *rs, const unsigned char *v, size_t n, un
 
 static void rebuild_index(struct redact_set *rs)
 {
-	qsort(rs->pats, rs->npats, sizeof *rs->pats, cmp_pattern);
+	if (rs->npats > 1)
+		qsort(rs->pats, rs->npats, sizeof *rs->pats, cmp_pattern);
 	memset(rs->bit2, 0, sizeof rs->bit2);
 	for (size_t i = 0; i < rs->npats; i++)
 		rs->bit2[rs->pats[i].key >> 3] |= (unsigned char)(1u << (rs->pats[i].key & 7));

@@ -372,7 +372,7 @@ int run_list(struct store *st, int status, size_t max, struct run_rec **out, siz
 {
 	int rc = list_index(st, STORE_DB_RUN_IDX, STORE_DB_RUNS, status, run_fields, sizeof **out,
 			    offsetof(struct run_rec, id), status ? max : 0, (void **)out, n, err, errlen);
-	if (rc == 0 && !status) {
+	if (rc == 0 && !status && *n > 1) {
 		qsort(*out, *n, sizeof **out, cmp_run_newest);
 		while (max && *n > max)
 			run_rec_free(&(*out)[--(*n)]);
