@@ -85,6 +85,7 @@ static void set_str(char **dst, const char *src)
 
 void engine_prologue(struct engine_run *e)
 {
+	uuid_parse(e->rec.id, e->key);
 	e->pb.info.engine = e;
 	memcpy(e->pb.info.id, e->rec.id, sizeof e->rec.id);
 	e->next_step = 1;

@@ -32,6 +32,7 @@ struct engine_run {
 	struct playbook_src own_src;   /* the file, when the engine loaded it (resume) */
 	char *children_json;           /* [{run_id, playbook, status}] of children run after it */
 	struct runloop_item *async;      /* set when a scheduler drives the run (runloop.c) */
+	unsigned char key[16];           /* rec.id parsed, for the journal's keys */
 };
 
 struct runloop_item;

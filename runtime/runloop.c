@@ -27,7 +27,7 @@ struct runloop_item {
 	void *ud;
 	struct journal_batch *batch;   /* the batch its entry went out in */
 	uint64_t batch_seq;            /* that batch's number */
-	int values_ref, nvalues;
+	int nvalues;               /* a suspended step's values, kept on its coroutine */
 	int rc;
 	char err[256];
 	struct runloop_item *next;     /* ready list, or a round's finished transfers */
@@ -315,12 +315,7 @@ int runloop_step_wait(lua_State *L, struct engine_run *e, const struct run_rec *
 		    const struct journal_entry *entry, int n)
 {
 	struct runloop_item *it = e->async;
-	lua_createtable(L, n, 0);
-	for (int i = 1; i <= n; i++) {
-		lua_pushvalue(L, -n - 1 + i - 1);
-		lua_rawseti(L, -2, i);
-	}
-	it->values_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	/* The values stay on the coroutine's stack while it is suspended. */
 	it->nvalues = n;
 	struct runloop *s = it->s;
 	sandbox_noint_enter();
@@ -329,13 +324,13 @@ int runloop_step_wait(lua_State *L, struct engine_run *e, const struct run_rec *
 		s->pending = journal_batch_new();
 		s->pending_seq = ++s->seq;
 	}
-	int rc = s->pending ? journal_batch_add(s->pending, rec, e->rec.id, entry, it) : -1;
+	int rc = s->pending ? journal_batch_add(s->pending, rec, e->rec.id, e->key, entry, it) : -1;
 	sandbox_noint_leave();
 	if (rc != 0)
 		return luaL_error(L, "%s: out of memory", entry->name);
 	it->batch = s->pending;
 	it->batch_seq = s->pending_seq;
-	return sandbox_suspend(L);
+	return sandbox_suspend_with(L, n);
 }
 
 /* Puts a transfer (back) into the multi handle. 0, or -1. */
@@ -429,15 +424,11 @@ static void free_batches(struct runloop *s, uint64_t released)
 	}
 }
 
+/* The step's values were left on the coroutine's stack by the yield. */
 static int push_values(lua_State *co, void *arg)
 {
+	(void)co;
 	struct runloop_item *it = arg;
-	lua_rawgeti(co, LUA_REGISTRYINDEX, it->values_ref);
-	for (int i = 1; i <= it->nvalues; i++)
-		lua_rawgeti(co, -i, i);
-	lua_remove(co, -it->nvalues - 1);
-	luaL_unref(co, LUA_REGISTRYINDEX, it->values_ref);
-	it->values_ref = LUA_NOREF;
 	return it->nvalues;
 }
 
@@ -548,7 +539,6 @@ int runloop_start(struct runloop *s, const struct playbook_src *src, const char 
 	it->s = s;
 	it->done = done;
 	it->ud = ud;
-	it->values_ref = LUA_NOREF;
 	engine_setup(s->st, src, NULL, 0, input_json, opt, &it->e);
 	engine_prologue(&it->e);
 	it->e.async = it;

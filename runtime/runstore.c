@@ -394,6 +394,7 @@ struct save_ctx {
 	const struct journal_entry *entry;
 	const struct prompt_rec *prompt;
 	int replace_entry;
+	const unsigned char *key;  /* the run id's 16 bytes when already parsed, else NULL */
 };
 
 static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
@@ -492,7 +493,9 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 {
 	struct save_ctx *c = arg;
 	unsigned char key[20];
-	if (uuid_parse(c->run->id, key) != 0) {
+	if (c->key)
+		memcpy(key, c->key, 16);
+	else if (uuid_parse(c->run->id, key) != 0) {
 		snprintf(err, errlen, "bad run id %s", c->run->id);
 		return STORE_REFUSED;
 	}
@@ -569,7 +572,7 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 int run_save(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
 	     const struct prompt_rec *prompt, char *err, size_t errlen)
 {
-	struct save_ctx c = { r, entry, prompt, 0 };
+	struct save_ctx c = { r, entry, prompt, 0, NULL };
 	return store_write(st, apply_save, &c, err, errlen);
 }
 
@@ -579,7 +582,7 @@ int journal_replace(struct store *st, const char *run_id, const struct journal_e
 	struct run_rec r;
 	memset(&r, 0, sizeof r);
 	snprintf(r.id, sizeof r.id, "%s", run_id);
-	struct save_ctx c = { &r, e, NULL, 1 };   /* status 0: the run record is untouched */
+	struct save_ctx c = { &r, e, NULL, 1, NULL };   /* status 0: the run record is untouched */
 	return store_write(st, apply_save, &c, err, errlen);
 }
 
@@ -686,6 +689,7 @@ int run_cancel(struct store *st, const char *id, char *err, size_t errlen)
 /* ---- appending to journals without waiting (event-driven runs) ---- */
 
 struct batch_entry {
+	unsigned char key[16];          /* the run id, parsed once on the loop's thread */
 	struct run_rec run;             /* the record on a run's first write, else only the id */
 	struct journal_entry entry;     /* owned copies */
 	struct save_ctx ctx;
@@ -694,12 +698,46 @@ struct batch_entry {
 	char err[200];
 };
 
+/* The entries' strings live in chunks freed with the batch: one allocation
+ * per 64 KiB instead of five a step. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
 struct journal_batch {
 	struct store_ticket ticket;
 	struct batch_entry *e;
 	size_t n, cap;
 	void (*done)(void *arg, int rc, const char *err);
+	struct arena_chunk *chunks;
+	int oom;
 };
+
+static char *arena_dup(struct journal_batch *b, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	struct arena_chunk *c = b->chunks;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+		c = malloc(sizeof *c + cap);
+		if (!c) {
+			b->oom = 1;
+			return NULL;
+		}
+		c->used = 0;
+		c->cap = cap;
+		c->next = b->chunks;
+		b->chunks = c;
+	}
+	char *p = c->data + c->used;
+	memcpy(p, s, n);
+	c->used += n;
+	return p;
+}
 
 static char *dup_opt(const char *s)
 {
@@ -712,7 +750,7 @@ struct journal_batch *journal_batch_new(void)
 }
 
 int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const char *run_id,
-		      const struct journal_entry *e, void *arg)
+		      const unsigned char *key, const struct journal_entry *e, void *arg)
 {
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
@@ -723,7 +761,9 @@ int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const 
 		b->cap = cap;
 	}
 	struct batch_entry *x = &b->e[b->n++];
-	memset(x, 0, sizeof *x);
+	memset(&x->run, 0, sizeof x->run);
+	x->rc = 0;
+	x->err[0] = 0;
 	if (rec) {                      /* the run's first write: the record too */
 		x->run = *rec;
 		for (const struct field *f = run_fields; f->tag; f++)
@@ -733,13 +773,26 @@ int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const 
 			}
 	}
 	snprintf(x->run.id, sizeof x->run.id, "%s", run_id);
+	if (key)
+		memcpy(x->key, key, 16);
+	else if (uuid_parse(run_id, x->key) != 0) {
+		b->n--;
+		free_strings(run_fields, &x->run);
+		return -1;
+	}
 	x->entry = *e;
-	x->entry.name = dup_opt(e->name);
-	x->entry.args = dup_opt(e->args);
-	x->entry.result_json = dup_opt(e->result_json);
-	x->entry.task = dup_opt(e->task);
-	x->entry.error = dup_opt(e->error);
+	b->oom = 0;
+	x->entry.name = arena_dup(b, e->name);
+	x->entry.args = arena_dup(b, e->args);
+	x->entry.result_json = arena_dup(b, e->result_json);
+	x->entry.task = arena_dup(b, e->task);
+	x->entry.error = arena_dup(b, e->error);
 	x->arg = arg;
+	if (b->oom) {
+		b->n--;
+		free_strings(run_fields, &x->run);
+		return -1;
+	}
 	return 0;
 }
 
@@ -754,7 +807,7 @@ static int apply_batch(struct store *st, MDB_txn *txn, void *arg, char *err, siz
 	(void)errlen;
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_entry *x = &b->e[i];
-		x->ctx = (struct save_ctx){ &x->run, &x->entry, NULL, 0 };
+		x->ctx = (struct save_ctx){ &x->run, &x->entry, NULL, 0, x->key };
 		x->err[0] = 0;
 		x->rc = apply_save(st, txn, &x->ctx, x->err, sizeof x->err);
 		if (x->rc != 0 && x->rc != STORE_REFUSED)
@@ -797,9 +850,11 @@ void journal_batch_free(struct journal_batch *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n; i++) {
-		free_strings(journal_fields, &b->e[i].entry);
+	for (size_t i = 0; i < b->n; i++)
 		free_strings(run_fields, &b->e[i].run);
+	for (struct arena_chunk *c = b->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(b->e);
 	free(b);

@@ -119,8 +119,9 @@ int journal_replace(struct store *st, const char *run_id, const struct journal_e
  * block. Entries are copied. Free the batch after every done was called. */
 struct journal_batch;
 struct journal_batch *journal_batch_new(void);
+/* key: run_id's 16 bytes when the caller has them parsed (else NULL). */
 int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const char *run_id,
-		      const struct journal_entry *e, void *arg);
+		      const unsigned char *key, const struct journal_entry *e, void *arg);
 size_t journal_batch_size(const struct journal_batch *b);
 void journal_batch_submit(struct store *st, struct journal_batch *b,
 			  void (*done)(void *arg, int rc, const char *err));

@@ -9,6 +9,7 @@
 #include "store_buf.h"
 
 #include <lauxlib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,19 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 		if (lua_isnil(L, first + i)) {
 			store_buf_str(&b, "null");
 			continue;
+		}
+		if (lua_type(L, first + i) == LUA_TNUMBER) {
+			/* The commonest step result (time, random). The journal needs an
+			 * exact number, not the shortest one: %.17g always reads back the
+			 * same (soarctl never calls setlocale, so the point is a point). */
+			lua_Number v = lua_tonumber(L, first + i);
+			if (isfinite(v)) {
+				if (v == floor(v) && fabs(v) < 9007199254740992.0)
+					store_buf_printf(&b, "%.0f", v);
+				else
+					store_buf_printf(&b, "%.17g", v);
+				continue;
+			}
 		}
 		jb.len = 0;
 		if (json_encode_lua(L, first + i, NULL, &jb, err, sizeof err) != 0) {

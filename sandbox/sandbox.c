@@ -565,6 +565,12 @@ int sandbox_suspend(lua_State *L)
 	return lua_yield(L, 0);
 }
 
+int sandbox_suspend_with(lua_State *L, int n)
+{
+	t_suspending = 1;
+	return lua_yield(L, n);
+}
+
 int sandbox_can_suspend(lua_State *L)
 {
 	return t_allow_suspend && L == t_co;

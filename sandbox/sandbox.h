@@ -114,6 +114,10 @@ int sandbox_can_suspend(lua_State *L);
 /* Suspends the run: `return sandbox_suspend(L);`. The primitive has registered
  * its I/O with whoever drives the sandbox, which later calls sandbox_continue. */
 int sandbox_suspend(lua_State *L);
+/* The same, keeping the n values at the top of L on the suspended coroutine's
+ * stack: a continue whose push returns n without pushing passes them back as
+ * the primitive's results (no table to hold them meanwhile). */
+int sandbox_suspend_with(lua_State *L, int n);
 
 /* The `ud` of the job executing on this thread, or NULL outside a run. */
 void *sandbox_current(void);
