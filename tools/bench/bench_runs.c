@@ -182,6 +182,10 @@ static int bench_steps_loop(int runs, int steps)
 	       (unsigned long long)(s1.commits - s0.commits), (unsigned long long)(s1.writes - s0.writes),
 	       (double)(s1.writes - s0.writes) / (double)(s1.commits - s0.commits ? s1.commits - s0.commits : 1));
 	runloop_free(rl);
+	playbook_src_free(&js);
+	playbook_src_free(&ps);
+	free(journaled);
+	free(plain);
 	return 0;
 }
 
