@@ -148,30 +148,6 @@ struct user_rec {
 	char created_by[256];
 };
 
-static int get_str8(const unsigned char **p, const unsigned char *end, char *out, size_t len)
-{
-	if (*p >= end)
-		return -1;
-	size_t n = **p;
-	(*p)++;
-	if ((size_t)(end - *p) < n || n >= len)
-		return -1;
-	memcpy(out, *p, n);
-	out[n] = '\0';
-	*p += n;
-	return 0;
-}
-
-static void put_str8(struct store_buf *b, const char *s)
-{
-	size_t n = strlen(s);
-	if (n > 255)
-		n = 255;
-	unsigned char l = (unsigned char)n;
-	store_buf_add(b, &l, 1);
-	store_buf_add(b, s, n);
-}
-
 static int user_decode(const void *data, size_t n, struct user_rec *u)
 {
 	const unsigned char *p = data, *end = p + n;
@@ -185,9 +161,9 @@ static int user_decode(const void *data, size_t n, struct user_rec *u)
 	if (u->nroles > RBAC_MAX_ROLES)
 		return -1;
 	for (int i = 0; i < u->nroles; i++)
-		if (get_str8(&p, end, u->roles[i], sizeof u->roles[i]) != 0)
+		if (store_str8_get(&p, end, u->roles[i], sizeof u->roles[i]) != 0)
 			return -1;
-	return get_str8(&p, end, u->created_by, sizeof u->created_by);
+	return store_str8_get(&p, end, u->created_by, sizeof u->created_by);
 }
 
 static void user_encode(const struct user_rec *u, struct store_buf *b)
@@ -199,8 +175,8 @@ static void user_encode(const struct user_rec *u, struct store_buf *b)
 	h[10] = (unsigned char)u->nroles;
 	store_buf_add(b, h, sizeof h);
 	for (int i = 0; i < u->nroles; i++)
-		put_str8(b, u->roles[i]);
-	put_str8(b, u->created_by);
+		store_buf_str8(b, u->roles[i]);
+	store_buf_str8(b, u->created_by);
 }
 
 /* Permissions of a role in txn: built-in, else custom, else 0. */
@@ -526,7 +502,7 @@ static int role_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_
 	store_put_u64(h + 5, (uint64_t)store_now_ms());
 	struct store_buf b = { 0 }, det = { 0 };
 	store_buf_add(&b, h, sizeof h);
-	put_str8(&b, c->actor);
+	store_buf_str8(&b, c->actor);
 	char perms[256];
 	store_buf_str(&det, "{\"permissions\":");
 	store_buf_json(&det, rbac_perms_format(c->perms, perms, sizeof perms));

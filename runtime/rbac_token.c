@@ -24,29 +24,6 @@ struct tok {
 	char user[65], label[129], created_by[256];
 };
 
-static int str8(const unsigned char **p, const unsigned char *end, char *out, size_t len)
-{
-	if (*p >= end)
-		return -1;
-	size_t n = *(*p)++;
-	if ((size_t)(end - *p) < n || n >= len)
-		return -1;
-	memcpy(out, *p, n);
-	out[n] = '\0';
-	*p += n;
-	return 0;
-}
-
-static void put8(struct store_buf *b, const char *s)
-{
-	size_t n = strlen(s);
-	if (n > 255)
-		n = 255;
-	unsigned char l = (unsigned char)n;
-	store_buf_add(b, &l, 1);
-	store_buf_add(b, s, n);
-}
-
 static int tok_decode(const void *data, size_t n, struct tok *t)
 {
 	const unsigned char *p = data, *end = p + n;
@@ -57,8 +34,9 @@ static int tok_decode(const void *data, size_t n, struct tok *t)
 	t->expires = (int64_t)store_get_u64(p + 41);
 	t->revoked = (int64_t)store_get_u64(p + 49);
 	p += HDR;
-	return str8(&p, end, t->user, sizeof t->user) || str8(&p, end, t->label, sizeof t->label) ||
-	       str8(&p, end, t->created_by, sizeof t->created_by) ? -1 : 0;
+	return store_str8_get(&p, end, t->user, sizeof t->user) ||
+	       store_str8_get(&p, end, t->label, sizeof t->label) ||
+	       store_str8_get(&p, end, t->created_by, sizeof t->created_by) ? -1 : 0;
 }
 
 static void tok_encode(const struct tok *t, struct store_buf *b)
@@ -70,9 +48,9 @@ static void tok_encode(const struct tok *t, struct store_buf *b)
 	store_put_u64(h + 41, (uint64_t)t->expires);
 	store_put_u64(h + 49, (uint64_t)t->revoked);
 	store_buf_add(b, h, sizeof h);
-	put8(b, t->user);
-	put8(b, t->label);
-	put8(b, t->created_by);
+	store_buf_str8(b, t->user);
+	store_buf_str8(b, t->label);
+	store_buf_str8(b, t->created_by);
 }
 
 static void b64url(const unsigned char *v, size_t n, char *out)

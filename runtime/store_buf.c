@@ -137,3 +137,26 @@ int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t
 	}
 	return -1;
 }
+
+void store_buf_str8(struct store_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (n > 255)
+		n = 255;
+	unsigned char l = (unsigned char)n;
+	store_buf_add(b, &l, 1);
+	store_buf_add(b, s, n);
+}
+
+int store_str8_get(const unsigned char **p, const unsigned char *end, char *out, size_t len)
+{
+	if (*p >= end)
+		return -1;
+	size_t n = *(*p)++;
+	if ((size_t)(end - *p) < n || n >= len)
+		return -1;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n;
+	return 0;
+}

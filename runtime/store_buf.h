@@ -28,4 +28,10 @@ void store_buf_free(struct store_buf *b);
 /* Reads a varint at *p (< end); advances *p. Returns -1 when truncated. */
 int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v);
 
+/* A short string: one length byte, then up to 255 bytes (longer is cut). */
+void store_buf_str8(struct store_buf *b, const char *s);
+/* Reads one into out (len bytes, NUL added); advances *p. -1 when truncated or
+ * when it does not fit. */
+int store_str8_get(const unsigned char **p, const unsigned char *end, char *out, size_t len);
+
 #endif
