@@ -29,6 +29,14 @@ static int check_count;
 	} \
 } while (0)
 
+/* The string s contains part (prints both when it does not). */
+#define CHECK_HAS(s, part) do { \
+	const char *has_s_ = (s); \
+	CHECK(has_s_ && strstr(has_s_, (part)) != NULL); \
+	if (has_s_ && !strstr(has_s_, (part))) \
+		fprintf(stderr, "  got: %s\n  want a part: %s\n", has_s_, (part)); \
+} while (0)
+
 #define CHECK_DONE() ( \
 	fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures), \
 	check_failures > 100 ? 100 : check_failures)

@@ -1,41 +1,13 @@
 /* test_crypto.c - digests and HMAC against published vectors, random bytes,
  * constant-time comparison, and UUIDs (format, version and variant bits, order). */
 #include "check.h"
+#include "lua_eval.h"
 #include "prim.h"
 #include "uuid.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
 #include <string.h>
-
-#define CHECK_HAS(s, part) do { \
-	const char *has_s_ = (s); \
-	CHECK(has_s_ && strstr(has_s_, (part)) != NULL); \
-	if (has_s_ && !strstr(has_s_, (part))) \
-		fprintf(stderr, "  got: %s\n  want a part: %s\n", has_s_, (part)); \
-} while (0)
-
-static lua_State *L;
-
-static const char *eval(const char *code)
-{
-	static char out[4096];
-	if (luaL_dostring(L, code) != 0)
-		snprintf(out, sizeof out, "ERR: %s", lua_tostring(L, -1));
-	else if (lua_isnil(L, 1) && lua_gettop(L) >= 2)
-		snprintf(out, sizeof out, "nil: %s", lua_tostring(L, 2));
-	else
-		snprintf(out, sizeof out, "%s", lua_tostring(L, 1) ? lua_tostring(L, 1) : "(not a string)");
-	lua_settop(L, 0);
-	return out;
-}
-
-static void open_ns(const char *name, lua_CFunction open)
-{
-	lua_pushcfunction(L, open);
-	lua_call(L, 0, 1);
-	lua_setglobal(L, name);
-}
 
 static void test_digests(void)
 {

@@ -11,13 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CHECK_HAS(s, part) do { \
-	const char *has_s_ = (s); \
-	CHECK(has_s_ && strstr(has_s_, (part)) != NULL); \
-	if (has_s_ && !strstr(has_s_, (part))) \
-		fprintf(stderr, "  got: %s\n  want a part: %s\n", has_s_, (part)); \
-} while (0)
-
 static lua_State *L;
 
 static const char *eval(const char *code)
