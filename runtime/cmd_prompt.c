@@ -239,7 +239,7 @@ static int answer(struct store *st, int argc, char **argv)
 	if (rc != 0) {
 		prompt_rec_free(&p);
 		free(fields);
-		return cli_fail("prompt", rc == RBAC_DENIED ? EXIT_FAIL : EXIT_FAIL, "%s", err);
+		return cli_fail("prompt", EXIT_FAIL, "%s", err);
 	}
 	if (!p.open) {
 		cli_fail("prompt", EXIT_USAGE, "prompt %s was already answered by %s", id,

@@ -30,7 +30,8 @@ static void reg_set(lua_State *L, void *key)   /* pops the value */
 	lua_rawset(L, LUA_REGISTRYINDEX);
 }
 
-void env_freeze(lua_State *L, int idx)
+/* Marks the table at idx read-only for the safe rawset (library proxies, base). */
+static void env_freeze(lua_State *L, int idx)
 {
 	idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
 	reg_get(L, &reg_frozen);

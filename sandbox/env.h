@@ -26,7 +26,4 @@ void env_push_run(lua_State *L);
 /* Resets per-run counters (coroutine nesting); call before each run. */
 void env_reset_run(void);
 
-/* Marks table at idx read-only for the safe rawset (library proxies, base). */
-void env_freeze(lua_State *L, int idx);
-
 #endif
