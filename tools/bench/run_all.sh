@@ -1,18 +1,21 @@
 #!/bin/sh
-# Runs every benchmark against a build directory (default ./build) and prints
-# their figures. `make bench` calls it. Figures go to docs/PERFORMANCE.md by hand,
-# with the machine they were measured on.
+# Runs every benchmark with the arguments docs/PERFORMANCE.md quotes, against a
+# build directory (default ./build), and prints their figures. `make bench` calls
+# it; figures go to docs/PERFORMANCE.md by hand, with the machine and the load.
 set -eu
 BUILD=${1:-build}
+B="$BUILD/tools/bench"
 cd "$(dirname "$0")/../.."
-echo "# machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%d)"
-echo "## pool: trivial playbook runs per second (bench_pool 200000 5)"
-"$BUILD/tools/bench/bench_pool" 200000 5
-echo "## cold start: soarctl run playbooks/hello.lua (cold_start.py, 200 runs)"
-python3 tools/bench/cold_start.py "$BUILD/soarctl" playbooks/hello.lua 200
-for b in "$BUILD"/tools/bench/bench_*; do
-	case "$b" in *bench_pool) continue ;; esac
-	[ -x "$b" ] || continue
-	echo "## $(basename "$b")"
-	"$b"
-done
+echo "# machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1-3 /proc/loadavg)"
+run() { echo "## $*"; "$@"; }
+run "$B/bench_pool" 200000 5
+run python3 tools/bench/cold_start.py "$BUILD/soarctl" playbooks/hello.lua 100
+run "$B/bench_runs" replay 1000
+run "$B/bench_runs" steps-loop 2000 50
+run "$B/bench_runs" waiting 100000 32
+run tools/bench/run_store.sh "$BUILD" 5 -- --cases 100000 --create-only
+run "$B/bench_http" rate 2
+run "$B/bench_http" loop 1000 200
+run "$B/bench_http" loop 10000 1000 0
+run tools/bench/bench_serve.sh "$BUILD" 10 3
+run tools/bench/bench_serve_runs.sh "$BUILD" 2000 3
