@@ -6,6 +6,7 @@
 #include "runstore.h"
 #include "timefmt.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -206,6 +207,47 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	metric_set(M_CONNECTIONS, d->http ? httpd_connections(d->http) : 0);
 }
 
+/* Runs left "running" by a daemon or a `soarctl run` that died (SIGKILL, power,
+ * the drain limit at SIGTERM): nobody would ever finish them. Their journal holds
+ * every step they took, so resuming replays to where they were. A run whose
+ * process is alive is another process's business (engine_resume refuses it too). */
+static void resume_interrupted(struct daemon *d)
+{
+	struct run_rec *runs = NULL;
+	size_t n = 0, resumed = 0;
+	char err[256];
+	if (run_list(d->st, RUN_RUNNING, 100000, &runs, &n, err, sizeof err) != 0) {
+		dlog(LOG_ERROR, NULL, "listing interrupted runs: %s", err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct run_rec *r = &runs[i];
+		pid_t pid = (pid_t)r->owner_pid;
+		if (pid > 0 && (pid == getpid() || kill(pid, 0) == 0 || errno == EPERM))
+			continue;
+		if (inflight_find(d, r->id) >= 0)
+			continue;
+		struct task *t = calloc(1, sizeof *t);
+		if (!t)
+			break;
+		t->kind = TASK_RESUME;
+		snprintf(t->run_id, sizeof t->run_id, "%s", r->id);
+		daemon_inflight_add(d, r->id);
+		if (work_submit(d, t) != 0) {
+			inflight_del(d, r->id); /* work_submit freed t */
+			dlog(LOG_WARN, NULL, "queue full: %zu interrupted runs left for `soarctl runs resume`",
+			     n - i);
+			break;
+		}
+		resumed++;
+	}
+	if (resumed)
+		dlog(LOG_INFO, NULL, "resuming %zu runs interrupted by a stop or crash", resumed);
+	for (size_t i = 0; i < n; i++)
+		run_rec_free(&runs[i]);
+	free(runs);
+}
+
 /* ---- signals ---- */
 
 static void reload(struct daemon *d)
@@ -322,6 +364,7 @@ int daemon_main(const struct daemon_opts *o)
 	ev_timer_init(&d->tick, on_tick, 0., d->o.tick_s);
 	d->tick.data = d;
 	ev_timer_start(d->loop, &d->tick);
+	resume_interrupted(d);
 	/* One line a test or a supervisor can wait for. */
 	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s",
 	     o->listen, httpd_port(d->http), d->nthreads, d->set->n, d->njobs,

@@ -17,7 +17,8 @@ Generic routes (any method):
   /redirect?to=URL[&code=C]  a redirect
   /multi                     two Set-Cookie headers
   /count?key=K               how many requests /flaky, /limited saw for K
-  /stats                     {"bonuses": [every bonus given, with its Idempotency-Key]}
+  /stats                     {"bonuses": [every bonus given, with its Idempotency-Key],
+                              "webhooks": [every webhook POST: {"path", "key", "body"}]}
 Vendor stand-ins (shapes as the vendors document them):
   bonusly   GET /api/v1/users/me, GET /api/v1/users, POST /api/v1/bonuses
             (Authorization: Bearer <token>, token "test-bonusly-token")
@@ -41,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 COUNTS = {}
 LOCK = threading.Lock()
 BONUSES = []
+WEBHOOKS = []
 
 
 def bump(key):
@@ -105,7 +107,8 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 return self.send(200, {k: v for k, v in COUNTS.items() if k.endswith(":" + q.get("key", ""))})
         if path == "/stats":
-            return self.send(200, {"bonuses": BONUSES})
+            with LOCK:
+                return self.send(200, {"bonuses": BONUSES, "webhooks": WEBHOOKS})
         if path == "/big":
             return self.send(200, "x" * int(q.get("n", "1000")))
         if path == "/echo":
@@ -166,6 +169,9 @@ class Handler(BaseHTTPRequestHandler):
             json.loads(body or b"{}")
             return self.send(200, "ok")
         if path.startswith("/webhook/"):
+            with LOCK:
+                WEBHOOKS.append({"path": path, "key": self.headers.get("Idempotency-Key"),
+                                 "body": body.decode("utf-8", "replace")})
             return self.send(200, {"ok": True, "received": len(body)})
         # --- ipinfo: /<ip>/json ---
         parts = path.strip("/").split("/")
