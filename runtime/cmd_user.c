@@ -25,6 +25,10 @@ static const char usage[] =
 	"                              or custom)\n"
 	"  list                        users, their roles and permissions\n"
 	"  role NAME R[,R...]          replace a user's roles\n"
+	"  disable NAME                stop a user (record and roles kept; every token\n"
+	"                              and check fails) until `enable NAME`\n"
+	"  enable NAME                 let a disabled user act again\n"
+	"  remove NAME                 delete a user and revoke its tokens\n"
 	"  roles                       every role and its permissions\n"
 	"  define-role NAME P[,P...]   a custom role; permissions: case.read case.write\n"
 	"                              case.assign prompt.answer playbook.run secret.write\n"
@@ -164,6 +168,36 @@ static int do_role(struct scli *c)
 		printf("{\"roles\":\"%s\"}\n", c->pos[2]);
 	else
 		printf("user %s now has roles %s\n", c->pos[1], c->pos[2]);
+	return EXIT_OK;
+}
+
+/* disable, enable, remove: one user named, user.manage needed. */
+static int do_state(struct scli *c)
+{
+	int rc = scli_only(c, NULL);
+	if (rc)
+		return rc;
+	const char *sub = c->pos[0];
+	if (c->npos != 2)
+		return cli_usage(CMD, "%s needs NAME", sub);
+	if ((rc = scli_open(c)) || (rc = scli_require(c, RBAC_USER_MANAGE, c->pos[1])))
+		return rc;
+	char err[1024];
+	const char *done;
+	if (strcmp(sub, "remove") == 0) {
+		rc = rbac_user_remove(c->st, c->actor, c->pos[1], err, sizeof err);
+		done = "removed";
+	} else {
+		int off = strcmp(sub, "disable") == 0;
+		rc = rbac_user_disable(c->st, c->actor, c->pos[1], off, err, sizeof err);
+		done = off ? "disabled" : "enabled";
+	}
+	if (rc != 0)
+		return cli_fail(CMD, EXIT_FAIL, "%s", err);
+	if (c->json)
+		printf("{\"user\":\"%s\",\"%s\":true}\n", c->pos[1], done); /* names need no escaping */
+	else
+		printf("user %s %s\n", c->pos[1], done);
 	return EXIT_OK;
 }
 
@@ -357,13 +391,15 @@ static int user_main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (c.npos == 0)
-		return cli_usage(CMD, "which subcommand? whoami, add, list, role, roles, define-role, "
+		return cli_usage(CMD, "which subcommand? whoami, add, list, role, disable, enable, remove, roles, define-role, "
 				 "token, tokens, revoke, token-check");
 	const char *sub = c.pos[0];
 	if (strcmp(sub, "whoami") == 0) return do_list(&c, 1);
 	if (strcmp(sub, "list") == 0) return do_list(&c, 0);
 	if (strcmp(sub, "add") == 0) return do_add(&c);
 	if (strcmp(sub, "role") == 0) return do_role(&c);
+	if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0 || strcmp(sub, "remove") == 0)
+		return do_state(&c);
 	if (strcmp(sub, "roles") == 0) return do_roles(&c);
 	if (strcmp(sub, "define-role") == 0) return do_define(&c);
 	if (strcmp(sub, "token") == 0) return do_token(&c);

@@ -327,7 +327,7 @@ int rbac_member(struct store *st, const char *user, const char *role, char *err,
 
 /* ---- changing users and roles ---- */
 
-enum user_op { OP_ADD, OP_ROLES, OP_BOOTSTRAP };
+enum user_op { OP_ADD, OP_ROLES, OP_BOOTSTRAP, OP_DISABLE, OP_ENABLE, OP_REMOVE };
 
 struct user_ctx {
 	enum user_op op;
@@ -396,14 +396,36 @@ static int user_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_
 			snprintf(err, errlen, "no user named '%s' (see `soarctl user list`)", c->name);
 			return STORE_REFUSED;
 		}
-		if ((rc = parse_roles(st, txn, c->roles, &u, err, errlen)) != 0)
-			return rc;
+		if (c->op == OP_ROLES) {
+			if ((rc = parse_roles(st, txn, c->roles, &u, err, errlen)) != 0)
+				return rc;
+			action = "user.role";
+		} else if (c->op == OP_ENABLE) {
+			u.disabled = 0;
+			action = "user.enable";
+		} else {
+			u.disabled = 1;
+			action = c->op == OP_DISABLE ? "user.disable" : "user.remove";
+		}
+		/* Whatever the change, someone must still be able to manage users. */
 		if (!(user_perms(st, txn, &u) & RBAC_USER_MANAGE) && !other_admin(st, txn, c->name)) {
 			snprintf(err, errlen, "refused: '%s' is the last user who can manage users; "
 				 "give another user the admin role first", c->name);
 			return STORE_REFUSED;
 		}
-		action = "user.role";
+	}
+	if (c->op == OP_REMOVE) {
+		/* Its tokens go with it: a later user of the same name must not
+		 * inherit them. */
+		int revoked = 0;
+		rc = mdb_del(txn, dbi, &k, NULL);
+		if (rc == 0)
+			rc = rbac_tokens_revoke_user_txn(st, txn, c->name, &revoked);
+		char det[64];
+		snprintf(det, sizeof det, "{\"tokens_revoked\":%d}", revoked);
+		if (rc == 0)
+			rc = audit_append_txn(st, txn, c->actor, action, c->name, det, NULL, err, errlen);
+		return rc;
 	}
 	struct store_buf b = { 0 }, det = { 0 };
 	user_encode(&u, &b);
@@ -451,6 +473,19 @@ int rbac_user_set_roles(struct store *st, const char *actor, const char *name,
 			const char *roles_csv, char *err, size_t errlen)
 {
 	struct user_ctx c = { OP_ROLES, actor, name, roles_csv, 0 };
+	return user_write(st, &c, err, errlen);
+}
+
+int rbac_user_disable(struct store *st, const char *actor, const char *name, int disabled,
+		      char *err, size_t errlen)
+{
+	struct user_ctx c = { disabled ? OP_DISABLE : OP_ENABLE, actor, name, NULL, 0 };
+	return user_write(st, &c, err, errlen);
+}
+
+int rbac_user_remove(struct store *st, const char *actor, const char *name, char *err, size_t errlen)
+{
+	struct user_ctx c = { OP_REMOVE, actor, name, NULL, 0 };
 	return user_write(st, &c, err, errlen);
 }
 

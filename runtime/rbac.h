@@ -78,6 +78,14 @@ int rbac_user_add(struct store *st, const char *actor, const char *name, const c
 int rbac_user_set_roles(struct store *st, const char *actor, const char *name,
 			const char *roles_csv, char *err, size_t errlen);
 
+/* Disables (1) or enables (0) a user: a disabled user keeps its record and
+ * roles but every check and token of it fails. Removing deletes the user and
+ * revokes its tokens. Both refuse to leave no enabled admin, and are audited.
+ * Return 0, RBAC_NOT_FOUND, or -1 (err). */
+int rbac_user_disable(struct store *st, const char *actor, const char *name, int disabled,
+		      char *err, size_t errlen);
+int rbac_user_remove(struct store *st, const char *actor, const char *name, char *err, size_t errlen);
+
 struct rbac_user_info {
 	const char *name;
 	const char *roles;      /* comma-separated */
@@ -133,6 +141,10 @@ struct rbac_token_info {
 	const char *user, *label, *created_by;
 	int64_t created_ms, expires_ms, revoked_ms;
 };
+
+/* For rbac.c, inside its write: marks every live token of `user` revoked
+ * (audited one by one); *n counts them. 0 or an LMDB error. */
+int rbac_tokens_revoke_user_txn(struct store *st, MDB_txn *txn, const char *user, int *n);
 
 /* Calls cb for tokens of `user` (NULL = all). 0 or -1. */
 int rbac_token_list(struct store *st, const char *user,

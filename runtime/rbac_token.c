@@ -289,6 +289,39 @@ int rbac_token_revoke(struct store *st, const char *actor, const char *id_hex,
 	return 0;
 }
 
+int rbac_tokens_revoke_user_txn(struct store *st, MDB_txn *txn, const char *user, int *n)
+{
+	MDB_cursor *cur;
+	*n = 0;
+	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_TOKENS), &cur);
+	if (rc)
+		return rc;
+	MDB_val k, d;
+	int r;
+	for (r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct tok t;
+		if (k.mv_size != 8 || tok_decode(d.mv_data, d.mv_size, &t) != 0 ||
+		    strcmp(t.user, user) != 0 || t.revoked)
+			continue;
+		t.revoked = store_now_ms();
+		struct store_buf b = { 0 };
+		tok_encode(&t, &b);
+		MDB_val v = { b.len, b.p };
+		char id_hex[17], aerr[128];
+		sc_hex(k.mv_data, 8, id_hex);
+		rc = b.oom ? ENOMEM : mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
+		store_buf_free(&b);
+		if (rc == 0)
+			rc = audit_append_txn(st, txn, "system", "token.revoke", id_hex,
+					      "{\"reason\":\"user removed\"}", NULL, aerr, sizeof aerr);
+		if (rc)
+			break;
+		++*n;
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 && r != MDB_NOTFOUND ? r : rc;
+}
+
 int rbac_token_list(struct store *st, const char *user,
 		    int (*cb)(const struct rbac_token_info *t, void *ud), void *ud,
 		    char *err, size_t errlen)

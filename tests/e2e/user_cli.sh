@@ -88,6 +88,37 @@ contains "$err" "invalid API token"
 as boss 2 -- "$SOARCTL" user token vic --expires 5y "${D[@]}"
 as boss 2 -- "$SOARCTL" user revoke nothex "${D[@]}"
 as boss 1 -- "$SOARCTL" user revoke 0000000000000000 "${D[@]}"
+# disable, enable, remove: only user.manage; tokens fail while disabled and
+# are revoked on removal; the last admin cannot be disabled or removed
+as boss 0 -- "$SOARCTL" user token vic --label phone --expires never "${D[@]}"
+vt2=$out
+as anyone 0 -- "$SOARCTL" user token-check "${D[@]}" <<<"$vt2"
+as ana 1 -- "$SOARCTL" user disable vic "${D[@]}"
+contains "$err" "permission denied"
+as boss 0 -- "$SOARCTL" user disable vic "${D[@]}"
+as anyone 1 -- "$SOARCTL" user token-check "${D[@]}" <<<"$vt2"
+contains "$err" "disabled"
+as boss 0 -- "$SOARCTL" user list --json "${D[@]}"
+[ "$(json_field "$out" '[u["disabled"] for u in (j["users"] if isinstance(j, dict) else j) if u["name"] == "vic"][0]')" = True ] || fail "vic not listed as disabled: $out"
+as boss 0 -- "$SOARCTL" user enable vic "${D[@]}"
+as anyone 0 -- "$SOARCTL" user token-check "${D[@]}" <<<"$vt2"
+[ "$out" = vic ] || fail "token works again after enable: $out"
+as boss 1 -- "$SOARCTL" user disable boss "${D[@]}"
+contains "$err" "last user who can manage users"
+as boss 1 -- "$SOARCTL" user remove boss "${D[@]}"
+contains "$err" "last user who can manage users"
+as boss 1 -- "$SOARCTL" user remove nobody "${D[@]}"
+contains "$err" "no user named"
+as boss 0 -- "$SOARCTL" user remove vic --json "${D[@]}"
+contains "$out" '"removed":true'
+as anyone 1 -- "$SOARCTL" user token-check "${D[@]}" <<<"$vt2"
+# a new user of the same name does not inherit the old tokens
+as boss 0 -- "$SOARCTL" user add vic --role viewer "${D[@]}"
+as anyone 1 -- "$SOARCTL" user token-check "${D[@]}" <<<"$vt2"
+contains "$err" "revoked"
+as boss 0 -- "$SOARCTL" audit list --json "${D[@]}"
+contains "$out" "user.disable"
+contains "$out" "user.remove"
 # the store holds no token
 if grep -rqaF -e "${vt:22}" -e "${tok:22}" "$SOAR_TMP/data"; then fail "a token is stored in clear"; fi
 checks=$((checks + 1))
