@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "runstore.h"
 #include "timefmt.h"
+#include "uuid.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -149,41 +150,40 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 
 /* ---- waiting runs: due sleeps, answered or timed-out prompts ---- */
 
+struct due_ctx {
+	struct daemon *d;
+	int full;
+};
+
+static int resume_one(const unsigned char id[16], void *ud)
+{
+	struct due_ctx *c = ud;
+	char run_id[37];
+	uuid_format(id, run_id);
+	if (inflight_find(c->d, run_id) >= 0)
+		return 0;
+	struct task *t = calloc(1, sizeof *t);
+	if (!t)
+		return 1;
+	t->kind = TASK_RESUME;
+	snprintf(t->run_id, sizeof t->run_id, "%s", run_id);
+	daemon_inflight_add(c->d, run_id);
+	if (work_submit(c->d, t) != 0) {  /* full: the next tick goes on */
+		inflight_del(c->d, run_id);
+		c->full = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* One scan of the waiting runs' index (no record is read) finds the due ones,
+ * however many wait. */
 static void resume_due(struct daemon *d, int64_t now)
 {
-	struct run_rec *runs = NULL;
-	size_t n = 0;
+	struct due_ctx c = { d, 0 };
 	char err[256];
-	if (run_list(d->st, RUN_WAITING, 10000, &runs, &n, err, sizeof err) != 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		struct run_rec *r = &runs[i];
-		int due = 0;
-		if (r->wait_kind && strcmp(r->wait_kind, "sleep") == 0)
-			due = r->wait_until && r->wait_until <= now;
-		else if (r->wait_kind && strcmp(r->wait_kind, "prompt") == 0 && r->wait_prompt) {
-			struct prompt_rec p;
-			if (prompt_get(d->st, r->wait_prompt, &p, err, sizeof err) == 0) {
-				due = !p.open || (p.timeout_at && p.timeout_at <= now);
-				prompt_rec_free(&p);
-			}
-		}
-		if (!due || inflight_find(d, r->id) >= 0)
-			continue;
-		struct task *t = calloc(1, sizeof *t);
-		if (!t)
-			break;
-		t->kind = TASK_RESUME;
-		snprintf(t->run_id, sizeof t->run_id, "%s", r->id);
-		daemon_inflight_add(d, r->id);
-		if (work_submit(d, t) != 0) {
-			inflight_del(d, r->id);
-			break;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		run_rec_free(&runs[i]);
-	free(runs);
+	if (run_scan_due(d->st, now, resume_one, &c, err, sizeof err) != 0)
+		dlog(LOG_ERROR, NULL, "%s", err);
 }
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)

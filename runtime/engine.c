@@ -248,11 +248,9 @@ int engine_resume(struct sandbox *sb, struct store *st, const char *run_id,
 	free(hash);
 	if (journal_load(st, run_id, &e->journal, &e->njournal, err, errlen) != 0)
 		return -1;
-	/* Mark it ours before acting. */
-	e->rec.status = RUN_RUNNING;
-	e->rec.owner_pid = (int32_t)getpid();
-	e->rec.updated = now_ms();
-	if (run_save(st, &e->rec, NULL, NULL, err, errlen) != 0)
+	/* Make it ours before acting: atomically, since the daemon and a CLI
+	 * answer may reach for the same run at once. */
+	if (run_claim(st, &e->rec, (uint32_t)e->njournal, err, errlen) != 0)
 		return -1;
 	e->recorded = 1;
 	e->pb.src = src;

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <signal.h>
 
 enum ftype { F_STR, F_I64, F_U32, F_I32, F_INT, F_ID /* char[37] */ };
 
@@ -679,6 +681,129 @@ static int apply_cancel(struct store *st, MDB_txn *txn, void *arg, char *err, si
 	}
 	run_rec_free(&r);
 	return rc;
+}
+
+/* ---- claiming a run: one process executes it ---- */
+
+struct claim_ctx {
+	struct run_rec *r;
+	uint32_t njournal;
+	int32_t pid;
+};
+
+static int pid_alive(int32_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+static int apply_claim(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct claim_ctx *c = arg;
+	unsigned char key[20];
+	if (uuid_parse(c->r->id, key) != 0) {
+		snprintf(err, errlen, "bad run id %s", c->r->id);
+		return STORE_REFUSED;
+	}
+	MDB_val k = { 16, key }, v;
+	int rc = mdb_get(txn, store_dbi(st, STORE_DB_RUNS), &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(err, errlen, "no run %s", c->r->id);
+		return STORE_REFUSED;
+	}
+	if (rc)
+		return rc;
+	struct run_rec now;
+	memset(&now, 0, sizeof now);
+	if (decode(v.mv_data, v.mv_size, run_fields, &now)) {
+		run_rec_free(&now);
+		return MDB_CORRUPTED;
+	}
+	snprintf(now.id, sizeof now.id, "%s", c->r->id);
+	int old = now.status;
+	if (old == RUN_RUNNING && now.owner_pid != c->pid && pid_alive(now.owner_pid)) {
+		snprintf(err, errlen, "run %s is running in process %d", c->r->id, (int)now.owner_pid);
+		rc = STORE_REFUSED;
+	} else if (old != RUN_WAITING && old != RUN_RUNNING) {
+		snprintf(err, errlen, "run %s has %s; only waiting or interrupted runs resume",
+			 c->r->id, run_status_name(old));
+		rc = STORE_REFUSED;
+	} else if (now.cancel_requested) {
+		snprintf(err, errlen, "run %s was cancelled", c->r->id);
+		rc = STORE_REFUSED;
+	} else {
+		/* The caller replays the journal it read: nobody may have added to it. */
+		store_put_u32(key + 16, c->njournal + 1);
+		MDB_val jk = { 20, key };
+		if (mdb_get(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &v) == 0) {
+			snprintf(err, errlen, "run %s moved on while it was being resumed (another "
+				 "process resumed it)", c->r->id);
+			rc = STORE_REFUSED;
+		}
+	}
+	if (rc == 0) {
+		now.status = RUN_RUNNING;
+		now.owner_pid = c->pid;
+		now.updated = store_now_ms();
+		rc = put_run(st, txn, key, old, &now);
+	}
+	if (rc == 0) {
+		run_rec_free(c->r);
+		*c->r = now;
+	} else {
+		run_rec_free(&now);
+	}
+	return rc;
+}
+
+int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, char *err, size_t errlen)
+{
+	struct claim_ctx c = { r, njournal, (int32_t)getpid() };
+	return store_write(st, apply_claim, &c, err, errlen);
+}
+
+/* ---- waking waiting runs ---- */
+
+int run_scan_due(struct store *st, int64_t now,
+		 int (*cb)(const unsigned char id[16], void *ud), void *ud, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	if (store_read_begin(st, &txn, err, errlen))
+		return -1;
+	MDB_dbi pidx = store_dbi(st, STORE_DB_PROMPT_IDX);
+	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_RUN_IDX), &cur);
+	if (rc == 0) {
+		unsigned char seek[17] = { RUN_WAITING };
+		MDB_val k = { 1, seek }, v;
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			const unsigned char *kp = k.mv_data, *vp = v.mv_data;
+			if (k.mv_size != 17 || kp[0] != RUN_WAITING)
+				break;
+			int64_t until = v.mv_size >= 8 ? (int64_t)store_get_u64(vp) : 0;
+			int due;
+			if (v.mv_size >= 24) {
+				/* A prompt: answered (out of the open half of its index) or timed out. */
+				unsigned char pk[17] = { 1 };
+				memcpy(pk + 1, vp + 8, 16);
+				MDB_val pkv = { 17, pk }, pv;
+				due = (until && until <= now) || mdb_get(txn, pidx, &pkv, &pv) == MDB_NOTFOUND;
+			} else {
+				due = until <= now;   /* a sleep; 0: a child run not started yet */
+			}
+			if (due && cb(kp + 1, ud) != 0)
+				break;
+		}
+		mdb_cursor_close(cur);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	store_read_end(st, txn);
+	if (rc) {
+		store_error(st, rc, "listing waiting runs", err, errlen);
+		return -1;
+	}
+	return 0;
 }
 
 int run_cancel(struct store *st, const char *id, char *err, size_t errlen)

@@ -90,6 +90,12 @@ int run_scan_waiting(struct store *st, int (*cb)(const unsigned char id[16], int
 						 const unsigned char *prompt, void *ud),
 		     void *ud, char *err, size_t errlen);
 
+/* Waiting runs that are due at `now` (ms), from the status index and the
+ * prompts' open index in one snapshot: sleeps that ended, prompts answered or
+ * timed out, child runs not started yet. cb gets each id; non-zero stops. */
+int run_scan_due(struct store *st, int64_t now,
+		 int (*cb)(const unsigned char id[16], void *ud), void *ud, char *err, size_t errlen);
+
 /* ---- writes (each durable when it returns 0; STORE_REFUSED with err set) ---- */
 
 /* Writes the run record (insert or replace), keeping the status index. When
@@ -98,6 +104,13 @@ int run_scan_waiting(struct store *st, int (*cb)(const unsigned char id[16], int
  * is written in the same transaction too. */
 int run_save(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
 	     const struct prompt_rec *prompt, char *err, size_t errlen);
+
+/* Makes run r->id this process's, atomically: refused (STORE_REFUSED, err says
+ * why) unless it waits, or was left running by a process that is gone; or when
+ * its journal has more than `njournal` entries (the caller's replay would be
+ * stale); or when cancelled. On success *r is replaced by the stored record,
+ * now running with our pid. Two processes resuming one run: one wins. */
+int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, char *err, size_t errlen);
 
 /* Records an answer: refused when the prompt is closed. */
 int prompt_answer(struct store *st, const char *id, const char *answer_json, const char *by,
