@@ -33,6 +33,10 @@ static const char usage[] =
 	"  rm NAME                remove a secret (and its grants)\n"
 	"  rotate-key             re-encrypt every value under a new data key; the old\n"
 	"                         key is kept until all are done (run again if stopped)\n"
+	"  rotate-master [--to file|env|passphrase]\n"
+	"                         replace the master key (default: the same kind): a new\n"
+	"                         key file, $SOARCTL_NEW_MASTER_KEY, or a new passphrase\n"
+	"                         ($SOARCTL_NEW_PASSPHRASE or asked); then rotate-key\n"
 	"  grant NAME --playbook P     let playbook P read NAME\n"
 	"  ungrant NAME --playbook P   take that back\n"
 	"  grants                 who was granted what\n"
@@ -236,6 +240,50 @@ static int do_rotate(struct scli *c)
 	return EXIT_OK;
 }
 
+static int do_rotate_master(struct scli *c)
+{
+	static const char *const known[] = { "to", NULL };
+	int rc = scli_only(c, known);
+	if (rc)
+		return rc;
+	if (c->npos != 1)
+		return cli_usage(CMD, "rotate-master takes no arguments but --to file|env|passphrase");
+	const char *to = scli_opt(c, "to");
+	if (to && strcmp(to, "file") && strcmp(to, "env") && strcmp(to, "passphrase"))
+		return cli_usage(CMD, "--to takes file, env or passphrase, not '%s'", to);
+	if ((rc = scli_open(c)) || (rc = scli_require(c, RBAC_SECRET_WRITE, "keyring")))
+		return rc;
+	struct secret_vault *v = open_vault(c);
+	if (!v)
+		return EXIT_FAIL;
+	char err[1024];
+	struct secret_master_rotation m;
+	rc = secret_rotate_master(v, c->dir, to, c->actor, &m, err, sizeof err);
+	/* The data keys too: an old master key and an old copy of the store must
+	 * not open values sealed from now on. */
+	struct secret_rotation r = { 0 };
+	if (rc == 0)
+		rc = secret_rotate(v, c->actor, &r, err, sizeof err);
+	secret_vault_close(v);
+	if (rc != 0)
+		return cli_fail(CMD, EXIT_FAIL, "%s", err);
+	if (c->json) {
+		printf("{\"to\":\"%s\",\"data_keys_rewrapped\":%u,\"new_data_key\":%u,"
+		       "\"reencrypted\":%" PRIu64 ",\"keyfile_removed\":%s}\n", m.to, m.data_keys,
+		       (unsigned)r.new_key, r.reencrypted, m.keyfile_removed ? "true" : "false");
+		return EXIT_OK;
+	}
+	printf("master key replaced (%s): %u data keys wrapped again; data key %u is now current, "
+	       "%" PRIu64 " values re-encrypted\n", m.to, m.data_keys, (unsigned)r.new_key,
+	       r.reencrypted);
+	if (strcmp(m.to, "env") == 0)
+		printf("give every soarctl process the new key as $SOARCTL_MASTER_KEY\n");
+	if (m.keyfile_removed)
+		printf("the old key file was deleted: it opened nothing any more\n");
+	printf("restart a running `soarctl serve`: it holds the old key\n");
+	return EXIT_OK;
+}
+
 static int do_grant(struct scli *c, int add)
 {
 	static const char *const known[] = { "playbook", NULL };
@@ -298,7 +346,7 @@ static int secret_main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (c.npos == 0)
-		return cli_usage(CMD, "which subcommand? set, list, rm, rotate-key, grant, ungrant, grants");
+		return cli_usage(CMD, "which subcommand? set, list, rm, rotate-key, rotate-master, grant, ungrant, grants");
 	const char *sub = c.pos[0];
 	if (strcmp(sub, "set") == 0)
 		return do_set(&c);
@@ -308,13 +356,15 @@ static int secret_main(int argc, char **argv)
 		return do_rm(&c);
 	if (strcmp(sub, "rotate-key") == 0)
 		return do_rotate(&c);
+	if (strcmp(sub, "rotate-master") == 0)
+		return do_rotate_master(&c);
 	if (strcmp(sub, "grant") == 0)
 		return do_grant(&c, 1);
 	if (strcmp(sub, "ungrant") == 0)
 		return do_grant(&c, 0);
 	if (strcmp(sub, "grants") == 0)
 		return do_grants(&c);
-	return cli_usage(CMD, "no subcommand '%s': set, list, rm, rotate-key, grant, ungrant, grants",
+	return cli_usage(CMD, "no subcommand '%s': set, list, rm, rotate-key, rotate-master, grant, ungrant, grants",
 			 sub);
 }
 

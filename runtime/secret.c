@@ -16,6 +16,7 @@
 #include "store_buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,31 @@ static int find_key(struct secret_vault *v, const char *datadir, const struct ke
 	return 0;
 }
 
+static int fsync_dir_of(const char *path);
+
+/* The key file does not open the store: a rotation that committed but did not
+ * get to rename PATH.new over PATH. If PATH.new opens it, finish the rename.
+ * Returns 0 (v now holds that key) or `refused` unchanged. */
+static int finish_rotation(struct secret_vault *v, MDB_txn *txn, const char *datadir, int refused)
+{
+	char path[4096], newpath[4200], e2[256];
+	keyfile_path(datadir, path, sizeof path);
+	snprintf(newpath, sizeof newpath, "%s.new", path);
+	unsigned char old[SC_KEY_LEN];
+	memcpy(old, v->master, SC_KEY_LEN);
+	if (keyfile_read(newpath, v->master, e2, sizeof e2) == 0 &&
+	    keyring_check(v, txn, e2, sizeof e2) == 0 && rename(newpath, path) == 0) {
+		fsync_dir_of(path);
+		fprintf(stderr, "soarctl: finished an interrupted master key rotation: %s is the "
+			"key file now\n", path);
+		sc_zero(old, sizeof old);
+		return 0;
+	}
+	memcpy(v->master, old, SC_KEY_LEN);
+	sc_zero(old, sizeof old);
+	return refused;
+}
+
 struct secret_vault *secret_vault_open(struct store *st, const char *datadir,
 				       char *err, size_t errlen)
 {
@@ -316,6 +342,8 @@ struct secret_vault *secret_vault_open(struct store *st, const char *datadir,
 		rc = -1;
 	else if (rc == 0) {
 		rc = keyring_check(v, txn, err, errlen);
+		if (rc == STORE_REFUSED && v->src == KEYSRC_FILE)
+			rc = finish_rotation(v, txn, datadir, rc);
 		if (rc != 0 && rc != STORE_REFUSED)
 			store_error(st, rc, "reading the keyring", err, errlen);
 		store_read_end(st, txn);
@@ -893,4 +921,169 @@ int secret_rotate(struct secret_vault *v, const char *actor, struct secret_rotat
 	snprintf(err, errlen, "rotation did not converge: values under an old key keep "
 		 "appearing (a malformed record?); run it again");
 	return -1;
+}
+
+/* ---- the master key ---- */
+
+static const char *const src_names[] = { "env", "passphrase", "file" };
+
+struct master_ctx {
+	struct secret_vault *v, *next;
+	const char *actor;
+	unsigned rewrapped;
+};
+
+static int master_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+{
+	struct master_ctx *c = ud;
+	int rc = keyring_rewrap(c->v, txn, c->next, &c->rewrapped, err, errlen);
+	if (rc)
+		return rc;
+	char det[96];
+	snprintf(det, sizeof det, "{\"from\":\"%s\",\"to\":\"%s\",\"data_keys\":%u}",
+		 src_names[c->v->src], src_names[c->next->src], c->rewrapped);
+	return audit_append_txn(st, txn, c->actor, "secret.rotate-master", "keyring", det, NULL,
+				err, errlen);
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* The new key, by kind, into next. Key file: a fresh key in PATH.new (the
+ * store's commit decides which of the two files is the key). */
+static int next_key(struct secret_vault *next, int to, const char *keyfile, const char *newfile,
+		    char *err, size_t errlen)
+{
+	next->src = (enum key_source)to;
+	if (to == KEYSRC_FILE) {
+		snprintf(next->source, sizeof next->source, "key file %.290s", keyfile);
+		unlink(newfile);   /* left by a rotation that never committed */
+		if (keyfile_create(newfile, err, errlen) != 1) {
+			if (!err[0])
+				snprintf(err, errlen, "cannot create %s", newfile);
+			return -1;
+		}
+		return keyfile_read(newfile, next->master, err, errlen) == 0 ? 0 : -1;
+	}
+	if (to == KEYSRC_ENV) {
+		snprintf(next->source, sizeof next->source, "$SOARCTL_NEW_MASTER_KEY");
+		const char *h = getenv("SOARCTL_NEW_MASTER_KEY");
+		if (!h || sc_unhex(h, strlen(h), next->master, SC_KEY_LEN) != 0) {
+			snprintf(err, errlen, "set $SOARCTL_NEW_MASTER_KEY to the new key: 64 hex digits "
+				 "(`head -c32 /dev/urandom | xxd -p -c64`)");
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(next->source, sizeof next->source, "passphrase");
+	char pass[1024], again[1024];
+	const char *env = getenv("SOARCTL_NEW_PASSPHRASE");
+	int rc = 0;
+	if (env && *env) {
+		snprintf(pass, sizeof pass, "%s", env);
+	} else if (!isatty(STDIN_FILENO) ||
+		   keyfile_read_noecho("New passphrase: ", pass, sizeof pass) < 0 ||
+		   keyfile_read_noecho("Again: ", again, sizeof again) < 0) {
+		snprintf(err, errlen, "set $SOARCTL_NEW_PASSPHRASE, or run at a terminal to be asked");
+		rc = -1;
+	} else if (strcmp(pass, again) != 0) {
+		snprintf(err, errlen, "the two passphrases differ; nothing was changed");
+		rc = -1;
+	}
+	sc_zero(again, sizeof again);
+	if (rc == 0 && strlen(pass) < 12) {
+		snprintf(err, errlen, "the new passphrase is shorter than 12 characters");
+		rc = -1;
+	}
+	if (rc == 0 && sc_random(next->salt, sizeof next->salt, err, errlen) != 0)
+		rc = -1;
+	if (rc == 0) {
+		next->iterations = KEYFILE_PBKDF2_ITERATIONS;
+		if (sc_pbkdf2(pass, strlen(pass), next->salt, sizeof next->salt, next->iterations,
+			      next->master) != 0) {
+			snprintf(err, errlen, "deriving the key from the passphrase failed");
+			rc = -1;
+		}
+	}
+	sc_zero(pass, sizeof pass);
+	return rc;
+}
+
+int secret_rotate_master(struct secret_vault *v, const char *datadir, const char *to,
+			 const char *actor, struct secret_master_rotation *out, char *err,
+			 size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	int kind = v->src;
+	if (to && strcmp(to, "file") == 0)
+		kind = KEYSRC_FILE;
+	else if (to && strcmp(to, "env") == 0)
+		kind = KEYSRC_ENV;
+	else if (to && strcmp(to, "passphrase") == 0)
+		kind = KEYSRC_PASSPHRASE;
+	else if (to) {
+		snprintf(err, errlen, "--to takes file, env or passphrase, not '%.40s'", to);
+		return -1;
+	}
+	char keyfile[4096], newfile[4200];
+	keyfile_path(datadir, keyfile, sizeof keyfile);
+	snprintf(newfile, sizeof newfile, "%s.new", keyfile);
+	struct secret_vault *next = vault_alloc();
+	if (!next) {
+		snprintf(err, errlen, "secrets: out of memory");
+		return -1;
+	}
+	next->st = v->st;
+	err[0] = '\0';
+	int rc = next_key(next, kind, keyfile, newfile, err, errlen);
+	struct master_ctx c = { v, next, actor ? actor : "", 0 };
+	if (rc == 0 && store_write(v->st, master_apply, &c, err, errlen) != 0)
+		rc = write_result(v->st, -1, "re-wrapping the data keys", err, errlen);
+	if (rc != 0) {
+		if (kind == KEYSRC_FILE)
+			unlink(newfile);
+		secret_vault_close(next);
+		return -1;
+	}
+	/* Committed: the new key is the key. A crash before this rename is finished
+	 * by the next vault_open (the old file no longer opens, PATH.new does). */
+	out->data_keys = c.rewrapped;
+	out->to = src_names[kind];
+	if (kind == KEYSRC_FILE) {
+		if (rename(newfile, keyfile) != 0 || fsync_dir_of(keyfile) != 0) {
+			snprintf(err, errlen, "the store now needs the key in %s, but renaming it to %s "
+				 "failed (%s): rename it by hand", newfile, keyfile, strerror(errno));
+			secret_vault_close(next);
+			return -1;
+		}
+	} else if (v->src == KEYSRC_FILE) {
+		/* The old key opens nothing now; a copy left behind would only mislead. */
+		if (unlink(keyfile) == 0)
+			out->keyfile_removed = 1;
+	}
+	/* From here this process holds the new key. */
+	memcpy(v->master, next->master, SC_KEY_LEN);
+	v->src = next->src;
+	memcpy(v->source, next->source, sizeof v->source);
+	memcpy(v->salt, next->salt, sizeof v->salt);
+	v->iterations = next->iterations;
+	v->kdf_pending = 0;
+	secret_vault_close(next);
+	return 0;
 }

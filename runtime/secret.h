@@ -130,6 +130,24 @@ struct secret_rotation {
 int secret_rotate(struct secret_vault *v, const char *actor, struct secret_rotation *out,
 		  char *err, size_t errlen);
 
+struct secret_master_rotation {
+	unsigned data_keys;        /* data keys wrapped again */
+	const char *to;            /* "file", "env" or "passphrase" */
+	int keyfile_removed;       /* moved away from a key file: it was deleted */
+};
+
+/* Replaces the master key: every data key is wrapped again under the new one,
+ * with the check value (and KDF record), in one transaction; audited. `to`:
+ * "file" (a new random key file, written as PATH.new and renamed over the key
+ * file once the store has committed; a crash between the two is finished by the
+ * next open), "env" (the key in $SOARCTL_NEW_MASTER_KEY; processes must then
+ * be given it as $SOARCTL_MASTER_KEY), "passphrase" ($SOARCTL_NEW_PASSPHRASE or
+ * asked twice at a terminal), or NULL: the kind in use. Afterwards v holds the
+ * new key. Returns 0 or -1. */
+int secret_rotate_master(struct secret_vault *v, const char *datadir, const char *to,
+			 const char *actor, struct secret_master_rotation *out, char *err,
+			 size_t errlen);
+
 /* For `soarctl init` (see secret_init.c): creates the master key file (0600)
  * when no key is given by the environment and the file does not exist.
  * Returns 1 created, 0 nothing to do, -1 error. */

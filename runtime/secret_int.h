@@ -42,6 +42,12 @@ int keyring_add(struct secret_vault *v, MDB_txn *txn, uint32_t *old_id, uint32_t
 /* Deletes every data key but `keep`; *n receives how many. 0 or LMDB code. */
 int keyring_retire(struct secret_vault *v, MDB_txn *txn, uint32_t keep, unsigned *n);
 
+/* Wraps every data key again under next's master key (same ids) and writes
+ * next's check value and KDF record (or drops the KDF record), in txn. v's key
+ * must match first. *n: data keys re-wrapped. 0/STORE_REFUSED/LMDB code. */
+int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
+		   unsigned *n, char *err, size_t errlen);
+
 /* Compares the master key with the stored check value (read-only). Returns 0
  * (matches, or no keyring yet), STORE_REFUSED with a message, or an LMDB code. */
 int keyring_check(struct secret_vault *v, MDB_txn *txn, char *err, size_t errlen);

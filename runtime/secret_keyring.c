@@ -259,3 +259,62 @@ int keyring_retire(struct secret_vault *v, MDB_txn *txn, uint32_t keep, unsigned
 	mdb_cursor_close(cur);
 	return rc;
 }
+
+int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
+		   unsigned *n, char *err, size_t errlen)
+{
+	*n = 0;
+	int rc = keyring_check(v, txn, err, errlen);
+	if (rc)
+		return rc;
+	/* The ids first: the loop below writes into the database it walks. */
+	uint32_t ids[4096];
+	size_t nids = 0;
+	MDB_cursor *cur;
+	if ((rc = mdb_cursor_open(txn, kdb(v), &cur)) != 0)
+		return rc;
+	unsigned char start[2] = { 'd', 'k' };
+	MDB_val k = { 2, start }, d;
+	for (int r = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); r == 0;
+	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != 6 || memcmp(k.mv_data, "dk", 2) != 0)
+			break;
+		if (nids == sizeof ids / sizeof ids[0]) {
+			mdb_cursor_close(cur);
+			snprintf(err, errlen, "more than %zu data keys: run `soarctl secret rotate-key` "
+				 "first (it retires the old ones)", nids);
+			return STORE_REFUSED;
+		}
+		ids[nids++] = store_get_u32((const unsigned char *)k.mv_data + 2);
+	}
+	mdb_cursor_close(cur);
+	unsigned char dk[SC_KEY_LEN];
+	for (size_t i = 0; i < nids && rc == 0; i++) {
+		rc = keyring_get(v, txn, ids[i], dk, err, errlen);
+		if (rc == 0)
+			rc = wrap_put((struct secret_vault *)next, txn, ids[i], dk, err, errlen);
+	}
+	sc_zero(dk, sizeof dk);
+	if (rc)
+		return rc;
+	*n = (unsigned)nids;
+	if (nids == 0)
+		return 0;   /* no keyring yet: the first `secret set` makes it, under next */
+	unsigned char chk[34];
+	check_value(next, chk);
+	rc = put(v, txn, "check", 5, chk, sizeof chk);
+	sc_zero(chk, sizeof chk);
+	if (rc == 0 && next->src == KEYSRC_PASSPHRASE) {
+		unsigned char kdf[1 + 4 + 16];
+		kdf[0] = 1;
+		store_put_u32(kdf + 1, next->iterations);
+		memcpy(kdf + 5, next->salt, 16);
+		rc = put(v, txn, "kdf", 3, kdf, sizeof kdf);
+	} else if (rc == 0) {
+		MDB_val kk = { 3, "kdf" };
+		rc = mdb_del(txn, kdb(v), &kk, NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	return rc;
+}

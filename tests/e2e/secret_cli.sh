@@ -77,9 +77,65 @@ run 1 -- "$SOARCTL" secret rm mail.password "${D[@]}"
 contains "$err" "no secret named mail.password"
 run 0 -- "$SOARCTL" secret grants "${D[@]}" --json
 
+# the master key: replaced (key file -> key file, passphrase, env, file again);
+# values stay readable by a granted playbook under each; the old key opens
+# nothing; a rotation cut before its rename is finished by the next open
+cat > "$SOAR_TMP/phishing.lua" <<'LUA'
+return { name = "phishing", run = function()
+  local v = secret.get("vt.api_key")
+  return { sha = crypto.sha256(v) }
+end }
+LUA
+want_sha=$(printf '%s' "$V1" | sha256sum | cut -d' ' -f1)
+readable() { # how: the environment of a reader
+	run 0 -- env "$@" "$SOARCTL" run "$SOAR_TMP/phishing.lua" "${D[@]}" --json
+	[ "$(json_field "$out" 'j["result"]["sha"]')" = "$want_sha" ] || fail "value after rotation ($*): $out"
+}
+K="$SOAR_TMP/data/master.key"
+readable X=1
+old_key=$(sed 's/^soarctl-master-key-v1 //' "$K")
+echo junk > "$K.new"   # left by a rotation that never committed: ignored, replaced
+run 0 -- "$SOARCTL" secret rotate-master "${D[@]}" --json
+[ "$(json_field "$out" 'j["to"]')" = file ] || fail "rotate-master: $out"
+[ "$(json_field "$out" 'j["data_keys_rewrapped"]')" = 1 ] || fail "rotate-master rewrapped: $out"
+[ -e "$K.new" ] && fail "rotate-master left $K.new"
+[ "$(stat -c %a "$K")" = 600 ] || fail "new key file mode"
+new_key=$(sed 's/^soarctl-master-key-v1 //' "$K")
+[ "$new_key" != "$old_key" ] || fail "the key file did not change"
+readable X=1
+SOARCTL_MASTER_KEY=$old_key run 1 -- "$SOARCTL" secret set vt.api_key "${D[@]}" < <(printf 'new')
+contains "$err" "wrong master key"
+# cut before the rename: the old file back in place, the new key still in .new
+mv "$K" "$K.new"; printf 'soarctl-master-key-v1 %s\n' "$old_key" > "$K"; chmod 600 "$K"
+readable X=1
+contains "$err" "finished an interrupted master key rotation"
+[ "$(sed 's/^soarctl-master-key-v1 //' "$K")" = "$new_key" ] || fail "recovery did not install the new key"
+[ -e "$K.new" ] && fail "recovery left $K.new"
+# to a passphrase: the key file goes; the passphrase opens, nothing else does
+SOARCTL_NEW_PASSPHRASE=short run 1 -- "$SOARCTL" secret rotate-master --to passphrase "${D[@]}"
+contains "$err" "shorter than 12"
+SOARCTL_NEW_PASSPHRASE='correct horse battery staple' run 0 -- "$SOARCTL" secret rotate-master --to passphrase "${D[@]}" --json
+[ "$(json_field "$out" 'j["keyfile_removed"]')" = True ] || fail "key file kept: $out"
+[ -e "$K" ] && fail "the old key file is still there"
+readable SOARCTL_PASSPHRASE='correct horse battery staple'
+run 1 -- "$SOARCTL" run "$SOAR_TMP/phishing.lua" "${D[@]}" --json
+SOARCTL_PASSPHRASE='wrong horse battery staple' run 1 -- "$SOARCTL" secret set vt.api_key "${D[@]}" < <(printf 'new')
+contains "$err" "wrong master key"
+# to a key given in the environment, then back to a key file
+NEWK=$(printf '%064x' 12345)
+SOARCTL_PASSPHRASE='correct horse battery staple' run 1 -- "$SOARCTL" secret rotate-master --to env "${D[@]}"
+contains "$err" "SOARCTL_NEW_MASTER_KEY"
+SOARCTL_PASSPHRASE='correct horse battery staple' SOARCTL_NEW_MASTER_KEY=$NEWK run 0 -- "$SOARCTL" secret rotate-master --to env "${D[@]}"
+contains "$out" "SOARCTL_MASTER_KEY"
+readable SOARCTL_MASTER_KEY=$NEWK
+SOARCTL_PASSPHRASE='correct horse battery staple' run 1 -- "$SOARCTL" secret set vt.x "${D[@]}" < <(printf 'new')
+SOARCTL_MASTER_KEY=$NEWK run 0 -- "$SOARCTL" secret rotate-master --to file "${D[@]}"
+readable X=1
+run 2 -- "$SOARCTL" secret rotate-master --to floppy "${D[@]}"
+
 # the audit log has the changes, by name only
 run 0 -- "$SOARCTL" audit list "${D[@]}" --json
-for a in secret.set secret.grant secret.rotate-key secret.rm; do contains "$out" "\"$a\"" "audit"; done
+for a in secret.set secret.grant secret.rotate-key secret.rm secret.rotate-master; do contains "$out" "\"$a\"" "audit"; done
 run 0 -- "$SOARCTL" audit verify "${D[@]}"
 
 # nowhere a value: data directory, every output, in raw, base64 and URL forms
