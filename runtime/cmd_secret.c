@@ -213,41 +213,18 @@ static int do_rm(struct scli *c)
 	return EXIT_OK;
 }
 
-static int do_rotate(struct scli *c)
-{
-	int rc = scli_only(c, NULL);
-	if (rc)
-		return rc;
-	if (c->npos != 1)
-		return cli_usage(CMD, "rotate-key takes no arguments");
-	if ((rc = scli_open(c)) || (rc = scli_require(c, RBAC_SECRET_WRITE, "keyring")))
-		return rc;
-	struct secret_vault *v = open_vault(c);
-	if (!v)
-		return EXIT_FAIL;
-	char err[1024];
-	struct secret_rotation r;
-	rc = secret_rotate(v, c->actor, &r, err, sizeof err);
-	secret_vault_close(v);
-	if (rc != 0)
-		return cli_fail(CMD, EXIT_FAIL, "%s", err);
-	if (c->json)
-		printf("{\"old_key\":%u,\"new_key\":%u,\"reencrypted\":%" PRIu64 ",\"retired\":%u}\n",
-		       (unsigned)r.old_key, (unsigned)r.new_key, r.reencrypted, r.retired);
-	else
-		printf("data key %u is now current: %" PRIu64 " values re-encrypted, %u old keys "
-		       "deleted\n", (unsigned)r.new_key, r.reencrypted, r.retired);
-	return EXIT_OK;
-}
-
-static int do_rotate_master(struct scli *c)
+/* rotate-key, and rotate-master (which rotates the data keys after it: an old
+ * master key and an old copy of the store must not open values sealed from now
+ * on). */
+static int do_rotate(struct scli *c, int master)
 {
 	static const char *const known[] = { "to", NULL };
-	int rc = scli_only(c, known);
+	int rc = scli_only(c, master ? known : NULL);
 	if (rc)
 		return rc;
 	if (c->npos != 1)
-		return cli_usage(CMD, "rotate-master takes no arguments but --to file|env|passphrase");
+		return cli_usage(CMD, master ? "rotate-master takes no arguments but --to "
+				 "file|env|passphrase" : "rotate-key takes no arguments");
 	const char *to = scli_opt(c, "to");
 	if (to && strcmp(to, "file") && strcmp(to, "env") && strcmp(to, "passphrase"))
 		return cli_usage(CMD, "--to takes file, env or passphrase, not '%s'", to);
@@ -257,30 +234,34 @@ static int do_rotate_master(struct scli *c)
 	if (!v)
 		return EXIT_FAIL;
 	char err[1024];
-	struct secret_master_rotation m;
-	rc = secret_rotate_master(v, c->dir, to, c->actor, &m, err, sizeof err);
-	/* The data keys too: an old master key and an old copy of the store must
-	 * not open values sealed from now on. */
-	struct secret_rotation r = { 0 };
+	struct secret_master_rotation m = { 0, NULL, 0 };
+	struct secret_rotation r = { 0, 0, 0, 0 };
+	if (master)
+		rc = secret_rotate_master(v, c->dir, to, c->actor, &m, err, sizeof err);
 	if (rc == 0)
 		rc = secret_rotate(v, c->actor, &r, err, sizeof err);
 	secret_vault_close(v);
 	if (rc != 0)
 		return cli_fail(CMD, EXIT_FAIL, "%s", err);
 	if (c->json) {
-		printf("{\"to\":\"%s\",\"data_keys_rewrapped\":%u,\"new_data_key\":%u,"
-		       "\"reencrypted\":%" PRIu64 ",\"keyfile_removed\":%s}\n", m.to, m.data_keys,
-		       (unsigned)r.new_key, r.reencrypted, m.keyfile_removed ? "true" : "false");
+		printf("{\"old_key\":%u,\"new_key\":%u,\"reencrypted\":%" PRIu64 ",\"retired\":%u",
+		       (unsigned)r.old_key, (unsigned)r.new_key, r.reencrypted, r.retired);
+		if (master)
+			printf(",\"to\":\"%s\",\"data_keys_rewrapped\":%u,\"keyfile_removed\":%s",
+			       m.to, m.data_keys, m.keyfile_removed ? "true" : "false");
+		printf("}\n");
 		return EXIT_OK;
 	}
-	printf("master key replaced (%s): %u data keys wrapped again; data key %u is now current, "
-	       "%" PRIu64 " values re-encrypted\n", m.to, m.data_keys, (unsigned)r.new_key,
-	       r.reencrypted);
-	if (strcmp(m.to, "env") == 0)
+	if (master)
+		printf("master key replaced (%s): %u data keys wrapped again\n", m.to, m.data_keys);
+	printf("data key %u is now current: %" PRIu64 " values re-encrypted, %u old keys "
+	       "deleted\n", (unsigned)r.new_key, r.reencrypted, r.retired);
+	if (master && strcmp(m.to, "env") == 0)
 		printf("give every soarctl process the new key as $SOARCTL_MASTER_KEY\n");
 	if (m.keyfile_removed)
 		printf("the old key file was deleted: it opened nothing any more\n");
-	printf("restart a running `soarctl serve`: it holds the old key\n");
+	if (master)
+		printf("restart a running `soarctl serve`: it holds the old key\n");
 	return EXIT_OK;
 }
 
@@ -355,9 +336,9 @@ static int secret_main(int argc, char **argv)
 	if (strcmp(sub, "rm") == 0)
 		return do_rm(&c);
 	if (strcmp(sub, "rotate-key") == 0)
-		return do_rotate(&c);
+		return do_rotate(&c, 0);
 	if (strcmp(sub, "rotate-master") == 0)
-		return do_rotate_master(&c);
+		return do_rotate(&c, 1);
 	if (strcmp(sub, "grant") == 0)
 		return do_grant(&c, 1);
 	if (strcmp(sub, "ungrant") == 0)

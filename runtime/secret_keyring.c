@@ -9,7 +9,9 @@
  * wrong key from a right one and reveals nothing usable about the key. */
 #include "secret_int.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHECK_LABEL "soarctl master key check v1"
@@ -140,6 +142,27 @@ bad:
 	return STORE_REFUSED;
 }
 
+/* Calls fn for the id of every data key, in order; stops on a non-zero
+ * return, which it returns (else 0 or an LMDB code). */
+static int each_dk(struct secret_vault *v, MDB_txn *txn, int (*fn)(MDB_cursor *cur, uint32_t id, void *ud),
+		   void *ud)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, kdb(v), &cur);
+	if (rc)
+		return rc;
+	unsigned char start[2] = { 'd', 'k' };
+	MDB_val k = { 2, start }, d;
+	for (int r = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); r == 0 && rc == 0;
+	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != 6 || memcmp(k.mv_data, "dk", 2) != 0)
+			break;
+		rc = fn(cur, store_get_u32((const unsigned char *)k.mv_data + 2), ud);
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 static int create(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
 		  unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
 {
@@ -199,6 +222,15 @@ int keyring_current(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
 	return keyring_get(v, txn, *id, dk, err, errlen);
 }
 
+static int max_id(MDB_cursor *cur, uint32_t id, void *ud)
+{
+	(void)cur;
+	uint32_t *max = ud;
+	if (id > *max)
+		*max = id;
+	return 0;
+}
+
 int keyring_add(struct secret_vault *v, MDB_txn *txn, uint32_t *old_id, uint32_t *new_id,
 		char *err, size_t errlen)
 {
@@ -209,20 +241,8 @@ int keyring_add(struct secret_vault *v, MDB_txn *txn, uint32_t *old_id, uint32_t
 		return rc;
 	/* the highest id in use, so that an id is never reused */
 	uint32_t max = *old_id;
-	MDB_cursor *cur;
-	if ((rc = mdb_cursor_open(txn, kdb(v), &cur)) != 0)
+	if ((rc = each_dk(v, txn, max_id, &max)) != 0)
 		return rc;
-	unsigned char start[2] = { 'd', 'k' };
-	MDB_val k = { 2, start }, d;
-	for (int r = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); r == 0;
-	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-		if (k.mv_size != 6 || memcmp(k.mv_data, "dk", 2) != 0)
-			break;
-		uint32_t id = store_get_u32((const unsigned char *)k.mv_data + 2);
-		if (id > max)
-			max = id;
-	}
-	mdb_cursor_close(cur);
 	*new_id = max + 1;
 	if (sc_random(dk, SC_KEY_LEN, err, errlen) != 0)
 		return STORE_REFUSED;
@@ -235,29 +255,45 @@ int keyring_add(struct secret_vault *v, MDB_txn *txn, uint32_t *old_id, uint32_t
 	return rc;
 }
 
+struct retire_ctx {
+	uint32_t keep;
+	unsigned n;
+};
+
+static int retire_one(MDB_cursor *cur, uint32_t id, void *ud)
+{
+	struct retire_ctx *c = ud;
+	if (id == c->keep)
+		return 0;
+	/* LMDB may keep the freed page's bytes in the file until reused: the
+	 * wrapped key stays sealed under the master key (docs/security.md) */
+	int rc = mdb_cursor_del(cur, 0);
+	if (rc == 0)
+		c->n++;
+	return rc;
+}
+
 int keyring_retire(struct secret_vault *v, MDB_txn *txn, uint32_t keep, unsigned *n)
 {
-	*n = 0;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, kdb(v), &cur);
-	if (rc)
-		return rc;
-	unsigned char start[2] = { 'd', 'k' };
-	MDB_val k = { 2, start }, d;
-	for (int r = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); r == 0;
-	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-		if (k.mv_size != 6 || memcmp(k.mv_data, "dk", 2) != 0)
-			break;
-		if (store_get_u32((const unsigned char *)k.mv_data + 2) == keep)
-			continue;
-		/* LMDB may keep the freed page's bytes in the file until reused: the
-		 * wrapped key stays sealed under the master key (docs/security.md) */
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
-			break;
-		(*n)++;
-	}
-	mdb_cursor_close(cur);
+	struct retire_ctx c = { keep, 0 };
+	int rc = each_dk(v, txn, retire_one, &c);
+	*n = c.n;
 	return rc;
+}
+
+struct ids {
+	uint32_t id[4096];
+	size_t n;
+};
+
+static int collect_id(MDB_cursor *cur, uint32_t id, void *ud)
+{
+	(void)cur;
+	struct ids *s = ud;
+	if (s->n == sizeof s->id / sizeof s->id[0])
+		return STORE_REFUSED;
+	s->id[s->n++] = id;
+	return 0;
 }
 
 int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
@@ -268,33 +304,25 @@ int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vau
 	if (rc)
 		return rc;
 	/* The ids first: the loop below writes into the database it walks. */
-	uint32_t ids[4096];
-	size_t nids = 0;
-	MDB_cursor *cur;
-	if ((rc = mdb_cursor_open(txn, kdb(v), &cur)) != 0)
-		return rc;
-	unsigned char start[2] = { 'd', 'k' };
-	MDB_val k = { 2, start }, d;
-	for (int r = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); r == 0;
-	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-		if (k.mv_size != 6 || memcmp(k.mv_data, "dk", 2) != 0)
-			break;
-		if (nids == sizeof ids / sizeof ids[0]) {
-			mdb_cursor_close(cur);
+	struct ids *ids = calloc(1, sizeof *ids);
+	if (!ids)
+		return ENOMEM;
+	if ((rc = each_dk(v, txn, collect_id, ids)) != 0) {
+		if (rc == STORE_REFUSED)
 			snprintf(err, errlen, "more than %zu data keys: run `soarctl secret rotate-key` "
-				 "first (it retires the old ones)", nids);
-			return STORE_REFUSED;
-		}
-		ids[nids++] = store_get_u32((const unsigned char *)k.mv_data + 2);
+				 "first (it retires the old ones)", ids->n);
+		free(ids);
+		return rc;
 	}
-	mdb_cursor_close(cur);
+	size_t nids = ids->n;
 	unsigned char dk[SC_KEY_LEN];
 	for (size_t i = 0; i < nids && rc == 0; i++) {
-		rc = keyring_get(v, txn, ids[i], dk, err, errlen);
+		rc = keyring_get(v, txn, ids->id[i], dk, err, errlen);
 		if (rc == 0)
-			rc = wrap_put((struct secret_vault *)next, txn, ids[i], dk, err, errlen);
+			rc = wrap_put((struct secret_vault *)next, txn, ids->id[i], dk, err, errlen);
 	}
 	sc_zero(dk, sizeof dk);
+	free(ids);
 	if (rc)
 		return rc;
 	*n = (unsigned)nids;
