@@ -28,9 +28,11 @@ static const char usage[] =
 	"  --queue N            tasks waiting for a worker before 429 (default 10000)\n"
 	"\n"
 	"Signals: SIGTERM/SIGINT stop accepting, finish in-flight work, exit within\n"
-	"10 s; SIGHUP reloads the playbooks (the old ones stay when the new ones do\n"
-	"not load). Exit codes: 0 stopped cleanly, 1 could not start, 2 bad arguments\n"
-	"or playbooks that do not load.\n";
+	"10 s; SIGHUP reloads the playbooks, the integrations and their config file,\n"
+	"all or nothing (the old ones stay, and the log says which file failed and\n"
+	"why, when the new ones do not load). Exit codes: 0 stopped cleanly, 1 could\n"
+	"not start, 2 bad arguments, or playbooks, integrations or the integration\n"
+	"config that do not load.\n";
 
 static int serve_main(int argc, char **argv)
 {

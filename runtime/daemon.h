@@ -119,6 +119,7 @@ struct daemon {
 	struct store *st;
 	struct httpd *http;
 	struct pb_set *set;            /* current playbooks */
+	struct integ_snap *integ;      /* current integrations and their config (installed) */
 	struct job *jobs;
 	int njobs;
 	struct pp_window *window;
@@ -171,7 +172,9 @@ int work_init(struct daemon *d, char *err, size_t errlen);
 void work_stop(struct daemon *d, int drop_queued);
 int work_busy(struct daemon *d);
 void work_join(struct daemon *d);
+/* Runs the loop has handed to workers: add returns 1 when already there. */
 int daemon_inflight_add(struct daemon *d, const char *run_id);
+void daemon_inflight_del(struct daemon *d, const char *run_id);
 int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
 			  const char *input_json, const char *job);
 int daemon_main(const struct daemon_opts *o);

@@ -259,6 +259,152 @@ static void write_case(struct daemon *d, struct httpd_req *r, const char *user, 
 	reply_buf(r, ref ? 200 : 201, "application/json", &b, NULL);
 }
 
+/* GET .../cases/REF/timeline[?from=N&limit=N] and .../children; POST
+ * .../cases/REF/notes ({"text", "kind"?, "data"?}) and .../links ({"case",
+ * "relation"?}): `soarctl case show`, `children`, `note` and `link`. */
+static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, const char *ref,
+		     const char *sub)
+{
+	char err[512], actor[160];
+	struct store_buf b = {0};
+	snprintf(actor, sizeof actor, "http:%s", user);
+	if (strcmp(sub, "timeline") == 0) {
+		const char *f = httpd_query(r, "from"), *l = httpd_query(r, "limit");
+		struct case_entry *e = NULL;
+		size_t n = 0;
+		int rc = case_timeline(d->st, ref, f ? (uint32_t)strtoul(f, NULL, 10) : 1,
+				       l ? strtoul(l, NULL, 10) : 0, &e, &n, err, sizeof err);
+		if (rc != 0) {
+			httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+			return;
+		}
+		store_buf_str(&b, "{\"entries\":[");
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				store_buf_str(&b, ",");
+			case_entry_json(&e[i], &b);
+		}
+		store_buf_str(&b, "]}");
+		case_entries_free(e, n);
+		free(e);
+		reply_buf(r, 200, "application/json", &b, NULL);
+		return;
+	}
+	if (strcmp(sub, "children") == 0) {
+		struct case_rec c;
+		int rc = case_get(d->st, ref, &c, err, sizeof err);
+		if (rc != 0) {
+			httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+			return;
+		}
+		struct case_query q;
+		memset(&q, 0, sizeof q);
+		q.parent = c.seq;
+		q.limit = 1000;
+		case_rec_free(&c);
+		struct case_page page;
+		if (case_search(d->st, &q, &page, err, sizeof err) != 0) {
+			httpd_error(r, 500, "store", err, NULL);
+			return;
+		}
+		store_buf_str(&b, "{\"cases\":[");
+		for (size_t i = 0; i < page.n; i++) {
+			if (i)
+				store_buf_str(&b, ",");
+			case_rec_json(&page.items[i], now_ms(), &b);
+		}
+		store_buf_str(&b, "]}");
+		case_page_free(&page);
+		reply_buf(r, 200, "application/json", &b, NULL);
+		return;
+	}
+	size_t len;
+	const char *body = httpd_body(r, &len);
+	struct ij_doc doc;
+	memset(&doc, 0, sizeof doc);
+	if (ij_parse(&doc, body, len, err, sizeof err) != 0 || doc.n[0].type != IJ_OBJ) {
+		ij_free(&doc);
+		httpd_error(r, 400, "bad_json", "expected a JSON object", NULL);
+		return;
+	}
+	const struct ij_node *o = &doc.n[0];
+	int rc;
+	if (strcmp(sub, "notes") == 0) {
+		const char *text = ij_text(ij_get(&doc, o, "text"));
+		const char *k = ij_text(ij_get(&doc, o, "kind"));
+		const struct ij_node *data = ij_get(&doc, o, "data");
+		int kind = k ? case_entry_kind_parse(k) : CASE_ENTRY_NOTE;
+		char *dj = data && data->type != IJ_NULL ? strndup(data->raw, data->rawlen) : NULL;
+		uint32_t no = 0;
+		if (!text || !kind)
+			rc = -2, snprintf(err, sizeof err, "expected {\"text\": \"...\"} (kind: note, "
+					  "command, result, prompt or answer; data: JSON)");
+		else
+			rc = case_note(d->st, ref, kind, actor, text, dj, &no, err, sizeof err);
+		free(dj);
+		if (rc == 0)
+			store_buf_printf(&b, "{\"entry\":%u}", no);
+	} else {
+		const char *other = ij_text(ij_get(&doc, o, "case"));
+		const char *rel = ij_text(ij_get(&doc, o, "relation"));
+		if (!other)
+			rc = -2, snprintf(err, sizeof err, "expected {\"case\": REF, \"relation\": "
+					  "\"related|parent|child\"}");
+		else
+			rc = case_link(d->st, ref, other, rel ? rel : "related", actor, err, sizeof err);
+		if (rc == 0)
+			store_buf_str(&b, "{\"linked\":true}");
+	}
+	ij_free(&doc);
+	if (rc != 0) {
+		store_buf_free(&b);
+		int nf = rc == 1 || strstr(err, "not a case number") || strstr(err, "no case");
+		httpd_error(r, nf ? 404 : 400, nf ? "not_found" : "refused", err, NULL);
+		return;
+	}
+	reply_buf(r, strcmp(sub, "notes") == 0 ? 201 : 200, "application/json", &b, NULL);
+}
+
+/* POST /api/v1/runs/ID/resume: `soarctl runs resume`, handed to the workers (the
+ * daemon resumes due runs by itself; this asks for one now). A waiting run
+ * whose wait is not over replays to its wait and parks again. */
+static void resume_run(struct daemon *d, struct httpd_req *r, const char *id)
+{
+	struct run_rec x;
+	char err[256];
+	if (run_get(d->st, id, &x, err, sizeof err) != 0) {
+		httpd_error(r, 404, "not_found", err, NULL);
+		return;
+	}
+	int st = x.status;
+	char rid[37];
+	snprintf(rid, sizeof rid, "%s", x.id);
+	run_rec_free(&x);
+	if (st != RUN_WAITING) {
+		snprintf(err, sizeof err, "run %s is %s; only waiting runs resume over HTTP", rid,
+			 run_status_name(st));
+		httpd_error(r, 409, "refused", err, NULL);
+		return;
+	}
+	if (daemon_inflight_add(d, rid) == 1) {
+		httpd_reply(r, 202, "application/json", "{\"queued\":true}", 15, NULL);
+		return; /* already on its way */
+	}
+	struct task *t = calloc(1, sizeof *t);
+	if (!t) {
+		httpd_error(r, 503, "overloaded", "out of memory", "Retry-After: 1");
+		return;
+	}
+	t->kind = TASK_RESUME;
+	snprintf(t->run_id, sizeof t->run_id, "%s", rid);
+	if (work_submit(d, t) != 0) {
+		daemon_inflight_del(d, rid);
+		httpd_error(r, 429, "overloaded", "the run queue is full; retry", "Retry-After: 1");
+		return;
+	}
+	httpd_reply(r, 202, "application/json", "{\"queued\":true}", 15, NULL);
+}
+
 static void run_json(const struct run_rec *x, struct store_buf *b)
 {
 	store_buf_printf(b, "{\"id\":\"%s\",\"playbook\":", x->id);
@@ -279,6 +425,51 @@ static void run_json(const struct run_rec *x, struct store_buf *b)
 		store_buf_printf(b, ",\"prompt\":\"%s\"", x->wait_prompt);
 	store_buf_printf(b, ",\"result\":%s,\"error\":%s}", x->result_json ? x->result_json : "null",
 			 x->error_json ? x->error_json : "null");
+}
+
+/* GET /api/v1/runs/ID/steps: the journal, as `soarctl runs show --json`. */
+static void get_steps(struct daemon *d, struct httpd_req *r, const char *id)
+{
+	char err[256];
+	struct run_rec x;
+	if (run_get(d->st, id, &x, err, sizeof err) != 0) {
+		httpd_error(r, 404, "not_found", err, NULL);
+		return;
+	}
+	struct journal_entry *j = NULL;
+	size_t n = 0;
+	int rc = journal_load(d->st, x.id, &j, &n, err, sizeof err);
+	run_rec_free(&x);
+	if (rc != 0) {
+		httpd_error(r, 500, "store", err, NULL);
+		return;
+	}
+	struct store_buf b = {0};
+	store_buf_str(&b, "{\"steps\":[");
+	for (size_t i = 0; i < n; i++) {
+		store_buf_printf(&b, "%s{\"no\":%u,\"name\":", i ? "," : "", j[i].no);
+		store_buf_json(&b, j[i].name ? j[i].name : "");
+		store_buf_str(&b, ",\"args\":");
+		if (j[i].args)
+			store_buf_json(&b, j[i].args);
+		else
+			store_buf_str(&b, "null");
+		store_buf_str(&b, ",\"task\":");
+		if (j[i].task)
+			store_buf_json(&b, j[i].task);
+		else
+			store_buf_str(&b, "null");
+		store_buf_printf(&b, ",\"result\":%s,\"error\":",
+				 j[i].result_json ? j[i].result_json : "null");
+		if (j[i].error)
+			store_buf_json(&b, j[i].error);
+		else
+			store_buf_str(&b, "null");
+		store_buf_printf(&b, ",\"started_ms\":%lld}", (long long)j[i].started);
+	}
+	store_buf_str(&b, "]}");
+	journal_entries_free(j, n);
+	reply_buf(r, 200, "application/json", &b, NULL);
 }
 
 static void get_runs(struct daemon *d, struct httpd_req *r, const char *id)
@@ -760,15 +951,34 @@ void api_handle(struct httpd_req *r, void *ud)
 			post_answer(d, r, seg[3]);
 			return;
 		}
+		if (strcmp(what, "cases") == 0 && n == 5 &&
+		    ((post && (strcmp(seg[4], "notes") == 0 || strcmp(seg[4], "links") == 0)) ||
+		     (get && (strcmp(seg[4], "timeline") == 0 || strcmp(seg[4], "children") == 0)))) {
+			const char *user = require(d, r, post ? RBAC_CASE_WRITE : RBAC_CASE_READ, NULL);
+			if (user)
+				case_sub(d, r, user, seg[3], seg[4]);
+			return;
+		}
 		if (strcmp(what, "cases") == 0 && post && n <= 5) {
 			int close = n == 5 && strcmp(seg[4], "close") == 0;
 			if (n == 5 && !close) {
-				httpd_error(r, 404, "not_found", "POST /api/v1/cases/REF/close", NULL);
+				httpd_error(r, 404, "not_found", "POST /api/v1/cases/REF/close|notes|links",
+					    NULL);
 				return;
 			}
 			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
 			if (user)
 				write_case(d, r, user, n >= 4 ? seg[3] : NULL, close);
+			return;
+		}
+		if (strcmp(what, "runs") == 0 && post && n == 5 && strcmp(seg[4], "resume") == 0) {
+			if (require(d, r, RBAC_PLAYBOOK_RUN, NULL))
+				resume_run(d, r, seg[3]);
+			return;
+		}
+		if (strcmp(what, "runs") == 0 && get && n == 5 && strcmp(seg[4], "steps") == 0) {
+			if (require(d, r, RBAC_CASE_READ, NULL))
+				get_steps(d, r, seg[3]);
 			return;
 		}
 		if (strcmp(what, "runs") == 0 && post && n == 5 && strcmp(seg[4], "cancel") == 0) {

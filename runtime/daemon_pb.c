@@ -134,6 +134,23 @@ static void read_rule(lua_State *L, int idx, struct pp_rule *r, struct meta_job 
 		r->window_s = 3600;
 	}
 	lua_pop(L, 1);
+	lua_getfield(L, idx, "link");                  /* "field", {"f1","f2"}, {key=, case=} */
+	if (lua_istable(L, -1) && lua_objlen(L, -1) == 0) {
+		int t = lua_gettop(L);
+		lua_getfield(L, t, "key");
+		if (!lua_isnil(L, -1))
+			r->link_fields = strlist(L, lua_gettop(L), &r->nlink, j, "preprocess.link.key");
+		lua_pop(L, 1);
+		r->link_case = dup_field(L, t, "case", j);
+		if (!r->nlink && !r->link_case)
+			fail_meta(L, j, "%s", "preprocess.link needs key = \"field\" (or a list) "
+				  "and/or case = \"field\"");
+	} else if (!lua_isnil(L, -1)) {
+		r->link_fields = strlist(L, lua_gettop(L), &r->nlink, j, "preprocess.link");
+	}
+	lua_pop(L, 1);
+	if ((r->nlink || r->link_case) && r->ndedupe)
+		fail_meta(L, j, "%s", "preprocess: a rule dedupes or links, not both");
 	r->close_reason = dup_field(L, idx, "close", j);
 	r->playbook = dup_field(L, idx, "playbook", j);
 	lua_getfield(L, idx, "set");

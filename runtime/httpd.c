@@ -35,6 +35,7 @@ struct httpd_req {
 	size_t len, cap;
 	int state;                /* 0 reading, 1 handled (waiting or answered) */
 	size_t discarded;         /* body bytes past the limit (chunked), dropped */
+	size_t uri_len;           /* the request-target as sent, query included */
 	int suspended;
 	struct MHD_Response *resp;
 	unsigned status;
@@ -86,10 +87,16 @@ static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
 	(void)c;
 	(void)socket_ctx;
 	struct httpd *h = cls;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		h->conns++;
-	else if (h->conns)
-		h->conns--;
+	} else if (h->conns) {
+		/* At the cap MHD takes its listening socket out of its epoll set and
+		 * puts it back only in a later MHD_run: without one (no event, no
+		 * timeout pending) connections waiting in the backlog would never
+		 * be accepted. */
+		if (h->conns-- >= h->lim.max_conns)
+			h->need_run = 1;
+	}
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -179,6 +186,28 @@ static enum MHD_Result error_now(struct httpd_req *r, unsigned status, const cha
 	return queue(r, status, resp);
 }
 
+/* MHD calls this once the request line is in, before the headers: the request
+ * object is made here so that it knows the full request-target's length (the
+ * access handler only sees the path). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct httpd_req *r = calloc(1, sizeof *r);
+	if (r) {
+		r->h = cls;
+		r->conn = c;
+		r->uri_len = strlen(uri);
+	}
+	return r;
+}
+
+static enum MHD_Result sum_hdr(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	(void)kind;
+	*(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": ", CRLF */
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -186,15 +215,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	struct httpd *h = cls;
 	struct httpd_req *r = *con_cls;
-	if (!r) {
-		r = calloc(1, sizeof *r);
-		if (!r)
-			return MHD_NO;
-		r->h = h;
-		r->conn = c;
+	if (!r)
+		return MHD_NO; /* on_uri ran out of memory */
+	if (!r->url) {
 		r->url = url;
 		r->method = method;
-		*con_cls = r;
+		/* Our own head limits, well inside MHD's memory pool, so that the
+		 * answers are JSON (MHD's, past its pool, are an HTML page). */
+		if (r->uri_len > h->lim.max_uri)
+			return error_now(r, 414, "uri_too_long", "request-target too long");
+		size_t head = strlen(method) + r->uri_len + 12;
+		MHD_get_connection_values(c, MHD_HEADER_KIND, sum_hdr, &head);
+		if (head > h->lim.max_header)
+			return error_now(r, 431, "headers_too_large", "request headers too large");
 		struct hdr_count n = {0, 0, NULL, 0};
 		MHD_get_connection_values(c, MHD_HEADER_KIND, count_hdr, &n);
 		if (n.cl && n.te)
@@ -318,19 +351,25 @@ struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct
 		h->lim.max_body = 8u << 20;
 	if (!h->lim.max_header)
 		h->lim.max_header = 16u << 10;
+	if (!h->lim.max_uri || h->lim.max_uri > h->lim.max_header)
+		h->lim.max_uri = h->lim.max_header / 2;
 	if (!h->lim.timeout_s)
 		h->lim.timeout_s = 10;
 	if (!h->lim.max_conns)
 		h->lim.max_conns = 1024;
-	/* MHD keeps a connection's request line and headers in its memory pool: its
-	 * size is our header limit (MHD answers 414/431 past it); bodies stream
-	 * through in pieces, so a small pool still takes big bodies. */
+	/* MHD keeps a connection's request line and headers in its memory pool and
+	 * answers 414/431 with its own HTML page when they do not fit. The pool is
+	 * four times our header limit, so that heads up to that size reach
+	 * on_request, which answers them in JSON; only a head past the pool gets
+	 * MHD's page. MHD zeroes the whole pool between keep-alive requests, so it
+	 * stays small; bodies stream through in pieces and need no room in it. */
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->lim.max_header + 4096,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, 4 * h->lim.max_header,
+				  MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 				  MHD_OPTION_CONNECTION_TIMEOUT, h->lim.timeout_s,
 				  MHD_OPTION_CONNECTION_LIMIT, h->lim.max_conns,
 				  MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,

@@ -1,8 +1,9 @@
 /* httpd.h - the daemon's HTTP server: libmicrohttpd in its external epoll mode,
  * driven from a libev loop (one ev_io on MHD's epoll fd, one ev_timer from
  * MHD_get_timeout), with the limits the daemon promises:
- *   request line too long 414 and headers too large 431 (MHD's own answers, kept
- *   inside the per-connection memory limit), a body over the limit 413 before it
+ *   request-target too long 414 and request head (line + headers) too large 431,
+ *   both JSON (MHD's pool holds 4x the head limit; past that MHD cuts the
+ *   connection with its own HTML 414/431), a body over the limit 413 before it
  *   is read (from Content-Length; a chunked body past the limit is dropped as it
  *   comes and answered 413 at its end, or cut past 4x the limit), slow
  *   clients closed after the connection timeout, a connection cap, and requests
@@ -21,9 +22,10 @@ struct httpd_req;
 
 struct httpd_limits {
 	size_t max_body;          /* bytes; default 8 MiB */
-	size_t max_header;        /* request line + headers, bytes; default 16 KiB */
+	size_t max_header;        /* request line + headers, bytes; default 16 KiB: 431 */
 	unsigned timeout_s;       /* idle/slow connection timeout; default 10 */
 	unsigned max_conns;       /* default 1024 */
+	size_t max_uri;           /* the request-target, bytes; default max_header / 2: 414 */
 };
 
 /* Called once the whole body is in. The handler answers with httpd_reply now,

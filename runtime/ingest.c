@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "store_buf.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@
 #define MAX_ALERTS_PER_REQUEST 10000
 #define MAX_INFLIGHT_REQUESTS 1024
 
-enum outcome { O_PENDING, O_CREATED, O_DUPLICATE, O_DROPPED, O_CLOSED, O_ERROR };
+enum outcome { O_PENDING, O_CREATED, O_DUPLICATE, O_DROPPED, O_CLOSED, O_ERROR, O_LINKED };
 
 struct ingest_req;
 
@@ -34,6 +35,8 @@ struct alert_item {
 	enum outcome out;
 	char case_id[40];
 	uint64_t seq;
+	int closing;              /* a close rule: created, now being closed */
+	struct alert_item *next_close;
 	char err[260];
 };
 
@@ -67,7 +70,7 @@ static void req_free(struct ingest_req *q)
 static const char *outcome_name(enum outcome o)
 {
 	static const char *const n[] = {"pending", "created", "duplicate", "dropped", "closed",
-					"error"};
+					"error", "linked"};
 	return n[o];
 }
 
@@ -99,6 +102,15 @@ static void answer(struct ingest_req *q)
 {
 	struct store_buf b = {0};
 	int created = 0;
+	/* A duplicate whose key's case was not durable yet when the window saw it
+	 * (an alert of this same request, or of one still waiting): it may be now. */
+	for (int i = 0; i < q->n; i++) {
+		struct alert_item *it = &q->items[i];
+		const char *ref;
+		if (it->out == O_DUPLICATE && !it->case_id[0] && it->pp.key[0] &&
+		    (ref = pp_window_case(q->d->window, it->pp.key)))
+			snprintf(it->case_id, sizeof it->case_id, "%s", ref);
+	}
 	store_buf_str(&b, "{\"accepted\":");
 	store_buf_printf(&b, "%d,\"alerts\":[", q->n);
 	for (int i = 0; i < q->n; i++) {
@@ -126,6 +138,122 @@ static void answer(struct ingest_req *q)
 	req_free(q);
 }
 
+/* A linked alert goes on its case's timeline, whole (up to 4 KiB), written by
+ * a worker: a note is a store write, not for the loop thread. */
+static void link_note(struct daemon *d, struct alert_item *it, const char *why)
+{
+	struct task *t = calloc(1, sizeof *t);
+	char *text = malloc(4400);
+	if (!t || !text) {
+		free(t);
+		free(text);
+		return;
+	}
+	int n = (int)(it->node->rawlen < 4096 ? it->node->rawlen : 4096);
+	snprintf(text, 4400, "alert linked (%s): %.*s%s", why, n, it->node->raw,
+		 it->node->rawlen > 4096 ? "..." : "");
+	t->kind = TASK_NOTE;
+	snprintf(t->case_ref, sizeof t->case_ref, "%s", it->case_id);
+	t->text = text;
+	work_submit(d, t);
+}
+
+/* A link rule whose alert names a case: linked when that case exists and is
+ * open (1); otherwise the alert goes on (0). A blocking read on the loop, only
+ * for rules that ask for it. */
+static int link_to_ref(struct daemon *d, struct alert_item *it)
+{
+	struct case_rec c;
+	char err[256], why[100];
+	if (case_get(d->st, it->pp.link_ref, &c, err, sizeof err) != 0)
+		return 0;
+	int open = c.status != CASE_CLOSED;
+	if (open) {
+		snprintf(it->case_id, sizeof it->case_id, "%s", c.id);
+		it->seq = c.seq;
+		it->out = O_LINKED;
+		snprintf(why, sizeof why, "case %.60s", it->pp.link_ref);
+		link_note(d, it, why);
+	}
+	case_rec_free(&c);
+	return open;
+}
+
+/* The open case holding a dedupe key, when the store's answer to a submitted
+ * create named none (a duplicate of a case made in the same batch). A read. */
+static void case_of_key(struct daemon *d, struct alert_item *it)
+{
+	struct case_query cq;
+	memset(&cq, 0, sizeof cq);
+	cq.dedupe_key = it->pp.key;
+	cq.status_mask = (1u << CASE_NEW) | (1u << CASE_ACTIVE) | (1u << CASE_PENDING);
+	cq.limit = 1;
+	struct case_page pg;
+	char err[256];
+	if (case_search(d->st, &cq, &pg, err, sizeof err) != 0)
+		return;
+	if (pg.n) {
+		snprintf(it->case_id, sizeof it->case_id, "%s", pg.items[0].id);
+		it->seq = pg.items[0].seq;
+	}
+	case_page_free(&pg);
+}
+
+/* ---- close rules: the closer thread ----
+ *
+ * The case store does not create a case closed (it is created, then closed
+ * with its reason), and closing is a blocking write: it is done here, off the
+ * loop, and the item comes back to ingest_case_done when the close is durable
+ * (the request is answered only then). */
+
+static pthread_mutex_t close_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t close_cv = PTHREAD_COND_INITIALIZER;
+static struct alert_item *close_head, **close_tail = &close_head;
+static int closer_started;
+
+static void *closer(void *arg)
+{
+	struct daemon *d = arg;
+	for (;;) {
+		pthread_mutex_lock(&close_mu);
+		while (!close_head)
+			pthread_cond_wait(&close_cv, &close_mu);
+		struct alert_item *it = close_head;
+		if (!(close_head = it->next_close))
+			close_tail = &close_head;
+		pthread_mutex_unlock(&close_mu);
+		char err[200];
+		if (case_close(d->st, it->case_id, it->pp.rule->close_reason, "serve:preprocess",
+			       NULL, err, sizeof err) != 0)
+			snprintf(it->err, sizeof it->err, "created, but not closed: %s", err);
+		daemon_post(d, POST_CASE_DONE, it);
+	}
+	return NULL;
+}
+
+/* 0 queued; -1 (no thread) with the item's error set. */
+static int close_later(struct daemon *d, struct alert_item *it)
+{
+	pthread_mutex_lock(&close_mu);
+	if (!closer_started) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, closer, d) != 0) {
+			pthread_mutex_unlock(&close_mu);
+			snprintf(it->err, sizeof it->err, "created, but not closed: no thread");
+			return -1;
+		}
+		pthread_detach(th);
+		closer_started = 1;
+	}
+	it->closing = 1;
+	it->next_close = NULL;
+	*close_tail = it;
+	close_tail = &it->next_close;
+	pthread_cond_signal(&close_cv);
+	pthread_mutex_unlock(&close_mu);
+	return 0;
+}
+
 /* On the committer thread: hand back to the loop. */
 static void on_created(struct case_create_req *r, void *arg)
 {
@@ -142,13 +270,27 @@ void ingest_case_done(struct daemon *d, void *p)
 	struct case_rec c;
 	int deduped = 0;
 	char err[256];
+	if (it->closing) {                              /* back from the closer */
+		it->closing = 0;
+		it->out = it->err[0] ? O_ERROR : O_CLOSED;
+		metric_add(it->err[0] ? M_CASES_CREATED : M_ALERTS_CLOSED, 1);
+		if (--q->pending == 0)
+			answer(q);
+		return;
+	}
 	if (case_create_finish(it->creq, &c, &deduped, err, sizeof err) != 0) {
 		it->out = O_ERROR;
 		snprintf(it->err, sizeof it->err, "%s", err);
 	} else {
 		snprintf(it->case_id, sizeof it->case_id, "%s", c.id);
 		it->seq = c.seq;
-		if (deduped) {
+		if (deduped && !it->case_id[0] && it->pp.key[0])
+			case_of_key(d, it);
+		if (deduped && it->pp.link) {
+			/* A link rule: an open case holds the key; the alert joins it. */
+			it->out = O_LINKED;
+			link_note(d, it, it->pp.key);
+		} else if (deduped) {
 			/* An open case already holds the key: the alert counts on it. */
 			it->out = O_DUPLICATE;
 			metric_add(M_ALERTS_DEDUPED, 1);
@@ -159,10 +301,21 @@ void ingest_case_done(struct daemon *d, void *p)
 				pp_window_hit(d->window, it->pp.key, now_ms(), &ref);
 			}
 		} else {
-			it->out = it->pp.rule && it->pp.rule->close_reason ? O_CLOSED : O_CREATED;
-			metric_add(it->out == O_CLOSED ? M_ALERTS_CLOSED : M_CASES_CREATED, 1);
-			if (it->pp.key[0])
+			if (it->pp.key[0] && !it->pp.link)
 				pp_window_set_case(d->window, it->pp.key, c.id);
+			it->out = O_CREATED;
+			if (it->pp.rule && it->pp.rule->close_reason) {
+				case_rec_free(&c);
+				it->creq = NULL;
+				if (close_later(d, it) == 0)
+					return;         /* the closer hands it back */
+				it->out = O_ERROR;
+				if (--q->pending == 0)
+					answer(q);
+				return;
+			} else {
+				metric_add(M_CASES_CREATED, 1);
+			}
 		}
 		case_rec_free(&c);
 	}
@@ -218,10 +371,6 @@ static int build_fields(struct ingest_req *q, struct alert_item *it)
 	if (rc)
 		return -1;
 	if (it->pp.key[0] && set_field(it, "dedupe_key", it->pp.key) != 0)
-		return -1;
-	if (rule && rule->close_reason &&
-	    (set_field(it, "status", "closed") != 0 ||
-	     set_field(it, "close_reason", rule->close_reason) != 0))
 		return -1;
 	return 0;
 }
@@ -298,6 +447,8 @@ void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user)
 			metric_add(M_ALERTS_DEDUPED, 1);
 			continue;
 		}
+		if (it->pp.link && it->pp.link_ref[0] && link_to_ref(d, it))
+			continue;
 		if (build_fields(q, it) != 0) {
 			it->out = O_ERROR;
 			continue;

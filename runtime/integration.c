@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_CONFIG_BYTES ((size_t)1 << 20)
+#define MAX_CONFIG_BYTES ((size_t)1 << 20)   /* the config file, an integration file */
 
 static atomic_int mock_all;
 
@@ -54,6 +54,13 @@ int integration_find(const char *lua_dir, const char *name, char *out, size_t le
 		snprintf(err, errlen, "'%s' is not an integration name (a-z, 0-9, _ and -)", name);
 		return -1;
 	}
+	int rc = integ_snap_find_(name, out, len);
+	if (rc >= 0) {
+		if (rc == 0)
+			snprintf(err, errlen, "no integration '%s' (the daemon loaded none of that "
+				 "name at its start or last reload)", name);
+		return rc ? 0 : -1;
+	}
 	const char *own = getenv("SOARCTL_INTEGRATIONS_DIR");
 	char bundled[4096];
 	integration_bundled_dir(lua_dir, bundled, sizeof bundled);
@@ -70,24 +77,37 @@ int integration_find(const char *lua_dir, const char *name, char *out, size_t le
 	return -1;
 }
 
-int integration_config_read(char **text, size_t *len, char *err, size_t errlen)
+char *integration_config_path(void)
 {
-	char path[4096];
 	const char *env = getenv("SOARCTL_INTEGRATIONS_CONFIG");
-	*text = NULL;
-	*len = 0;
+	char path[4096];
 	if (env && *env)
 		snprintf(path, sizeof path, "%s", env);
 	else if (datadir_get())
 		snprintf(path, sizeof path, "%s/integrations.json", datadir_get());
 	else
+		return NULL;
+	return strdup(path);
+}
+
+int integration_config_read_disk(char **text, size_t *len, char *err, size_t errlen)
+{
+	const char *env = getenv("SOARCTL_INTEGRATIONS_CONFIG");
+	*text = NULL;
+	*len = 0;
+	char *path = integration_config_path();
+	if (!path)
 		return 0;
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		if (errno == ENOENT && !(env && *env))
-			return 0;
-		snprintf(err, errlen, "cannot read integration config %s: %s", path, strerror(errno));
-		return -1;
+		int rc = 0;
+		if (errno != ENOENT || (env && *env)) {
+			snprintf(err, errlen, "cannot read integration config %s: %s", path,
+				 strerror(errno));
+			rc = -1;
+		}
+		free(path);
+		return rc;
 	}
 	char *buf = malloc(MAX_CONFIG_BYTES + 1);
 	size_t n = buf ? fread(buf, 1, MAX_CONFIG_BYTES + 1, f) : 0;
@@ -95,12 +115,51 @@ int integration_config_read(char **text, size_t *len, char *err, size_t errlen)
 	if (!buf || n > MAX_CONFIG_BYTES) {
 		free(buf);
 		snprintf(err, errlen, "integration config %s is larger than 1 MiB", path);
+		free(path);
+		return -1;
+	}
+	free(path);
+	buf[n] = 0;
+	*text = buf;
+	*len = n;
+	return 1;
+}
+
+int integration_config_read(char **text, size_t *len, char *err, size_t errlen)
+{
+	*text = NULL;
+	*len = 0;
+	int rc = integ_snap_config_(text, len);
+	if (rc == -2)
+		snprintf(err, errlen, "out of memory");
+	if (rc != -1)
+		return rc == -2 ? -1 : rc;
+	return integration_config_read_disk(text, len, err, errlen);
+}
+
+int integration_source_read(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	int rc = integ_snap_source_(path, text, len);
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		snprintf(err, errlen, "%s is not among the integrations the daemon loaded", path);
+		return -1;
+	}
+	FILE *f = fopen(path, "rb");
+	char *buf = f ? malloc(MAX_CONFIG_BYTES + 1) : NULL;
+	size_t n = buf ? fread(buf, 1, MAX_CONFIG_BYTES + 1, f) : 0;
+	if (f)
+		fclose(f);
+	if (!buf || n > MAX_CONFIG_BYTES) {
+		free(buf);
+		snprintf(err, errlen, "cannot read %s (or larger than 1 MiB)", path);
 		return -1;
 	}
 	buf[n] = 0;
 	*text = buf;
 	*len = n;
-	return 1;
+	return 0;
 }
 
 void integration_fixture_path(const char *integration_path, const char *name,

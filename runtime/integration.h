@@ -43,4 +43,59 @@ int integration_write_file(const char *path, const char *data, size_t len,
 void integration_set_mock_all(int on);
 int integration_mock_all(void);
 
+/* Reads an integration's source (`path` as integration_find gave it), at most
+ * 1 MiB. 0 with *text (malloc'd, caller frees) and *len, or -1 with a message. */
+int integration_source_read(const char *path, char **text, size_t *len, char *err, size_t errlen);
+
+/* The config file's path ($SOARCTL_INTEGRATIONS_CONFIG, else
+ * DATADIR/integrations.json), malloc'd; NULL when there is no data directory. */
+char *integration_config_path(void);
+/* integration_config_read from the disk, whatever is installed. */
+int integration_config_read_disk(char **text, size_t *len, char *err, size_t errlen);
+
+/* ---- a frozen set: the daemon's reloadable integrations (integration_snap.c) ----
+ *
+ * Without one, integration_find, integration_source_read and
+ * integration_config_read go to the disk at every call (the CLI). The daemon
+ * reads every integration file and the config file into a snapshot, checks it
+ * (integration_check.c) and installs it: from then on those calls answer from
+ * the snapshot, so an edit on disk applies only when a reload (SIGHUP) has
+ * checked it, and a broken edit never reaches a run. Readers copy what they
+ * need under a lock, so the old snapshot may be freed as soon as it is
+ * replaced. Fixtures stay on disk (data, not code). */
+struct integ_snap;
+
+/* Reads $SOARCTL_INTEGRATIONS_DIR then the bundled directory (the first file of
+ * a name wins, as integration_find) and the config file. NULL with a message
+ * naming the file. */
+struct integ_snap *integ_snap_read(const char *lua_dir, char *err, size_t errlen);
+void integ_snap_free(struct integ_snap *s);
+int integ_snap_count(const struct integ_snap *s);
+const char *integ_snap_name(const struct integ_snap *s, int i);
+const char *integ_snap_path(const struct integ_snap *s, int i);
+/* The config file's path and text; NULL when there is none. */
+const char *integ_snap_config_path(const struct integ_snap *s);
+const char *integ_snap_config(const struct integ_snap *s, size_t *len);
+/* Hides the config file (1) or shows it again (0): checking the integration
+ * files alone first tells which file to blame. */
+void integ_snap_hide_config(struct integ_snap *s, int hide);
+/* Installs s for every thread (NULL: the disk again). Returns the one it
+ * replaces, which the caller frees. */
+struct integ_snap *integ_snap_install(struct integ_snap *s);
+/* For the calling thread only, ahead of the installed one (NULL: stop): a
+ * candidate is checked with the same code runs use before it is installed. */
+void integ_snap_use_here(struct integ_snap *s);
+
+/* Loads every integration of s with `integration(name)` in a sandbox, first
+ * without the config file, then with it, and checks the config file's shape
+ * (integration_check.c). 0, or -1 with a message naming the file to blame. */
+int integ_snap_check(struct integ_snap *s, const char *lua_dir, char *err, size_t errlen);
+
+/* Private to integration.c: the answers of the snapshot in use, -1 when there
+ * is none (go to the disk). find: 1 found (path in out), 0 not in it. source:
+ * 1 (a copy), 0 not in it. config: 1 (a copy), 0 none, -2 out of memory. */
+int integ_snap_find_(const char *name, char *out, size_t len);
+int integ_snap_source_(const char *path, char **text, size_t *len);
+int integ_snap_config_(char **text, size_t *len);
+
 #endif

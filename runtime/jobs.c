@@ -264,9 +264,15 @@ int jobs_rebuild(struct daemon *d, char *err, size_t errlen)
 		}
 		j->next = next_after(j, now);
 		if (first && j->last > 0 && !j->paused) {
+			/* Missed: a fire due after the last one and before now. Grace is
+			 * about the latest of them (down for two days, an hourly job with
+			 * an hour's grace still runs once): is one due in the last
+			 * grace_s seconds? */
 			int64_t missed = next_after(j, j->last);
+			int64_t from = now - pb->grace_s - 1 > j->last ? now - pb->grace_s - 1 : j->last;
+			int64_t recent = next_after(j, from);
 			if (missed && missed <= now) {
-				if (pb->missed == MISSED_RUN_ONCE && now - missed <= pb->grace_s) {
+				if (pb->missed == MISSED_RUN_ONCE && recent && recent <= now) {
 					j->last = now;
 					fire(d, j, "missed while the daemon was down");
 				} else {

@@ -27,6 +27,8 @@ void pp_rule_free(struct pp_rule *r)
 	free(r->owner);
 	pp_match_free(&r->match);
 	strv_free(r->dedupe_fields, r->ndedupe);
+	strv_free(r->link_fields, r->nlink);
+	free(r->link_case);
 	free(r->close_reason);
 	strv_free(r->set_k, r->nset);
 	strv_free(r->set_v, r->nset);
@@ -251,6 +253,12 @@ void pp_window_set_case(struct pp_window *w, const char *key, const char *case_r
 		snprintf(e->case_ref, sizeof e->case_ref, "%s", case_ref);
 }
 
+const char *pp_window_case(struct pp_window *w, const char *key)
+{
+	struct pp_entry *e = find(w, key);
+	return e && e->case_ref[0] ? e->case_ref : NULL;
+}
+
 int pp_window_hit(struct pp_window *w, const char *key, int64_t now_ms, const char **case_ref)
 {
 	struct pp_entry *e = find(w, key);
@@ -278,18 +286,18 @@ void pp_window_drain(struct pp_window *w, void (*fn)(const char *key, const char
 	}
 }
 
-/* "f1=v1|f2=v2" of the dedupe fields; 0 when one is missing. */
-static int make_key(const struct pp_rule *r, const struct ij_doc *d, const struct ij_node *alert,
-		    char *out, size_t len)
+/* "f1:v1|f2:v2" of the key fields; 0 when one is missing. */
+static int make_key(char *const *fields, int nfields, const struct ij_doc *d,
+		    const struct ij_node *alert, char *out, size_t len)
 {
 	size_t n = 0;
 	out[0] = 0;
-	for (int i = 0; i < r->ndedupe; i++) {
-		const struct ij_node *v = ij_get(d, alert, r->dedupe_fields[i]);
+	for (int i = 0; i < nfields; i++) {
+		const struct ij_node *v = ij_get(d, alert, fields[i]);
 		const char *t = ij_text(v);
 		if (!t || !*t || v->type == IJ_NULL)
 			return 0;
-		int k = snprintf(out + n, len - n, "%s%s:%s", i ? "|" : "", r->dedupe_fields[i], t);
+		int k = snprintf(out + n, len - n, "%s%s:%s", i ? "|" : "", fields[i], t);
 		if (k < 0 || (size_t)k >= len - n)
 			return 0;
 		n += (size_t)k;
@@ -312,7 +320,20 @@ void pp_evaluate(const struct pp_rule *const *rules, int nrules, struct pp_windo
 			out->action = PP_DROP;
 			return;
 		}
-		if (r->ndedupe && make_key(r, d, alert, out->key, sizeof out->key)) {
+		if (r->nlink || r->link_case) {
+			/* Linking needs the store (is the case there, open?): ingest.c
+			 * does it. A field that is missing links nothing: a new case. */
+			out->link = 1;
+			const struct ij_node *v = r->link_case ? ij_get(d, alert, r->link_case) : NULL;
+			const char *t = v && v->type != IJ_NULL ? ij_text(v) : NULL;
+			if (t && *t && strlen(t) < sizeof out->link_ref)
+				snprintf(out->link_ref, sizeof out->link_ref, "%s", t);
+			if (r->nlink)
+				make_key(r->link_fields, r->nlink, d, alert, out->key, sizeof out->key);
+			return;
+		}
+		if (r->ndedupe && make_key(r->dedupe_fields, r->ndedupe, d, alert, out->key,
+					   sizeof out->key)) {
 			const char *ref;
 			if (pp_window_hit(w, out->key, now_ms, &ref)) {
 				out->action = PP_DUPLICATE;

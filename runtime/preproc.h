@@ -1,11 +1,11 @@
 /* preproc.h - pre-processing: the cheap rules that see every alert before any
  * playbook does (match on fields; drop; dedupe on a key within a window;
- * close; set fields; choose the playbook), and the alert triggers of
+ * link to an existing case; close; set fields; choose the playbook), and the alert triggers of
  * playbooks. Pure C over ingest_json trees: no Lua, no store; the daemon's
  * loop thread owns the dedupe window.
  *
- * Rules come from playbooks (`preprocess = {{match=, dedupe=, drop=, close=,
- * set=, playbook=}}`), triggers from `triggers = {{field=value...}}`: see
+ * Rules come from playbooks (`preprocess = {{match=, dedupe=, link=, drop=,
+ * close=, set=, playbook=}}`), triggers from `triggers = {{field=value...}}`: see
  * docs/daemon.md. */
 #ifndef SOAR_PREPROC_H
 #define SOAR_PREPROC_H
@@ -35,6 +35,9 @@ struct pp_rule {
 	char **dedupe_fields;     /* the key: these fields' values */
 	int ndedupe;
 	int window_s;             /* dedupe window; default 3600 */
+	char **link_fields;       /* link: to the open case holding these fields' key */
+	int nlink;
+	char *link_case;          /* link: the alert field naming a case (id or number) */
 	char *close_reason;       /* create the case closed, with this reason */
 	char **set_k, **set_v;    /* alert fields to set (title, severity...) */
 	int nset;
@@ -54,6 +57,8 @@ struct pp_result {
 	const struct pp_rule *rule;   /* the first rule that matched, or NULL */
 	char key[320];                /* dedupe key ("" none) */
 	char dup_case[40];            /* PP_DUPLICATE: the case it counts on, if known */
+	int link;                     /* a link rule: `key` (if any) links, no window */
+	char link_ref[64];            /* link: the case the alert names ("" none) */
 };
 
 /* The dedupe window: key -> (case, until). Bounded: when full, expired entries
@@ -67,6 +72,8 @@ void pp_window_put(struct pp_window *w, const char *key, const char *case_ref, i
 		   int window_s);
 /* Sets the case of a key (once its case is durable). */
 void pp_window_set_case(struct pp_window *w, const char *key, const char *case_ref);
+/* The case of a key in the window, or NULL (none, or not durable yet). */
+const char *pp_window_case(struct pp_window *w, const char *key);
 /* 1 when key is inside its window: *case_ref (may be "") and the count bumped. */
 int pp_window_hit(struct pp_window *w, const char *key, int64_t now_ms, const char **case_ref);
 /* Calls fn for each entry with uncounted duplicates and a known case, then

@@ -3,7 +3,8 @@
 # same source IP within the hour dropped by pre-processing (counted on the first
 # case); an alert without a source IP ends gracefully; reputation from the
 # abuseipdb stand-in; good: case closed; bad: enriched (ipinfo stand-in), on the
-# EDL that GET /edl/blocked_ips serves (ETag, 304), and an email with the IP and
+# EDL that GET /edl/blocked_ips serves (ETag, 304; per-list token or basic
+# auth), and an email with the IP and
 # the verdict received by a local SMTP server; the case left open.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
@@ -91,6 +92,21 @@ printf 'blocked_ips basic fw s3cret\n' > "$SOARCTL_DATA/edl-auth"; chmod 600 "$S
 [ "$(curl -s -u fw:s3cret "$A/edl/blocked_ips")" = "185.220.101.4" ] || fail "EDL with basic auth"
 code=$(curl -s -o /dev/null -w '%{http_code}' -u fw:wrong "$A/edl/blocked_ips")
 [ "$code" = 401 ] || fail "EDL with a wrong password: $code"
+# A per-list token, as a bearer token or ?token= (for firewalls that only take a
+# URL); another list's token does not open this one; a file others may read is
+# ignored.
+printf 'blocked_ips basic fw s3cret\nblocked_ips token edl-tok-1\nother_ips token other-tok\n' \
+	> "$SOARCTL_DATA/edl-auth"
+checks=$((checks + 4))
+[ "$(curl -s -H "Authorization: Bearer edl-tok-1" "$A/edl/blocked_ips")" = "185.220.101.4" ] \
+	|| fail "EDL with the list's token (bearer)"
+[ "$(curl -s "$A/edl/blocked_ips?token=edl-tok-1")" = "185.220.101.4" ] || fail "EDL with ?token="
+code=$(curl -s -o /dev/null -w '%{http_code}' "$A/edl/blocked_ips?token=other-tok")
+[ "$code" = 401 ] || fail "another list's token: $code"
+chmod 644 "$SOARCTL_DATA/edl-auth"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$A/edl/blocked_ips?token=edl-tok-1")
+[ "$code" = 401 ] || fail "an edl-auth file others may read is ignored: $code"
+chmod 600 "$SOARCTL_DATA/edl-auth"
 
 # The email: one message, to the owner, with the IP and the verdict.
 checks=$((checks + 1))

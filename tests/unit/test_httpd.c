@@ -1,7 +1,7 @@
 /* test_httpd.c - the libmicrohttpd-on-libev glue in-process: routing to the
  * handler, keep-alive, a suspended request answered later from a loop timer,
  * the smuggling shapes (400), a body over the limit (413 before it is read),
- * JSON errors. A client thread speaks raw HTTP; the test thread runs the loop. */
+ * request-target and head limits (414, 431 in JSON), JSON errors. A client thread speaks raw HTTP; the test thread runs the loop. */
 #include "check.h"
 #include "httpd.h"
 
@@ -45,6 +45,8 @@ static void handler(struct httpd_req *r, void *ud)
 		char buf[256];
 		int n = snprintf(buf, sizeof buf, "%s %zu %s", httpd_method(r), len,
 				 httpd_query(r, "q") ? httpd_query(r, "q") : "-");
+		if (n >= (int)sizeof buf)
+			n = (int)sizeof buf - 1;        /* a long query: its start is enough */
 		httpd_reply(r, 200, "text/plain", buf, (size_t)n, "X-Test: yes");
 		return;
 	}
@@ -139,6 +141,44 @@ static void *client(void *arg)
 		fprintf(stderr, "chunked over the limit: %.200s\n", out);
 	CHECK(strncmp(out, "HTTP/1.1 413", 12) == 0);
 	close(fd);
+	/* Head limits (8 KiB, the request-target 4 KiB): JSON answers from us, also
+	 * for heads well past the limit, inside MHD's pool (4x the limit). */
+	static char huge[40000];
+	memset(huge, 'a', sizeof huge - 1);
+	static char hreq[42000];
+	fd = conn();
+	snprintf(hreq, sizeof hreq, "GET /echo?q=%.4000s HTTP/1.1\r\nHost: x\r\n\r\n", huge);
+	ask(fd, hreq, out, sizeof out);
+	CHECK(strncmp(out, "HTTP/1.1 200", 12) == 0);          /* under the limit */
+	close(fd);
+	size_t sizes[] = {5000, 20000};
+	for (size_t i = 0; i < 2; i++) {
+		fd = conn();
+		snprintf(hreq, sizeof hreq, "GET /echo?q=%.*s HTTP/1.1\r\nHost: x\r\n\r\n",
+			 (int)sizes[i], huge);
+		ask(fd, hreq, out, sizeof out);
+		CHECK(strncmp(out, "HTTP/1.1 414", 12) == 0);
+		CHECK(strstr(out, "Content-Type: application/json") != NULL);
+		CHECK(strstr(out, "{\"error\":{\"code\":\"uri_too_long\"") != NULL);
+		close(fd);
+		fd = conn();
+		snprintf(hreq, sizeof hreq, "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: %.*s\r\n\r\n",
+			 (int)sizes[i] + 4000, huge);
+		ask(fd, hreq, out, sizeof out);
+		CHECK(strncmp(out, "HTTP/1.1 431", 12) == 0);
+		CHECK(strstr(out, "{\"error\":{\"code\":\"headers_too_large\"") != NULL);
+		close(fd);
+	}
+	/* Many headers, each small, adding up past the limit. */
+	fd = conn();
+	size_t off = (size_t)snprintf(hreq, sizeof hreq, "GET /echo HTTP/1.1\r\nHost: x\r\n");
+	for (int i = 0; i < 300; i++)
+		off += (size_t)snprintf(hreq + off, sizeof hreq - off, "X-H%d: %.20s\r\n", i, huge);
+	snprintf(hreq + off, sizeof hreq - off, "\r\n");
+	ask(fd, hreq, out, sizeof out);
+	CHECK(strncmp(out, "HTTP/1.1 431", 12) == 0);
+	CHECK(strstr(out, "\"headers_too_large\"") != NULL);
+	close(fd);
 	ev_async_send(loop, &done_async);
 	return NULL;
 }
@@ -153,7 +193,7 @@ static void on_done(struct ev_loop *l, ev_async *w, int revents)
 int main(void)
 {
 	loop = ev_loop_new(EVFLAG_AUTO);
-	struct httpd_limits lim = {1024, 8192, 5, 16};
+	struct httpd_limits lim = {1024, 8192, 5, 16, 0};
 	char err[256];
 	struct httpd *h = httpd_start(loop, "127.0.0.1:0", &lim, handler, NULL, err, sizeof err);
 	CHECK(h != NULL);

@@ -149,10 +149,44 @@ static void test_rules(void)
 	pp_window_free(w);
 }
 
+/* link: the key (no window: every alert of the key is linked by the store) or
+ * the case the alert names; the rule's fields missing: a case of its own. */
+static void test_link(void)
+{
+	struct pp_window *w = pp_window_new(100);
+	struct pp_rule link = rule_dedupe();            /* type = connection */
+	link.link_fields = link.dedupe_fields;
+	link.nlink = link.ndedupe;
+	link.dedupe_fields = NULL;
+	link.ndedupe = 0;
+	link.link_case = strdup("case");
+	const struct pp_rule *rules[] = {&link};
+	struct pp_result res;
+	int64_t t0 = 1800000000000;
+	for (int i = 0; i < 2; i++) {                   /* twice: no window, never a duplicate */
+		CHECK(eval(rules, 1, w, "{\"type\":\"connection\",\"src_ip\":\"1.2.3.4\"}", t0,
+			   &res) == PP_CASE);
+		CHECK(res.link == 1);
+		CHECK_STR(res.key, "src_ip:1.2.3.4");
+		CHECK_STR(res.link_ref, "");
+	}
+	CHECK(pp_window_size(w) == 0);
+	CHECK(eval(rules, 1, w, "{\"type\":\"connection\",\"case\":42}", t0, &res) == PP_CASE);
+	CHECK(res.link == 1);
+	CHECK_STR(res.link_ref, "42");
+	CHECK_STR(res.key, "");
+	CHECK(eval(rules, 1, w, "{\"type\":\"connection\",\"case\":null}", t0, &res) == PP_CASE);
+	CHECK_STR(res.link_ref, "");
+	CHECK(eval(rules, 1, w, "{\"type\":\"login\",\"case\":\"7\"}", t0, &res) == PP_CASE);
+	CHECK(res.link == 0);                           /* the rule does not match */
+	pp_rule_free(&link);
+	pp_window_free(w);
+}
 
 int main(void)
 {
 	test_json();
 	test_rules();
+	test_link();
 	return CHECK_DONE();
 }
