@@ -73,6 +73,11 @@ int egress_add(struct egress_scope *s, const char *pattern, char *err, size_t er
 	return 0;
 }
 
+void egress_copy(struct egress_scope *dst, const struct egress_scope *src)
+{
+	memcpy(dst, src, EGRESS_SCOPE_SIZE(src->nhosts));
+}
+
 int egress_add_url_host(struct egress_scope *s, const char *url, char *err, size_t errlen)
 {
 	char host[EGRESS_HOST_LEN];

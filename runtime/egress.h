@@ -27,6 +27,12 @@ struct egress_scope {
 	char hosts[EGRESS_MAX_HOSTS][EGRESS_HOST_LEN];   /* lowercase patterns */
 };
 
+/* Bytes of a scope holding n hosts: a scope that will not grow is kept at this
+ * size (a playbook's, one per run, 6 KiB at full size). Copy such a scope with
+ * egress_copy, never by assignment. */
+#define EGRESS_SCOPE_SIZE(n) (offsetof(struct egress_scope, hosts) + (size_t)(n) * EGRESS_HOST_LEN)
+void egress_copy(struct egress_scope *dst, const struct egress_scope *src);
+
 /* Checks a pattern's form. Returns 0, or -1 with the reason in err. */
 int egress_pattern_check(const char *pattern, char *err, size_t errlen);
 

@@ -415,7 +415,10 @@ static int prepare(lua_State *L, int env, void *ud)
 		/* The only hosts its own http calls may reach (integrations have theirs). */
 		if (!lua_istable(L, -1))
 			invalid(L, run, "hosts must be a list of host names like {\"api.example.com\"}");
-		if (!run->egress_owned && !(run->egress_owned = calloc(1, sizeof *run->egress_owned)))
+		/* Full size while filling; a scope kept from before is cut to fit. */
+		run->info.egress = NULL;
+		free(run->egress_owned);
+		if (!(run->egress_owned = calloc(1, sizeof *run->egress_owned)))
 			invalid(L, run, "out of memory");
 		char err[200];
 		for (int i = 1; i <= (int)lua_objlen(L, -1); i++) {
@@ -426,6 +429,11 @@ static int prepare(lua_State *L, int env, void *ud)
 					lua_type(L, -1) == LUA_TSTRING ? err : "not a string");
 			lua_pop(L, 1);
 		}
+		/* Many runs wait at once: keep only the hosts declared. */
+		struct egress_scope *fit = realloc(run->egress_owned,
+						   EGRESS_SCOPE_SIZE(run->egress_owned->nhosts));
+		if (fit)
+			run->egress_owned = fit;
 		run->info.egress = run->egress_owned;
 	}
 	lua_pop(L, 1);

@@ -99,7 +99,7 @@ static void playbook_scope(struct egress_scope *s, const struct run_info *ri)
 {
 	memset(s, 0, sizeof *s);
 	if (ri && ri->egress)
-		*s = *ri->egress;
+		egress_copy(s, ri->egress);
 	s->kind = EGRESS_PLAYBOOK;
 	snprintf(s->who, sizeof s->who, "playbook %.80s", ri ? ri->playbook : "?");
 }
