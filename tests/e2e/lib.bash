@@ -40,3 +40,24 @@ finish() {
 	echo "$((checks - failures)) passed, $failures failed"
 	[ "$failures" = 0 ]
 }
+
+# serve_start [OPTION...]: `soarctl serve` on a free port of 127.0.0.1 with the
+# options given, its log (stderr) in $SOAR_TMP/serve.log, started afresh; returns
+# once it listens. Sets DPID, api (the port) and A (its base URL). Environment
+# for the daemon goes before the call: `SOARCTL_MAX_BODY=1 serve_start ...`.
+serve_start() {
+	local log="$SOAR_TMP/serve.log"
+	: > "$log"
+	"$SOARCTL" serve --listen 127.0.0.1:0 "$@" 2>>"$log" &
+	DPID=$!
+	api=
+	for _ in $(seq 100); do
+		api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log")
+		[ -n "$api" ] && break; sleep 0.05
+	done
+	[ -n "$api" ] || { cat "$log"; echo "daemon did not start"; exit 1; }
+	A="http://127.0.0.1:$api"
+}
+
+# serve_stop: SIGTERM, and wait for the exit (its status is the function's).
+serve_stop() { kill -TERM "$DPID"; wait "$DPID"; local rc=$?; DPID=; return $rc; }

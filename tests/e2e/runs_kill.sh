@@ -101,17 +101,7 @@ return { name = "nap", triggers = { { type = "nap" } },
 LUA
 rm -f "$pb/notify.lua"
 TOK=$("$S" user token --label e2e 2>/dev/null)
-start() {
-	: > "$SOAR_TMP/serve.log"
-	"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" 2>>"$SOAR_TMP/serve.log" &
-	DPID=$!
-	api=
-	for _ in $(seq 100); do
-		api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$SOAR_TMP/serve.log")
-		[ -n "$api" ] && break; sleep 0.05
-	done
-	[ -n "$api" ] || { cat "$SOAR_TMP/serve.log"; echo "daemon did not start"; exit 1; }
-}
+start() { serve_start --playbooks "$pb"; }
 run_of() { # PLAYBOOK -> "id status"
 	"$S" runs list --json --limit 50 | "$PY" -c '
 import json, sys

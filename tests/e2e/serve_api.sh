@@ -25,14 +25,7 @@ cat > "$pb/yearly.lua" <<'LUA'
 return { name = "yearly", schedule = "0 0 1 1 *", run = function() return { fired = true } end }
 LUA
 log="$SOAR_TMP/serve.log"
-"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" 2>"$log" &
-DPID=$!
-for _ in $(seq 100); do
-	api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log")
-	[ -n "$api" ] && break; sleep 0.05
-done
-[ -n "$api" ] || { cat "$log"; echo "daemon did not start"; exit 1; }
-A="http://127.0.0.1:$api"
+serve_start --playbooks "$pb"
 H=(-H "Authorization: Bearer $TOK")
 V=(-H "Authorization: Bearer $VTOK")
 code() { curl -s -o "$SOAR_TMP/body" -w '%{http_code}' "$@"; }

@@ -68,14 +68,7 @@ echo "{ \"bonusly\": { \"base_url\": \"$B\", \"api_token\": \"test-bonusly-token
 pb="$SOAR_TMP/playbooks"; mkdir -p "$pb"
 cp "$SOAR_SRC/playbooks/bonusly_spend_unused.lua" "$pb/"
 
-"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" --workers 4 2>"$SOAR_TMP/serve.log" &
-DPID=$!
-for _ in $(seq 100); do
-	api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$SOAR_TMP/serve.log")
-	[ -n "$api" ] && break; sleep 0.05
-done
-[ -n "$api" ] || { cat "$SOAR_TMP/serve.log"; echo "daemon did not start"; exit 1; }
-A="http://127.0.0.1:$api"
+serve_start --playbooks "$pb" --workers 4
 H=(-H "Authorization: Bearer $TOK")
 
 expect_exit 0 -- "$S" job list

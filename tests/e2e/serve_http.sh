@@ -35,18 +35,8 @@ return { name = "tick", schedule = "*/1 * * * * *", overlap = "skip",
 LUA
 
 start() {
-	: > "$SOAR_TMP/serve.log"
 	SOARCTL_SLACK_SIGNING_SECRET=slacksecret SOARCTL_CONN_TIMEOUT=2 SOARCTL_MAX_BODY=65536 \
-		"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" --queue "${QUEUE:-10000}" "$@" \
-		2>>"$SOAR_TMP/serve.log" &
-	DPID=$!
-	api=
-	for _ in $(seq 100); do
-		api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$SOAR_TMP/serve.log")
-		[ -n "$api" ] && break; sleep 0.05
-	done
-	[ -n "$api" ] || { cat "$SOAR_TMP/serve.log"; echo "daemon did not start"; exit 1; }
-	A="http://127.0.0.1:$api"
+		serve_start --playbooks "$pb" --queue "${QUEUE:-10000}" "$@"
 }
 stop() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
 H=(-H "Authorization: Bearer $TOK")

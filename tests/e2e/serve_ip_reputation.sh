@@ -32,14 +32,7 @@ JSON
 pb="$SOAR_TMP/playbooks"; mkdir -p "$pb"
 cp "$SOAR_SRC/playbooks/inbound_ip_reputation.lua" "$pb/"
 
-"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" 2>"$SOAR_TMP/serve.log" &
-DPID=$!
-for _ in $(seq 100); do
-	api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$SOAR_TMP/serve.log")
-	[ -n "$api" ] && break; sleep 0.05
-done
-[ -n "$api" ] || { cat "$SOAR_TMP/serve.log"; echo "daemon did not start"; exit 1; }
-A="http://127.0.0.1:$api"
+serve_start --playbooks "$pb"
 H=(-H "Authorization: Bearer $TOK")
 post() { curl -s -o "$SOAR_TMP/body" -w '%{http_code}' "${H[@]}" -H 'Content-Type: application/json' \
 	-X POST "$A/api/v1/alerts" --data-binary "$1"; }

@@ -33,18 +33,7 @@ return { name = "other", run = function(ctx) return { ran = "other", case = ctx.
 LUA
 
 log="$SOAR_TMP/serve.log"
-start() {
-	: > "$log"
-	"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" 2>>"$log" &
-	DPID=$!
-	api=
-	for _ in $(seq 100); do
-		api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log")
-		[ -n "$api" ] && break; sleep 0.05
-	done
-	[ -n "$api" ] || { cat "$log"; echo "daemon did not start"; exit 1; }
-	A="http://127.0.0.1:$api"
-}
+start() { serve_start --playbooks "$pb"; }
 stop() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
 H=(-H "Authorization: Bearer $TOK")
 post() { curl -s "${H[@]}" -X POST "$A/api/v1/alerts" --data-binary "$1"; }

@@ -20,16 +20,8 @@ cat > "$pb/tick.lua" <<'LUA'
 return { name = "tick", schedule = "0 0 1 1 *", run = function() return { ok = true } end }
 LUA
 
-: > "$SOAR_TMP/serve.log"
-"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" 2>>"$SOAR_TMP/serve.log" &
-DPID=$!
-port=
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$SOAR_TMP/serve.log")
-	[ -n "$port" ] && break; sleep 0.05
-done
-[ -n "$port" ] || { cat "$SOAR_TMP/serve.log"; echo "daemon did not start"; exit 1; }
-A="http://127.0.0.1:$port"
+serve_start --playbooks "$pb"
+port=$api
 
 code() { curl -s -o "$SOAR_TMP/body" -w '%{http_code}' "$@"; }
 is() { checks=$((checks + 1)); [ "$1" = "$2" ] || fail "$3: got $1, want $2 ($(head -c 200 "$SOAR_TMP/body"))"; }

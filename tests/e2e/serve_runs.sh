@@ -50,16 +50,7 @@ return { name = "nap", triggers = { { type = "nap" } },
   run = function() sleep(10.2) return { ok = true } end }
 LUA
 
-: > "$SOAR_TMP/serve.log"
-"$S" serve --listen 127.0.0.1:0 --playbooks "$pb" 2>>"$SOAR_TMP/serve.log" &
-DPID=$!
-api=
-for _ in $(seq 100); do
-	api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$SOAR_TMP/serve.log")
-	[ -n "$api" ] && break; sleep 0.05
-done
-[ -n "$api" ] || { cat "$SOAR_TMP/serve.log"; echo "daemon did not start"; exit 1; }
-A="http://127.0.0.1:$api"
+serve_start --playbooks "$pb"
 post() { curl -s -H "Authorization: Bearer $TOK" -X POST "$A/api/v1/alerts" -d "$1"; }
 runs_of() { # PLAYBOOK -> "id status" lines
 	"$S" runs list --json --limit 100000 | "$PY" -c '
