@@ -914,8 +914,8 @@ static int note_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *err
 	return rc;
 }
 
-int case_note(struct store *st, const char *ref, int kind, const char *actor,
-	      const char *text, const char *data, uint32_t *no, char *err, size_t errlen)
+/* The checks of a note's arguments, before any transaction. 0 or -1 with err. */
+static int note_check(int kind, const char *text, const char *data, char *err, size_t errlen)
 {
 	if (kind != CASE_ENTRY_NOTE && kind != CASE_ENTRY_COMMAND && kind != CASE_ENTRY_RESULT &&
 	    kind != CASE_ENTRY_PROMPT && kind != CASE_ENTRY_ANSWER) {
@@ -934,11 +934,67 @@ int case_note(struct store *st, const char *ref, int kind, const char *actor,
 			 "is too large" : why);
 		return -1;
 	}
+	return 0;
+}
+
+int case_note(struct store *st, const char *ref, int kind, const char *actor,
+	      const char *text, const char *data, uint32_t *no, char *err, size_t errlen)
+{
+	if (note_check(kind, text, data, err, errlen) != 0)
+		return -1;
 	struct note_ctx c = { ref, actor, text, data && *data ? data : NULL, kind, 0, 0 };
 	int rc = store_write(st, note_apply, &c, err, errlen);
 	if (rc == 0 && no)
 		*no = c.no;
 	return rc == 0 ? 0 : c.notfound ? 1 : -1;
+}
+
+struct case_note_req {
+	struct note_ctx c;
+	char *ref, *actor, *text, *data;      /* the copies c points to */
+};
+
+void case_note_free(struct case_note_req *r)
+{
+	if (!r)
+		return;
+	free(r->ref);
+	free(r->actor);
+	free(r->text);
+	free(r->data);
+	free(r);
+}
+
+struct case_note_req *case_note_prepare(const char *ref, int kind, const char *actor,
+					const char *text, const char *data, char *err, size_t errlen)
+{
+	if (note_check(kind, text, data, err, errlen) != 0)
+		return NULL;
+	struct case_note_req *r = calloc(1, sizeof *r);
+	if (r) {
+		r->ref = strdup(ref);
+		r->actor = strdup(actor ? actor : "?");
+		r->text = strdup(text);
+		r->data = data && *data ? strdup(data) : NULL;
+	}
+	if (!r || !r->ref || !r->actor || !r->text || (data && *data && !r->data)) {
+		case_note_free(r);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->c = (struct note_ctx){ r->ref, r->actor, r->text, r->data, kind, 0, 0 };
+	return r;
+}
+
+int case_note_apply(struct store *st, MDB_txn *txn, void *req, char *err, size_t errlen)
+{
+	struct case_note_req *r = req;
+	return note_apply(st, txn, &r->c, err, errlen);
+}
+
+uint32_t case_note_number(const struct case_note_req *r)
+{
+	return r->c.no;
 }
 
 int case_timeline(struct store *st, const char *ref, uint32_t from, size_t max,

@@ -156,6 +156,19 @@ void case_entries_free(struct case_entry *e, size_t n);
 int case_note(struct store *st, const char *ref, int kind, const char *actor,
 	      const char *text, const char *data, uint32_t *no, char *err, size_t errlen);
 
+/* case_note as a write inside another transaction (a run's step: its journal
+ * entry and the note commit together, runstore.h journal_write). prepare
+ * checks and copies the arguments (NULL with err: refused, nothing to write);
+ * case_note_apply is the store_apply_fn of the request (the audit entry
+ * included, as case_note); then case_note_number is the entry's number.
+ * Free with case_note_free. */
+struct case_note_req;
+struct case_note_req *case_note_prepare(const char *ref, int kind, const char *actor,
+					const char *text, const char *data, char *err, size_t errlen);
+int case_note_apply(struct store *st, MDB_txn *txn, void *req, char *err, size_t errlen);
+uint32_t case_note_number(const struct case_note_req *r);
+void case_note_free(struct case_note_req *r);
+
 /* Reads entries from number `from` (1 = first), at most `max` (0 = all).
  * *out is malloc'd (case_entries_free). Returns 0, 1 not found, -1. */
 int case_timeline(struct store *st, const char *ref, uint32_t from, size_t max,

@@ -41,13 +41,18 @@ static CURLMcode no_multi_poll(CURLM *m, struct curl_waitfd e[], unsigned int n,
 static CURLMsg *no_multi_info_read(CURLM *m, int *q) { (void)m; (void)q; return NULL; }
 static CURLMcode no_multi_setopt(CURLM *m, CURLMoption o, ...) { (void)m; (void)o; return CURLM_BAD_HANDLE; }
 static CURLMcode no_multi_wakeup(CURLM *m) { (void)m; return CURLM_BAD_HANDLE; }
+static CURLMcode no_multi_socket_action(CURLM *m, curl_socket_t s, int e, int *r)
+{ (void)m; (void)s; (void)e; (void)r; return CURLM_BAD_HANDLE; }
+static CURLMcode no_multi_assign(CURLM *m, curl_socket_t s, void *p)
+{ (void)m; (void)s; (void)p; return CURLM_BAD_HANDLE; }
 
 static const struct curl_lazy_api missing = {
 	no_global_init, no_easy_init, no_easy_setopt, no_easy_perform, no_easy_cleanup,
 	no_easy_getinfo, no_easy_reset, no_easy_strerror, no_slist_append, no_slist_free_all,
 	no_free, no_getdate, no_url, no_url_set, no_url_get, no_url_cleanup, no_multi_init,
 	no_multi_cleanup, no_multi_add, no_multi_remove, no_multi_perform, no_multi_poll,
-	no_multi_info_read, no_multi_setopt, no_multi_wakeup,
+	no_multi_info_read, no_multi_setopt, no_multi_wakeup, no_multi_socket_action,
+	no_multi_assign,
 };
 
 static void load(void)
@@ -70,7 +75,8 @@ static void load(void)
 		S(multi_add_handle, multi_add_handle), S(multi_remove_handle, multi_remove_handle),
 		S(multi_perform, multi_perform), S(multi_poll, multi_poll),
 		S(multi_info_read, multi_info_read), S(multi_setopt, multi_setopt),
-		S(multi_wakeup, multi_wakeup),
+		S(multi_wakeup, multi_wakeup), S(multi_socket_action, multi_socket_action),
+		S(multi_assign, multi_assign),
 #undef S
 	};
 	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {

@@ -39,6 +39,8 @@ struct curl_lazy_api {
 	__typeof__(curl_multi_info_read) *multi_info_read;
 	__typeof__(curl_multi_setopt) *multi_setopt;
 	__typeof__(curl_multi_wakeup) *multi_wakeup;
+	__typeof__(curl_multi_socket_action) *multi_socket_action;
+	__typeof__(curl_multi_assign) *multi_assign;
 };
 
 /* The table, loading libcurl (and curl_global_init) the first time. Never NULL. */
@@ -75,6 +77,8 @@ const char *curl_lazy_error(void);
 #define curl_multi_info_read (curl_lazy()->multi_info_read)
 #define curl_multi_setopt (curl_lazy()->multi_setopt)
 #define curl_multi_wakeup (curl_lazy()->multi_wakeup)
+#define curl_multi_socket_action (curl_lazy()->multi_socket_action)
+#define curl_multi_assign (curl_lazy()->multi_assign)
 #endif
 
 #endif

@@ -39,6 +39,10 @@ void task_free(struct task *t)
 struct worker {
 	struct daemon *d;
 	struct runloop *rl;
+	/* Runs of this loop in flight, and starts held back past `max_runs`
+	 * (loop thread only). */
+	size_t running;
+	struct task *held, **held_tail;
 	struct sandbox *sb;           /* for resumes and notes, made when needed */
 	pthread_t th;
 	int ready;
@@ -46,14 +50,39 @@ struct worker {
 
 static struct worker *workers;
 static int nworkers, use_runloop;
+/* Most runs in flight on one loop (SOARCTL_WORKER_RUNS, default 2048; 0 =
+ * no limit). A burst of alerts past it waits in the worker (still counted
+ * against --queue) instead of each run opening its own connection, curl
+ * handle and coroutine at once: with 20,000 alerts posted in a second, all
+ * of them in flight spent most of the daemon's time in the kernel finding
+ * ephemeral ports for 20,000 connections; 2 x 2048 in flight reuse their
+ * connections and finish sooner. Runs that wait (prompts, long sleeps) park
+ * and do not count. */
+#define WORKER_RUNS_DEFAULT 2048
+static size_t max_runs;
 static _Atomic unsigned next_worker;
 static _Atomic long outstanding;  /* runloop mode: tasks posted, not done */
 
 static void do_task(struct daemon *d, struct sandbox *sb, struct task *t);
 
+static void rl_task(struct runloop *rl, void *arg);
+
 static void rl_done(struct engine_run *e, int status, void *ud)
 {
 	struct task *t = ud;
+	struct worker *w = t->w_;
+	w->running--;
+	if (w->held) {                       /* the next held start, posted: not from here */
+		struct task *n = w->held;
+		w->held = n->next;
+		if (!w->held)
+			w->held_tail = &w->held;
+		if (runloop_post(w->rl, rl_task, n) != 0) {
+			atomic_fetch_sub(&outstanding, 1);
+			n->status = -1;
+			daemon_post(t->d_, POST_TASK_DONE, n);
+		}
+	}
 	snprintf(t->run_id, sizeof t->run_id, "%s", e->rec.id);
 	t->status = status;
 	if (status == RUN_SUCCEEDED)
@@ -72,22 +101,77 @@ static void rl_done(struct engine_run *e, int status, void *ud)
 	daemon_post(t->d_, POST_TASK_DONE, t);
 }
 
+/* A note (a duplicate's count) from a loop thread goes to the store without
+ * waiting: the loop's other runs must not stand still for its commit. The
+ * task is done once the note is durable (note_done, on the committer). */
+struct note_job {
+	struct store_ticket t;         /* first: on_done gets the ticket */
+	struct case_note_req *req;
+	struct task *task;
+	struct daemon *d;
+};
+
+static void note_done(struct store_ticket *tk)
+{
+	struct note_job *j = (struct note_job *)tk;
+	if (tk->rc != 0)
+		dlog(LOG_WARN, NULL, "note on case %s: %s", j->task->case_ref, tk->err);
+	case_note_free(j->req);
+	atomic_fetch_sub(&outstanding, 1);
+	metric_set(M_QUEUE_DEPTH, atomic_load(&outstanding));
+	daemon_post(j->d, POST_TASK_DONE, j->task);
+	free(j);
+}
+
+/* 0 when submitted (note_done finishes the task), else -1. */
+static int note_submit(struct daemon *d, struct task *t)
+{
+	char err[256];
+	struct note_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return -1;
+	j->req = case_note_prepare(t->case_ref, CASE_ENTRY_NOTE, "serve:preprocess", t->text, NULL,
+				   err, sizeof err);
+	if (!j->req) {
+		dlog(LOG_WARN, NULL, "note on case %s: %s", t->case_ref, err);
+		free(j);
+		return -1;
+	}
+	j->task = t;
+	j->d = d;
+	j->t.apply = case_note_apply;
+	j->t.ctx = j->req;
+	j->t.on_done = note_done;
+	store_submit(d->st, &j->t);
+	return 0;
+}
+
 /* On a worker's loop thread. */
 static void rl_task(struct runloop *rl, void *arg)
 {
 	struct task *t = arg;
 	struct worker *w = t->w_;
 	struct daemon *d = w->d;
+	if (t->kind == TASK_NOTE && note_submit(d, t) == 0)
+		return;
 	if (t->kind == TASK_START) {
+		if (max_runs && w->running >= max_runs) {
+			t->next = NULL;
+			*w->held_tail = t;
+			w->held_tail = &t->next;
+			return;
+		}
 		struct engine_options eo;
 		memset(&eo, 0, sizeof eo);
 		sandbox_limits_default(&eo.limits);
 		eo.case_ref = t->case_ref[0] ? t->case_ref : NULL;
 		metric_add(M_RUNS_STARTED, 1);
+		w->running++;
 		if (runloop_start(rl, &t->pb->src, t->input_json, &eo, rl_done, t) == 0)
 			return;
+		w->running--;
 		t->status = -1;
-	} else {
+	} else if (t->kind != TASK_NOTE) {     /* a note that could not be submitted is dropped */
 		char err[256];
 		if (!w->sb && !(w->sb = sandbox_new(getenv("SOARCTL_LUA_DIR"), err, sizeof err)))
 			dlog(LOG_ERROR, NULL, "worker: %s", err);
@@ -255,8 +339,11 @@ int work_init(struct daemon *d, char *err, size_t errlen)
 	if (use_runloop) {
 		nworkers = d->nthreads;
 		workers = calloc((size_t)nworkers, sizeof *workers);
+		const char *mr = getenv("SOARCTL_WORKER_RUNS");
+		max_runs = mr ? strtoul(mr, NULL, 10) : WORKER_RUNS_DEFAULT;
 		for (int i = 0; i < nworkers; i++) {
 			workers[i].d = d;
+			workers[i].held_tail = &workers[i].held;
 			if (!(workers[i].rl = runloop_new(d->st, getenv("SOARCTL_LUA_DIR"), err, errlen)))
 				return -1;
 		}

@@ -95,7 +95,7 @@ void engine_prologue(struct engine_run *e)
 	e->task[0] = 0;
 }
 
-int engine_epilogue(struct engine_run *e)
+int engine_epilogue_begin(struct engine_run *e)
 {
 	char err[512];
 	if (e->pb.status == PLAYBOOK_INVALID && !e->recorded && e->njournal == 0)
@@ -126,7 +126,12 @@ int engine_epilogue(struct engine_run *e)
 		free(e->rec.error_json);
 		e->rec.error_json = engine_error_json(e);
 	}
-	if (run_save(e->st, &e->rec, NULL, NULL, err, sizeof err) != 0) {
+	return -1;
+}
+
+int engine_epilogue_end(struct engine_run *e, int rc, const char *err)
+{
+	if (rc != 0) {
 		/* A cancel that raced the end wins; anything else is reported. */
 		if (strstr(err, "cancelled")) {
 			e->rec.status = RUN_CANCELLED;
@@ -136,6 +141,16 @@ int engine_epilogue(struct engine_run *e)
 		}
 	}
 	return e->rec.status;
+}
+
+int engine_epilogue(struct engine_run *e)
+{
+	int status = engine_epilogue_begin(e);
+	if (status >= 0)
+		return status;
+	char err[512];
+	int rc = run_save(e->st, &e->rec, NULL, NULL, err, sizeof err);
+	return engine_epilogue_end(e, rc, err);
 }
 
 /* Executes the playbook once (fresh or replaying) and records how it ended. */
@@ -179,6 +194,48 @@ int engine_wait(struct engine_run *e, const struct journal_entry *entry, const c
 	return rc;
 }
 
+/* The real path (a system call per path component) and SHA-256 of a
+ * playbook's file are on every run's path; under the daemon the same source
+ * starts thousands of runs a second. So each thread remembers them for its
+ * last few sources, keyed like the compiled-chunk cache (playbook.h: the FNV
+ * hash of path and contents) plus the length and the path. No heap: fixed
+ * slots in thread-local storage. */
+struct src_memo {
+	uint64_t hash;
+	size_t len;
+	char path[256];
+	char real[PATH_MAX];
+	char sha[65];
+};
+#define SRC_MEMOS 4
+static __thread struct src_memo src_memo[SRC_MEMOS];
+static __thread unsigned src_memo_next;
+
+static void src_identity(const struct playbook_src *src, char **path, char **sha)
+{
+	size_t plen = strlen(src->path);
+	for (int i = 0; i < SRC_MEMOS; i++) {
+		struct src_memo *m = &src_memo[i];
+		if (m->sha[0] && m->hash == src->hash && m->len == src->len &&
+		    strcmp(m->path, src->path) == 0) {
+			*path = strdup(m->real);
+			*sha = strdup(m->sha);
+			return;
+		}
+	}
+	char real[PATH_MAX];
+	*path = strdup(realpath(src->path, real) ? real : src->path);
+	*sha = sha256_hex(src->code, src->len);
+	if (*path && *sha && plen < sizeof src_memo[0].path && strlen(*path) < PATH_MAX) {
+		struct src_memo *m = &src_memo[src_memo_next++ % SRC_MEMOS];
+		m->hash = src->hash;
+		m->len = src->len;
+		memcpy(m->path, src->path, plen + 1);
+		snprintf(m->real, sizeof m->real, "%s", *path);
+		memcpy(m->sha, *sha, 65);
+	}
+}
+
 void engine_setup(struct store *st, const struct playbook_src *src, char *const *inputs,
 		  int ninputs, const char *input_json, const struct engine_options *opt,
 		  struct engine_run *e)
@@ -186,9 +243,7 @@ void engine_setup(struct store *st, const struct playbook_src *src, char *const 
 	memset(e, 0, sizeof *e);
 	e->st = st;
 	uuid_v7(e->rec.id);
-	char real[PATH_MAX];
-	e->rec.path = strdup(realpath(src->path, real) ? real : src->path);
-	e->rec.hash = sha256_hex(src->code, src->len);
+	src_identity(src, &e->rec.path, &e->rec.hash);
 	e->rec.created = e->rec.updated = now_ms();
 	e->rec.status = RUN_RUNNING;
 	e->rec.owner_pid = (int32_t)getpid();

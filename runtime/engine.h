@@ -71,6 +71,12 @@ void engine_setup(struct store *st, const struct playbook_src *src, char *const 
 		  struct engine_run *e);
 void engine_prologue(struct engine_run *e);
 int engine_epilogue(struct engine_run *e);
+/* engine_epilogue in two halves, for a caller that writes the final record
+ * itself (runloop.c, in a group-committed batch): begin returns the status
+ * when nothing is to be written, or -1: then e->rec is the final record to
+ * write, and end(rc, err of that write) returns the status. */
+int engine_epilogue_begin(struct engine_run *e);
+int engine_epilogue_end(struct engine_run *e, int rc, const char *err);
 
 /* Copies what the playbook told about itself (name, version, inputs) into the
  * run record, before its first write. */

@@ -203,6 +203,7 @@ struct http_xfer {
 	int attempts;
 	char ebuf[CURL_ERROR_SIZE];
 	char detail[256];
+	struct http_xfer_slot slot;
 };
 
 static char *dup_opt(const char *s)
@@ -240,6 +241,7 @@ static int xfer_init(struct http_xfer *x, const struct http_request *req, CURL *
 	memset(x, 0, sizeof *x);
 	x->c = c;
 	x->own_easy = own;
+	x->slot.shard = -1;
 	for (size_t i = 0; i < req->nheaders; i++) {
 		struct curl_slist *n = curl_slist_append(x->hdrs, req->headers[i]);
 		if (!n)
@@ -423,6 +425,11 @@ void *http_xfer_easy(struct http_xfer *x)
 	return x->c;
 }
 
+struct http_xfer_slot *http_xfer_slot(struct http_xfer *x)
+{
+	return &x->slot;
+}
+
 /* Moves the outcome into resp (see http_perform). */
 static enum http_err xfer_result(struct http_xfer *x, struct http_response *resp, char *detail,
 				 size_t detaillen)
@@ -463,11 +470,8 @@ struct http_xfer *http_xfer_new(const struct http_request *req)
 	struct http_xfer *x = malloc(sizeof *x);
 	if (!x)
 		return NULL;
+	/* Its receive buffer's size is chosen when it joins a set (http_multi.c). */
 	CURL *c = curl_easy_init();
-	/* Thousands of these wait at once under a run loop: a smaller receive
-	 * buffer than libcurl's 16 KiB default keeps a waiting request cheap. */
-	if (c)
-		curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 4096L);
 	if (!c || xfer_init(x, req, c, 1) != 0) {
 		if (!c)
 			memset(x, 0, sizeof *x);

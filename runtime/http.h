@@ -117,6 +117,13 @@ enum http_err http_xfer_result(struct http_xfer *x, struct http_response *resp, 
 			       size_t detaillen);
 void http_xfer_free(struct http_xfer *x);
 
+/* Room in a transfer for what drives it (http_multi.c): its own, untouched here. */
+struct http_xfer_slot {
+	void *ud;
+	int shard;                   /* -1: in no set */
+};
+struct http_xfer_slot *http_xfer_slot(struct http_xfer *x);
+
 void http_response_clear(struct http_response *resp);
 
 /* The value of header `name` (any case), or NULL. Owned by resp. */

@@ -19,8 +19,10 @@
 #include "indicator.h"
 #include "json.h"
 #include "runinfo.h"
+#include "runstore.h"
 #include "sandbox.h"
 
+#include <errno.h>
 #include <lauxlib.h>
 #include <math.h>
 #include <stdio.h>
@@ -389,28 +391,38 @@ static int l_close(lua_State *L)
 	return 1;
 }
 
-static int l_note(lua_State *L)
+/* The arguments of case.note: ref, text, kind, data (checked; raises on misuse). */
+static const char *note_args(lua_State *L, char rb[32], const char **text, int *kind,
+			     const char **data)
 {
-	char rb[32], err[600];
-	const char *ref = check_ref(L, 1, SIG_NOTE, rb, sizeof rb);
-	const char *text = prim_check_string(L, 2, SIG_NOTE, NULL);
-	int kind = CASE_ENTRY_NOTE;
-	const char *data = NULL;
+	const char *ref = check_ref(L, 1, SIG_NOTE, rb, 32);
+	*text = prim_check_string(L, 2, SIG_NOTE, NULL);
+	*kind = CASE_ENTRY_NOTE;
+	*data = NULL;
 	if (prim_opt_table(L, 3, SIG_NOTE)) {
 		lua_getfield(L, 3, "kind");
 		if (!lua_isnil(L, -1)) {
 			if (lua_type(L, -1) != LUA_TSTRING ||
-			    !(kind = case_entry_kind_parse(lua_tostring(L, -1))) ||
-			    (kind != CASE_ENTRY_NOTE && kind != CASE_ENTRY_COMMAND &&
-			     kind != CASE_ENTRY_RESULT && kind != CASE_ENTRY_PROMPT &&
-			     kind != CASE_ENTRY_ANSWER))
+			    !(*kind = case_entry_kind_parse(lua_tostring(L, -1))) ||
+			    (*kind != CASE_ENTRY_NOTE && *kind != CASE_ENTRY_COMMAND &&
+			     *kind != CASE_ENTRY_RESULT && *kind != CASE_ENTRY_PROMPT &&
+			     *kind != CASE_ENTRY_ANSWER))
 				prim_usage(L, SIG_NOTE, "kind must be note, command, result, prompt or answer");
 		}
 		lua_getfield(L, 3, "data");
 		if (!lua_isnil(L, -1))
-			data = field_text(L, SIG_NOTE, "custom"); /* table or JSON text */
+			*data = field_text(L, SIG_NOTE, "custom"); /* table or JSON text */
 		/* a JSON string given directly is checked by case_note */
 	}
+	return ref;
+}
+
+static int l_note(lua_State *L)
+{
+	char rb[32], err[600];
+	const char *text, *data;
+	int kind;
+	const char *ref = note_args(L, rb, &text, &kind, &data);
 	struct store *st = get_store(err, sizeof err);
 	if (!st)
 		return fail(L, err);
@@ -424,6 +436,69 @@ static int l_note(lua_State *L)
 		return fail(L, err);
 	lua_pushnumber(L, no);
 	return 1;
+}
+
+/* case.note as a step's write (prims.c): the note goes into the transaction
+ * of its journal entry instead of one of its own. */
+struct note_write {
+	struct journal_write w;        /* first: free_fn gets it */
+	struct case_note_req *req;
+};
+
+static int note_result(void *ctx, int rc, const char *err, struct store_buf *out)
+{
+	if (rc == 0) {                 /* ctx: the request, as for apply */
+		store_buf_printf(out, "[%u]", (unsigned)case_note_number(ctx));
+	} else {                       /* as l_note: nil, err */
+		store_buf_str(out, "[null,");
+		store_buf_json(out, err);
+		store_buf_str(out, "]");
+	}
+	return out->oom ? ENOMEM : 0;
+}
+
+static void note_write_free(struct journal_write *w)
+{
+	struct note_write *nw = (struct note_write *)w;
+	case_note_free(nw->req);
+	store_buf_free(&w->json);
+	free(nw);
+}
+
+struct journal_write *prim_case_note_write(lua_State *L, struct store **stp, int *nret)
+{
+	char rb[32], err[600];
+	const char *text, *data;
+	int kind;
+	const char *ref = note_args(L, rb, &text, &kind, &data);
+	struct store *st = get_store(err, sizeof err);
+	if (!st) {
+		*nret = fail(L, err);
+		return NULL;
+	}
+	char actor_buf[ACTOR_MAX];
+	const char *who = actor(actor_buf);
+	prim_noint_enter();
+	struct note_write *nw = calloc(1, sizeof *nw);
+	if (nw)
+		nw->req = case_note_prepare(ref, kind, who, text, data, err, sizeof err);
+	else
+		snprintf(err, sizeof err, "out of memory");
+	if (nw && !nw->req) {
+		free(nw);
+		nw = NULL;
+	}
+	prim_noint_leave();
+	if (!nw) {
+		*nret = fail(L, err);
+		return NULL;
+	}
+	nw->w.apply = case_note_apply;
+	nw->w.ctx = nw->req;
+	nw->w.result = note_result;
+	nw->w.free_fn = note_write_free;
+	*stp = st;
+	return &nw->w;
 }
 
 static int l_attach(lua_State *L)

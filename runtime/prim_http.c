@@ -621,12 +621,13 @@ static int check_host(const char *host, void *ud)
 }
 
 /* A request in flight under a run loop. Its egress scope is copied up to the
- * hosts it uses (the allocation ends there), for redirect checks. */
+ * hosts it uses, for redirect checks, and its summary follows: one allocation
+ * sized to fit, since thousands wait at once. */
 struct async_req {
 	struct http_xfer *x;
 	struct check_ctx cc;
 	char run_id[40];
-	char sum[512];
+	char *sum;                    /* after the scope's last host */
 	struct egress_scope scope;    /* must stay last */
 };
 
@@ -789,12 +790,14 @@ static int do_request(lua_State *L, int t, int scope_idx)
 		/* The transfer outlives this C frame: it gets its own copies. */
 		size_t scope_bytes = offsetof(struct egress_scope, hosts) +
 				     scope->nhosts * sizeof scope->hosts[0];
+		size_t sum_len = strlen(sum);
 		prim_noint_enter();
-		struct async_req *ar = malloc(offsetof(struct async_req, scope) + scope_bytes);
+		struct async_req *ar = malloc(offsetof(struct async_req, scope) + scope_bytes + sum_len + 1);
 		if (ar) {
 			memcpy(&ar->scope, scope, scope_bytes);
 			snprintf(ar->run_id, sizeof ar->run_id, "%s", ri ? ri->id : "");
-			snprintf(ar->sum, sizeof ar->sum, "%s", sum);
+			ar->sum = (char *)&ar->scope + scope_bytes;
+			memcpy(ar->sum, sum, sum_len + 1);
 			ar->cc.scope = &ar->scope;
 			ar->cc.run_id = ri ? ar->run_id : NULL;
 			req.check_ud = &ar->cc;
@@ -855,7 +858,7 @@ static int l_finish(lua_State *L)
 		return luaL_error(L, "http.request: no finished request to continue");
 	struct http_response resp;
 	char detail[256], sum[512];
-	memcpy(sum, ar->sum, sizeof sum);
+	snprintf(sum, sizeof sum, "%s", ar->sum);
 	prim_noint_enter();
 	enum http_err e = http_xfer_result(ar->x, &resp, detail, sizeof detail);
 	http_xfer_free(ar->x);

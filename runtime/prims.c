@@ -35,6 +35,19 @@ static const struct {
 
 int prim_log_print(lua_State *L);
 
+/* Steps whose effect is one store write: instead of writing it themselves,
+ * they prepare it, and step_write puts it into the transaction of the step's
+ * journal entry (under a run loop, batched with other runs' writes). prepare
+ * returns NULL after pushing *nret values (nil, err: refused before writing). */
+struct journal_write;
+struct journal_write *prim_case_note_write(lua_State *L, struct store **st, int *nret);
+static const struct {
+	const char *name;
+	struct journal_write *(*prepare)(lua_State *L, struct store **st, int *nret);
+} write_steps[] = {
+	{ "case.note", prim_case_note_write },
+};
+
 /* Primitives that are journaled steps as they are: their result is recorded, and
  * replay returns it without calling them again (see step.h). Primitives with
  * their own replay logic (prompt.ask, sleep, random...) are not listed. */
@@ -127,6 +140,16 @@ static int call_as_step(lua_State *L)
 		} else if (lua_type(L, i) == LUA_TTABLE) {
 			scrub_table_strings(L, i);
 		}
+	}
+	for (size_t i = 0; i < sizeof write_steps / sizeof write_steps[0]; i++) {
+		if (strcmp(name, write_steps[i].name) != 0)
+			continue;
+		struct store *st = NULL;
+		int nret = 0;
+		struct journal_write *w = write_steps[i].prepare(L, &st, &nret);
+		if (w)
+			return step_write(L, st, name, NULL, w);
+		return step_commit(L, name, NULL, nret);
 	}
 	lua_pushvalue(L, lua_upvalueindex(2));
 	lua_insert(L, 1);

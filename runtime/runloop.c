@@ -1,12 +1,11 @@
 /* runloop.c - see runloop.h. The committer thread reports durable writes through a
- * mutex-protected ready list and an eventfd; libcurl's multi handle reports
- * finished transfers; this thread continues those runs, one round at a time. */
+ * mutex-protected ready list and an eventfd; the transfers' set (http_multi.h)
+ * reports finished ones; this thread continues those runs, one round at a time. */
 #include "runloop.h"
 #include "http.h"
+#include "http_multi.h"
 #include "store.h"
 
-#include <curl/curl.h>
-#include "curl_lazy.h"
 #include <errno.h>
 #include <lauxlib.h>
 #include <poll.h>
@@ -39,11 +38,10 @@ struct runloop_item {
 	void *wait_arg;
 	void (*wait_release)(void *arg);
 	int wait_done;                 /* finished: wait_arg is for runloop_http_take */
+	int closing;                   /* its final record is in a batch */
+	int write_wait;                /* waits for a write step (runloop_write_wait) */
 	int status;                    /* as engine_epilogue returned, once closed */
 };
-
-/* Threads that write the final records of ended runs (engine_epilogue). */
-#define RUNLOOP_CLOSERS 64
 
 struct post {
 	runloop_fn fn;
@@ -62,14 +60,10 @@ struct runloop {
 	int stop;
 	int wake_pending;               /* the eventfd was written since the last grab */
 	int efd;
-	/* Ending runs (see end_item): to the closer threads and back, under mu. */
-	struct runloop_item *closing, **closing_tail, *closed, **closed_tail;
-	pthread_cond_t closing_cv;
-	pthread_t closers[RUNLOOP_CLOSERS];
-	int nclosers, closers_quit;
 	/* This thread's. */
-	CURLM *multi;
-	size_t transfers;               /* easy handles in the multi handle */
+	struct runloop_item *finished;  /* ended, final record durable: done callbacks due */
+	struct http_multi *multi;
+	size_t transfers;               /* transfers in the set */
 	struct runloop_item **timers;   /* transfers waiting to retry */
 	size_t ntimers, cap_timers;
 	struct runloop_item *all;
@@ -108,28 +102,24 @@ struct runloop *runloop_new(struct store *st, const char *lua_dir, char *err, si
 		free(s);
 		return NULL;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	s->multi = curl_multi_init();
+	s->multi = http_multi_new();
 	if (!s->multi) {
-		snprintf(err, errlen, "cannot start libcurl's multi handle");
+		snprintf(err, errlen, "cannot start the HTTP transfers' set (epoll, libcurl)");
 		close(s->efd);
 		free(s);
 		return NULL;
 	}
 	s->sb = sandbox_new(lua_dir, err, errlen);
 	if (!s->sb) {
-		curl_multi_cleanup(s->multi);
+		http_multi_free(s->multi);
 		close(s->efd);
 		free(s);
 		return NULL;
 	}
 	s->st = st;
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->closing_cv, NULL);
 	s->ready_tail = &s->ready;
 	s->posted_tail = &s->posted;
-	s->closing_tail = &s->closing;
-	s->closed_tail = &s->closed;
 	return s;
 }
 
@@ -156,7 +146,7 @@ static void drop_wait(struct runloop *s, struct runloop_item *it)
 					break;
 				}
 		} else {
-			curl_multi_remove_handle(s->multi, http_xfer_easy(it->xfer));
+			http_multi_remove(s->multi, it->xfer);
 			s->transfers--;
 		}
 		it->xfer = NULL;
@@ -167,6 +157,7 @@ static void drop_wait(struct runloop *s, struct runloop_item *it)
 	it->wait_arg = NULL;
 	it->wait_release = NULL;
 	it->wait_done = 0;
+	it->write_wait = 0;
 }
 
 static void free_item(struct runloop *s, struct runloop_item *it)
@@ -188,13 +179,6 @@ void runloop_free(struct runloop *s)
 {
 	if (!s)
 		return;
-	/* Closers finish the records they were given, then quit. */
-	pthread_mutex_lock(&s->mu);
-	s->closers_quit = 1;
-	pthread_cond_broadcast(&s->closing_cv);
-	pthread_mutex_unlock(&s->mu);
-	for (int i = 0; i < s->nclosers; i++)
-		pthread_join(s->closers[i], NULL);
 	/* Batches in flight: the committer holds pointers to them and to the runs
 	 * of their entries. Wait until every callback came, then until the
 	 * committer is past them (a write that does nothing, behind them). */
@@ -242,9 +226,8 @@ void runloop_free(struct runloop *s)
 	free(s->timers);
 	free(s->batches);
 	sandbox_free(s->sb);
-	curl_multi_cleanup(s->multi);
+	http_multi_free(s->multi);
 	close(s->efd);
-	pthread_cond_destroy(&s->closing_cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -311,34 +294,62 @@ void runloop_stop(struct runloop *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Adds a write of run `it` to this round's batch: it is submitted with the
+ * others when the round ends, and on_durable hands the run back. 0, or -1
+ * when out of memory. */
+static int queue_write(struct runloop *s, struct runloop_item *it, const struct run_rec *rec,
+		       const struct journal_entry *entry, struct journal_write *w)
+{
+	sandbox_noint_enter();
+	if (!s->pending) {
+		s->pending = journal_batch_new();
+		s->pending_seq = ++s->seq;
+	}
+	int rc = s->pending ? journal_batch_add(s->pending, rec, it->e.rec.id, it->e.key, entry, w,
+						it) : -1;
+	sandbox_noint_leave();
+	if (rc != 0)
+		return -1;
+	it->batch = s->pending;
+	it->batch_seq = s->pending_seq;
+	return 0;
+}
+
 int runloop_step_wait(lua_State *L, struct engine_run *e, const struct run_rec *rec,
 		    const struct journal_entry *entry, int n)
 {
 	struct runloop_item *it = e->async;
 	/* The values stay on the coroutine's stack while it is suspended. */
 	it->nvalues = n;
-	struct runloop *s = it->s;
-	sandbox_noint_enter();
 	/* Held until this round of runs is done, then submitted together. */
-	if (!s->pending) {
-		s->pending = journal_batch_new();
-		s->pending_seq = ++s->seq;
-	}
-	int rc = s->pending ? journal_batch_add(s->pending, rec, e->rec.id, e->key, entry, it) : -1;
-	sandbox_noint_leave();
-	if (rc != 0)
+	if (queue_write(it->s, it, rec, entry, NULL) != 0)
 		return luaL_error(L, "%s: out of memory", entry->name);
-	it->batch = s->pending;
-	it->batch_seq = s->pending_seq;
 	return sandbox_suspend_with(L, n);
+}
+
+int runloop_write_wait(lua_State *L, struct engine_run *e, const struct run_rec *rec,
+		       const struct journal_entry *entry, struct journal_write *w,
+		       int (*push)(lua_State *co, void *arg), void *arg, void (*release)(void *arg))
+{
+	struct runloop_item *it = e->async;
+	if (queue_write(it->s, it, rec, entry, w) != 0) {
+		sandbox_noint_enter();
+		release(arg);
+		sandbox_noint_leave();
+		return luaL_error(L, "%s: out of memory", entry->name);
+	}
+	it->wait_push = push;
+	it->wait_arg = arg;
+	it->wait_release = release;
+	it->wait_done = 0;
+	it->write_wait = 1;
+	return sandbox_suspend(L);
 }
 
 /* Puts a transfer (back) into the multi handle. 0, or -1. */
 static int add_transfer(struct runloop *s, struct runloop_item *it)
 {
-	CURL *easy = http_xfer_easy(it->xfer);
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, it);
-	if (curl_multi_add_handle(s->multi, easy) != CURLM_OK)
+	if (http_multi_add(s->multi, it->xfer, it) != 0)
 		return -1;
 	s->transfers++;
 	return 0;
@@ -432,68 +443,25 @@ static int push_values(lua_State *co, void *arg)
 	return it->nvalues;
 }
 
-/* A closer thread: engine_epilogue (the run's final record, written and
- * waited for) of ended runs, handed back to the loop. Many closers at once
- * let those writes share commits instead of one fsync per run in a row. */
-static void *closer(void *arg)
-{
-	struct runloop *s = arg;
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		struct runloop_item *it = s->closing;
-		if (!it) {
-			if (s->closers_quit)
-				break;
-			pthread_cond_wait(&s->closing_cv, &s->mu);
-			continue;
-		}
-		s->closing = it->next;
-		if (!s->closing)
-			s->closing_tail = &s->closing;
-		pthread_mutex_unlock(&s->mu);
-		it->status = engine_epilogue(&it->e);
-		pthread_mutex_lock(&s->mu);
-		it->next = NULL;
-		*s->closed_tail = it;
-		s->closed_tail = &it->next;
-		wake_locked(s);
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
-
-/* The run ended (or waits, parked): its record is written by a closer, then
- * closed_items() calls its done callback here. */
+/* The run ended (or waits, parked): its final record goes out in this
+ * round's batch like a journal entry (one commit for the ends of many runs,
+ * no thread waiting on it); handle_ready finishes it once durable. */
 static void end_item(struct runloop *s, struct runloop_item *it)
 {
 	drop_wait(s, it);
-	pthread_mutex_lock(&s->mu);
-	/* One more closer while ended runs queue up, up to the cap. */
-	if ((s->nclosers == 0 || s->closing) && s->nclosers < RUNLOOP_CLOSERS) {
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, 256 << 10);
-		if (pthread_create(&s->closers[s->nclosers], &attr, closer, s) == 0)
-			s->nclosers++;
-		pthread_attr_destroy(&attr);
+	int status = engine_epilogue_begin(&it->e);
+	if (status < 0 && queue_write(s, it, &it->e.rec, NULL, NULL) == 0) {
+		it->closing = 1;
+		return;
 	}
-	int queued = s->nclosers > 0;
-	if (queued) {
-		it->next = NULL;
-		*s->closing_tail = it;
-		s->closing_tail = &it->next;
-		pthread_cond_signal(&s->closing_cv);
+	if (status < 0) {                     /* out of memory: write it here */
+		char err[512];
+		int rc = run_save(s->st, &it->e.rec, NULL, NULL, err, sizeof err);
+		status = engine_epilogue_end(&it->e, rc, err);
 	}
-	pthread_mutex_unlock(&s->mu);
-	if (!queued) {                        /* no thread to be had: write it here */
-		it->status = engine_epilogue(&it->e);
-		pthread_mutex_lock(&s->mu);
-		it->next = NULL;
-		*s->closed_tail = it;
-		s->closed_tail = &it->next;
-		wake_locked(s);
-		pthread_mutex_unlock(&s->mu);
-	}
+	it->status = status;
+	it->next = s->finished;
+	s->finished = it;
 }
 
 static void closed_items(struct runloop *s, struct runloop_item *list)
@@ -563,7 +531,12 @@ static void handle_ready(struct runloop *s, struct runloop_item *batch)
 		batch = it->next;
 		batch_entry_done(s, it->batch);
 		it->batch = NULL;
-		if (it->rc != 0) {
+		if (it->closing) {
+			it->closing = 0;
+			it->status = engine_epilogue_end(&it->e, it->rc, it->err);
+			it->next = s->finished;
+			s->finished = it;
+		} else if (it->rc != 0) {
 			/* The journal could not be written: the run cannot go on. */
 			sandbox_task_free(s->sb, it->task);
 			it->task = NULL;
@@ -574,6 +547,18 @@ static void handle_ready(struct runloop *s, struct runloop_item *batch)
 			snprintf(msg, sizeof msg, "journal write failed: %s", it->err);
 			it->e.pb.outcome.message = strdup(msg);
 			end_item(s, it);
+		} else if (it->write_wait) {
+			/* A write step: its values come from the write (journal_write). */
+			int (*push)(lua_State *, void *) = it->wait_push;
+			void *arg = it->wait_arg;
+			void (*release)(void *) = it->wait_release;
+			it->wait_push = NULL;
+			it->wait_arg = NULL;
+			it->wait_release = NULL;
+			it->write_wait = 0;
+			it->e.recorded = 1;
+			resume(s, it, push, arg);
+			release(arg);
 		} else {
 			it->e.recorded = 1;
 			resume(s, it, push_values, it);
@@ -586,19 +571,13 @@ static int drive_curl(struct runloop *s)
 {
 	if (s->transfers == 0)
 		return 0;
-	int running, left;
-	curl_multi_perform(s->multi, &running);
+	http_multi_drive(s->multi);
 	struct runloop_item *done = NULL, **tail = &done;
-	CURLMsg *m;
-	while ((m = curl_multi_info_read(s->multi, &left))) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		CURL *easy = m->easy_handle;
-		CURLcode rc = m->data.result;
-		char *priv = NULL;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-		struct runloop_item *it = (struct runloop_item *)(void *)priv;
-		curl_multi_remove_handle(s->multi, easy);
+	struct http_xfer *x;
+	int rc;
+	void *ud;
+	while ((x = http_multi_done(s->multi, &rc, &ud))) {
+		struct runloop_item *it = ud;
 		s->transfers--;
 		switch (http_xfer_done(it->xfer, rc)) {
 		case HTTP_XFER_AGAIN:
@@ -673,13 +652,12 @@ static size_t loop(struct runloop *s, int serve)
 		struct post *posts = s->posted;
 		s->posted = NULL;
 		s->posted_tail = &s->posted;
-		struct runloop_item *closed = s->closed;
-		s->closed = NULL;
-		s->closed_tail = &s->closed;
 		s->wake_pending = 0;
 		int stop = s->stop;
 		uint64_t released = s->released;
 		pthread_mutex_unlock(&s->mu);
+		struct runloop_item *closed = s->finished;
+		s->finished = NULL;
 		int progress = ready || posts || closed;
 		closed_items(s, closed);
 		while (posts) {
@@ -704,8 +682,12 @@ static size_t loop(struct runloop *s, int serve)
 		}
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000;
-		struct curl_waitfd wfd = { .fd = s->efd, .events = CURL_WAIT_POLLIN };
-		curl_multi_poll(s->multi, &wfd, 1, timeout, NULL);
+		int ht = s->transfers ? http_multi_timeout(s->multi) : -1;
+		if (ht >= 0 && ht < timeout)
+			timeout = ht;
+		struct pollfd pfd[2] = { { .fd = s->efd, .events = POLLIN },
+					 { .fd = http_multi_fd(s->multi), .events = POLLIN } };
+		poll(pfd, 2, timeout);
 		uint64_t v;
 		if (read(s->efd, &v, sizeof v) < 0) {
 			/* EAGAIN: woken by a transfer or the timeout */

@@ -13,8 +13,11 @@
  * runloop_post/runloop_stop (other threads) write. Retry waits of HTTP requests
  * (429/5xx, Retry-After) are loop timers, not sleeps.
  *
- * Threads: a loop belongs to the thread that calls runloop_run/runloop_serve
- * (and makes up to 64 closer threads of its own, see runloop_done_fn);
+ * Every write a run makes from the loop goes out that way: its journal
+ * entries, its case writes (journal_write, in the entry's transaction), its
+ * first and final records; so no write waits on this thread.
+ *
+ * Threads: a loop belongs to the thread that calls runloop_run/runloop_serve;
  * every function here is for that thread only, except runloop_post and
  * runloop_stop, which any thread may call (before runloop_free). */
 #ifndef SOAR_RUNLOOP_H
@@ -32,9 +35,9 @@ struct runloop *runloop_new(struct store *st, const char *lua_dir, char *err, si
 void runloop_free(struct runloop *s);
 
 /* Called on the loop's thread (from runloop_run/runloop_serve) when a run ends
- * or waits (status as engine_start returns), once its final record is durable.
- * That record is written by one of the loop's closer threads (engine_epilogue,
- * many at once so that they share commits). `e` is freed after the call. */
+ * or waits (status as engine_start returns), once its final record is durable
+ * (it goes out in a round's batch with other runs' writes). `e` is freed after
+ * the call. */
 typedef void (*runloop_done_fn)(struct engine_run *e, int status, void *ud);
 
 /* Starts a new run; it executes until it suspends or ends (its done callback
@@ -70,6 +73,15 @@ size_t runloop_inflight(const struct runloop *s);
  * step returns then. Returns what the primitive must return. */
 int runloop_step_wait(lua_State *L, struct engine_run *e, const struct run_rec *rec,
 		    const struct journal_entry *entry, int n);
+
+/* For step.c: the same for a step whose effect is a store write `w`, applied
+ * in its journal entry's transaction (runstore.h): the run continues with the
+ * values push(co, arg) pushes (from w->json; it must not raise), then the loop
+ * calls release(arg); also when the run ends without continuing. `w` must stay
+ * valid until then. */
+int runloop_write_wait(lua_State *L, struct engine_run *e, const struct run_rec *rec,
+		       const struct journal_entry *entry, struct journal_write *w,
+		       int (*push)(lua_State *co, void *arg), void *arg, void (*release)(void *arg));
 
 /* For primitives (prim_http.c). The loop driving the run executing on this
  * thread, or NULL (a blocking run: soarctl run, tests). */

@@ -397,6 +397,7 @@ struct save_ctx {
 	const struct prompt_rec *prompt;
 	int replace_entry;
 	const unsigned char *key;  /* the run id's 16 bytes when already parsed, else NULL */
+	struct journal_write *w;   /* a step's write, in this transaction, or NULL */
 };
 
 static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
@@ -521,16 +522,45 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 	if (c->entry) {
 		store_put_u32(key + 16, c->entry->no);
 		MDB_val jk = { 20, key };
-		if (!c->replace_entry && mdb_get(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &v) == 0) {
+		/* A step written twice (two processes executing one run) is refused.
+		 * Without a write of its own the entry's put is the first write: its
+		 * MDB_NOOVERWRITE is the check (one descent instead of two a step). */
+		unsigned jflags = c->replace_entry ? 0 : MDB_NOOVERWRITE;
+		if (!c->replace_entry && c->w &&
+		    mdb_get(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &v) == 0) {
 			snprintf(err, errlen, "run %s already has step %u (is it running twice?)",
 				 c->run->id, c->entry->no);
 			return STORE_REFUSED;
 		}
+		const struct journal_entry *je = c->entry;
+		struct journal_entry with_result;
+		if (c->w) {
+			/* The step's write, then its values into the entry: one transaction. */
+			char werr[256] = "";
+			rc = c->w->apply(st, txn, c->w->ctx, werr, sizeof werr);
+			if (rc != 0 && rc != STORE_REFUSED)
+				return rc;
+			if (rc == STORE_REFUSED && !werr[0])
+				snprintf(werr, sizeof werr, "write refused");
+			c->w->json.len = 0;
+			c->w->json.oom = 0;
+			if (c->w->result(c->w->ctx, rc, werr, &c->w->json) != 0 ||
+			    !store_buf_cstr(&c->w->json))
+				return ENOMEM;
+			with_result = *je;
+			with_result.result_json = c->w->json.p;
+			je = &with_result;
+		}
 		struct store_buf b = { 0 };
-		encode(&b, journal_fields, c->entry);
+		encode(&b, journal_fields, je);
 		MDB_val jv = { b.len, b.p };
-		rc = b.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &jv, 0);
+		rc = b.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &jv, jflags);
 		store_buf_free(&b);
+		if (rc == MDB_KEYEXIST) {
+			snprintf(err, errlen, "run %s already has step %u (is it running twice?)",
+				 c->run->id, c->entry->no);
+			return STORE_REFUSED;
+		}
 		if (rc)
 			return rc;
 	}
@@ -574,7 +604,14 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 int run_save(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
 	     const struct prompt_rec *prompt, char *err, size_t errlen)
 {
-	struct save_ctx c = { r, entry, prompt, 0, NULL };
+	struct save_ctx c = { r, entry, prompt, 0, NULL, NULL };
+	return store_write(st, apply_save, &c, err, errlen);
+}
+
+int run_save_write(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
+		   struct journal_write *w, char *err, size_t errlen)
+{
+	struct save_ctx c = { r, entry, NULL, 0, NULL, w };
 	return store_write(st, apply_save, &c, err, errlen);
 }
 
@@ -584,7 +621,7 @@ int journal_replace(struct store *st, const char *run_id, const struct journal_e
 	struct run_rec r;
 	memset(&r, 0, sizeof r);
 	snprintf(r.id, sizeof r.id, "%s", run_id);
-	struct save_ctx c = { &r, e, NULL, 1, NULL };   /* status 0: the run record is untouched */
+	struct save_ctx c = { &r, e, NULL, 1, NULL, NULL };   /* status 0: the run record is untouched */
 	return store_write(st, apply_save, &c, err, errlen);
 }
 
@@ -815,8 +852,10 @@ int run_cancel(struct store *st, const char *id, char *err, size_t errlen)
 
 struct batch_entry {
 	unsigned char key[16];          /* the run id, parsed once on the loop's thread */
-	struct run_rec run;             /* the record on a run's first write, else only the id */
+	struct run_rec run;             /* the caller's record (its strings not copied), or only the id */
 	struct journal_entry entry;     /* owned copies */
+	int has_entry;                  /* else only the record (a run's end) */
+	struct journal_write *w;        /* the step's write, or NULL (not owned) */
 	struct save_ctx ctx;
 	void *arg;
 	int rc;
@@ -864,18 +903,14 @@ static char *arena_dup(struct journal_batch *b, const char *s)
 	return p;
 }
 
-static char *dup_opt(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 struct journal_batch *journal_batch_new(void)
 {
 	return calloc(1, sizeof(struct journal_batch));
 }
 
 int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const char *run_id,
-		      const unsigned char *key, const struct journal_entry *e, void *arg)
+		      const unsigned char *key, const struct journal_entry *e,
+		      struct journal_write *w, void *arg)
 {
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
@@ -889,33 +924,33 @@ int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const 
 	memset(&x->run, 0, sizeof x->run);
 	x->rc = 0;
 	x->err[0] = 0;
-	if (rec) {                      /* the run's first write: the record too */
-		x->run = *rec;
-		for (const struct field *f = run_fields; f->tag; f++)
-			if (f->type == F_STR) {
-				char **p = (char **)((char *)&x->run + f->off);
-				*p = dup_opt(*p);
-			}
-	}
-	snprintf(x->run.id, sizeof x->run.id, "%s", run_id);
+	if (rec)                        /* its first or last write: the record too */
+		x->run = *rec;          /* not copied: unchanged until done (runstore.h) */
+	size_t idlen = strnlen(run_id, sizeof x->run.id - 1);
+	memcpy(x->run.id, run_id, idlen);
+	x->run.id[idlen] = 0;
 	if (key)
 		memcpy(x->key, key, 16);
 	else if (uuid_parse(run_id, x->key) != 0) {
 		b->n--;
-		free_strings(run_fields, &x->run);
 		return -1;
 	}
-	x->entry = *e;
 	b->oom = 0;
-	x->entry.name = arena_dup(b, e->name);
-	x->entry.args = arena_dup(b, e->args);
-	x->entry.result_json = arena_dup(b, e->result_json);
-	x->entry.task = arena_dup(b, e->task);
-	x->entry.error = arena_dup(b, e->error);
+	x->has_entry = e != NULL;
+	x->w = w;
+	if (e) {
+		x->entry = *e;
+		x->entry.name = arena_dup(b, e->name);
+		x->entry.args = arena_dup(b, e->args);
+		x->entry.result_json = arena_dup(b, e->result_json);
+		x->entry.task = arena_dup(b, e->task);
+		x->entry.error = arena_dup(b, e->error);
+	} else {
+		memset(&x->entry, 0, sizeof x->entry);
+	}
 	x->arg = arg;
 	if (b->oom) {
 		b->n--;
-		free_strings(run_fields, &x->run);
 		return -1;
 	}
 	return 0;
@@ -932,7 +967,8 @@ static int apply_batch(struct store *st, MDB_txn *txn, void *arg, char *err, siz
 	(void)errlen;
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_entry *x = &b->e[i];
-		x->ctx = (struct save_ctx){ &x->run, &x->entry, NULL, 0, x->key };
+		x->ctx = (struct save_ctx){ &x->run, x->has_entry ? &x->entry : NULL, NULL, 0, x->key,
+					    x->w };
 		x->err[0] = 0;
 		x->rc = apply_save(st, txn, &x->ctx, x->err, sizeof x->err);
 		if (x->rc != 0 && x->rc != STORE_REFUSED)
@@ -975,8 +1011,6 @@ void journal_batch_free(struct journal_batch *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n; i++)
-		free_strings(run_fields, &b->e[i].run);
 	for (struct arena_chunk *c = b->chunks, *next; c; c = next) {
 		next = c->next;
 		free(c);

@@ -9,6 +9,7 @@
 #define SOAR_RUNSTORE_H
 
 #include "store.h"
+#include "store_buf.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -105,6 +106,27 @@ int run_scan_due(struct store *st, int64_t now,
 int run_save(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
 	     const struct prompt_rec *prompt, char *err, size_t errlen);
 
+/* A store write that a step makes (a case note), applied in the transaction of
+ * its journal entry: the effect and the record of it are durable together, so
+ * a crash leaves both or neither (a replay does not write it twice), and one
+ * commit carries the writes of many runs (journal_batch). */
+struct journal_write {
+	store_apply_fn apply;      /* checks, then writes: 0 or STORE_REFUSED (err) */
+	void *ctx;
+	/* Then, in the same transaction: the step's values as a JSON array into
+	 * `out` (empty on entry), from apply's rc (0 or STORE_REFUSED with its
+	 * message). Returns 0, or ENOMEM. May run more than once, like apply. */
+	int (*result)(void *ctx, int rc, const char *err, struct store_buf *out);
+	struct store_buf json;     /* the values once written; the journal's copy */
+	void (*free_fn)(struct journal_write *w);   /* frees w, its ctx and json */
+};
+
+/* run_save with a journal entry whose result is w's values (entry->result_json
+ * is ignored): w applied and the entry written in one transaction. 0 when both
+ * are durable (w->json holds the values, also when w itself was refused). */
+int run_save_write(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
+		   struct journal_write *w, char *err, size_t errlen);
+
 /* Makes run r->id this process's, atomically: refused (STORE_REFUSED, err says
  * why) unless it waits, or was left running by a process that is gone; or when
  * its journal has more than `njournal` entries (the caller's replay would be
@@ -126,7 +148,10 @@ int journal_replace(struct store *st, const char *run_id, const struct journal_e
 
 /* Journal entries of many runs written together without waiting (event-driven
  * runs): add entries (with the run record `rec` on a run's first write, else
- * NULL: the record is left as it is), then submit; `done(arg, rc, err)` is
+ * NULL: the record is left as it is; with e NULL, only the record: a run's
+ * final one; with `w`, a step's store write, see journal_write), then
+ * submit; `rec`'s strings and `w` are not copied: they must stay valid and
+ * unchanged until the entry's done (a suspended run's own record); `done(arg, rc, err)` is
  * called for each entry on the store's committer thread once it is durable
  * (rc 0), refused (STORE_REFUSED: its run was cancelled) or failed. It must not
  * block. Entries are copied. Free the batch after every done was called. */
@@ -134,7 +159,8 @@ struct journal_batch;
 struct journal_batch *journal_batch_new(void);
 /* key: run_id's 16 bytes when the caller has them parsed (else NULL). */
 int journal_batch_add(struct journal_batch *b, const struct run_rec *rec, const char *run_id,
-		      const unsigned char *key, const struct journal_entry *e, void *arg);
+		      const unsigned char *key, const struct journal_entry *e,
+		      struct journal_write *w, void *arg);
 size_t journal_batch_size(const struct journal_batch *b);
 void journal_batch_submit(struct store *st, struct journal_batch *b,
 			  void (*done)(void *arg, int rc, const char *err));

@@ -7,9 +7,12 @@
 #include "runloop.h"
 #include "runscrub.h"
 #include "store_buf.h"
+#include "runstore.h"
 
+#include <float.h>
 #include <lauxlib.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +137,82 @@ static int save(struct engine_run *e, struct journal_entry *je, char *err, size_
 
 static int record(lua_State *L, const char *name, const char *args, int n, int may_suspend);
 
+/* An integral double below 2^53 in decimal, as "%.0f" writes it: printf's
+ * floating point path was a tenth of a journaled step's CPU time. */
+static void put_integer(struct store_buf *b, double v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	uint64_t u = (uint64_t)fabs(v);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	store_buf_add(b, p, (size_t)(buf + sizeof buf - p));
+}
+
+/* A double as 17 significant digits ("12345678901234567e-20"), which read
+ * back (strtod) as the same double, like "%.17g" but without glibc's
+ * multi-precision printf (a tenth of a step's instructions for random()).
+ * The value scaled to 17 digits is computed in long double (64-bit
+ * mantissa, powers of ten up to 1e27 exact): its error stays below 0.01 of
+ * the last digit, well inside the half spacing of doubles that 17 digits
+ * leave. Returns the length written to out (>= 32 bytes), or 0 for values
+ * it leaves to printf (outside 1e-11..1e43, or no such long double). */
+static size_t put_double17(double v, char *out)
+{
+#if LDBL_MANT_DIG >= 64
+	static const long double p10[] = { 1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L,
+		1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+		1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L };
+	double a = fabs(v);
+	if (!(a >= 1e-11 && a < 1e43))
+		return 0;
+	int k = 16 - (int)floor(log10(a));   /* a * 10^k in [1e16, 1e17) */
+	long double s = 0;
+	for (int tries = 0; tries < 3; tries++) {
+		if (k < -27 || k > 27)
+			return 0;
+		s = k >= 0 ? (long double)a * p10[k] : (long double)a / p10[-k];
+		if (s >= 1e17L)
+			k--;
+		else if (s < 1e16L)
+			k++;
+		else
+			break;
+	}
+	if (!(s >= 1e16L && s < 1e17L))
+		return 0;
+	uint64_t n = (uint64_t)(s + 0.5L);
+	if (n >= 100000000000000000ull) {
+		n /= 10;
+		k--;
+	}
+	while (n % 10 == 0) {
+		n /= 10;
+		k--;
+	}
+	char buf[24], *p = buf + sizeof buf;
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	size_t len = 0;
+	if (v < 0)
+		out[len++] = '-';
+	memcpy(out + len, p, (size_t)(buf + sizeof buf - p));
+	len += (size_t)(buf + sizeof buf - p);
+	if (k != 0)
+		len += (size_t)snprintf(out + len, 8, "e%d", -k);
+	return len;
+#else
+	(void)v;
+	(void)out;
+	return 0;
+#endif
+}
+
 void step_record(lua_State *L, const char *name, const char *args, int n)
 {
 	record(L, name, args, n, 0);
@@ -168,8 +247,12 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 			 * same (soarctl never calls setlocale, so the point is a point). */
 			lua_Number v = lua_tonumber(L, first + i);
 			if (isfinite(v)) {
+				char d[48];
+				size_t dl;
 				if (v == floor(v) && fabs(v) < 9007199254740992.0)
-					store_buf_printf(&b, "%.0f", v);
+					put_integer(&b, v);
+				else if ((dl = put_double17(v, d)) > 0)
+					store_buf_add(&b, d, dl);
 				else
 					store_buf_printf(&b, "%.17g", v);
 				continue;
@@ -231,6 +314,150 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 	free(sargs);
 	if (rc)
 		luaL_error(L, "%s: cannot journal step %d: %s", name, (int)je.no, serr);
+	return n;
+}
+
+/* A write step's values, from its JSON array (journal_write.json), pushed
+ * onto co without raising: a damaged array gives nil and a message. */
+struct write_step {
+	struct journal_write *w;
+};
+
+static int push_written(lua_State *co, void *arg)
+{
+	struct write_step *ws = arg;
+	const char *j = ws->w->json.p;
+	char err[256];
+	int top = lua_gettop(co);
+	if (!j || !lua_checkstack(co, 8) ||
+	    json_decode_push(co, j, ws->w->json.len, NULL, err, sizeof err) != 0 ||
+	    !lua_istable(co, -1)) {
+		lua_settop(co, top);
+		lua_pushnil(co);
+		lua_pushstring(co, "journal entry is damaged");
+		return 2;
+	}
+	int arr = lua_gettop(co);
+	int n = (int)lua_objlen(co, arr);
+	if (!lua_checkstack(co, n + 1)) {
+		lua_pop(co, 1);
+		lua_pushnil(co);
+		lua_pushstring(co, "too many step results");
+		return 2;
+	}
+	for (int i = 1; i <= n; i++) {
+		lua_rawgeti(co, arr, i);
+		if (json_is_null(co, -1)) {
+			lua_pop(co, 1);
+			lua_pushnil(co);
+		}
+	}
+	lua_remove(co, arr);
+	return n;
+}
+
+static void release_written(void *arg)
+{
+	struct write_step *ws = arg;
+	ws->w->free_fn(ws->w);
+	free(ws);
+}
+
+/* Outside a durable run: the write alone, its values kept as a run's would be. */
+static int plain_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+{
+	struct journal_write *w = arg;
+	char werr[256] = "";
+	int rc = w->apply(st, txn, w->ctx, werr, sizeof werr);
+	if (rc != 0 && rc != STORE_REFUSED)
+		return rc;
+	w->json.len = 0;
+	w->json.oom = 0;
+	if (w->result(w->ctx, rc, werr[0] ? werr : "write refused", &w->json) != 0 ||
+	    !store_buf_cstr(&w->json)) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_REFUSED;
+	}
+	return 0;
+}
+
+int step_write(lua_State *L, struct store *st, const char *name, const char *args,
+	       struct journal_write *w)
+{
+	struct engine_run *e = current();
+	struct write_step *ws = malloc(sizeof *ws);
+	if (!ws) {
+		w->free_fn(w);
+		return luaL_error(L, "%s: out of memory", name);
+	}
+	ws->w = w;
+	char serr[512];
+	int rc;
+	if (!e) {
+		prim_noint_enter();                /* waits on the committer: a lock */
+		rc = store_write(st, plain_apply, w, serr, sizeof serr);
+		prim_noint_leave();
+	} else {
+		struct journal_entry je;
+		memset(&je, 0, sizeof je);
+		je.no = e->next_step;
+		je.name = (char *)name;
+		je.task = e->task[0] ? e->task : NULL;
+		je.started = now_ms();
+		/* The written values hold nothing the run opened (a number, an id):
+		 * only the arguments are scrubbed here, the text was by the caller. */
+		prim_noint_enter();
+		char *sargs = args ? run_scrub(&e->pb.info, args, strlen(args), NULL) : NULL;
+		prim_noint_leave();
+		if (sargs)
+			je.args = sargs;
+		else
+			je.args = (char *)args;
+		if (e->async && sandbox_can_suspend(L)) {
+			const struct run_rec *rec = NULL;
+			if (!e->recorded) {
+				engine_fill_record(e);
+				e->rec.status = RUN_RUNNING;
+				rec = &e->rec;
+			}
+			e->rec.steps = je.no;
+			e->next_step++;
+			/* The entry is copied; ws goes to the loop, which releases it. */
+			int r = runloop_write_wait(L, e, rec, &je, w, push_written, ws, release_written);
+			free(sargs);
+			return r;
+		}
+		prim_noint_enter();
+		if (e->recorded) {
+			struct run_rec only_journal;
+			memset(&only_journal, 0, sizeof only_journal);
+			memcpy(only_journal.id, e->rec.id, sizeof only_journal.id);
+			rc = run_save_write(e->st, &only_journal, &je, w, serr, sizeof serr);
+		} else {
+			engine_fill_record(e);
+			e->rec.status = RUN_RUNNING;
+			rc = run_save_write(e->st, &e->rec, &je, w, serr, sizeof serr);
+		}
+		prim_noint_leave();
+		free(sargs);
+		if (rc == 0) {
+			e->recorded = 1;
+			e->rec.steps = je.no;
+			e->next_step++;
+		}
+	}
+	if (rc != 0) {
+		char msg[600];
+		if (e)
+			snprintf(msg, sizeof msg, "%s: cannot journal step %d: %s", name,
+				 (int)e->next_step, serr);
+		else
+			snprintf(msg, sizeof msg, "%s: %s", name, serr);
+		release_written(ws);
+		return luaL_error(L, "%s", msg);
+	}
+	int n = push_written(L, ws);
+	release_written(ws);
 	return n;
 }
 

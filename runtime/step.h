@@ -36,6 +36,19 @@ void step_record(lua_State *L, const char *name, const char *args, int n);
  * is suspended until the entry is durable, and other runs go on meanwhile. */
 int step_commit(lua_State *L, const char *name, const char *args, int n);
 
+/* A step whose effect is a store write (a case note): `w` (runstore.h) is
+ * applied in the transaction of the step's journal entry, and the step returns
+ * the values w->result wrote, as a replay will. Under a run loop the run is
+ * suspended until that transaction is durable, together with other runs'
+ * writes; otherwise it waits here. Outside a durable run, only w is written.
+ * Takes `w`: w->free_fn(w) is called once it is done (also on errors). Use
+ * as `return step_write(L, st, name, args, w);`. Raises when the write or the
+ * entry cannot be made (store failure, run cancelled). */
+struct journal_write;
+struct store;
+int step_write(lua_State *L, struct store *st, const char *name, const char *args,
+	       struct journal_write *w);
+
 /* Records a step that failed with `message`, then raises it. */
 __attribute__((noreturn))
 void step_fail(lua_State *L, const char *name, const char *args, const char *message);

@@ -10,15 +10,25 @@
  *                                  thread per waiting request; prints the wall time
  *   bench_http loop [N] [MS] [SYNC_THREADS]
  *                                  N concurrent durable runs (default 1000), each one
- *                                  http.get to tools/standins/slow.py's /delay?ms=MS
+ *                                  http.get to a slow stand-in's /delay?ms=MS
  *                                  (default 200): on one run loop (runloop.h, libcurl
  *                                  multi), then the sync baseline: the same runs
  *                                  blocking, one thread and interpreter each (at most
  *                                  SYNC_THREADS threads, default N; 0 skips it). Time
  *                                  until all are done and resident memory, medians
- *                                  of 5. Store: a scratch data directory in $TMPDIR.
- *                                  A fifth argument `inproc` uses this program's
- *                                  epoll server instead of the Python stand-in.
+ *                                  of 5 (BENCH_ROUNDS). Store: a scratch data
+ *                                  directory in $TMPDIR.
+ *                                  The fifth argument picks the stand-in: `c`
+ *                                  (default: tools/standins/slow.c, built as
+ *                                  standin_slow), `py` (slow.py, asyncio) or
+ *                                  `inproc` (this program's epoll server thread).
+ *                                  Per round on stderr: when all runs had started,
+ *                                  the first answer, the loop thread's CPU time, the
+ *                                  resident size then and its peak in the round.
+ *                                  BENCH_DETAIL=1: also malloc'd bytes and the Lua
+ *                                  heap (the playbook reports collectgarbage("count"));
+ *                                  BENCH_STANDIN_STATS=1: the C stand-in prints what
+ *                                  it accepted, read and answered every 100 ms.
  *
  * The server: one epoll thread, keep-alive, a fixed 2-byte JSON answer, optional
  * delay per request (a timer list). Everything on 127.0.0.1.
@@ -38,6 +48,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -46,6 +57,7 @@
 #include <sys/epoll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,6 +65,16 @@
 
 static int server_port;
 static int delay_ms;
+
+/* CPU seconds of the calling thread (the run loop's): what the loop costs, less
+ * swayed by a busy machine than wall time. */
+static double thread_cpu(void)
+{
+	struct rusage u;
+	getrusage(RUSAGE_THREAD, &u);
+	return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 +
+	       (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
+}
 
 static double now(void)
 {
@@ -260,14 +282,29 @@ static void *one_wait(void *arg)
 	return NULL;
 }
 
-/* ---- loop: durable runs on one run loop against a Python stand-in ---- */
+/* ---- loop: durable runs on one run loop against a stand-in process ---- */
 
 static pid_t standin_pid;
 
-static int start_standin(void)
+/* The stand-in in its own process, so that it does not share our memory figure; the
+ * C one by default: slow.py spent seconds accepting 10,000 connections, time that
+ * would be counted as the runtime's. */
+static int start_standin(int python)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/../tools/standins/slow.py", SOAR_SOURCE_LUA_DIR);
+	if (python) {
+		snprintf(path, sizeof path, "%s/../tools/standins/slow.py", SOAR_SOURCE_LUA_DIR);
+	} else {
+		/* built next to us: BUILD/tools/bench/bench_http, BUILD/tools/standins/ */
+		char self[2048];
+		ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (k <= 0)
+			return 0;
+		self[k] = 0;
+		char *slash = strrchr(self, '/');
+		*slash = 0;
+		snprintf(path, sizeof path, "%s/../standins/standin_slow", self);
+	}
 	int fds[2];
 	if (pipe(fds) != 0)
 		return 0;
@@ -277,7 +314,12 @@ static int start_standin(void)
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
-		execlp("python3", "python3", path, (char *)NULL);
+		if (python)
+			execlp("python3", "python3", path, (char *)NULL);
+		else if (getenv("BENCH_STANDIN_STATS"))
+			execl(path, path, "--stats", (char *)NULL);
+		else
+			execl(path, path, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -289,17 +331,41 @@ static int start_standin(void)
 	return port;
 }
 
-static long rss_kib(void)
+static long status_kib(const char *field)
 {
 	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
+	char line[256], fmt[64];
 	long kib = -1;
+	snprintf(fmt, sizeof fmt, "%s: %%ld", field);
 	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+		if (sscanf(line, fmt, &kib) == 1)
 			break;
 	if (f)
 		fclose(f);
 	return kib;
+}
+
+static long rss_kib(void)
+{
+	return status_kib("VmRSS");
+}
+
+/* The peak resident size (VmHWM) counts from here: the kernel resets it. */
+static void reset_peak(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+/* Bytes malloc hands out now (arenas and mmap'd blocks): libcurl, the runs'
+ * C state, the journal. The Lua heap is not in it (sandbox/heap.c maps its own). */
+static double malloc_mib(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	return (double)(mi.uordblks + mi.hblkhd) / (1 << 20);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -314,14 +380,38 @@ static double median5(double *v)
 	return v[2];
 }
 
-static int loop_ok, loop_failed;
-static double loop_first_end;
+/* The median of n (sorts v). */
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int loop_ok, loop_failed, loop_detail;
+static double loop_first_end, loop_lua_kib, loop_first_rss, loop_first_malloc;
+static long loop_anon_kib, loop_file_kib;
 
 static void loop_done(struct engine_run *e, int status, void *ud)
 {
 	(void)ud;
-	if (!loop_first_end)
+	if (!loop_first_end) {
+		/* every other run connected and waiting for its answer */
 		loop_first_end = now();
+		/* Resident memory splits into the process's own (anonymous: malloc, the
+		 * Lua heap) and file pages: the store's map, which grows with the runs
+		 * recorded round after round. */
+		loop_anon_kib = status_kib("RssAnon");
+		loop_file_kib = status_kib("RssFile");
+		if (loop_detail) {
+			loop_first_rss = (double)rss_kib() / 1024;
+			loop_first_malloc = malloc_mib();
+		}
+	}
+	/* BENCH_DETAIL: the playbook returns the Lua heap it saw before its request;
+	 * the largest is the heap with (nearly) every run waiting */
+	const char *kb = loop_detail && e->pb.result_json ? strstr(e->pb.result_json, "\"kb\":") : NULL;
+	if (kb && atof(kb + 5) > loop_lua_kib)
+		loop_lua_kib = atof(kb + 5);
 	if (status == RUN_SUCCEEDED) {
 		loop_ok++;
 	} else {
@@ -365,8 +455,11 @@ static void stop_standin(void)
 	}
 }
 
-static int bench_loop(int n, int ms, int sync_threads, int inproc)
+enum standin { STANDIN_C, STANDIN_PY, STANDIN_INPROC };
+
+static int bench_loop(int n, int ms, int sync_threads, enum standin which)
 {
+	int inproc = which == STANDIN_INPROC;
 	signal(SIGPIPE, SIG_IGN);
 	int port;
 	if (inproc) {
@@ -374,11 +467,12 @@ static int bench_loop(int n, int ms, int sync_threads, int inproc)
 		start_server();
 		port = server_port;
 	} else {
-		port = start_standin();
+		port = start_standin(which == STANDIN_PY);
 		atexit(stop_standin);
 	}
 	if (!port) {
-		fprintf(stderr, "cannot start tools/standins/slow.py (python3)\n");
+		fprintf(stderr, "cannot start the stand-in (%s)\n", which == STANDIN_PY ?
+			"tools/standins/slow.py, python3" : "standin_slow, built with the benches");
 		return 1;
 	}
 	char dir[256], err[512];
@@ -395,10 +489,19 @@ static int bench_loop(int n, int ms, int sync_threads, int inproc)
 		return 1;
 	}
 	char code[512];
-	snprintf(code, sizeof code,
-		 "return { name = 'wait', hosts = { '127.0.0.1' }, run = function()\n"
-		 "  local r, err = http.get('http://127.0.0.1:%d/delay?ms=%d')\n"
-		 "  assert(r and r.status == 200, err) return r.body end }\n", port, ms);
+	loop_detail = getenv("BENCH_DETAIL") != NULL;
+	if (loop_detail)
+		snprintf(code, sizeof code,
+			 "return { name = 'wait', hosts = { '127.0.0.1' }, run = function()\n"
+			 "  local kb = collectgarbage('count')\n"
+			 "  local r, err = http.get('http://127.0.0.1:%d/delay?ms=%d')\n"
+			 "  assert(r and r.status == 200, err) return { body = r.body, kb = kb } end }\n",
+			 port, ms);
+	else
+		snprintf(code, sizeof code,
+			 "return { name = 'wait', hosts = { '127.0.0.1' }, run = function()\n"
+			 "  local r, err = http.get('http://127.0.0.1:%d/delay?ms=%d')\n"
+			 "  assert(r and r.status == 200, err) return r.body end }\n", port, ms);
 	struct playbook_src src;
 	playbook_load_string("wait.lua", code, strlen(code), &src);
 	long base = rss_kib();
@@ -407,32 +510,55 @@ static int bench_loop(int n, int ms, int sync_threads, int inproc)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	double t_loop[5], rss_loop[5], t_sync[5], rss_sync[5];
-	for (int r = 0; r < 5; r++) {
+	/* BENCH_ROUNDS (default 5, at most 50): more rounds on one loop show whether
+	 * memory settles */
+	int rounds = getenv("BENCH_ROUNDS") ? atoi(getenv("BENCH_ROUNDS")) : 5;
+	if (rounds < 1 || rounds > 50)
+		rounds = 5;
+	double t_loop[50], rss_loop[50], hwm_loop[50], cpu_loop[50], anon_loop[50], t_sync[5], rss_sync[5];
+	for (int r = 0; r < rounds; r++) {
 		loop_ok = loop_failed = 0;
 		loop_first_end = 0;
-		double t0 = now();
+		loop_lua_kib = 0;
+		reset_peak();
+		double t0 = now(), c0 = thread_cpu();
 		for (int i = 0; i < n; i++)
 			runloop_start(rl, &src, NULL, NULL, loop_done, NULL);
 		double started = now() - t0;
 		rss_loop[r] = (double)rss_kib();      /* every run suspended on its request */
+		double malloc_started = loop_detail ? malloc_mib() : 0;
 		runloop_run(rl);
 		t_loop[r] = now() - t0;
-		fprintf(stderr, "  (all started after %.3f s, first ended after %.3f s)\n", started,
-			loop_first_end - t0);
+		cpu_loop[r] = thread_cpu() - c0;
+		anon_loop[r] = (double)loop_anon_kib;
+		hwm_loop[r] = (double)status_kib("VmHWM");
+		if (loop_detail)
+			fprintf(stderr, "  (malloc'd %.0f MiB when all started, %.0f MiB and %.0f MiB "
+				"resident at the first answer; Lua heap %.0f MiB)\n", malloc_started,
+				loop_first_malloc, loop_first_rss, loop_lua_kib / 1024);
+		fprintf(stderr, "  (started at %.3f s monotonic; all started after %.3f s, first ended "
+			"after %.3f s)\n", t0, started, loop_first_end - t0);
 		if (loop_ok != n) {
 			fprintf(stderr, "only %d of %d runs succeeded\n", loop_ok, n);
 			return 1;
 		}
-		fprintf(stderr, "loop round %d: %.3f s, %.0f MiB resident\n", r + 1, t_loop[r],
-			rss_loop[r] / 1024);
+		fprintf(stderr, "loop round %d: %.3f s (loop thread CPU %.3f s), %.0f MiB resident when "
+			"all started, peak %.0f MiB; at the first answer %.0f MiB anonymous + %.0f MiB "
+			"file (the store's map)\n", r + 1, t_loop[r], cpu_loop[r], rss_loop[r] / 1024,
+			hwm_loop[r] / 1024, anon_loop[r] / 1024, (double)loop_file_kib / 1024);
 	}
 	runloop_free(rl);
-	double med = median5(t_loop), med_rss = median5(rss_loop);
+	double med = median(t_loop, rounds), med_rss = median(rss_loop, rounds);
+	double med_hwm = median(hwm_loop, rounds), med_cpu = median(cpu_loop, rounds);
+	double med_anon = median(anon_loop, rounds);
 	printf("%d concurrent durable runs, one http.get each to a stand-in answering after %d ms:\n", n, ms);
-	printf("  run loop, one thread:     all done in %.3f s (median of 5; min %.3f, max %.3f), "
-	       "%.0f MiB resident with all %d waiting (%.0f MiB before the loop)\n",
-	       med, t_loop[0], t_loop[4], med_rss / 1024, n, (double)base / 1024);
+	printf("  run loop, one thread:     all done in %.3f s (median of %d; min %.3f, max %.3f), "
+	       "%.0f MiB resident with all %d started, peak %.0f MiB in a round (max %.0f; "
+	       "%.0f MiB before the loop), %.0f MiB anonymous with all waiting (max %.0f); "
+	       "loop thread CPU %.3f s a round (median)\n",
+	       med, rounds, t_loop[0], t_loop[rounds - 1], med_rss / 1024, n, med_hwm / 1024,
+	       hwm_loop[rounds - 1] / 1024, (double)base / 1024, med_anon / 1024,
+	       anon_loop[rounds - 1] / 1024, med_cpu);
 	if (sync_threads <= 0)
 		return 0;
 	int threads = sync_threads < n ? sync_threads : n;
@@ -494,8 +620,14 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "loop") == 0) {
 		int n = argc > 2 ? atoi(argv[2]) : 1000;
-		return bench_loop(n, argc > 3 ? atoi(argv[3]) : 200, argc > 4 ? atoi(argv[4]) : n,
-				  argc > 5 && strcmp(argv[5], "inproc") == 0);
+		const char *which = argc > 5 ? argv[5] : "c";
+		enum standin w = strcmp(which, "inproc") == 0 ? STANDIN_INPROC :
+				 strcmp(which, "py") == 0 ? STANDIN_PY : STANDIN_C;
+		if (w == STANDIN_C && strcmp(which, "c") != 0) {
+			fprintf(stderr, "bench_http loop: stand-in is c, py or inproc\n");
+			return 2;
+		}
+		return bench_loop(n, argc > 3 ? atoi(argv[3]) : 200, argc > 4 ? atoi(argv[4]) : n, w);
 	}
 	int n = argc > 2 ? atoi(argv[2]) : 1000;
 	delay_ms = argc > 3 ? atoi(argv[3]) : 200;
