@@ -185,9 +185,10 @@ static int resume_one(const unsigned char id[16], void *ud)
  * however many wait. */
 static void resume_due(struct daemon *d, int64_t now)
 {
+	static struct run_due_state seen;
 	struct due_ctx c = { d, 0 };
 	char err[256];
-	if (run_scan_due(d->st, now, resume_one, &c, err, sizeof err) != 0)
+	if (run_scan_due(d->st, now, &seen, resume_one, &c, err, sizeof err) != 0)
 		dlog(LOG_ERROR, NULL, "%s", err);
 }
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -800,13 +801,20 @@ int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, char *err,
 
 /* ---- waking waiting runs ---- */
 
-int run_scan_due(struct store *st, int64_t now,
+int run_scan_due(struct store *st, int64_t now, struct run_due_state *s,
 		 int (*cb)(const unsigned char id[16], void *ud), void *ud, char *err, size_t errlen)
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	if (store_read_begin(st, &txn, err, errlen))
 		return -1;
+	size_t txn_id = mdb_txn_id(txn);
+	if (s && s->txn == txn_id && now < s->next) {
+		store_read_end(st, txn);
+		return 0;
+	}
+	int64_t next = INT64_MAX;
+	int stopped = 0;
 	MDB_dbi pidx = store_dbi(st, STORE_DB_PROMPT_IDX);
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_RUN_IDX), &cur);
 	if (rc == 0) {
@@ -828,8 +836,14 @@ int run_scan_due(struct store *st, int64_t now,
 			} else {
 				due = until <= now;   /* a sleep; 0: a child run not started yet */
 			}
-			if (due && cb(kp + 1, ud) != 0)
+			if (!due && until && until < next)
+				next = until;
+			if (due)
+				next = 0;   /* handed over, or skipped as in flight: look again */
+			if (due && cb(kp + 1, ud) != 0) {
+				stopped = 1;
 				break;
+			}
 		}
 		mdb_cursor_close(cur);
 		if (rc == MDB_NOTFOUND)
@@ -839,6 +853,11 @@ int run_scan_due(struct store *st, int64_t now,
 	if (rc) {
 		store_error(st, rc, "listing waiting runs", err, errlen);
 		return -1;
+	}
+	if (s) {
+		/* Stopped early (the caller's queue was full): look again next time. */
+		s->txn = stopped ? 0 : txn_id;
+		s->next = next;
 	}
 	return 0;
 }

@@ -94,7 +94,14 @@ int run_scan_waiting(struct store *st, int (*cb)(const unsigned char id[16], int
 /* Waiting runs that are due at `now` (ms), from the status index and the
  * prompts' open index in one snapshot: sleeps that ended, prompts answered or
  * timed out, child runs not started yet. cb gets each id; non-zero stops. */
-int run_scan_due(struct store *st, int64_t now,
+struct run_due_state {
+	size_t txn;          /* the store's last transaction at the last full scan */
+	int64_t next;        /* the earliest time a wait then not due falls due */
+};
+/* With `s` (zeroed before the first call): when no transaction committed since
+ * the last full scan and nothing falls due yet, nothing is read at all, so
+ * many waiting runs cost an idle daemon nothing. */
+int run_scan_due(struct store *st, int64_t now, struct run_due_state *s,
 		 int (*cb)(const unsigned char id[16], void *ud), void *ud, char *err, size_t errlen);
 
 /* ---- writes (each durable when it returns 0; STORE_REFUSED with err set) ---- */
