@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/version.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +19,28 @@
 #define HMAC_KEY_NAME "audit_hmac"
 #define FIXED_HEAD (1 + 8 + 8)
 
-/* Entry hash over the value's bytes before the hash field. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define sha256_starts mbedtls_sha256_starts
+#define sha256_update mbedtls_sha256_update
+#define sha256_finish mbedtls_sha256_finish
+#else
+#define sha256_starts mbedtls_sha256_starts_ret
+#define sha256_update mbedtls_sha256_update_ret
+#define sha256_finish mbedtls_sha256_finish_ret
+#endif
+
+/* Entry hash over the value's bytes before the hash field: SHA-256(DOMAIN || v),
+ * as sc_sha256_2 computes it, with the context on the stack: a daemon run
+ * appends four entries, and the generic md layer allocates one per call. */
 static void entry_hash(const unsigned char *v, size_t n, unsigned char out[32])
 {
-	sc_sha256_2(DOMAIN, sizeof DOMAIN - 1, v, n, out);
+	mbedtls_sha256_context c;
+	mbedtls_sha256_init(&c);
+	sha256_starts(&c, 0);
+	sha256_update(&c, (const unsigned char *)DOMAIN, sizeof DOMAIN - 1);
+	sha256_update(&c, v, n);
+	sha256_finish(&c, out);
+	mbedtls_sha256_free(&c);
 }
 
 /* The per-store HMAC key for details; created (not yet written) when absent. */

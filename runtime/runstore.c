@@ -57,8 +57,31 @@ static const struct field prompt_fields[] = {
 	{ 0, F_STR, 0 },
 };
 
-static void encode(struct store_buf *b, const struct field *f, const void *rec)
+static size_t put_varint(unsigned char *out, uint64_t v)
 {
+	size_t n = 0;
+	do {
+		unsigned char c = v & 0x7f;
+		v >>= 7;
+		if (out)
+			out[n] = c | (v ? 0x80 : 0);
+		n++;
+	} while (v);
+	return n;
+}
+
+/* Writes the record into out (cap bytes) and returns its length; when it
+ * did not fit (*partial set), a second call with a place of that length plus
+ * 2 * VARINT_MAX completes it. One pass over the
+ * fields in the common case: a journal entry is encoded on the stack, with no
+ * allocation a step. Each field is tag, length, bytes; integers are varints. */
+#define VARINT_MAX 10
+
+static size_t encode_to(unsigned char *out, size_t cap, const struct field *f, const void *rec,
+			int *partial)
+{
+	size_t len = 0;
+	*partial = 0;
 	for (; f->tag; f++) {
 		const char *p = (const char *)rec + f->off;
 		uint64_t v;
@@ -66,14 +89,19 @@ static void encode(struct store_buf *b, const struct field *f, const void *rec)
 		case F_ID:
 		case F_STR: {
 			const char *s = f->type == F_ID ? p : *(char *const *)p;
-			if (s && !*s)
-				continue;
-			if (!s)
+			if (!s || !*s)
 				continue;
 			size_t n = strlen(s);
-			store_buf_varint(b, f->tag);
-			store_buf_varint(b, n);
-			store_buf_add(b, s, n);
+			if (len + 2 * VARINT_MAX + n > cap) {
+				cap = 0;        /* counting only from here on */
+				*partial = 1;
+				len += put_varint(NULL, f->tag) + put_varint(NULL, n) + n;
+				continue;
+			}
+			len += put_varint(out + len, f->tag);
+			len += put_varint(out + len, n);
+			memcpy(out + len, s, n);
+			len += n;
 			continue;
 		}
 		case F_I64: v = (uint64_t)*(const int64_t *)p; break;
@@ -83,16 +111,48 @@ static void encode(struct store_buf *b, const struct field *f, const void *rec)
 		}
 		if (!v)
 			continue;
-		store_buf_varint(b, f->tag);
-		unsigned char tmp[10];
-		size_t n = 0;
-		do {
-			tmp[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-			v >>= 7;
-		} while (v);
-		store_buf_varint(b, n);
-		store_buf_add(b, tmp, n);
+		size_t n = put_varint(NULL, v);
+		if (len + 2 * VARINT_MAX + n > cap) {
+			cap = 0;
+			*partial = 1;
+			len += put_varint(NULL, f->tag) + put_varint(NULL, n) + n;
+			continue;
+		}
+		len += put_varint(out + len, f->tag);
+		len += put_varint(out + len, n);
+		len += put_varint(out + len, v);
 	}
+	return len;
+}
+
+/* Encodes into small (cap bytes) or, when it does not fit, into a buffer
+ * returned in *heap (the caller frees it). Returns the data, NULL when out
+ * of memory; *n is its length. */
+static unsigned char *encode_in(unsigned char *small, size_t cap, unsigned char **heap,
+				size_t *n, const struct field *f, const void *rec)
+{
+	int partial;
+	*heap = NULL;
+	*n = encode_to(small, cap, f, rec, &partial);
+	if (!partial)
+		return small;
+	size_t big = *n + 2 * VARINT_MAX;
+	if (!(*heap = malloc(big)))
+		return NULL;
+	encode_to(*heap, big, f, rec, &partial);
+	return *heap;
+}
+
+static void encode(struct store_buf *b, const struct field *f, const void *rec)
+{
+	unsigned char small[512], *heap;
+	size_t n;
+	unsigned char *p = encode_in(small, sizeof small, &heap, &n, f, rec);
+	if (!p)
+		b->oom = 1;
+	else
+		store_buf_add(b, p, n);
+	free(heap);
 }
 
 /* Unknown tags are skipped: a newer soarctl may have added fields. */
@@ -147,8 +207,15 @@ static int peek_status(const void *data, size_t len, int *status, int *cancel)
 	const unsigned char *p = data, *end = p + len;
 	while (p < end) {
 		uint64_t tag, n, v;
-		if (store_varint_get(&p, end, &tag) || store_varint_get(&p, end, &n) ||
-		    n > (uint64_t)(end - p))
+		/* Every step reads this: one-byte tags and lengths without a call. */
+		if (end - p >= 2 && p[0] < 0x80 && p[1] < 0x80) {
+			tag = p[0];
+			n = p[1];
+			p += 2;
+		} else if (store_varint_get(&p, end, &tag) || store_varint_get(&p, end, &n)) {
+			return -1;
+		}
+		if (n > (uint64_t)(end - p))
 			return -1;
 		if (tag == 13 || tag == 19) {
 			const unsigned char *q = p;
@@ -399,6 +466,8 @@ struct save_ctx {
 	int replace_entry;
 	const unsigned char *key;  /* the run id's 16 bytes when already parsed, else NULL */
 	struct journal_write *w;   /* a step's write, in this transaction, or NULL */
+	MDB_cursor *runs;          /* a cursor on the runs database to read with, or NULL */
+	MDB_cursor *journal;       /* and one on the journal to put with, or NULL */
 };
 
 static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
@@ -506,7 +575,11 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 	/* Check before writing: the stored status and cancellation. */
 	MDB_val k = { 16, key }, v;
 	int old_status = -1;
-	int rc = mdb_get(txn, store_dbi(st, STORE_DB_RUNS), &k, &v);
+	/* A batch reads its runs and puts their entries in key order through one
+	 * cursor each: LMDB looks on the cursor's page before descending from the
+	 * root, and the entries of runs started together are neighbours. */
+	int rc = c->runs ? mdb_cursor_get(c->runs, &k, &v, MDB_SET_KEY)
+			 : mdb_get(txn, store_dbi(st, STORE_DB_RUNS), &k, &v);
 	if (rc == 0) {
 		/* Every step passes here: read the two fields without decoding it all. */
 		int status = 0, cancel = 0;
@@ -552,11 +625,16 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 			with_result.result_json = c->w->json.p;
 			je = &with_result;
 		}
-		struct store_buf b = { 0 };
-		encode(&b, journal_fields, je);
-		MDB_val jv = { b.len, b.p };
-		rc = b.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &jv, jflags);
-		store_buf_free(&b);
+		unsigned char small[512], *heap;
+		MDB_val jv;
+		jv.mv_data = encode_in(small, sizeof small, &heap, &jv.mv_size, journal_fields, je);
+		if (!jv.mv_data)
+			rc = ENOMEM;
+		else if (c->journal)
+			rc = mdb_cursor_put(c->journal, &jk, &jv, jflags);
+		else
+			rc = mdb_put(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &jv, jflags);
+		free(heap);
 		if (rc == MDB_KEYEXIST) {
 			snprintf(err, errlen, "run %s already has step %u (is it running twice?)",
 				 c->run->id, c->entry->no);
@@ -605,14 +683,14 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 int run_save(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
 	     const struct prompt_rec *prompt, char *err, size_t errlen)
 {
-	struct save_ctx c = { r, entry, prompt, 0, NULL, NULL };
+	struct save_ctx c = { r, entry, prompt, 0, NULL, NULL, NULL, NULL };
 	return store_write(st, apply_save, &c, err, errlen);
 }
 
 int run_save_write(struct store *st, const struct run_rec *r, const struct journal_entry *entry,
 		   struct journal_write *w, char *err, size_t errlen)
 {
-	struct save_ctx c = { r, entry, NULL, 0, NULL, w };
+	struct save_ctx c = { r, entry, NULL, 0, NULL, w, NULL, NULL };
 	return store_write(st, apply_save, &c, err, errlen);
 }
 
@@ -622,7 +700,7 @@ int journal_replace(struct store *st, const char *run_id, const struct journal_e
 	struct run_rec r;
 	memset(&r, 0, sizeof r);
 	snprintf(r.id, sizeof r.id, "%s", run_id);
-	struct save_ctx c = { &r, e, NULL, 1, NULL, NULL };   /* status 0: the run record is untouched */
+	struct save_ctx c = { &r, e, NULL, 1, NULL, NULL, NULL, NULL };   /* status 0: the run record is untouched */
 	return store_write(st, apply_save, &c, err, errlen);
 }
 
@@ -979,21 +1057,70 @@ size_t journal_batch_size(const struct journal_batch *b) { return b->n; }
 
 /* One transaction for all entries; an entry refused (its run was cancelled)
  * does not sink the others. */
+/* Only a journal entry: no record, no write of its own (most steps). */
+static int plain_entry(const struct batch_entry *x)
+{
+	return x->has_entry && !x->w && !x->run.status;
+}
+
+/* Entries with other writes first, in the order they came; then the plain
+ * entries by run id. The entries of a batch were all in flight at once (a run
+ * has one in a batch), so any order is one the runs could have taken; key
+ * order makes consecutive reads of the runs database land on pages already
+ * found. */
+static int batch_order(const void *pa, const void *pb)
+{
+	const struct batch_entry *a = *(const struct batch_entry *const *)pa;
+	const struct batch_entry *b = *(const struct batch_entry *const *)pb;
+	int pla = plain_entry(a), plb = plain_entry(b);
+	if (pla != plb)
+		return pla - plb;
+	int c = pla ? memcmp(a->key, b->key, 16) : 0;
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
 static int apply_batch(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
 {
 	struct journal_batch *b = arg;
 	(void)err;
 	(void)errlen;
-	for (size_t i = 0; i < b->n; i++) {
-		struct batch_entry *x = &b->e[i];
+	if (b->n == 0)
+		return 0;
+	struct batch_entry **order = malloc(b->n * sizeof *order);
+	if (!order)
+		return ENOMEM;
+	MDB_cursor *runs, *journal = NULL;
+	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_RUNS), &runs);
+	if (rc == 0 && (rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_JOURNAL), &journal)) != 0)
+		mdb_cursor_close(runs);
+	if (rc) {
+		free(order);
+		return rc;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		order[i] = &b->e[i];
+	/* Often in order already: the loop goes on with runs in the order their
+	 * entries came back, and run ids grow with time (UUIDv7). */
+	size_t sorted = 1;
+	while (sorted < b->n && batch_order(&order[sorted - 1], &order[sorted]) < 0)
+		sorted++;
+	if (sorted < b->n)
+		qsort(order, b->n, sizeof *order, batch_order);
+	for (size_t i = 0; i < b->n && rc == 0; i++) {
+		struct batch_entry *x = order[i];
 		x->ctx = (struct save_ctx){ &x->run, x->has_entry ? &x->entry : NULL, NULL, 0, x->key,
-					    x->w };
+					    x->w, runs, journal };
 		x->err[0] = 0;
 		x->rc = apply_save(st, txn, &x->ctx, x->err, sizeof x->err);
 		if (x->rc != 0 && x->rc != STORE_REFUSED)
-			return x->rc;
+			rc = x->rc;
 	}
-	return 0;
+	mdb_cursor_close(journal);
+	mdb_cursor_close(runs);
+	free(order);
+	return rc;
 }
 
 static void batch_done(struct store_ticket *t)

@@ -161,7 +161,9 @@ int journal_replace(struct store *st, const char *run_id, const struct journal_e
  * unchanged until the entry's done (a suspended run's own record); `done(arg, rc, err)` is
  * called for each entry on the store's committer thread once it is durable
  * (rc 0), refused (STORE_REFUSED: its run was cancelled) or failed. It must not
- * block. Entries are copied. Free the batch after every done was called. */
+ * block. Entries are copied. Free the batch after every done was called.
+ * A run has at most one entry in a batch: the batch may apply entries of
+ * different runs in any order (plain entries go in run id order). */
 struct journal_batch;
 struct journal_batch *journal_batch_new(void);
 /* key: run_id's 16 bytes when the caller has them parsed (else NULL). */

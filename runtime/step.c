@@ -139,7 +139,7 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 
 /* An integral double below 2^53 in decimal, as "%.0f" writes it: printf's
  * floating point path was a tenth of a journaled step's CPU time. */
-static void put_integer(struct store_buf *b, double v)
+static size_t put_integer(double v, char *out)
 {
 	char buf[24], *p = buf + sizeof buf;
 	uint64_t u = (uint64_t)fabs(v);
@@ -149,7 +149,9 @@ static void put_integer(struct store_buf *b, double v)
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	store_buf_add(b, p, (size_t)(buf + sizeof buf - p));
+	size_t len = (size_t)(buf + sizeof buf - p);
+	memcpy(out, p, len);
+	return len;
 }
 
 /* A double as 17 significant digits ("12345678901234567e-20"), which read
@@ -203,14 +205,67 @@ static size_t put_double17(double v, char *out)
 		out[len++] = '-';
 	memcpy(out + len, p, (size_t)(buf + sizeof buf - p));
 	len += (size_t)(buf + sizeof buf - p);
-	if (k != 0)
-		len += (size_t)snprintf(out + len, 8, "e%d", -k);
+	if (k != 0) {
+		/* "e%d" by hand: snprintf was a tenth of this function */
+		int x = -k;
+		out[len++] = 'e';
+		if (x < 0) {
+			out[len++] = '-';
+			x = -x;
+		}
+		if (x >= 10)
+			out[len++] = (char)('0' + x / 10);
+		out[len++] = (char)('0' + x % 10);
+	}
 	return len;
 #else
 	(void)v;
 	(void)out;
 	return 0;
 #endif
+}
+
+/* A finite number as the journal writes it, into out (>= 48 bytes). The
+ * journal needs an exact number, not the shortest one: 17 digits always read
+ * back the same (soarctl never calls setlocale, so the point is a point). */
+static size_t format_number(double v, char *out)
+{
+	size_t dl;
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return put_integer(v, out);
+	if ((dl = put_double17(v, out)) > 0)
+		return dl;
+	return (size_t)snprintf(out, 48, "%.17g", v);
+}
+
+/* The values as a JSON array into fast (cap bytes) when they are all numbers
+ * or nil (time, random: the commonest steps), without allocating. Returns its
+ * length, or 0 when the general path must do it. */
+static size_t fast_values(lua_State *L, int first, int n, char *fast, size_t cap)
+{
+	size_t len = 0;
+	fast[len++] = '[';
+	for (int i = 0; i < n; i++) {
+		char d[48];
+		size_t dl;
+		if (lua_isnil(L, first + i)) {
+			memcpy(d, "null", 4);
+			dl = 4;
+		} else if (lua_type(L, first + i) == LUA_TNUMBER && isfinite(lua_tonumber(L, first + i))) {
+			dl = format_number(lua_tonumber(L, first + i), d);
+		} else {
+			return 0;
+		}
+		if (len + dl + 3 > cap)
+			return 0;
+		if (i)
+			fast[len++] = ',';
+		memcpy(fast + len, d, dl);
+		len += dl;
+	}
+	fast[len++] = ']';
+	fast[len] = '\0';
+	return len;
 }
 
 void step_record(lua_State *L, const char *name, const char *args, int n)
@@ -230,59 +285,54 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 	if (!e)
 		return n;
 	struct store_buf b = { 0 };
-	struct json_buf jb = { 0 };
-	char err[256];
+	char fast[256];
 	int first = lua_gettop(L) - n + 1;
-	store_buf_add(&b, "[", 1);
-	for (int i = 0; i < n; i++) {
-		if (i)
-			store_buf_add(&b, ",", 1);
-		if (lua_isnil(L, first + i)) {
-			store_buf_str(&b, "null");
-			continue;
-		}
-		if (lua_type(L, first + i) == LUA_TNUMBER) {
-			/* The commonest step result (time, random). The journal needs an
-			 * exact number, not the shortest one: %.17g always reads back the
-			 * same (soarctl never calls setlocale, so the point is a point). */
-			lua_Number v = lua_tonumber(L, first + i);
-			if (isfinite(v)) {
-				char d[48];
-				size_t dl;
-				if (v == floor(v) && fabs(v) < 9007199254740992.0)
-					put_integer(&b, v);
-				else if ((dl = put_double17(v, d)) > 0)
-					store_buf_add(&b, d, dl);
-				else
-					store_buf_printf(&b, "%.17g", v);
+	size_t rlen = fast_values(L, first, n, fast, sizeof fast);
+	const char *result = fast;
+	if (rlen == 0) {
+		struct json_buf jb = { 0 };
+		char err[256];
+		store_buf_add(&b, "[", 1);
+		for (int i = 0; i < n; i++) {
+			if (i)
+				store_buf_add(&b, ",", 1);
+			if (lua_isnil(L, first + i)) {
+				store_buf_str(&b, "null");
 				continue;
 			}
+			if (lua_type(L, first + i) == LUA_TNUMBER && isfinite(lua_tonumber(L, first + i))) {
+				char d[48];
+				store_buf_add(&b, d, format_number(lua_tonumber(L, first + i), d));
+				continue;
+			}
+			jb.len = 0;
+			if (json_encode_lua(L, first + i, NULL, &jb, err, sizeof err) != 0) {
+				json_buf_free(&jb);
+				store_buf_free(&b);
+				luaL_error(L, "%s: its result cannot be journaled: %s", name, err);
+			}
+			store_buf_add(&b, jb.data, jb.len);
 		}
-		jb.len = 0;
-		if (json_encode_lua(L, first + i, NULL, &jb, err, sizeof err) != 0) {
-			json_buf_free(&jb);
+		json_buf_free(&jb);
+		store_buf_add(&b, "]", 1);
+		result = store_buf_cstr(&b);
+		rlen = b.len;
+		if (!result) {
 			store_buf_free(&b);
-			luaL_error(L, "%s: its result cannot be journaled: %s", name, err);
+			luaL_error(L, "%s: out of memory", name);
 		}
-		store_buf_add(&b, jb.data, jb.len);
 	}
-	json_buf_free(&jb);
-	store_buf_add(&b, "]", 1);
 	struct journal_entry je;
 	memset(&je, 0, sizeof je);
 	je.no = e->next_step;
 	je.name = (char *)name;
 	je.args = (char *)args;
-	je.result_json = store_buf_cstr(&b);
+	je.result_json = (char *)result;
 	je.task = e->task[0] ? e->task : NULL;
 	je.started = now_ms();
-	if (!je.result_json) {
-		store_buf_free(&b);
-		luaL_error(L, "%s: out of memory", name);
-	}
 	/* The journal is written out: no secret the run opened goes in. */
 	prim_noint_enter();
-	char *scrubbed = run_scrub(&e->pb.info, je.result_json, b.len, NULL);
+	char *scrubbed = run_scrub(&e->pb.info, je.result_json, rlen, NULL);
 	char *sargs = args ? run_scrub(&e->pb.info, args, strlen(args), NULL) : NULL;
 	prim_noint_leave();
 	if (scrubbed)

@@ -304,11 +304,15 @@ static enum sandbox_status after_resume(struct sandbox *sb, struct sandbox_task 
 		if (t_parking)
 			return SANDBOX_PARKED;
 		if (t_suspending) {
-			lua_pushvalue(L, handler);
-			t->handler_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-			lua_pushthread(co);
-			lua_xmove(co, L, 1);
-			t->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+			/* Suspended before: continue_run kept the references (the same
+			 * coroutine and handler), saving four registry writes a step. */
+			if (t->co_ref == LUA_NOREF) {
+				lua_pushvalue(L, handler);
+				t->handler_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+				lua_pushthread(co);
+				lua_xmove(co, L, 1);
+				t->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+			}
 			sb->suspended++;
 			return SANDBOX_SUSPENDED;
 		}
@@ -372,6 +376,13 @@ static enum sandbox_status begin_run(struct sandbox *sb, struct sandbox_task *t)
 	return after_resume(sb, t, co, rc, handler);
 }
 
+static void drop_refs(lua_State *L, struct sandbox_task *t)
+{
+	luaL_unref(L, LUA_REGISTRYINDEX, t->co_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, t->handler_ref);
+	t->co_ref = t->handler_ref = LUA_NOREF;
+}
+
 /* A later slice: the values from push() become the results of the primitive
  * that suspended. */
 static enum sandbox_status continue_run(struct sandbox *sb, struct sandbox_task *t,
@@ -381,15 +392,16 @@ static enum sandbox_status continue_run(struct sandbox *sb, struct sandbox_task 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, t->handler_ref);
 	int handler = lua_gettop(L);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, t->co_ref);
-	lua_State *co = lua_tothread(L, -1);
-	luaL_unref(L, LUA_REGISTRYINDEX, t->co_ref);
-	luaL_unref(L, LUA_REGISTRYINDEX, t->handler_ref);
-	t->co_ref = t->handler_ref = LUA_NOREF;
+	lua_State *co = lua_tothread(L, -1);         /* stack: handler, co */
 	sb->suspended--;
 	int n = push ? push(co, arg) : 0;
 	t_co = co;
 	int rc = lua_resume(co, n);
-	return after_resume(sb, t, co, rc, handler);
+	enum sandbox_status st = after_resume(sb, t, co, rc, handler);
+	/* The references stay while the run only suspends again (most steps). */
+	if (st != SANDBOX_SUSPENDED)
+		drop_refs(L, t);
+	return st;
 }
 
 /* One execution slice of task t, under the limits and the watchdog. */
@@ -451,6 +463,7 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 	if (hard) {
 		state_abandon(sb);
 		sb->suspended = 0;   /* whatever waited on that state is gone with it */
+		t->co_ref = t->handler_ref = LUA_NOREF;   /* with their references */
 		out->state_discarded = 1;
 	} else {
 		if (stop != WATCH_RUNNING) {

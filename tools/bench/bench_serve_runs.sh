@@ -11,6 +11,8 @@
 # Env: NOTE=0 (no case note), HTTP=0 (no request: what the rest costs),
 #      THREADS=1 (CPU time of each daemon thread), WORKERS=N (--workers, default the daemon's),
 #      STANDIN=py (the Python stand-in even when the C one is built).
+# Prints, for each run, the rate, the daemon's CPU time a run and (C stand-in)
+# the connections the daemon opened to the stand-in.
 set -eu
 BUILD=${1:-build}
 N=${2:-20000}
@@ -24,7 +26,7 @@ SPID=
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; [ -n "$SPID" ] && kill "$SPID" 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
 if [ -x "$BUILD/tools/standins/standin_slow" ] && [ "${STANDIN:-c}" != py ]; then
 	standin="$BUILD/tools/standins/standin_slow"
-	"$standin" --delay 0 > "$TMP/slow.out" 2>&1 &
+	"$standin" --delay 0 --stats > "$TMP/slow.out" 2>&1 &
 else
 	standin=tools/standins/slow.py
 	python3 tools/standins/slow.py --delay 0 > "$TMP/slow.out" 2>&1 &
@@ -126,4 +128,10 @@ PY
 		awk -v hz="$(getconf CLK_TCK)" '{ printf "    thread %s %s: %.2f s\n", $1, $2, ($14 + $15) / hz }' "$t/stat"
 	done
 	kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
+	# Connections this daemon opened to the stand-in (C one only): keep-alive at
+	# work when far fewer than the runs. The stand-in prints its totals at most
+	# every 100 ms: wait for the last.
+	sleep 0.2
+	acc=$(sed -n 's/^standin_slow: at [0-9.]* s (monotonic): \([0-9]*\) accepted.*/\1/p' "$TMP/slow.out" | tail -1)
+	[ -n "$acc" ] && echo "  stand-in: $((acc - ${acc0:-0})) connections accepted" && acc0=$acc
 done
