@@ -10,7 +10,9 @@
 # Usage: tools/bench/bench_serve_runs.sh [BUILD_DIR] [ALERTS] [RUNS]
 # Env: NOTE=0 (no case note), HTTP=0 (no request: what the rest costs),
 #      THREADS=1 (CPU time of each daemon thread), WORKERS=N (--workers, default the daemon's),
-#      STANDIN=py (the Python stand-in even when the C one is built).
+#      STANDIN=py (the Python stand-in even when the C one is built),
+#      DELAY=MS (the stand-in answers after MS ms: DELAY=1000 with 10,000 alerts
+#      is issue 7's "10,000 runs waiting at once on a slow API", end to end).
 # Prints, for each run, the rate, the daemon's CPU time a run and (C stand-in)
 # the connections the daemon opened to the stand-in.
 set -eu
@@ -18,6 +20,7 @@ BUILD=${1:-build}
 N=${2:-20000}
 RUNS=${3:-3}
 NOTE=${NOTE:-1}
+DELAY=${DELAY:-0}
 cd "$(dirname "$0")/../.."
 S="$BUILD/soarctl"
 TMP=$(mktemp -d)
@@ -29,7 +32,7 @@ if [ -x "$BUILD/tools/standins/standin_slow" ] && [ "${STANDIN:-c}" != py ]; the
 	"$standin" --delay 0 --stats > "$TMP/slow.out" 2>&1 &
 else
 	standin=tools/standins/slow.py
-	python3 tools/standins/slow.py --delay 0 > "$TMP/slow.out" 2>&1 &
+	python3 tools/standins/slow.py --delay "$DELAY" > "$TMP/slow.out" 2>&1 &
 fi
 SPID=$!
 SP=
@@ -37,7 +40,7 @@ while [ -z "$SP" ]; do sleep 0.05; SP=$(sed -n 's/^PORT //p' "$TMP/slow.out"); d
 mkdir "$TMP/pb"
 note='case.note(ctx.case, "looked up: " .. (r and r.status or err))'
 [ "$NOTE" = 1 ] || note=''
-get="http.get(\"http://127.0.0.1:$SP/delay?ms=0\")"
+get="http.get(\"http://127.0.0.1:$SP/delay?ms=$DELAY\")"
 [ "${HTTP:-1}" = 1 ] || get='{ status = 200 }, nil'   # HTTP=0: the run without its request
 cat > "$TMP/pb/enrich.lua" <<LUA
 return { name = "enrich", triggers = { { type = "connection" } }, hosts = { "127.0.0.1" },
@@ -49,7 +52,7 @@ return { name = "enrich", triggers = { { type = "connection" } }, hosts = { "127
 LUA
 workers=
 [ -n "${WORKERS:-}" ] && workers="--workers $WORKERS"
-echo "# machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%d); case note: $NOTE; request: ${HTTP:-1}; stand-in: $standin; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%d); case note: $NOTE; request: ${HTTP:-1}; stand-in delay: $DELAY ms; stand-in: $standin; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$RUNS"); do
 	export SOARCTL_DATA="$TMP/data$r"
 	"$S" init >/dev/null 2>&1
@@ -127,6 +130,7 @@ PY
 	[ -n "${THREADS:-}" ] && for t in /proc/$DPID/task/*; do
 		awk -v hz="$(getconf CLK_TCK)" '{ printf "    thread %s %s: %.2f s\n", $1, $2, ($14 + $15) / hz }' "$t/stat"
 	done
+	sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/  daemon peak resident memory: \1 KiB/p' "/proc/$DPID/status"
 	kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
 	# Connections this daemon opened to the stand-in (C one only): keep-alive at
 	# work when far fewer than the runs. The stand-in prints its totals at most
