@@ -17,5 +17,6 @@ run tools/bench/run_store.sh "$BUILD" 5 -- --cases 100000 --create-only
 run "$B/bench_http" rate 2
 run "$B/bench_http" loop 1000 200
 run "$B/bench_http" loop 10000 1000 0
-run tools/bench/bench_serve.sh "$BUILD" 10 3
-run tools/bench/bench_serve_runs.sh "$BUILD" 2000 3
+run tools/bench/bench_serve.sh "$BUILD" 8 3
+run tools/bench/bench_serve_runs.sh "$BUILD" 20000 5
+run env DELAY=1000 tools/bench/bench_serve_runs.sh "$BUILD" 10000 5
