@@ -305,8 +305,16 @@ int engine_resume(struct sandbox *sb, struct store *st, const char *run_id,
 		return -1;
 	/* Make it ours before acting: atomically, since the daemon and a CLI
 	 * answer may reach for the same run at once. */
-	if (run_claim(st, &e->rec, (uint32_t)e->njournal, err, errlen) != 0)
+	int grew;
+	if (run_claim(st, &e->rec, (uint32_t)e->njournal, &grew, err, errlen) != 0)
 		return -1;
+	if (grew) {
+		journal_entries_free(e->journal, e->njournal);
+		e->journal = NULL;
+		e->njournal = 0;
+		if (journal_load(st, run_id, &e->journal, &e->njournal, err, errlen) != 0)
+			return -1;
+	}
 	e->recorded = 1;
 	e->pb.src = src;
 	e->pb.input_json = e->rec.inputs_json;

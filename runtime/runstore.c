@@ -805,6 +805,7 @@ struct claim_ctx {
 	struct run_rec *r;
 	uint32_t njournal;
 	int32_t pid;
+	int grew;
 };
 
 static int pid_alive(int32_t pid)
@@ -847,14 +848,14 @@ static int apply_claim(struct store *st, MDB_txn *txn, void *arg, char *err, siz
 		snprintf(err, errlen, "run %s was cancelled", c->r->id);
 		rc = STORE_REFUSED;
 	} else {
-		/* The caller replays the journal it read: nobody may have added to it. */
+		/* The caller replays the journal it read. More entries here than it
+		 * read: a process that resumed it and parked it again meanwhile, or a
+		 * writer killed inside its commit (its transaction is durable, but
+		 * readers see it only after the next commit, this one). Either way the
+		 * run is ours now and the caller reads the journal again. */
 		store_put_u32(key + 16, c->njournal + 1);
 		MDB_val jk = { 20, key };
-		if (mdb_get(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &v) == 0) {
-			snprintf(err, errlen, "run %s moved on while it was being resumed (another "
-				 "process resumed it)", c->r->id);
-			rc = STORE_REFUSED;
-		}
+		c->grew = mdb_get(txn, store_dbi(st, STORE_DB_JOURNAL), &jk, &v) == 0;
 	}
 	if (rc == 0) {
 		now.status = RUN_RUNNING;
@@ -871,10 +872,13 @@ static int apply_claim(struct store *st, MDB_txn *txn, void *arg, char *err, siz
 	return rc;
 }
 
-int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, char *err, size_t errlen)
+int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, int *grew, char *err,
+	      size_t errlen)
 {
-	struct claim_ctx c = { r, njournal, (int32_t)getpid() };
-	return store_write(st, apply_claim, &c, err, errlen);
+	struct claim_ctx c = { r, njournal, (int32_t)getpid(), 0 };
+	int rc = store_write(st, apply_claim, &c, err, errlen);
+	*grew = rc == 0 && c.grew;
+	return rc;
 }
 
 /* ---- waking waiting runs ---- */

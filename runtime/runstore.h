@@ -135,11 +135,14 @@ int run_save_write(struct store *st, const struct run_rec *r, const struct journ
 		   struct journal_write *w, char *err, size_t errlen);
 
 /* Makes run r->id this process's, atomically: refused (STORE_REFUSED, err says
- * why) unless it waits, or was left running by a process that is gone; or when
- * its journal has more than `njournal` entries (the caller's replay would be
- * stale); or when cancelled. On success *r is replaced by the stored record,
- * now running with our pid. Two processes resuming one run: one wins. */
-int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, char *err, size_t errlen);
+ * why) unless it waits, or was left running by a process that is gone, and is
+ * not cancelled. On success *r is replaced by the stored record, now running
+ * with our pid; *grew is 1 when its journal has more than `njournal` entries
+ * (the caller read it before another process added to it, or before a killed
+ * writer's last commit became visible): read the journal again. Two processes
+ * resuming one run: one wins. */
+int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, int *grew, char *err,
+	      size_t errlen);
 
 /* Records an answer: refused when the prompt is closed. */
 int prompt_answer(struct store *st, const char *id, const char *answer_json, const char *by,
