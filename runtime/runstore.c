@@ -529,31 +529,38 @@ static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum 
 	return rc;
 }
 
-int run_scan_waiting(struct store *st, int (*cb)(const unsigned char id[16], int64_t until,
-						 const unsigned char *prompt, void *ud),
-		     void *ud, char *err, size_t errlen)
+typedef int (*waiting_fn)(const unsigned char id[16], int64_t until, const unsigned char *prompt,
+			  void *ud);
+
+/* The waiting half of the status index, in txn: each entry's value holds until
+ * (8 bytes) and the prompt id (16 more, when it waits on one). */
+static int scan_waiting_txn(struct store *st, MDB_txn *txn, waiting_fn cb, void *ud)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_RUN_IDX), &cur);
+	if (rc)
+		return rc;
+	unsigned char seek[17] = { RUN_WAITING };
+	MDB_val k = { 1, seek }, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *kp = k.mv_data, *vp = v.mv_data;
+		if (k.mv_size != 17 || kp[0] != RUN_WAITING)
+			break;
+		int64_t until = v.mv_size >= 8 ? (int64_t)store_get_u64(vp) : 0;
+		if (cb(kp + 1, until, v.mv_size >= 24 ? vp + 8 : NULL, ud) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int run_scan_waiting(struct store *st, waiting_fn cb, void *ud, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	MDB_cursor *cur;
 	if (store_read_begin(st, &txn, err, errlen))
 		return -1;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_RUN_IDX), &cur);
-	if (rc == 0) {
-		unsigned char seek[17] = { RUN_WAITING };
-		MDB_val k = { 1, seek }, v;
-		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			const unsigned char *kp = k.mv_data, *vp = v.mv_data;
-			if (k.mv_size != 17 || kp[0] != RUN_WAITING)
-				break;
-			int64_t until = v.mv_size >= 8 ? (int64_t)store_get_u64(vp) : 0;
-			if (cb(kp + 1, until, v.mv_size >= 24 ? vp + 8 : NULL, ud) != 0)
-				break;
-		}
-		mdb_cursor_close(cur);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
-	}
+	int rc = scan_waiting_txn(st, txn, cb, ud);
 	store_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "listing waiting runs", err, errlen);
@@ -883,11 +890,41 @@ int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, int *grew,
 
 /* ---- waking waiting runs ---- */
 
+struct due_scan {
+	MDB_txn *txn;
+	MDB_dbi prompts_open;
+	int64_t now, next;
+	int (*cb)(const unsigned char id[16], void *ud);
+	void *ud;
+	int stopped;
+};
+
+static int due_one(const unsigned char id[16], int64_t until, const unsigned char *prompt, void *ud)
+{
+	struct due_scan *d = ud;
+	int due;
+	if (prompt) {
+		/* A prompt: answered (out of the open half of its index) or timed out. */
+		unsigned char pk[17] = { 1 };
+		memcpy(pk + 1, prompt, 16);
+		MDB_val pkv = { 17, pk }, pv;
+		due = (until && until <= d->now) || mdb_get(d->txn, d->prompts_open, &pkv, &pv) == MDB_NOTFOUND;
+	} else {
+		due = until <= d->now;   /* a sleep; 0: a child run not started yet */
+	}
+	if (!due) {
+		if (until && until < d->next)
+			d->next = until;
+		return 0;
+	}
+	d->next = 0;   /* handed over, or skipped as in flight: look again */
+	return d->stopped = d->cb(id, d->ud) != 0;
+}
+
 int run_scan_due(struct store *st, int64_t now, struct run_due_state *s,
 		 int (*cb)(const unsigned char id[16], void *ud), void *ud, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	MDB_cursor *cur;
 	if (store_read_begin(st, &txn, err, errlen))
 		return -1;
 	size_t txn_id = mdb_txn_id(txn);
@@ -895,42 +932,8 @@ int run_scan_due(struct store *st, int64_t now, struct run_due_state *s,
 		store_read_end(st, txn);
 		return 0;
 	}
-	int64_t next = INT64_MAX;
-	int stopped = 0;
-	MDB_dbi pidx = store_dbi(st, STORE_DB_PROMPT_IDX);
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_RUN_IDX), &cur);
-	if (rc == 0) {
-		unsigned char seek[17] = { RUN_WAITING };
-		MDB_val k = { 1, seek }, v;
-		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			const unsigned char *kp = k.mv_data, *vp = v.mv_data;
-			if (k.mv_size != 17 || kp[0] != RUN_WAITING)
-				break;
-			int64_t until = v.mv_size >= 8 ? (int64_t)store_get_u64(vp) : 0;
-			int due;
-			if (v.mv_size >= 24) {
-				/* A prompt: answered (out of the open half of its index) or timed out. */
-				unsigned char pk[17] = { 1 };
-				memcpy(pk + 1, vp + 8, 16);
-				MDB_val pkv = { 17, pk }, pv;
-				due = (until && until <= now) || mdb_get(txn, pidx, &pkv, &pv) == MDB_NOTFOUND;
-			} else {
-				due = until <= now;   /* a sleep; 0: a child run not started yet */
-			}
-			if (!due && until && until < next)
-				next = until;
-			if (due)
-				next = 0;   /* handed over, or skipped as in flight: look again */
-			if (due && cb(kp + 1, ud) != 0) {
-				stopped = 1;
-				break;
-			}
-		}
-		mdb_cursor_close(cur);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
-	}
+	struct due_scan d = { txn, store_dbi(st, STORE_DB_PROMPT_IDX), now, INT64_MAX, cb, ud, 0 };
+	int rc = scan_waiting_txn(st, txn, due_one, &d);
 	store_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "listing waiting runs", err, errlen);
@@ -938,8 +941,8 @@ int run_scan_due(struct store *st, int64_t now, struct run_due_state *s,
 	}
 	if (s) {
 		/* Stopped early (the caller's queue was full): look again next time. */
-		s->txn = stopped ? 0 : txn_id;
-		s->next = next;
+		s->txn = d.stopped ? 0 : txn_id;
+		s->next = d.next;
 	}
 	return 0;
 }
