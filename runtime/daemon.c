@@ -71,7 +71,7 @@ static int inflight_find(struct daemon *d, const char *id)
 	return -1;
 }
 
-int daemon_inflight_add(struct daemon *d, const char *run_id)
+static int inflight_add(struct daemon *d, const char *run_id)
 {
 	if (inflight_find(d, run_id) >= 0)
 		return 1;
@@ -94,9 +94,23 @@ static void inflight_del(struct daemon *d, const char *run_id)
 		memcpy(d->inflight[i], d->inflight[--d->ninflight], 37);
 }
 
-void daemon_inflight_del(struct daemon *d, const char *run_id)
+int daemon_resume(struct daemon *d, const char *run_id)
 {
-	inflight_del(d, run_id);
+	int in = inflight_add(d, run_id);
+	if (in != 0)
+		return in;          /* 1: on its way already; -1: no memory */
+	struct task *t = calloc(1, sizeof *t);
+	if (!t) {
+		inflight_del(d, run_id);
+		return -1;
+	}
+	t->kind = TASK_RESUME;
+	snprintf(t->run_id, sizeof t->run_id, "%s", run_id);
+	if (work_submit(d, t) != 0) {   /* full; it freed t */
+		inflight_del(d, run_id);
+		return -1;
+	}
+	return 0;
 }
 
 int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
@@ -165,16 +179,7 @@ static int resume_one(const unsigned char id[16], void *ud)
 	struct due_ctx *c = ud;
 	char run_id[37];
 	uuid_format(id, run_id);
-	if (inflight_find(c->d, run_id) >= 0)
-		return 0;
-	struct task *t = calloc(1, sizeof *t);
-	if (!t)
-		return 1;
-	t->kind = TASK_RESUME;
-	snprintf(t->run_id, sizeof t->run_id, "%s", run_id);
-	daemon_inflight_add(c->d, run_id);
-	if (work_submit(c->d, t) != 0) {  /* full: the next tick goes on */
-		inflight_del(c->d, run_id);
+	if (daemon_resume(c->d, run_id) < 0) {  /* full: the next tick goes on */
 		c->full = 1;
 		return 1;
 	}
@@ -231,16 +236,10 @@ static void resume_interrupted(struct daemon *d)
 		pid_t pid = (pid_t)r->owner_pid;
 		if (pid > 0 && (pid == getpid() || kill(pid, 0) == 0 || errno == EPERM))
 			continue;
-		if (inflight_find(d, r->id) >= 0)
+		int rc = daemon_resume(d, r->id);
+		if (rc == 1)
 			continue;
-		struct task *t = calloc(1, sizeof *t);
-		if (!t)
-			break;
-		t->kind = TASK_RESUME;
-		snprintf(t->run_id, sizeof t->run_id, "%s", r->id);
-		daemon_inflight_add(d, r->id);
-		if (work_submit(d, t) != 0) {
-			inflight_del(d, r->id); /* work_submit freed t */
+		if (rc < 0) {
 			dlog(LOG_WARN, NULL, "queue full: %zu interrupted runs left for `soarctl runs resume`",
 			     n - i);
 			break;

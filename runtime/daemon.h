@@ -172,9 +172,9 @@ int work_init(struct daemon *d, char *err, size_t errlen);
 void work_stop(struct daemon *d, int drop_queued);
 int work_busy(struct daemon *d);
 void work_join(struct daemon *d);
-/* Runs the loop has handed to workers: add returns 1 when already there. */
-int daemon_inflight_add(struct daemon *d, const char *run_id);
-void daemon_inflight_del(struct daemon *d, const char *run_id);
+/* Hands waiting (or interrupted) run `run_id` to a worker to resume: 0 queued,
+ * 1 already on its way, -1 the queue is full (or no memory). */
+int daemon_resume(struct daemon *d, const char *run_id);
 int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
 			  const char *input_json, const char *job);
 int daemon_main(const struct daemon_opts *o);

@@ -386,19 +386,7 @@ static void resume_run(struct daemon *d, struct httpd_req *r, const char *id)
 		httpd_error(r, 409, "refused", err, NULL);
 		return;
 	}
-	if (daemon_inflight_add(d, rid) == 1) {
-		httpd_reply(r, 202, "application/json", "{\"queued\":true}", 15, NULL);
-		return; /* already on its way */
-	}
-	struct task *t = calloc(1, sizeof *t);
-	if (!t) {
-		httpd_error(r, 503, "overloaded", "out of memory", "Retry-After: 1");
-		return;
-	}
-	t->kind = TASK_RESUME;
-	snprintf(t->run_id, sizeof t->run_id, "%s", rid);
-	if (work_submit(d, t) != 0) {
-		daemon_inflight_del(d, rid);
+	if (daemon_resume(d, rid) < 0) {   /* 1, already on its way, is queued too */
 		httpd_error(r, 429, "overloaded", "the run queue is full; retry", "Retry-After: 1");
 		return;
 	}
@@ -699,14 +687,7 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 		snprintf(actor, sizeof actor, "http:%s", by);
 		audit_append(d->st, actor, "prompt.answer", id, ans.p, aerr, sizeof aerr);
 		metric_add(M_PROMPTS_ANSWERED, 1);
-		struct task *t = calloc(1, sizeof *t);
-		if (t && daemon_inflight_add(d, p.run_id) == 0) {
-			t->kind = TASK_RESUME;
-			snprintf(t->run_id, sizeof t->run_id, "%s", p.run_id);
-			work_submit(d, t); /* if full, the tick's scan resumes it */
-		} else {
-			free(t);
-		}
+		daemon_resume(d, p.run_id); /* if full, the tick's scan resumes it */
 		rc = 0;
 	}
 	store_buf_free(&ans);

@@ -5,11 +5,11 @@
  * entries made in one round are submitted together: one write transaction makes
  * the entries of many runs durable (group commit), so a step costs a few
  * microseconds instead of an fsync. HTTP requests of runs (http.request) are
- * driven by the loop's libcurl multi handle, so thousands of runs can wait on
- * slow APIs at once.
+ * driven by the loop's set of transfers (http_multi.h), so thousands of runs
+ * can wait on slow APIs at once.
  *
- * The thread waits in one place: curl_multi_poll on the transfers' sockets plus
- * an eventfd that the store's committer thread (journal completions) and
+ * The thread waits in one place: poll on the transfers' epoll fd plus an
+ * eventfd that the store's committer thread (journal completions) and
  * runloop_post/runloop_stop (other threads) write. Retry waits of HTTP requests
  * (429/5xx, Retry-After) are loop timers, not sleeps.
  *
