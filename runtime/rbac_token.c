@@ -238,6 +238,25 @@ int rbac_token_owner(struct store *st, const char *id_hex, char *owner, size_t l
 	return result;
 }
 
+/* Marks t revoked and writes it back under its id, audited, in txn. */
+static int revoke_write(struct store *st, MDB_txn *txn, const unsigned char id[8], struct tok *t,
+			const char *actor, const char *details, char *err, size_t errlen)
+{
+	unsigned char key[8];   /* id may point into the page the put replaces */
+	char id_hex[17];
+	memcpy(key, id, 8);
+	sc_hex(key, 8, id_hex);
+	t->revoked = store_now_ms();
+	struct store_buf b = { 0 };
+	tok_encode(t, &b);
+	MDB_val k = { 8, key }, v = { b.len, b.p };
+	int rc = b.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_TOKENS), &k, &v, 0);
+	store_buf_free(&b);
+	if (rc == 0)
+		rc = audit_append_txn(st, txn, actor, "token.revoke", id_hex, details, NULL, err, errlen);
+	return rc;
+}
+
 struct revoke_ctx {
 	const char *actor, *id_hex;
 	unsigned char id[8];
@@ -260,18 +279,9 @@ static int revoke_apply(struct store *st, MDB_txn *txn, void *ud, char *err, siz
 		return rc;
 	if (t.revoked)
 		return 0; /* already: revoking again is harmless */
-	t.revoked = store_now_ms();
-	struct store_buf b = { 0 };
-	tok_encode(&t, &b);
-	MDB_val v = { b.len, b.p };
-	rc = b.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_TOKENS), &k, &v, 0);
-	store_buf_free(&b);
 	char det[128];
 	snprintf(det, sizeof det, "{\"user\":\"%s\"}", t.user); /* user names need no escaping */
-	if (rc == 0)
-		rc = audit_append_txn(st, txn, c->actor, "token.revoke", c->id_hex, det, NULL,
-				      err, errlen);
-	return rc;
+	return revoke_write(st, txn, c->id, &t, c->actor, det, err, errlen);
 }
 
 int rbac_token_revoke(struct store *st, const char *actor, const char *id_hex,
@@ -298,25 +308,16 @@ int rbac_tokens_revoke_user_txn(struct store *st, MDB_txn *txn, const char *user
 		return rc;
 	MDB_val k, d;
 	int r;
-	for (r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+	for (r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0 && rc == 0;
+	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
 		struct tok t;
+		char aerr[128];
 		if (k.mv_size != 8 || tok_decode(d.mv_data, d.mv_size, &t) != 0 ||
 		    strcmp(t.user, user) != 0 || t.revoked)
 			continue;
-		t.revoked = store_now_ms();
-		struct store_buf b = { 0 };
-		tok_encode(&t, &b);
-		MDB_val v = { b.len, b.p };
-		char id_hex[17], aerr[128];
-		sc_hex(k.mv_data, 8, id_hex);
-		rc = b.oom ? ENOMEM : mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
-		store_buf_free(&b);
-		if (rc == 0)
-			rc = audit_append_txn(st, txn, "system", "token.revoke", id_hex,
-					      "{\"reason\":\"user removed\"}", NULL, aerr, sizeof aerr);
-		if (rc)
-			break;
-		++*n;
+		rc = revoke_write(st, txn, k.mv_data, &t, "system", "{\"reason\":\"user removed\"}",
+				  aerr, sizeof aerr);
+		*n += rc == 0;
 	}
 	mdb_cursor_close(cur);
 	return rc == 0 && r != MDB_NOTFOUND ? r : rc;
