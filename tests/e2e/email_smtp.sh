@@ -4,7 +4,6 @@
 # for byte, bcc only in the envelope. Also: mock mode, refused, a bad address.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 pb="$SOAR_TMP/pb"; mkdir -p "$pb"
 mail="$SOAR_TMP/mail"
 

@@ -5,14 +5,10 @@
 # playbook that declares no hosts.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 pb="$SOAR_TMP/pb"; mkdir -p "$pb"
 
-coproc STANDIN { exec "$PY" "$SOAR_SRC/tools/standins/standin.py" --stdin-eof; }
-read -r _ port <&"${STANDIN[0]}"
+standin_start
 trap 'kill $STANDIN_PID 2>/dev/null' EXIT
-[ -n "$port" ] || { echo "stand-in did not start"; exit 1; }
-base="http://127.0.0.1:$port"
 
 "$S" init --data "$SOARCTL_DATA" >/dev/null 2>&1 || true
 cat > "$SOARCTL_DATA/integrations.json" <<JSON

@@ -61,3 +61,15 @@ serve_start() {
 
 # serve_stop: SIGTERM, and wait for the exit (its status is the function's).
 serve_stop() { kill -TERM "$DPID"; wait "$DPID"; local rc=$?; DPID=; return $rc; }
+
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+
+# standin_start: tools/standins/standin.py on a free port of 127.0.0.1; it
+# stops when this shell exits (its stdin closes). Sets STANDIN_PID, port and
+# base (its URL). The test's EXIT trap may kill $STANDIN_PID sooner.
+standin_start() {
+	coproc STANDIN { exec "$PY" "$SOAR_SRC/tools/standins/standin.py" --stdin-eof; }
+	read -r _ port <&"${STANDIN[0]}"
+	[ -n "$port" ] || { echo "stand-in did not start"; exit 1; }
+	base="http://127.0.0.1:$port"
+}

@@ -6,7 +6,6 @@
 # a double spend; with 5 points left a fire gives nothing.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 
 # A stateful Bonusly: balance 100, each bonus takes its amount after 50 ms.
 cat > "$SOAR_TMP/bonusly.py" <<'PY'

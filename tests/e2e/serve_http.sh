@@ -7,7 +7,6 @@
 # keeps the old set), SIGTERM, missed runs after downtime (run once / skip).
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 DPID=
 trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
 

@@ -8,18 +8,15 @@
 # the verdict received by a local SMTP server; the case left open.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 mail="$SOAR_TMP/mail"
 
-coproc STANDIN { exec "$PY" "$SOAR_SRC/tools/standins/standin.py" --stdin-eof; }
-read -r _ port <&"${STANDIN[0]}"
+standin_start
 coproc SMTP { exec "$PY" "$SOAR_SRC/tools/standins/smtp.py" "$mail" --stdin-eof; }
 read -r _ smtp <&"${SMTP[0]}"
 DPID=
 cleanup() { [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; kill "$STANDIN_PID" "$SMTP_PID" 2>/dev/null; }
 trap cleanup EXIT
 [ -n "$port" ] && [ -n "$smtp" ] || { echo "stand-ins did not start"; exit 1; }
-base="http://127.0.0.1:$port"
 
 "$S" init >/dev/null 2>&1 || true
 TOK=$("$S" user token --label e2e 2>/dev/null)

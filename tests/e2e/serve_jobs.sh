@@ -7,7 +7,6 @@
 # grace (run once when the latest missed fire is within grace, else skip).
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 DPID=
 trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
 is() { checks=$((checks + 1)); [ "$1" = "$2" ] || fail "$3: got $1, want $2"; }

@@ -7,7 +7,6 @@
 # are durable (they survive SIGKILL right after); the connection cap.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 DPID=
 trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
 

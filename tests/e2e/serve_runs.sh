@@ -7,15 +7,11 @@
 # - many runs waiting at once (more than the daemon reads in one go) all resume.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 pb="$SOAR_TMP/pb"; mkdir -p "$pb"
 DPID=
 
-coproc STANDIN { exec "$PY" "$SOAR_SRC/tools/standins/standin.py" --stdin-eof; }
-read -r _ port <&"${STANDIN[0]}"
+standin_start
 trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; kill $STANDIN_PID 2>/dev/null' EXIT
-[ -n "$port" ] || { echo "stand-in did not start"; exit 1; }
-base="http://127.0.0.1:$port"
 "$S" init >/dev/null 2>&1 || true
 TOK=$("$S" user token --label e2e 2>/dev/null)
 

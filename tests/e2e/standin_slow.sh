@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.bash"
 B="$SOAR_BUILD/tools/standins/standin_slow"
 [ -x "$B" ] || { echo "no $B (built with the benches)"; exit 1; }
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 
 coproc SL { exec "$B" --delay 300 --stdin-eof; }
 slpid=$SL_PID         # bash unsets SL_PID once the coproc is reaped
