@@ -315,9 +315,11 @@ static int apply_fields(struct case_rec *r, const struct case_fields *f, int cre
 	if (CF_HAS(f, CF_STATUS)) {
 		int to = case_status_parse(f->v[CF_STATUS]);
 		if (creating) {
+			/* Created closed (an alert a rule closes): with its reason. */
+			if (to == CASE_CLOSED && !CF_HAS(f, CF_CLOSE_REASON))
+				return refuse(err, errlen, "a case created closed needs a close_reason");
 			if (to == CASE_CLOSED)
-				return refuse(err, errlen, "a case cannot be created closed; create it, "
-					      "then close it with a reason");
+				r->closed = now;
 			r->status = to;
 		} else if (!case_transition_ok(r->status, to)) {
 			return refuse(err, errlen, "case #%llu cannot go from %s to %s (allowed: new -> "
@@ -424,6 +426,7 @@ struct create_ctx {
 	int prepared;
 	int prep_rc;              /* 0, or STORE_REFUSED with prep_err */
 	const char *dedupe;       /* the dedupe key, or NULL */
+	int hold_dedupe;          /* the new case takes the key (it is not closed) */
 	unsigned char uuid[16];
 	char id[37];
 	struct store_buf rec;     /* the encoded record */
@@ -464,6 +467,7 @@ static void create_prepare(struct create_ctx *c)
 		r.sla_paused_at = now;
 	r.entries = 1; /* what case_entry_put does for the "created" entry */
 	c->dedupe = r.dedupe_key;
+	c->hold_dedupe = r.status != CASE_CLOSED;   /* a closed case holds no key */
 	case_entry_encode(CASE_ENTRY_CREATED, now, c->actor, r.title, NULL, &c->entry);
 	case_encode(&r, &c->rec);
 	struct case_keys *ks = malloc(sizeof *ks);
@@ -549,7 +553,7 @@ static int create_apply_prepared(struct store *st, MDB_txn *txn, struct create_c
 		p += len;
 	}
 	if ((rc = meta_put_seq(st, txn, seq)) ||
-	    (c->dedupe && (rc = dedupe_put(st, txn, c->dedupe, seq))))
+	    (c->dedupe && c->hold_dedupe && (rc = dedupe_put(st, txn, c->dedupe, seq))))
 		return rc;
 	if (c->no_out) {
 		c->out.seq = seq;
@@ -611,7 +615,8 @@ static int create_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *e
 	if ((rc = case_entry_put(st, txn, &r, CASE_ENTRY_CREATED, now, c->actor, r.title, NULL)) ||
 	    (rc = case_save(st, txn, NULL, &r)) ||
 	    (rc = meta_put_seq(st, txn, r.seq)) ||
-	    (r.dedupe_key && (rc = dedupe_put(st, txn, r.dedupe_key, r.seq))) ||
+	    (r.dedupe_key && r.status != CASE_CLOSED &&
+	     (rc = dedupe_put(st, txn, r.dedupe_key, r.seq))) ||
 	    (r.parent && (rc = note_parent(st, txn, r.parent, &r, c->actor, now))))
 		return rc;
 	if (c->no_out) {

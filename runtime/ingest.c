@@ -13,7 +13,6 @@
 #include "metrics.h"
 #include "store_buf.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +34,6 @@ struct alert_item {
 	enum outcome out;
 	char case_id[40];
 	uint64_t seq;
-	int closing;              /* a close rule: created, now being closed */
-	struct alert_item *next_close;
 	char err[260];
 };
 
@@ -199,61 +196,6 @@ static void case_of_key(struct daemon *d, struct alert_item *it)
 	case_page_free(&pg);
 }
 
-/* ---- close rules: the closer thread ----
- *
- * The case store does not create a case closed (it is created, then closed
- * with its reason), and closing is a blocking write: it is done here, off the
- * loop, and the item comes back to ingest_case_done when the close is durable
- * (the request is answered only then). */
-
-static pthread_mutex_t close_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t close_cv = PTHREAD_COND_INITIALIZER;
-static struct alert_item *close_head, **close_tail = &close_head;
-static int closer_started;
-
-static void *closer(void *arg)
-{
-	struct daemon *d = arg;
-	for (;;) {
-		pthread_mutex_lock(&close_mu);
-		while (!close_head)
-			pthread_cond_wait(&close_cv, &close_mu);
-		struct alert_item *it = close_head;
-		if (!(close_head = it->next_close))
-			close_tail = &close_head;
-		pthread_mutex_unlock(&close_mu);
-		char err[200];
-		if (case_close(d->st, it->case_id, it->pp.rule->close_reason, "serve:preprocess",
-			       NULL, err, sizeof err) != 0)
-			snprintf(it->err, sizeof it->err, "created, but not closed: %s", err);
-		daemon_post(d, POST_CASE_DONE, it);
-	}
-	return NULL;
-}
-
-/* 0 queued; -1 (no thread) with the item's error set. */
-static int close_later(struct daemon *d, struct alert_item *it)
-{
-	pthread_mutex_lock(&close_mu);
-	if (!closer_started) {
-		pthread_t th;
-		if (pthread_create(&th, NULL, closer, d) != 0) {
-			pthread_mutex_unlock(&close_mu);
-			snprintf(it->err, sizeof it->err, "created, but not closed: no thread");
-			return -1;
-		}
-		pthread_detach(th);
-		closer_started = 1;
-	}
-	it->closing = 1;
-	it->next_close = NULL;
-	*close_tail = it;
-	close_tail = &it->next_close;
-	pthread_cond_signal(&close_cv);
-	pthread_mutex_unlock(&close_mu);
-	return 0;
-}
-
 /* On the committer thread: hand back to the loop. */
 static void on_created(struct case_create_req *r, void *arg)
 {
@@ -270,14 +212,6 @@ void ingest_case_done(struct daemon *d, void *p)
 	struct case_rec c;
 	int deduped = 0;
 	char err[256];
-	if (it->closing) {                              /* back from the closer */
-		it->closing = 0;
-		it->out = it->err[0] ? O_ERROR : O_CLOSED;
-		metric_add(it->err[0] ? M_CASES_CREATED : M_ALERTS_CLOSED, 1);
-		if (--q->pending == 0)
-			answer(q);
-		return;
-	}
 	if (case_create_finish(it->creq, &c, &deduped, err, sizeof err) != 0) {
 		it->out = O_ERROR;
 		snprintf(it->err, sizeof it->err, "%s", err);
@@ -303,17 +237,11 @@ void ingest_case_done(struct daemon *d, void *p)
 		} else {
 			if (it->pp.key[0] && !it->pp.link)
 				pp_window_set_case(d->window, it->pp.key, c.id);
-			it->out = O_CREATED;
 			if (it->pp.rule && it->pp.rule->close_reason) {
-				case_rec_free(&c);
-				it->creq = NULL;
-				if (close_later(d, it) == 0)
-					return;         /* the closer hands it back */
-				it->out = O_ERROR;
-				if (--q->pending == 0)
-					answer(q);
-				return;
+				it->out = O_CLOSED;    /* created closed by the rule */
+				metric_add(M_ALERTS_CLOSED, 1);
 			} else {
+				it->out = O_CREATED;
 				metric_add(M_CASES_CREATED, 1);
 			}
 		}
@@ -371,6 +299,9 @@ static int build_fields(struct ingest_req *q, struct alert_item *it)
 	if (rc)
 		return -1;
 	if (it->pp.key[0] && set_field(it, "dedupe_key", it->pp.key) != 0)
+		return -1;
+	if (rule && rule->close_reason &&
+	    (set_field(it, "status", "closed") || set_field(it, "close_reason", rule->close_reason)))
 		return -1;
 	return 0;
 }

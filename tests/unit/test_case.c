@@ -257,6 +257,28 @@ static void test_store_ops(struct store *st)
 	case_rec_free(&c);
 	case_fields_free(&d);
 
+	/* created closed (a pre-processing rule): only with its reason, and it
+	 * holds no dedupe key; both create paths (with a parent, the other one) */
+	case_fields_init(&d);
+	case_fields_set(&d, "title", "backup login", err, sizeof err);
+	case_fields_set(&d, "dedupe_key", "user:svc_backup", err, sizeof err);
+	case_fields_set(&d, "status", "closed", err, sizeof err);
+	CHECK(case_create(st, &d, "t", &c, &deduped, err, sizeof err) == -1);
+	CHECK(strstr(err, "close_reason") != NULL);
+	CHECK(case_fields_set(&d, "close_reason", "known service account", err, sizeof err) == 0);
+	CHECK(case_create(st, &d, "t", &c, &deduped, err, sizeof err) == 0 && !deduped);
+	CHECK(c.status == CASE_CLOSED && c.closed > 0 && c.close_reason &&
+	      strcmp(c.close_reason, "known service account") == 0);
+	first = c.seq;
+	case_rec_free(&c);
+	CHECK(case_create(st, &d, "t", &c, &deduped, err, sizeof err) == 0 && !deduped && c.seq != first);
+	case_rec_free(&c);
+	CHECK(case_fields_set(&d, "parent", "1", err, sizeof err) == 0);
+	CHECK(case_create(st, &d, "t", &c, &deduped, err, sizeof err) == 0 && !deduped);
+	CHECK(c.status == CASE_CLOSED && c.parent == 1 && c.closed > 0);
+	case_rec_free(&c);
+	case_fields_free(&d);
+
 	/* links: related both ways, parent cycles refused */
 	CHECK(case_link(st, "1", "3", "related", "t", err, sizeof err) == 0);
 	uint64_t *rel;
