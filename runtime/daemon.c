@@ -333,7 +333,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	dlog(LOG_INFO, NULL, "stopping: no new connections, finishing what is in flight");
 	httpd_quiesce(d->http);
 	ingest_flush_dups(d);
-	work_stop(d, 1);
+	work_stop(d);
 	ev_timer_init(&d->drain_timer, on_drain_check, 0.05, 0.05);
 	d->drain_timer.data = d;
 	ev_timer_start(loop, &d->drain_timer);
@@ -385,7 +385,7 @@ int daemon_main(const struct daemon_opts *o)
 	d->http = httpd_start(d->loop, o->listen, &lim, api_handle, d, err, sizeof err);
 	if (!d->http) {
 		dlog(LOG_ERROR, NULL, "%s", err);
-		work_stop(d, 1);
+		work_stop(d);
 		work_join(d);
 		return 1;
 	}

@@ -4,7 +4,7 @@
  *                     reloads), the tick (scheduler, waiting runs, job records),
  *                     the hand-back queue from workers and the store's committer
  *   daemon_pb.c       loading the playbooks directory (metadata read in a sandbox)
- *   daemon_work.c     the worker threads: a bounded task queue, engine runs
+ *   daemon_work.c     the worker threads: a run loop each, a bound on tasks
  *   daemon_api.c      the HTTP routes (auth, cases, runs, jobs, prompts, EDL...)
  *   ingest.c          POST /api/v1/alerts: parse, pre-process, create cases
  *   jobs.c            scheduled jobs: next fires, overlap and missed-run policy,
@@ -131,14 +131,9 @@ struct daemon {
 	pthread_mutex_t post_mu;
 	struct post_item *posts;
 	/* workers */
-	pthread_t *threads;
 	int nthreads;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct task *head, *tail;
-	size_t depth, cap;
+	size_t cap;
 	int quit;
-	int busy;                      /* workers executing a task */
 	/* runs the loop has queued and not seen finish: never twice at once */
 	char (*inflight)[37];
 	size_t ninflight, capinflight;
@@ -169,7 +164,7 @@ int jobs_list_json(struct store *st, struct store_buf *out, int array, char *err
 __attribute__((format(printf, 3, 4)))
 void dlog(enum log_level level, const char *run_id, const char *fmt, ...);
 int work_init(struct daemon *d, char *err, size_t errlen);
-void work_stop(struct daemon *d, int drop_queued);
+void work_stop(struct daemon *d);
 int work_busy(struct daemon *d);
 void work_join(struct daemon *d);
 /* Hands waiting (or interrupted) run `run_id` to a worker to resume: 0 queued,

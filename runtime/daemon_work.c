@@ -3,15 +3,12 @@
  * must wait parks in the store and the worker moves on; the loop thread resumes
  * it when its time or its answer has come.
  *
- * Two modes. The default: each worker thread serves an event-driven run loop
- * (runloop.h): new runs are posted to the workers in turn and many run at once
- * on each, their journal writes group-committed and their HTTP calls on the
- * loop's curl multi handle. Resumes and notes run synchronously on the same
- * thread (runloop has no resume yet) with a sandbox made when first needed.
- * SOARCTL_SERVE_ENGINE=threads: one bounded queue, a worker runs one task at a
- * time with engine_start (the simpler mode, kept for comparison).
- * Either way the number of tasks not yet done is bounded (d->cap): past it
- * work_submit refuses and the HTTP side answers 429. */
+ * Each worker thread serves an event-driven run loop (runloop.h): new runs are
+ * posted to the workers in turn and many run at once on each, their store
+ * writes group-committed and their HTTP calls on the loop's transfer set.
+ * Resumes run synchronously on the same thread (runloop has no resume yet)
+ * with a sandbox made when first needed. The number of tasks not yet done is
+ * bounded (d->cap): past it work_submit refuses and the HTTP side answers 429. */
 #include "case.h"
 #include "daemon.h"
 #include "engine.h"
@@ -49,7 +46,7 @@ struct worker {
 };
 
 static struct worker *workers;
-static int nworkers, use_runloop;
+static int nworkers;
 /* Most runs in flight on one loop (SOARCTL_WORKER_RUNS, default 5000; 0 =
  * no limit). A burst of alerts past it waits in the worker (still counted
  * against --queue) instead of each run opening its own connection, curl
@@ -64,7 +61,7 @@ static int nworkers, use_runloop;
 #define WORKER_RUNS_DEFAULT 5000
 static size_t max_runs;
 static _Atomic unsigned next_worker;
-static _Atomic long outstanding;  /* runloop mode: tasks posted, not done */
+static _Atomic long outstanding;  /* tasks posted, not done */
 
 static void do_task(struct daemon *d, struct sandbox *sb, struct task *t);
 
@@ -188,50 +185,27 @@ static void rl_task(struct runloop *rl, void *arg)
 
 int work_submit(struct daemon *d, struct task *t)
 {
-	if (use_runloop) {
-		if (d->quit || atomic_load(&outstanding) >= (long)d->cap) {
-			task_free(t);
-			return -1;
-		}
-		struct worker *w = &workers[atomic_fetch_add(&next_worker, 1) % (unsigned)nworkers];
-		t->w_ = w;
-		t->d_ = d;
-		atomic_fetch_add(&outstanding, 1);
-		metric_set(M_QUEUE_DEPTH, atomic_load(&outstanding));
-		if (runloop_post(w->rl, rl_task, t) != 0) {
-			atomic_fetch_sub(&outstanding, 1);
-			task_free(t);
-			return -1;
-		}
-		return 0;
-	}
-	pthread_mutex_lock(&d->mu);
-	if (d->depth >= d->cap || d->quit) {
-		pthread_mutex_unlock(&d->mu);
+	if (d->quit || atomic_load(&outstanding) >= (long)d->cap) {
 		task_free(t);
 		return -1;
 	}
-	t->next = NULL;
-	if (d->tail)
-		d->tail->next = t;
-	else
-		d->head = t;
-	d->tail = t;
-	d->depth++;
-	metric_set(M_QUEUE_DEPTH, (int64_t)d->depth);
-	pthread_cond_signal(&d->cv);
-	pthread_mutex_unlock(&d->mu);
+	struct worker *w = &workers[atomic_fetch_add(&next_worker, 1) % (unsigned)nworkers];
+	t->w_ = w;
+	t->d_ = d;
+	atomic_fetch_add(&outstanding, 1);
+	metric_set(M_QUEUE_DEPTH, atomic_load(&outstanding));
+	if (runloop_post(w->rl, rl_task, t) != 0) {
+		atomic_fetch_sub(&outstanding, 1);
+		task_free(t);
+		return -1;
+	}
 	return 0;
 }
 
 size_t work_depth(struct daemon *d)
 {
-	if (use_runloop)
-		return (size_t)atomic_load(&outstanding);
-	pthread_mutex_lock(&d->mu);
-	size_t n = d->depth;
-	pthread_mutex_unlock(&d->mu);
-	return n;
+	(void)d;
+	return (size_t)atomic_load(&outstanding);
 }
 
 static void count_status(int status)
@@ -288,41 +262,6 @@ static void do_task(struct daemon *d, struct sandbox *sb, struct task *t)
 	}
 }
 
-static void *worker(void *arg)
-{
-	struct daemon *d = arg;
-	char err[512];
-	struct sandbox *sb = sandbox_new(getenv("SOARCTL_LUA_DIR"), err, sizeof err);
-	if (!sb)
-		dlog(LOG_ERROR, NULL, "worker: %s", err);
-	for (;;) {
-		pthread_mutex_lock(&d->mu);
-		while (!d->head && !d->quit)
-			pthread_cond_wait(&d->cv, &d->mu);
-		if (!d->head) {
-			pthread_mutex_unlock(&d->mu);
-			break;
-		}
-		struct task *t = d->head;
-		d->head = t->next;
-		if (!d->head)
-			d->tail = NULL;
-		d->depth--;
-		d->busy++;
-		metric_set(M_QUEUE_DEPTH, (int64_t)d->depth);
-		pthread_mutex_unlock(&d->mu);
-		if (sb)
-			do_task(d, sb, t);
-		pthread_mutex_lock(&d->mu);
-		d->busy--;
-		pthread_mutex_unlock(&d->mu);
-		daemon_post(d, POST_TASK_DONE, t);
-	}
-	if (sb)
-		sandbox_free(sb);
-	return NULL;
-}
-
 static void *rl_worker(void *arg)
 {
 	struct worker *w = arg;
@@ -332,107 +271,54 @@ static void *rl_worker(void *arg)
 
 int work_init(struct daemon *d, char *err, size_t errlen)
 {
-	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->cv, NULL);
 	d->nthreads = d->o.workers > 0 ? d->o.workers : 2;
-	const char *mode = getenv("SOARCTL_SERVE_ENGINE");
-	/* The run loop by default; SOARCTL_SERVE_ENGINE=threads keeps the simple
-	 * one-run-per-worker mode for comparison. */
-	use_runloop = !(mode && strcmp(mode, "threads") == 0);
-	if (use_runloop) {
-		nworkers = d->nthreads;
-		workers = calloc((size_t)nworkers, sizeof *workers);
-		const char *mr = getenv("SOARCTL_WORKER_RUNS");
-		max_runs = mr ? strtoul(mr, NULL, 10) : WORKER_RUNS_DEFAULT;
-		for (int i = 0; i < nworkers; i++) {
-			workers[i].d = d;
-			workers[i].held_tail = &workers[i].held;
-			if (!(workers[i].rl = runloop_new(d->st, getenv("SOARCTL_LUA_DIR"), err, errlen)))
-				return -1;
-		}
-		for (int i = 0; i < nworkers; i++)
-			if (pthread_create(&workers[i].th, NULL, rl_worker, &workers[i]) != 0) {
-				snprintf(err, errlen, "cannot start worker threads");
-				return -1;
-			}
-		return 0;
+	nworkers = d->nthreads;
+	workers = calloc((size_t)nworkers, sizeof *workers);
+	if (!workers) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	d->threads = calloc((size_t)d->nthreads, sizeof *d->threads);
-	for (int i = 0; i < d->nthreads; i++)
-		if (pthread_create(&d->threads[i], NULL, worker, d) != 0) {
+	const char *mr = getenv("SOARCTL_WORKER_RUNS");
+	max_runs = mr ? strtoul(mr, NULL, 10) : WORKER_RUNS_DEFAULT;
+	for (int i = 0; i < nworkers; i++) {
+		workers[i].d = d;
+		workers[i].held_tail = &workers[i].held;
+		if (!(workers[i].rl = runloop_new(d->st, getenv("SOARCTL_LUA_DIR"), err, errlen)))
+			return -1;
+	}
+	for (int i = 0; i < nworkers; i++)
+		if (pthread_create(&workers[i].th, NULL, rl_worker, &workers[i]) != 0) {
 			snprintf(err, errlen, "cannot start worker threads");
-			d->nthreads = i;
 			return -1;
 		}
 	return 0;
 }
 
-/* Asks the workers to stop once the queue is empty of started work; tasks not
- * yet begun are dropped (their cases are durable; runs waiting in the store are
- * picked up at the next start). */
-void work_stop(struct daemon *d, int drop_queued)
+/* Asks the workers to stop: runloop_serve drains (posted work runs, runs in
+ * flight end); runs waiting in the store are picked up at the next start. */
+void work_stop(struct daemon *d)
 {
-	if (use_runloop) {
-		/* runloop_serve drains: posted work runs, runs in flight end. */
-		d->quit = 1;
-		for (int i = 0; i < nworkers; i++)
-			runloop_stop(workers[i].rl);
-		return;
-	}
-	pthread_mutex_lock(&d->mu);
 	d->quit = 1;
-	if (drop_queued) {
-		/* Runs not begun are dropped (their cases are durable); notes (counts
-		 * of duplicates) are cheap and kept. */
-		struct task *keep = NULL, **tail = &keep;
-		while (d->head) {
-			struct task *t = d->head;
-			d->head = t->next;
-			if (t->kind == TASK_NOTE) {
-				*tail = t;
-				tail = &t->next;
-				t->next = NULL;
-			} else {
-				task_free(t);
-				d->depth--;
-			}
-		}
-		d->head = keep;
-		d->tail = NULL;
-		for (struct task *t = keep; t; t = t->next)
-			d->tail = t;
-	}
-	pthread_cond_broadcast(&d->cv);
-	pthread_mutex_unlock(&d->mu);
+	for (int i = 0; i < nworkers; i++)
+		runloop_stop(workers[i].rl);
 }
 
 int work_busy(struct daemon *d)
 {
-	if (use_runloop)
-		return (int)atomic_load(&outstanding);
-	pthread_mutex_lock(&d->mu);
-	int n = d->busy + (int)d->depth;
-	pthread_mutex_unlock(&d->mu);
-	return n;
+	(void)d;
+	return (int)atomic_load(&outstanding);
 }
 
 void work_join(struct daemon *d)
 {
-	if (use_runloop) {
-		for (int i = 0; i < nworkers; i++) {
-			pthread_join(workers[i].th, NULL);
-			runloop_free(workers[i].rl);
-			if (workers[i].sb)
-				sandbox_free(workers[i].sb);
-		}
-		free(workers);
-		workers = NULL;
-		nworkers = 0;
-		return;
+	for (int i = 0; i < nworkers; i++) {
+		pthread_join(workers[i].th, NULL);
+		runloop_free(workers[i].rl);
+		if (workers[i].sb)
+			sandbox_free(workers[i].sb);
 	}
-	for (int i = 0; i < d->nthreads; i++)
-		pthread_join(d->threads[i], NULL);
-	free(d->threads);
-	d->threads = NULL;
+	free(workers);
+	workers = NULL;
+	nworkers = 0;
 	d->nthreads = 0;
 }
