@@ -449,6 +449,23 @@ static int push_failure(lua_State *L, const char *err, const char *detail)
 	return 3;
 }
 
+/* What a finished request gives the playbook, blocking or not: the response
+ * table (1 value), or nil, kind, detail; out of memory raises. */
+static int push_result(lua_State *L, enum http_err e, struct http_response *resp,
+		       const char *detail)
+{
+	if (e == HTTP_ENOMEM)
+		return luaL_error(L, "http.request: out of memory");
+	if (e != HTTP_OK)
+		return push_failure(L, http_err_name(e), detail);
+	push_response(L, resp->status, resp->headers, resp->nheaders, resp->body, resp->body_len,
+		      resp->final_url, resp->attempts);
+	prim_noint_enter();
+	http_response_clear(resp);
+	prim_noint_leave();
+	return 1;
+}
+
 /* ---- fixtures (integration scopes) ---- */
 
 /* The path and query of a URL: what a fixture matches on, whatever the host. */
@@ -831,21 +848,9 @@ static int do_request(lua_State *L, int t, int scope_idx)
 	if (recorded_url)
 		lua_replace(L, top + 1);
 	lua_settop(L, recorded_url ? top + 1 : top);
-	int nres;
-	if (e != HTTP_OK) {
-		if (e == HTTP_ENOMEM)
-			return luaL_error(L, "http.request: out of memory");
-		nres = push_failure(L, http_err_name(e), detail);
-	} else {
-		push_response(L, resp.status, resp.headers, resp.nheaders, resp.body, resp.body_len,
-			      resp.final_url, resp.attempts);
-		prim_noint_enter();
-		http_response_clear(&resp);
-		prim_noint_leave();
-		nres = 1;
-		if (hs && hs->mode == HTTP_RECORD)
-			record_exchange(L, scope_idx, a.method, recorded_url);
-	}
+	int nres = push_result(L, e, &resp, detail);
+	if (e == HTTP_OK && hs && hs->mode == HTTP_RECORD)
+		record_exchange(L, scope_idx, a.method, recorded_url);
 	return step_commit(L, "http.request", sum, nres);
 }
 
@@ -865,20 +870,7 @@ static int l_finish(lua_State *L)
 	free(ar);
 	prim_noint_leave();
 	lua_settop(L, 0);
-	int nres;
-	if (e != HTTP_OK) {
-		if (e == HTTP_ENOMEM)
-			return luaL_error(L, "http.request: out of memory");
-		nres = push_failure(L, http_err_name(e), detail);
-	} else {
-		push_response(L, resp.status, resp.headers, resp.nheaders, resp.body, resp.body_len,
-			      resp.final_url, resp.attempts);
-		prim_noint_enter();
-		http_response_clear(&resp);
-		prim_noint_leave();
-		nres = 1;
-	}
-	return step_commit(L, "http.request", sum, nres);
+	return step_commit(L, "http.request", sum, push_result(L, e, &resp, detail));
 }
 
 /* ---- bindings ---- */
