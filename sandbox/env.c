@@ -383,6 +383,14 @@ static void push_library(lua_State *L, const char *lib, const char *const *drop)
 	lua_pop(L, 1);
 }
 
+/* What the caller of the sandbox gives every state (sandbox_set_primitives). */
+static sandbox_primitives_fn install_primitives;
+
+void sandbox_set_primitives(sandbox_primitives_fn install)
+{
+	__atomic_store_n(&install_primitives, install, __ATOMIC_RELEASE);
+}
+
 int env_build_base(lua_State *L)
 {
 	const char *lua_dir = lua_tostring(L, 1);
@@ -466,7 +474,9 @@ int env_build_base(lua_State *L)
 
 	/* The primitives: each namespace becomes a read-only proxy too. */
 	lua_newtable(L);                                /* stack: base, prims */
-	prims_install(L);
+	sandbox_primitives_fn install = __atomic_load_n(&install_primitives, __ATOMIC_ACQUIRE);
+	if (install)
+		install(L);
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {                       /* stack: base, prims, k, v */
 		if (lua_istable(L, -1)) {

@@ -3,6 +3,7 @@
 #include "env.h"
 #include "heap.h"
 #include "watchdog.h"
+#include "noint.h"
 
 #include <lauxlib.h>
 #include <luajit.h>
@@ -132,6 +133,8 @@ static void state_abandon(struct sandbox *sb)
 
 struct sandbox *sandbox_new(const char *lua_dir, char *err, size_t errlen)
 {
+	/* Code below the sandbox (base/, store/) marks its regions through noint.h. */
+	noint_set_hooks(sandbox_noint_enter, sandbox_noint_leave);
 	struct sandbox *sb = calloc(1, sizeof *sb);
 	if (!sb) {
 		snprintf(err, errlen, "out of memory");

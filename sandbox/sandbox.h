@@ -35,6 +35,14 @@ struct sandbox_limits {
 /* Grace between the clean stop (hook) and the hard stop (state discarded). */
 #define SANDBOX_HARD_STOP_GRACE 0.2
 
+/* The primitives every new state gets in its base environment, beside the safe
+ * standard library: a function that sets each namespace into the table at the
+ * stack top (prims_install). The sandbox knows nothing of them; the program
+ * hands them over once, before its first sandbox_new (cli/main.c). Without it,
+ * states have the standard library alone. */
+typedef void (*sandbox_primitives_fn)(lua_State *L);
+void sandbox_set_primitives(sandbox_primitives_fn install);
+
 void sandbox_limits_default(struct sandbox_limits *lim);
 
 enum sandbox_status {

@@ -1,7 +1,7 @@
 /* log.c - see log.h. A record is formatted in one buffer and written with one
  * write(2), so records from several threads never interleave. */
 #include "log.h"
-#include "cli.h"
+#include "colour.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +92,7 @@ void log_emit(enum log_level level, const char *source, const char *run_id,
 			n += (size_t)snprintf(buf + n, cap - n, ",\"fields\":%s", fields_json);
 		n += (size_t)snprintf(buf + n, cap - n, "}\n");
 	} else {
-		int colour = cli_use_colour(stderr);
+		int colour = colour_wanted(stderr);
 		static const char *const colours[] = { "\033[2m", "", "\033[33m", "\033[31m" };
 		n += (size_t)snprintf(buf + n, cap - n, "%s%s %-5s %s%s%s ", colour ? colours[level] : "",
 				      stamp, names[level], source ? source : "soarctl",

@@ -1,5 +1,6 @@
 /* cli.c - shared helpers of the subcommands (see cli.h). */
 #include "cli.h"
+#include "colour.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -60,6 +61,5 @@ int cli_is_help(const char *arg)
 
 int cli_use_colour(FILE *out)
 {
-	const char *no = getenv("NO_COLOR");
-	return (!no || !*no) && isatty(fileno(out));
+	return colour_wanted(out);
 }

@@ -1,8 +1,8 @@
 /* cmd_job.c - `soarctl job list|run|pause|resume`: scheduled jobs as the
- * running daemon sees them (their records in the store, jobs.c). `run` and
+ * running daemon sees them (their records in the store, store/jobstore.c). `run` and
  * `pause` are requests the daemon acts on within a second. */
 #include "cli.h"
-#include "daemon.h"
+#include "jobstore.h"
 #include "runout.h"
 #include "store_buf.h"
 #include "timefmt.h"

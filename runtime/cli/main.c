@@ -1,5 +1,7 @@
 /* main.c - `soarctl`: finds the subcommand and hands it its arguments. */
 #include "cli.h"
+#include "prims.h"
+#include "sandbox.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +57,7 @@ static const struct cli_command *find(const char *name)
 
 int main(int argc, char **argv)
 {
+	sandbox_set_primitives(prims_install);
 	if (argc < 2) {
 		print_help(stderr);
 		return EXIT_USAGE;

@@ -19,6 +19,7 @@
 #include "httpd.h"
 #include "playbook.h"
 #include "preproc.h"
+#include "jobstore.h"
 #include "store.h"
 
 #include <ev.h>
@@ -153,11 +154,7 @@ int jobs_rebuild(struct daemon *d, char *err, size_t errlen);
 void jobs_tick(struct daemon *d, int64_t now);
 void jobs_run_done(struct daemon *d, const char *job, int status);
 int jobs_fire_now(struct daemon *d, const char *name, char *err, size_t errlen);
-int jobs_set_paused(struct store *st, const char *name, int paused, char *err, size_t errlen);
-int jobs_request_run(struct store *st, const char *name, char *err, size_t errlen);
-/* The job records as JSON lines / an array, for `job list` and GET /api/v1/jobs. */
-struct store_buf;
-int jobs_list_json(struct store *st, struct store_buf *out, int array, char *err, size_t errlen);
+/* the job records themselves: store/jobstore.h */
 /* daemon.c */
 #include "log.h"
 /* A formatted log line on stderr (text, or JSON with --log-json). */

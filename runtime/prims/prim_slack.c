@@ -4,6 +4,7 @@
  * integrations/_slack.lua. */
 #include "integration.h"
 #include "prim.h"
+#include "prims.h"
 #include "slack.h"
 #include "env.h"
 

@@ -1,5 +1,6 @@
 /* prims.c - the one place that lists every Lua namespace the sandbox offers. */
 #include "prim.h"
+#include "prims.h"
 #include "env.h"
 #include "runinfo.h"
 #include "runscrub.h"

@@ -1,7 +1,7 @@
 /* edl_store.c - EDL lists and entries in LMDB (see edl.h for the records). */
 #include "edl.h"
 #include "datadir.h"
-#include "integration.h"
+#include "file_atomic.h"
 #include "store_buf.h"
 
 #include <errno.h>
@@ -458,7 +458,7 @@ int edl_export(struct store *st, const char *list, const char *path, uint64_t *c
 	for (size_t i = 0; i < b.len; i++)
 		n += b.p[i] == '\n';
 	if (rc == 0)
-		rc = integration_write_file(path, b.p ? b.p : "", b.len, err, errlen);
+		rc = file_write_atomic(path, b.p ? b.p : "", b.len, err, errlen);
 	store_buf_free(&b);
 	if (rc == 0 && count)
 		*count = n;

@@ -2,6 +2,7 @@
 #include "check.h"
 #include "lua_eval.h"
 #include "prim.h"
+#include "prims.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "lua_eval.h"
 #include "prim.h"
+#include "prims.h"
 #include "uuid.h"
 
 #include <lauxlib.h>

@@ -2,6 +2,7 @@
 #include "check.h"
 #include "json.h"
 #include "prim.h"
+#include "prims.h"
 
 #include <lauxlib.h>
 #include <locale.h>

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "playbook.h"
 #include "prim.h"
+#include "prims.h"
 #include "sandbox.h"
 
 #include <lauxlib.h>

@@ -2,6 +2,7 @@
  * zones from our TZif reader checked against glibc's localtime_r. */
 #include "check.h"
 #include "prim.h"
+#include "prims.h"
 #include "timefmt.h"
 
 #include <lauxlib.h>

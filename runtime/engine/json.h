@@ -1,5 +1,6 @@
 /* json.h - strict JSON (RFC 8259) between Lua values and text, for the core and
- * for the `json` Lua namespace (prim_json.c).
+ * for the `json` Lua namespace (whose three functions live here too: they share
+ * the codec's internals; prims/prims.c registers them).
  *
  * Mapping (both directions, see docs/lua-api.md "json"):
  *   object <-> table with string keys        array <-> table with keys 1..n
@@ -15,6 +16,8 @@
 
 #include <lua.h>
 #include <stddef.h>
+
+#include "utf8.h"
 
 #define JSON_DEFAULT_MAX_DEPTH 128
 #define JSON_MAX_DEPTH_LIMIT   1000
@@ -54,10 +57,6 @@ int json_encode_lua(lua_State *L, int idx, const struct json_opts *opts,
 int json_decode_push(lua_State *L, const char *s, size_t len, const struct json_opts *opts,
 		     char *err, size_t errlen);
 
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms,
- * no surrogates, nothing above U+10FFFF), or 0: the check every JSON text of
- * ours passes, shared with the store's C-only checker (case_json.c). */
-size_t json_utf8_seq(const unsigned char *p, size_t avail);
 
 /* json.null, the value that stands for JSON null inside tables. */
 void json_push_null(lua_State *L);
