@@ -1,4 +1,4 @@
--- The Lua half of `integration(name [, opts])` (the C half: runtime/prim_integration.c).
+-- The Lua half of `integration(name [, opts])` (the C half: runtime/prims/prim_integration.c).
 -- Loaded once per interpreter with the raw C helpers; returns the `integration`
 -- function. It is Lua, not C, so that a command's code may yield once requests
 -- are asynchronous. See docs/integrations.md.

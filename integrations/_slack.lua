@@ -1,4 +1,4 @@
--- The `slack` namespace (runtime/prim_slack.c loads it): post and prompt are the
+-- The `slack` namespace (runtime/prims/prim_slack.c loads it): post and prompt are the
 -- slack integration's commands (so they are steps, and mock and fixtures apply);
 -- buttons builds the Block Kit blocks of a prompt; verify is C.
 local integration, verify = ...

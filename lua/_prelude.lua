@@ -1,7 +1,7 @@
 -- The sandbox prelude: the Lua halves of primitives that call back into playbook
 -- code. They are Lua, not C, so that a step inside the callback may make the run
 -- wait (a C function in between would stop the coroutine from yielding).
--- Loaded once per interpreter by runtime/prims.c with the raw C helpers; what it
+-- Loaded once per interpreter by runtime/prims/prims.c with the raw C helpers; what it
 -- returns becomes globals of every run.
 local raw = ...
 local M = {}

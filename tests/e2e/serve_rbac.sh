@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The role-by-action matrix of the HTTP API: each built-in role's token against
 # each kind of endpoint, and no token at all. The same permissions as the CLI
-# (runtime/rbac.c): admin all; analyst cases, prompts, runs; approver read and
+# (runtime/security/rbac.c): admin all; analyst cases, prompts, runs; approver read and
 # answer prompts; viewer read only.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
