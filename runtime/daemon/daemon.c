@@ -1,5 +1,5 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
-#include "daemon.h"
+#include "daemon_int.h"
 #include "datadir.h"
 #include "integration.h"
 #include "metrics.h"
@@ -137,7 +137,7 @@ static void task_done(struct daemon *d, struct task *t)
 	if (t->kind == TASK_RESUME)
 		inflight_del(d, t->run_id);
 	if (t->kind == TASK_START && t->job[0])
-		jobs_run_done(d, t->job, t->status);
+		jobs_run_done(d->sched, t->job, t->status);
 	task_free(t);
 }
 
@@ -206,7 +206,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	int64_t now = now_ms();
 	static int64_t last_flush;
-	jobs_tick(d, now);
+	jobs_tick(d->sched, now);
 	/* Every tick (250 ms): an answer given through the CLI resumes its run
 	 * within 1 s with room for the resume itself; every 500 ms with the
 	 * tick's jitter came to ~1 s. The scan reads only the waiting index. */
@@ -296,7 +296,7 @@ static void reload(struct daemon *d)
 	}
 	struct pb_set *old = d->set;
 	d->set = s;
-	jobs_rebuild(d, err, sizeof err);
+	jobs_rebuild(d->sched, err, sizeof err);
 	pb_set_unref(old);
 	integ_snap_free(integ_snap_install(in));
 	d->integ = in;
@@ -367,6 +367,7 @@ int daemon_main(const struct daemon_opts *o)
 	loaded_line(d, "loaded");
 	metric_set(M_PLAYBOOKS, d->set->n);
 	d->window = pp_window_new(200000);
+	d->sched = jobs_new(d);
 	pthread_mutex_init(&d->post_mu, NULL);
 	d->loop = EV_DEFAULT;
 	signal(SIGPIPE, SIG_IGN);
@@ -392,7 +393,7 @@ int daemon_main(const struct daemon_opts *o)
 	ev_async_init(&d->wake, on_wake);
 	d->wake.data = d;
 	ev_async_start(d->loop, &d->wake);
-	jobs_rebuild(d, err, sizeof err);
+	jobs_rebuild(d->sched, err, sizeof err);
 	ev_signal_init(&d->sigterm, on_signal, SIGTERM);
 	ev_signal_init(&d->sigint, on_signal, SIGINT);
 	ev_signal_init(&d->sighup, on_signal, SIGHUP);
@@ -406,7 +407,7 @@ int daemon_main(const struct daemon_opts *o)
 	resume_interrupted(d);
 	/* One line a test or a supervisor can wait for. */
 	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s",
-	     o->listen, httpd_port(d->http), d->nthreads, d->set->n, d->njobs,
+	     o->listen, httpd_port(d->http), d->nthreads, d->set->n, jobs_count(d->sched),
 	     o->mock ? ", mock mode" : "");
 	ev_run(d->loop, 0);
 	/* Stopping: the drain timer broke the loop. Tasks still running finish their
@@ -419,6 +420,12 @@ int daemon_main(const struct daemon_opts *o)
 	}
 	work_join(d);
 	httpd_stop(d->http);
+	jobs_free(d->sched);
 	dlog(LOG_INFO, NULL, "stopped");
 	return 0;
 }
+
+struct store *daemon_store(struct daemon *d) { return d->st; }
+struct pb_set *daemon_playbooks(struct daemon *d) { return d->set; }
+struct pp_window *daemon_window(struct daemon *d) { return d->window; }
+int daemon_queue_room(struct daemon *d, size_t n) { return work_depth(d) + n <= d->cap; }

@@ -7,8 +7,12 @@
  *   daemon_work.c     the worker threads: a run loop each, a bound on tasks
  *   daemon_api.c      the HTTP routes (auth, cases, runs, jobs, prompts, EDL...)
  *   ingest.c          POST /api/v1/alerts: parse, pre-process, create cases
- *   jobs.c            scheduled jobs: next fires, overlap and missed-run policy,
- *                     their records in the store (pause, run now)
+ *   jobs.c            scheduled jobs: next fires, overlap and missed-run policy
+ *                     (their records: store/jobstore.c)
+ *
+ * ingest.c and jobs.c see the daemon through the functions below (daemon_store,
+ * daemon_start_playbook, work_submit...); struct daemon is in daemon_int.h, for
+ * the loop, the workers and the routes.
  *
  * Threads: everything but the workers and the store's committer runs on the
  * loop's thread; those two hand results back through daemon_post (an ev_async). */
@@ -25,6 +29,8 @@
 #include <ev.h>
 #include <pthread.h>
 #include <stdint.h>
+
+struct daemon;
 
 struct daemon_opts {
 	const char *listen;       /* "127.0.0.1:8080" */
@@ -72,19 +78,6 @@ const struct pb_meta *pb_set_find(const struct pb_set *s, const char *name);
 void pb_set_ref(struct pb_set *s);
 void pb_set_unref(struct pb_set *s);
 
-/* ---- scheduled jobs (jobs.c) ---- */
-struct job {
-	char name[128];
-	const struct pb_meta *pb;      /* in the daemon's current set */
-	int64_t next;                  /* next fire, Unix seconds; 0 none */
-	int64_t last;                  /* last fire, seconds */
-	int running;                   /* runs of this job in flight */
-	int queued;                    /* overlap=queue: a fire waits */
-	int paused;
-	int64_t run_now_seen;          /* the last "run now" request acted on (ms) */
-	int dirty_;                    /* private: its record needs saving */
-};
-
 /* ---- worker tasks (daemon_work.c) ---- */
 enum task_kind { TASK_START, TASK_RESUME, TASK_NOTE };
 
@@ -103,7 +96,6 @@ struct task {
 	struct daemon *d_;
 };
 
-struct daemon;
 /* Queues a task; -1 when the queue is full (the caller answers 429). Takes
  * ownership of t either way. */
 int work_submit(struct daemon *d, struct task *t);
@@ -114,34 +106,16 @@ void task_free(struct task *t);
 enum post_kind { POST_TASK_DONE, POST_CASE_DONE };
 void daemon_post(struct daemon *d, enum post_kind kind, void *p);
 
-struct daemon {
-	struct daemon_opts o;
-	struct ev_loop *loop;
-	struct store *st;
-	struct httpd *http;
-	struct pb_set *set;            /* current playbooks */
-	struct integ_snap *integ;      /* current integrations and their config (installed) */
-	struct job *jobs;
-	int njobs;
-	struct pp_window *window;
-	ev_signal sigterm, sigint, sighup;
-	ev_timer tick, drain_timer;
-	ev_async wake;
-	int stopping;
-	/* the hand-back queue */
-	pthread_mutex_t post_mu;
-	struct post_item *posts;
-	/* workers */
-	int nthreads;
-	size_t cap;
-	int quit;
-	/* runs the loop has queued and not seen finish: never twice at once */
-	char (*inflight)[37];
-	size_t ninflight, capinflight;
-	/* auth cache (rbac_token_auth writes an audit entry per use) */
-	struct auth_cache *auth;
-	double started;
-};
+
+/* What ingest.c and jobs.c use of the daemon: struct daemon itself is private to
+ * daemon.c, daemon_work.c and daemon_api.c (daemon_int.h). */
+struct store *daemon_store(struct daemon *d);
+/* The current playbook set (pb_set_ref to keep it past a reload). */
+struct pb_set *daemon_playbooks(struct daemon *d);
+/* The pre-processing dedupe window. */
+struct pp_window *daemon_window(struct daemon *d);
+/* 1 when n more tasks fit in the workers' queue. */
+int daemon_queue_room(struct daemon *d, size_t n);
 
 /* daemon_api.c */
 void api_handle(struct httpd_req *r, void *ud);
@@ -149,11 +123,15 @@ void api_handle(struct httpd_req *r, void *ud);
 void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user);
 void ingest_case_done(struct daemon *d, void *p);
 void ingest_flush_dups(struct daemon *d);
-/* jobs.c */
-int jobs_rebuild(struct daemon *d, char *err, size_t errlen);
-void jobs_tick(struct daemon *d, int64_t now);
-void jobs_run_done(struct daemon *d, const char *job, int status);
-int jobs_fire_now(struct daemon *d, const char *name, char *err, size_t errlen);
+/* jobs.c: the scheduler, its state its own. */
+struct sched;
+struct sched *jobs_new(struct daemon *d);
+void jobs_free(struct sched *s);
+int jobs_count(const struct sched *s);
+int jobs_rebuild(struct sched *s, char *err, size_t errlen);
+void jobs_tick(struct sched *s, int64_t now);
+void jobs_run_done(struct sched *s, const char *job, int status);
+int jobs_fire_now(struct sched *s, const char *name, char *err, size_t errlen);
 /* the job records themselves: store/jobstore.h */
 /* daemon.c */
 #include "log.h"

@@ -8,7 +8,7 @@
  * entry per use, which would put an fsync on every alert. */
 #include "audit.h"
 #include "case.h"
-#include "daemon.h"
+#include "daemon_int.h"
 #include "datadir.h"
 #include "edl.h"
 #include "ingest_json.h"
@@ -517,7 +517,7 @@ static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6]
 			return;
 		int rc;
 		if (strcmp(seg[4], "run") == 0)
-			rc = jobs_fire_now(d, seg[3], err, sizeof err);
+			rc = jobs_fire_now(d->sched, seg[3], err, sizeof err);
 		else if (strcmp(seg[4], "pause") == 0 || strcmp(seg[4], "resume") == 0)
 			rc = jobs_set_paused(d->st, seg[3], seg[4][0] == 'p', err, sizeof err);
 		else {

@@ -10,7 +10,7 @@
  * with a sandbox made when first needed. The number of tasks not yet done is
  * bounded (d->cap): past it work_submit refuses and the HTTP side answers 429. */
 #include "case.h"
-#include "daemon.h"
+#include "daemon_int.h"
 #include "engine.h"
 #include "log.h"
 #include "metrics.h"

@@ -105,7 +105,7 @@ static void answer(struct ingest_req *q)
 		struct alert_item *it = &q->items[i];
 		const char *ref;
 		if (it->out == O_DUPLICATE && !it->case_id[0] && it->pp.key[0] &&
-		    (ref = pp_window_case(q->d->window, it->pp.key)))
+		    (ref = pp_window_case(daemon_window(q->d), it->pp.key)))
 			snprintf(it->case_id, sizeof it->case_id, "%s", ref);
 	}
 	store_buf_str(&b, "{\"accepted\":");
@@ -162,7 +162,7 @@ static int link_to_ref(struct daemon *d, struct alert_item *it)
 {
 	struct case_rec c;
 	char err[256], why[100];
-	if (case_get(d->st, it->pp.link_ref, &c, err, sizeof err) != 0)
+	if (case_get(daemon_store(d), it->pp.link_ref, &c, err, sizeof err) != 0)
 		return 0;
 	int open = c.status != CASE_CLOSED;
 	if (open) {
@@ -187,7 +187,7 @@ static void case_of_key(struct daemon *d, struct alert_item *it)
 	cq.limit = 1;
 	struct case_page pg;
 	char err[256];
-	if (case_search(d->st, &cq, &pg, err, sizeof err) != 0)
+	if (case_search(daemon_store(d), &cq, &pg, err, sizeof err) != 0)
 		return;
 	if (pg.n) {
 		snprintf(it->case_id, sizeof it->case_id, "%s", pg.items[0].id);
@@ -230,13 +230,13 @@ void ingest_case_done(struct daemon *d, void *p)
 			metric_add(M_ALERTS_DEDUPED, 1);
 			if (it->pp.key[0]) {
 				const char *ref;
-				pp_window_put(d->window, it->pp.key, c.id, now_ms(),
+				pp_window_put(daemon_window(d), it->pp.key, c.id, now_ms(),
 					      it->pp.rule && it->pp.rule->window_s ? it->pp.rule->window_s : 3600);
-				pp_window_hit(d->window, it->pp.key, now_ms(), &ref);
+				pp_window_hit(daemon_window(d), it->pp.key, now_ms(), &ref);
 			}
 		} else {
 			if (it->pp.key[0] && !it->pp.link)
-				pp_window_set_case(d->window, it->pp.key, c.id);
+				pp_window_set_case(daemon_window(d), it->pp.key, c.id);
 			if (it->pp.rule && it->pp.rule->close_reason) {
 				it->out = O_CLOSED;    /* created closed by the rule */
 				metric_add(M_ALERTS_CLOSED, 1);
@@ -324,7 +324,7 @@ void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user)
 	metric_add(M_INFLIGHT_REQUESTS, 1);
 	q->d = d;
 	q->r = r;
-	q->set = d->set;
+	q->set = daemon_playbooks(d);
 	pb_set_ref(q->set);
 	char err[200];
 	if (ij_parse(&q->doc, body, len, err, sizeof err) != 0) {
@@ -342,7 +342,7 @@ void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user)
 		req_free(q);
 		return;
 	}
-	if (work_depth(d) + (size_t)n > d->cap) {
+	if (!daemon_queue_room(d, (size_t)n)) {
 		metric_add(M_ALERTS_REJECTED, n);
 		httpd_error(r, 429, "overloaded", "the run queue is full; retry", "Retry-After: 1");
 		req_free(q);
@@ -366,7 +366,7 @@ void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user)
 	int64_t now = now_ms();
 	for (int i = 0; i < n; i++) {
 		struct alert_item *it = &q->items[i];
-		pp_evaluate(q->set->rules, q->set->nrules, d->window, &q->doc, it->node, now, &it->pp);
+		pp_evaluate(q->set->rules, q->set->nrules, daemon_window(d), &q->doc, it->node, now, &it->pp);
 		if (it->pp.action == PP_DROP) {
 			it->out = O_DROPPED;
 			metric_add(M_ALERTS_DROPPED, 1);
@@ -395,7 +395,7 @@ void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user)
 		struct alert_item *it = &q->items[i];
 		if (it->out != O_PENDING)
 			continue;
-		it->creq = case_create_submit(d->st, &it->f, "serve:ingest", on_created, it);
+		it->creq = case_create_submit(daemon_store(d), &it->f, "serve:ingest", on_created, it);
 		if (!it->creq) { /* out of memory: counted as done at once */
 			it->out = O_ERROR;
 			snprintf(it->err, sizeof it->err, "out of memory");
@@ -424,6 +424,6 @@ static void note_dups(const char *key, const char *case_ref, unsigned dups, void
 
 void ingest_flush_dups(struct daemon *d)
 {
-	if (d->window)
-		pp_window_drain(d->window, note_dups, d);
+	if (daemon_window(d))
+		pp_window_drain(daemon_window(d), note_dups, d);
 }

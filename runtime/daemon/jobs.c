@@ -12,9 +12,46 @@
 #include <string.h>
 #include <time.h>
 
+/* A scheduled playbook, on the loop thread. */
+struct job {
+	char name[128];
+	const struct pb_meta *pb;      /* in the daemon's current set */
+	int64_t next;                  /* next fire, Unix seconds; 0 none */
+	int64_t last;                  /* last fire, seconds */
+	int running;                   /* runs of this job in flight */
+	int queued;                    /* overlap=queue: a fire waits */
+	int paused;
+	int64_t run_now_seen;          /* the last "run now" request acted on (ms) */
+	int dirty_;                    /* private: its record needs saving */
+};
+
+struct sched {
+	struct daemon *d;
+	struct job *jobs;
+	int njobs;
+};
+
+struct sched *jobs_new(struct daemon *d)
+{
+	struct sched *s = calloc(1, sizeof *s);
+	if (s)
+		s->d = d;
+	return s;
+}
+
+void jobs_free(struct sched *s)
+{
+	if (s) {
+		free(s->jobs);
+		free(s);
+	}
+}
+
+int jobs_count(const struct sched *s) { return s ? s->njobs : 0; }
+
 /* ---- the loop's side ---- */
 
-static void save(struct daemon *d, struct job *j)
+static void save(struct sched *s, struct job *j)
 {
 	struct job_rec u;
 	memset(&u, 0, sizeof u);
@@ -28,7 +65,7 @@ static void save(struct daemon *d, struct job *j)
 	u.next = j->next * 1000;
 	u.running = j->running;
 	char err[256];
-	if (jobs_save(d->st, j->name, &u, err, sizeof err) != 0)
+	if (jobs_save(daemon_store(s->d), j->name, &u, err, sizeof err) != 0)
 		dlog(LOG_WARN, NULL, "job %s: cannot save its record: %s", j->name, err);
 }
 
@@ -41,7 +78,7 @@ static int64_t next_after(const struct job *j, int64_t t)
 	return n;
 }
 
-static void fire(struct daemon *d, struct job *j, const char *why)
+static void fire(struct sched *s, struct job *j, const char *why)
 {
 	if (j->running && j->pb->overlap == OVERLAP_SKIP) {
 		dlog(LOG_INFO, NULL, "job %s: %s fire skipped, a run is still going (overlap = skip)",
@@ -53,7 +90,7 @@ static void fire(struct daemon *d, struct job *j, const char *why)
 		j->queued = 1;
 		return;
 	}
-	if (daemon_start_playbook(d, j->pb, NULL, NULL, j->name) != 0) {
+	if (daemon_start_playbook(s->d, j->pb, NULL, NULL, j->name) != 0) {
 		dlog(LOG_WARN, NULL, "job %s: queue full, fire skipped", j->name);
 		metric_add(M_JOB_SKIPPED, 1);
 		return;
@@ -63,33 +100,34 @@ static void fire(struct daemon *d, struct job *j, const char *why)
 	dlog(LOG_INFO, NULL, "job %s: fired (%s)", j->name, why);
 }
 
-int jobs_rebuild(struct daemon *d, char *err, size_t errlen)
+int jobs_rebuild(struct sched *s, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
 	int64_t now = (int64_t)time(NULL);
+	const struct pb_set *set = daemon_playbooks(s->d);
 	int n = 0;
-	for (int i = 0; i < d->set->n; i++)
-		n += d->set->pb[i].schedule != NULL;
+	for (int i = 0; i < set->n; i++)
+		n += set->pb[i].schedule != NULL;
 	struct job *jobs = calloc((size_t)n + 1, sizeof *jobs);
-	int k = 0, first = d->jobs == NULL;
-	for (int i = 0; i < d->set->n; i++) {
-		const struct pb_meta *pb = &d->set->pb[i];
+	int k = 0, first = s->jobs == NULL;
+	for (int i = 0; i < set->n; i++) {
+		const struct pb_meta *pb = &set->pb[i];
 		if (!pb->schedule)
 			continue;
 		struct job *j = &jobs[k++];
 		snprintf(j->name, sizeof j->name, "%s", pb->name);
 		j->pb = pb;
-		for (int o = 0; o < d->njobs; o++) /* a reload keeps what is running */
-			if (strcmp(d->jobs[o].name, j->name) == 0) {
-				j->running = d->jobs[o].running;
-				j->queued = d->jobs[o].queued;
-				j->last = d->jobs[o].last;
-				j->run_now_seen = d->jobs[o].run_now_seen;
+		for (int o = 0; o < s->njobs; o++) /* a reload keeps what is running */
+			if (strcmp(s->jobs[o].name, j->name) == 0) {
+				j->running = s->jobs[o].running;
+				j->queued = s->jobs[o].queued;
+				j->last = s->jobs[o].last;
+				j->run_now_seen = s->jobs[o].run_now_seen;
 			}
 		/* The stored record: when did it last fire (missed runs), pause state. */
 		struct job_rec r;
-		jobs_read(d->st, j->name, &r);
+		jobs_read(daemon_store(s->d), j->name, &r);
 		j->paused = r.paused;
 		if (first) {
 			j->run_now_seen = r.run_now;
@@ -107,7 +145,7 @@ int jobs_rebuild(struct daemon *d, char *err, size_t errlen)
 			if (missed && missed <= now) {
 				if (pb->missed == MISSED_RUN_ONCE && recent && recent <= now) {
 					j->last = now;
-					fire(d, j, "missed while the daemon was down");
+					fire(s, j, "missed while the daemon was down");
 				} else {
 					dlog(LOG_INFO, NULL, "job %s: missed fire skipped (policy or grace)",
 					     j->name);
@@ -115,32 +153,32 @@ int jobs_rebuild(struct daemon *d, char *err, size_t errlen)
 				}
 			}
 		}
-		save(d, j);
+		save(s, j);
 	}
-	free(d->jobs);
-	d->jobs = jobs;
-	d->njobs = k;
+	free(s->jobs);
+	s->jobs = jobs;
+	s->njobs = k;
 	metric_set(M_JOBS, k);
 	return 0;
 }
 
-void jobs_tick(struct daemon *d, int64_t now_ms)
+void jobs_tick(struct sched *s, int64_t now_ms)
 {
 	int64_t now = now_ms / 1000;
 	static int64_t last_poll;
 	int poll = now_ms - last_poll >= 1000;
 	if (poll)
 		last_poll = now_ms;
-	for (int i = 0; i < d->njobs; i++) {
-		struct job *j = &d->jobs[i];
+	for (int i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
 		int changed = 0;
 		if (poll) {
 			struct job_rec r;
-			if (jobs_read(d->st, j->name, &r) == 0) {
+			if (jobs_read(daemon_store(s->d), j->name, &r) == 0) {
 				j->paused = r.paused;
 				if (r.run_now > j->run_now_seen) {
 					j->run_now_seen = r.run_now;
-					fire(d, j, "run now");
+					fire(s, j, "run now");
 					changed = 1;
 				}
 			}
@@ -148,7 +186,7 @@ void jobs_tick(struct daemon *d, int64_t now_ms)
 		if (j->next && j->next <= now) {
 			if (!j->paused) {
 				j->last = now;
-				fire(d, j, "schedule");
+				fire(s, j, "schedule");
 			}
 			j->next = next_after(j, now);
 			changed = 1;
@@ -156,35 +194,35 @@ void jobs_tick(struct daemon *d, int64_t now_ms)
 		j->dirty_ = changed;
 	}
 	/* Records are saved after the loop, not in the middle of fires. */
-	for (int i = 0; i < d->njobs; i++)
-		if (d->jobs[i].dirty_) {
-			d->jobs[i].dirty_ = 0;
-			save(d, &d->jobs[i]);
+	for (int i = 0; i < s->njobs; i++)
+		if (s->jobs[i].dirty_) {
+			s->jobs[i].dirty_ = 0;
+			save(s, &s->jobs[i]);
 		}
 }
 
-void jobs_run_done(struct daemon *d, const char *name, int status)
+void jobs_run_done(struct sched *s, const char *name, int status)
 {
 	(void)status;
-	for (int i = 0; i < d->njobs; i++) {
-		struct job *j = &d->jobs[i];
+	for (int i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
 		if (strcmp(j->name, name) != 0)
 			continue;
 		if (j->running)
 			j->running--;
 		if (j->queued && !j->running) {
 			j->queued = 0;
-			fire(d, j, "queued");
+			fire(s, j, "queued");
 		}
-		save(d, j);
+		save(s, j);
 	}
 }
 
-int jobs_fire_now(struct daemon *d, const char *name, char *err, size_t errlen)
+int jobs_fire_now(struct sched *s, const char *name, char *err, size_t errlen)
 {
-	for (int i = 0; i < d->njobs; i++)
-		if (strcmp(d->jobs[i].name, name) == 0) {
-			fire(d, &d->jobs[i], "API");
+	for (int i = 0; i < s->njobs; i++)
+		if (strcmp(s->jobs[i].name, name) == 0) {
+			fire(s, &s->jobs[i], "API");
 			return 0;
 		}
 	snprintf(err, errlen, "no job %s", name);

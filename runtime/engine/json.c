@@ -1,4 +1,4 @@
-/* prim_json.c - the `json` namespace and the core's JSON codec (json.h).
+/* json.c (was prim_json.c) - the core's JSON codec (json.h) and the `json` namespace.
  *
  * Why this file parses JSON itself although the design names lua-cjson: Debian's
  * lua-cjson 2.1.0, even with decode_invalid_numbers(false), accepts "1.", "-.5",
