@@ -1,6 +1,6 @@
 /* case_json.c - a strict JSON syntax check (recursive descent, no allocation). */
 #include "case_json.h"
-#include "utf8.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <string.h>

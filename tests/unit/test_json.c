@@ -1,6 +1,6 @@
 /* test_json.c - the JSON codec: strictness, numbers, UTF-8, nesting, the C API. */
 #include "check.h"
-#include "json.h"
+#include "prim_json.h"
 #include "prim.h"
 #include "prims.h"
 

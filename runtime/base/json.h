@@ -1,6 +1,7 @@
-/* utf8.h - UTF-8 well-formedness, shared by the JSON codecs and the case store. */
-#ifndef SOAR_UTF8_H
-#define SOAR_UTF8_H
+/* json.h - plain-C JSON helpers, below Lua: UTF-8 well-formedness, shared by
+ * the Lua codec (engine/prim_json.c) and the case store. */
+#ifndef SOAR_JSON_H
+#define SOAR_JSON_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* json.c (was prim_json.c) - the core's JSON codec (json.h) and the `json` namespace.
+/* prim_json.c - the `json` namespace and the core's JSON codec (json.h).
  *
  * Why this file parses JSON itself although the design names lua-cjson: Debian's
  * lua-cjson 2.1.0, even with decode_invalid_numbers(false), accepts "1.", "-.5",
@@ -20,9 +20,8 @@
  * arrays even when empty (json.array(t), and every array json.decode makes, so
  * `[]` round-trips). Sandboxed code cannot reach it, and user metatables stay free.
  */
-#include "json.h"
+#include "prim_json.h"
 #include "prim.h"
-#include "utf8.h"
 
 #include <lauxlib.h>
 #include <limits.h>

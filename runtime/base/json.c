@@ -1,5 +1,5 @@
-/* utf8.c - UTF-8 well-formedness (see utf8.h). */
-#include "utf8.h"
+/* json.c - plain-C JSON helpers (json.h). */
+#include "json.h"
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no
  * surrogates, nothing above U+10FFFF), or 0. */

@@ -1,4 +1,4 @@
-/* json.h - strict JSON (RFC 8259) between Lua values and text, for the core and
+/* prim_json.h - strict JSON (RFC 8259) between Lua values and text, for the core and
  * for the `json` Lua namespace (whose three functions live here too: they share
  * the codec's internals; prims/prims.c registers them).
  *
@@ -11,13 +11,13 @@
  * Text must be UTF-8: decode rejects invalid UTF-8, encode refuses strings that
  * are not UTF-8 (base64 binary data first).
  */
-#ifndef SOAR_JSON_H
-#define SOAR_JSON_H
+#ifndef SOAR_PRIM_JSON_H
+#define SOAR_PRIM_JSON_H
 
 #include <lua.h>
 #include <stddef.h>
 
-#include "utf8.h"
+#include "json.h"
 
 #define JSON_DEFAULT_MAX_DEPTH 128
 #define JSON_MAX_DEPTH_LIMIT   1000
