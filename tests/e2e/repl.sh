@@ -100,4 +100,40 @@ checks=$((checks + 1))
 checks=$((checks + 1))
 grep -q 'double' "$SOARCTL_DATA/repl_history" 2>/dev/null || fail "history kept in the data directory"
 
+# The same war room over HTTP: the command runs, the answer carries the result
+# and the timeline gets the same two entries, by the token's user.
+TOK=$("$S" user token --label e2e 2>/dev/null)
+DPID=
+trap 'kill "$STANDIN_PID" 2>/dev/null; [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
+mkdir -p "$SOAR_TMP/playbooks"
+serve_start --playbooks "$SOAR_TMP/playbooks"
+wr() { curl -s -o "$SOAR_TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" \
+	-H 'Content-Type: application/json' -X POST "$A/api/v1/cases/$2/warroom" --data-binary "$3"; }
+checks=$((checks + 1))
+code=$(wr "$TOK" 1 '{"command":"!abuseipdb.check ip=185.220.101.4"}')
+body=$(cat "$SOAR_TMP/body")
+[ "$code" = 200 ] || fail "HTTP war room: $code $body"
+[ "$(json_field "$body" 'j["result"]["score"]')" = 100 ] || fail "HTTP war room result: $body"
+[ "$(json_field "$body" 'j["recorded"]')" = True ] || fail "HTTP war room recorded: $body"
+has_line "$(json_field "$body" 'j["text"]')" '^verdict +malicious$' "HTTP war room text"
+checks=$((checks + 1))
+code=$(wr "$TOK" 1 '{"command":"!abuseipdb.check ipp=1"}')
+[ "$code" = 400 ] || fail "HTTP war room typo: $code $(cat "$SOAR_TMP/body")"
+contains "$(cat "$SOAR_TMP/body")" "did you mean 'ip'" "HTTP war room typo"
+checks=$((checks + 1))
+code=$(wr "nope" 1 '{"command":"!abuseipdb.check ip=1.2.3.4"}')
+[ "$code" = 401 ] || fail "HTTP war room without a token: $code"
+checks=$((checks + 1))
+code=$(wr "$TOK" 999 '{"command":"!abuseipdb.check ip=1.2.3.4"}')
+[ "$code" = 404 ] || fail "HTTP war room on no case: $code"
+checks=$((checks + 1))
+code=$(wr "$TOK" 1 '{"cmd":1}')
+[ "$code" = 400 ] || fail "HTTP war room without a command: $code"
+serve_stop || fail "serve exit status"
+expect_exit 0 -- "$S" case show 1 --json
+checks=$((checks + 1))
+got=$(json_field "$out" '[(e["kind"], e["actor"], e["text"], (e["data"] or {}).get("command")) for e in j["timeline"] if e["kind"] in ("command","result")][-2:]')
+want="[('command', 'http:$me', '!abuseipdb.check ip=185.220.101.4', 'abuseipdb.check'), ('result', 'http:$me', 'abuseipdb.check: ok"
+case "$got" in "$want"*) ;; *) fail "HTTP war room timeline: $got" ;; esac
+
 finish
