@@ -7,6 +7,9 @@ local M = {}
 local LIST_MAX = 20      -- list items shown before "... (N more)"
 local DEPTH_MAX = 6      -- nesting shown before "{...}"
 local CELL_MAX = 60      -- a table cell longer than this is cut
+-- Fields that hold Unix seconds (cases, EDL entries, indicators) read as UTC times.
+local TIME_KEYS = { created = true, updated = true, closed = true, expires = true, added = true,
+                    due = true, time = true, seen = true, first_seen = true, last_seen = true }
 
 local function is_list(t)
   local n = #t
@@ -74,6 +77,9 @@ local function render_columns(out, t, cols, indent)
     local cells = { tostring(r) }
     for i, c in ipairs(cols) do
       local v = t[r][c]
+      if TIME_KEYS[c] and type(v) == "number" and v > 1e9 and v < 1e11 then
+        v = os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(v))
+      end
       cells[i + 1] = v == nil and "" or cut(scalar(v), CELL_MAX)
       if #cells[i + 1] > widths[i + 1] then widths[i + 1] = #cells[i + 1] end
     end
@@ -124,6 +130,9 @@ render = function(out, t, indent, depth, seen)
       render(out, v, indent .. "  ", depth + 1, seen)
     else
       local text = scalar(v)
+      if TIME_KEYS[k] and type(v) == "number" and v > 1e9 and v < 1e11 then
+        text = os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(v))
+      end
       if text:find("\n", 1, true) then
         out[#out + 1] = indent .. label
         for l in (text .. "\n"):gmatch("(.-)\r?\n") do out[#out + 1] = indent .. "  " .. l end

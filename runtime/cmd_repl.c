@@ -494,6 +494,7 @@ static int run_warroom(struct repl *r, const char *input)
 	snprintf(w.info.playbook, sizeof w.info.playbook, "repl");
 	w.line = input;
 	w.mock = r->mock;
+	w.info.actor = r->actor;
 	int rc = warroom_run(r->sb, &r->lim, &w);
 	int recorded = 0;
 	char err[512] = "";
@@ -670,7 +671,9 @@ static int list_secret(const struct secret_info *i, void *ud)
 	return 0;
 }
 
-static void cmd_open(struct repl *r, const char *input, const char *ref)
+/* :open REF, and --case at the start (quiet: only a refusal is printed, so
+ * that --json prints one object per input and a pipe gets only answers). */
+static void cmd_open(struct repl *r, const char *input, const char *ref, int quiet)
 {
 	if (!r->st) {
 		answer(r, input, 0, NULL, "no data directory: give --data DIR or set SOARCTL_DATA");
@@ -694,7 +697,10 @@ static void cmd_open(struct repl *r, const char *input, const char *ref)
 	}
 	free(r->case_ref);
 	r->case_ref = strdup(num);
-	answer(r, input, 1, msg, NULL);
+	if (!quiet)
+		answer(r, input, 1, msg, NULL);
+	else if (r->interactive)
+		printf("%s\n", msg);
 }
 
 static void cmd_note(struct repl *r, const char *input, const char *text)
@@ -828,7 +834,7 @@ static int colon_command(struct repl *r, const char *input)
 		if (!*arg)
 			answer(r, input, 0, NULL, ":open takes a case number or id");
 		else
-			cmd_open(r, input, arg);
+			cmd_open(r, input, arg, 0);
 	} else if (!strcmp(word, "attach")) {
 		if (!*arg)
 			answer(r, input, 0, NULL, ":attach takes a file name");
@@ -1246,6 +1252,7 @@ static int repl_main(int argc, char **argv)
 	}
 	rbac_os_user(r.user, sizeof r.user);
 	snprintf(r.actor, sizeof r.actor, "cli:%s", r.user);
+	r.info.actor = r.actor;
 	char err[512];
 	if (rbac_require(r.st, r.user, r.actor, RBAC_PLAYBOOK_RUN, "repl", err, sizeof err) != 0) {
 		free(chunks);
@@ -1265,7 +1272,7 @@ static int repl_main(int argc, char **argv)
 	int rc = EXIT_OK;
 	if (case_ref) {
 		int before = r.failures;
-		cmd_open(&r, r.interactive ? NULL : ":open", case_ref);
+		cmd_open(&r, "--case", case_ref, 1);
 		if (r.failures > before || !r.case_ref) {
 			rc = EXIT_FAIL;
 			goto out;

@@ -66,6 +66,7 @@ static void *wr_thread(void *p)
 		sandbox_limits_default(&lim);
 		snprintf(j->w.info.playbook, sizeof j->w.info.playbook, "warroom");
 		j->w.line = j->line;
+		j->w.info.actor = j->actor;
 		j->w.mock = j->mock;
 		j->rc = warroom_run(sb, &lim, &j->w);
 		if (j->rc == 0)
