@@ -94,6 +94,25 @@ contains "$out" "repl.token" ":secrets"
 lacks "$out" "hunter2" ":secrets"
 contains "$out" "ip=string (required)" ":help"
 
+# :open, :attach, :history, :mock, :json, :integrations.
+expect_exit 0 -- "$S" case new --title "second"
+printf 'attached evidence\n' > "$SOAR_TMP/evidence.txt"
+expect_exit 0 -- sh -c "printf ':open 2\n:attach %s\n:mock on\n!abuseipdb.check ip=192.0.2.1\n:json\n{ k = 1 }\n:integrations\n:history\n' '$SOAR_TMP/evidence.txt' | '$S' repl --case 1"
+contains "$out" "case #2: second" ":open"
+contains "$out" "attached evidence.txt (18 bytes" ":attach"
+contains "$out" "mock on" ":mock"
+contains "$out" '{"k":1}' ":json"
+contains "$out" "!abuseipdb.check" ":integrations"
+contains "$out" "!ipinfo.lookup" ":integrations"
+contains "$out" "    2  :attach" ":history"
+expect_exit 0 -- "$S" case show 2 --json
+checks=$((checks + 1))
+[ "$(json_field "$out" '[e["kind"] for e in j["timeline"]][1:]')" = "['attachment', 'command', 'result']" ] \
+	|| fail ":open switched the case the war room records on: $out"
+expect_exit 1 -- "$S" repl -e ':open 999' -e '1'
+contains "$err" "999" ":open of no case"
+has_line "$out" '^1$' "the session after a refused :open"
+
 # At a terminal: prompt, completion, multi-line input, a stopped loop, history.
 checks=$((checks + 1))
 "$PY" "$SOAR_SRC/tests/e2e/repl_pty.py" "$S" || fail "the terminal session (repl_pty.py)"
