@@ -207,6 +207,26 @@ local function summary(qname, args)
   return qname .. " " .. text
 end
 
+-- What the REPL and tools may know of the commands: descriptions and argument
+-- specs, copied (a caller cannot change the manifest through them).
+local function describe_commands(commands)
+  local out = {}
+  for cname, c in pairs(commands) do
+    local args = {}
+    for aname, spec in pairs(c.args) do
+      args[aname] = { type = spec.type, required = spec.required == true, default = spec.default,
+                      description = spec.description, enum = spec.enum }
+    end
+    local outputs
+    if type(c.outputs) == "table" then
+      outputs = {}
+      for k, v in pairs(c.outputs) do outputs[k] = v end
+    end
+    out[cname] = { description = c.description, args = args, outputs = outputs }
+  end
+  return out
+end
+
 -- ---- what a command's code gets ----
 
 local function walk(value, path)
@@ -309,7 +329,9 @@ local function integration(name, opts)
   for _, u in ipairs(urls) do raw.allow(scope, "integration " .. name, {}, u) end
 
   local obj = {}
-  local info = { name = name, version = m.version, api_version = m.api_version, mode = mode }
+  local info = { name = name, version = m.version, api_version = m.api_version, mode = mode,
+                  description = m.description,
+                  commands = describe_commands(m.commands) }
   local proxy = setmetatable({}, {
     __index = function(_, k)
       if obj[k] then return obj[k] end

@@ -23,6 +23,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_cron,
 	&cmd_serve,
 	&cmd_job,
+	&cmd_repl,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

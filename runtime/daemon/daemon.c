@@ -1,5 +1,6 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
+#include "daemon_warroom.h"
 #include "datadir.h"
 #include "integration.h"
 #include "metrics.h"
@@ -160,6 +161,8 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 		struct post_item *n = it->next;
 		if (it->kind == POST_TASK_DONE)
 			task_done(d, it->p);
+		else if (it->kind == POST_WARROOM_DONE)
+			warroom_api_done(d, it->p);
 		else
 			ingest_case_done(d, it->p);
 		free(it);

@@ -103,7 +103,7 @@ size_t work_depth(struct daemon *d);
 void task_free(struct task *t);
 
 /* Hands a finished task (or another event) back to the loop thread. */
-enum post_kind { POST_TASK_DONE, POST_CASE_DONE };
+enum post_kind { POST_TASK_DONE, POST_CASE_DONE, POST_WARROOM_DONE };
 void daemon_post(struct daemon *d, enum post_kind kind, void *p);
 
 

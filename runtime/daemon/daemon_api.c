@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "case.h"
 #include "daemon_int.h"
+#include "daemon_warroom.h"
 #include "datadir.h"
 #include "edl.h"
 #include "ingest_json.h"
@@ -940,10 +941,16 @@ void api_handle(struct httpd_req *r, void *ud)
 				case_sub(d, r, user, seg[3], seg[4]);
 			return;
 		}
+		if (strcmp(what, "cases") == 0 && post && n == 5 && strcmp(seg[4], "warroom") == 0) {
+			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
+			if (user)
+				warroom_api(d, r, user, seg[3]);
+			return;
+		}
 		if (strcmp(what, "cases") == 0 && post && n <= 5) {
 			int close = n == 5 && strcmp(seg[4], "close") == 0;
 			if (n == 5 && !close) {
-				httpd_error(r, 404, "not_found", "POST /api/v1/cases/REF/close|notes|links",
+				httpd_error(r, 404, "not_found", "POST /api/v1/cases/REF/close|notes|links|warroom",
 					    NULL);
 				return;
 			}

@@ -20,6 +20,9 @@ struct run_info {
 	const struct egress_scope *egress;
 	/* Secret values the run opened, scrubbed from all it writes (runscrub.h). */
 	struct redact_set *redact;
+	/* A person driving the code directly (the REPL, the war room): who the
+	 * timeline names for its case writes ("cli:alice"), else NULL (a playbook). */
+	const char *actor;
 };
 
 #endif

@@ -52,6 +52,8 @@
 static const char *actor(char buf[ACTOR_MAX])
 {
 	const struct run_info *ri = sandbox_current();
+	if (ri && ri->actor)
+		return ri->actor;
 	if (!ri || !ri->playbook[0])
 		return "playbook";
 	if (ri->id[0])
