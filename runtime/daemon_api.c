@@ -83,7 +83,7 @@ static const char *bearer(struct httpd_req *r)
 static const char *require(struct daemon *d, struct httpd_req *r, unsigned perm,
 			   const char *token)
 {
-	char err[256];
+	char err[256] = "";
 	if (!token)
 		token = bearer(r);
 	if (!token) {
@@ -148,7 +148,7 @@ static void get_cases(struct daemon *d, struct httpd_req *r)
 	if ((v = httpd_query(r, "limit")))
 		q.limit = strtoul(v, NULL, 10);
 	struct case_page page;
-	char err[256];
+	char err[256] = "";
 	if (case_search(d->st, &q, &page, err, sizeof err) != 0) {
 		httpd_error(r, 500, "store", err, NULL);
 		return;
@@ -170,7 +170,7 @@ static void get_cases(struct daemon *d, struct httpd_req *r)
 static void get_case(struct daemon *d, struct httpd_req *r, const char *ref)
 {
 	struct case_rec c;
-	char err[256];
+	char err[256] = "";
 	int rc = case_get(d->st, ref, &c, err, sizeof err);
 	if (rc != 0) {
 		httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
@@ -226,7 +226,7 @@ static void write_case(struct daemon *d, struct httpd_req *r, const char *user, 
 {
 	size_t len;
 	const char *body = httpd_body(r, &len);
-	char err[512], actor[160];
+	char err[512] = "", actor[160];
 	snprintf(actor, sizeof actor, "http:%s", user);
 	struct case_rec c;
 	int rc;
@@ -265,7 +265,7 @@ static void write_case(struct daemon *d, struct httpd_req *r, const char *user, 
 static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, const char *ref,
 		     const char *sub)
 {
-	char err[512], actor[160];
+	char err[512] = "", actor[160];
 	struct store_buf b = {0};
 	snprintf(actor, sizeof actor, "http:%s", user);
 	if (strcmp(sub, "timeline") == 0) {
@@ -371,7 +371,7 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 static void resume_run(struct daemon *d, struct httpd_req *r, const char *id)
 {
 	struct run_rec x;
-	char err[256];
+	char err[256] = "";
 	if (run_get(d->st, id, &x, err, sizeof err) != 0) {
 		httpd_error(r, 404, "not_found", err, NULL);
 		return;
@@ -418,7 +418,7 @@ static void run_json(const struct run_rec *x, struct store_buf *b)
 /* GET /api/v1/runs/ID/steps: the journal, as `soarctl runs show --json`. */
 static void get_steps(struct daemon *d, struct httpd_req *r, const char *id)
 {
-	char err[256];
+	char err[256] = "";
 	struct run_rec x;
 	if (run_get(d->st, id, &x, err, sizeof err) != 0) {
 		httpd_error(r, 404, "not_found", err, NULL);
@@ -462,7 +462,7 @@ static void get_steps(struct daemon *d, struct httpd_req *r, const char *id)
 
 static void get_runs(struct daemon *d, struct httpd_req *r, const char *id)
 {
-	char err[256];
+	char err[256] = "";
 	struct store_buf b = {0};
 	if (id) {
 		struct run_rec x;
@@ -497,7 +497,7 @@ static void get_runs(struct daemon *d, struct httpd_req *r, const char *id)
 
 static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6][256])
 {
-	char err[256];
+	char err[256] = "";
 	if (n == 3 && strcmp(httpd_method(r), "GET") == 0) {
 		if (!require(d, r, RBAC_CASE_READ, NULL))
 			return;
@@ -557,7 +557,7 @@ static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
 	if (!require(d, r, RBAC_PROMPT_ANSWER, token))
 		return;
 	struct prompt_rec p;
-	char err[256];
+	char err[256] = "";
 	if (prompt_get(d->st, id, &p, err, sizeof err) != 0) {
 		httpd_error(r, 404, "not_found", err, NULL);
 		return;
@@ -645,7 +645,7 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 	if (p.to && strcmp(p.to, by) != 0 && rbac_member(d->st, by, p.to, err, errlen) != 1) {
 		*http_status = 403;
 		snprintf(err, errlen, "prompt %s is for %s; %s is not a member", id, p.to, by);
-		char aerr[128], actor[160];
+		char aerr[128] = "", actor[160];
 		snprintf(actor, sizeof actor, "http:%s", by);
 		struct store_buf det = {0};
 		store_buf_str(&det, "{\"to\":");
@@ -683,7 +683,7 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 	}
 	int rc = -1;
 	if (ok && prompt_answer(d->st, id, store_buf_cstr(&ans), by, err, errlen) == 0) {
-		char aerr[128], actor[160];
+		char aerr[128] = "", actor[160];
 		snprintf(actor, sizeof actor, "http:%s", by);
 		audit_append(d->st, actor, "prompt.answer", id, ans.p, aerr, sizeof aerr);
 		metric_add(M_PROMPTS_ANSWERED, 1);
@@ -700,7 +700,7 @@ static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
 	size_t len;
 	const char *body = httpd_body(r, &len);
 	const char *ct = httpd_header(r, "Content-Type");
-	char choice[512] = "", token[256] = "", err[300];
+	char choice[512] = "", token[256] = "", err[300] = "";
 	char *fields = NULL;
 	/* The HTML form posts urlencoded; API clients JSON (whatever their
 	 * Content-Type says: curl -d labels JSON as a form). */
@@ -763,7 +763,7 @@ static void slack_interactive(struct daemon *d, struct httpd_req *r)
 		httpd_error(r, 401, "unauthorized", slack_verdict_name(v), NULL);
 		return;
 	}
-	char *payload = malloc(len + 1), err[300];
+	char *payload = malloc(len + 1), err[300] = "";
 	if (!payload || !form_value(body, len, "payload", payload, len + 1)) {
 		free(payload);
 		httpd_error(r, 400, "bad_request", "no payload", NULL);
@@ -859,7 +859,7 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 		return;
 	struct edl_out o;
 	memset(&o, 0, sizeof o);
-	char err[256];
+	char err[256] = "";
 	int rc = edl_each(d->st, name, NULL, edl_line, &o, err, sizeof err);
 	if (rc != 0) {
 		store_buf_free(&o.b);
@@ -965,7 +965,7 @@ void api_handle(struct httpd_req *r, void *ud)
 		if (strcmp(what, "runs") == 0 && post && n == 5 && strcmp(seg[4], "cancel") == 0) {
 			if (!require(d, r, RBAC_PLAYBOOK_RUN, NULL))
 				return;
-			char err[256];
+			char err[256] = "";
 			if (run_cancel(d->st, seg[3], err, sizeof err) != 0)
 				httpd_error(r, strncmp(err, "no run", 6) == 0 ? 404 : 409,
 					    strncmp(err, "no run", 6) == 0 ? "not_found" : "refused", err, NULL);

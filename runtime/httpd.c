@@ -474,19 +474,45 @@ void httpd_reply(struct httpd_req *r, unsigned status, const char *ctype, const 
 	}
 }
 
+/* The length of the valid UTF-8 sequence at p (2-4 bytes: no overlongs, no
+ * surrogates), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+	size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
+	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
 void httpd_error(struct httpd_req *r, unsigned status, const char *code, const char *msg,
 		 const char *extra)
 {
 	char buf[1024];
 	size_t n = (size_t)snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"message\":\"", code);
-	for (const char *p = msg; *p && n < sizeof buf - 8; p++) {
-		unsigned char ch = (unsigned char)*p;
+	if (!msg || !*msg) /* a callee that set no message: say what the status says */
+		msg = status == 404 ? "not found" : "the request could not be handled";
+	/* Messages may quote what a client sent: invalid UTF-8 becomes '?', so
+	 * that the answer is always valid JSON. */
+	for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof buf - 8; p++) {
+		unsigned char ch = *p;
+		size_t k = utf8_len(p);
 		if (ch == '"' || ch == '\\')
 			buf[n++] = '\\', buf[n++] = (char)ch;
 		else if (ch < 0x20)
 			buf[n++] = ' ';
-		else
+		else if (ch < 0x80)
 			buf[n++] = (char)ch;
+		else if (k && n + k < sizeof buf - 8) {
+			memcpy(buf + n, p, k);
+			n += k;
+			p += k - 1;
+		} else
+			buf[n++] = '?';
 	}
 	n += (size_t)snprintf(buf + n, sizeof buf - n, "\"}}");
 	httpd_reply(r, status, "application/json", buf, n, extra);
