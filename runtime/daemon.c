@@ -216,6 +216,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		ingest_flush_dups(d);
 	}
 	metric_set(M_CONNECTIONS, d->http ? httpd_connections(d->http) : 0);
+	metric_set(M_HTTP_CUT, d->http ? (int64_t)httpd_cut(d->http) : 0);
 }
 
 /* Runs left "running" by a daemon or a `soarctl run` that died (SIGKILL, power,

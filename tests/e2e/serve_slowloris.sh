@@ -102,6 +102,9 @@ echo "$out"
 contains "$out" "cut_by_deadline yes" "slow heads cut at their deadline"
 contains "$out" "legit_ok yes" "a client with a token answered quickly under a slowloris attack"
 contains "$out" "none_outlived yes" "no slow connection outlives its deadline"
+sleep 0.3 # the daemon's tick copies the count
+cut=$(curl -s -H "Authorization: Bearer $TOK" "$A/metrics" | sed -n 's/^soarctl_http_connections_cut_total //p')
+checks=$((checks + 1)); [ "${cut:-0}" -ge 20 ] || fail "the cut connections counted in /metrics: '$cut'"
 serve_stop || fail "the daemon's exit"
 
 # ---- a slow body (after a quick, authenticated head) and the per-address cap ----
