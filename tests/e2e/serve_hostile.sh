@@ -79,6 +79,16 @@ for p in posts[:7]:
         try: json.loads(body)
         except ValueError: ok = False
         if not ok: print("badjson_fail", p, bad[:20], st, body[:100])
+# Slack, signed (the route authenticates by its body): a malformed payload.
+import hashlib, hmac
+for bad in (b"payload=%7B%22a%22%3A", b"payload=%FF%FE", b"nopayload=1"):
+    ts = str(int(time.time())).encode()
+    sig = b"v0=" + hmac.new(b"slacksecret", b"v0:" + ts + b":" + bad, hashlib.sha256).hexdigest().encode()
+    st, el, body = ask(b"POST /slack/interactive HTTP/1.1\r\nHost: x\r\nX-Slack-Request-Timestamp: %s\r\nX-Slack-Signature: %s\r\nContent-Length: %d\r\n\r\n" % (ts, sig, len(bad)), bad)
+    ok = st == "400"
+    try: json.loads(body)
+    except ValueError: ok = False
+    if not ok: print("badjson_fail slack", bad, st, body[:100])
 print("badjson_done")
 PY
 )
