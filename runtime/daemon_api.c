@@ -131,6 +131,13 @@ static int split(const char *path, char seg[6][256])
 
 /* ---- cases, runs, jobs ---- */
 
+/* A case lookup that found no case: none by that number or id (1), or a
+ * reference that cannot be one (a 404 too, not a store failure). */
+static int case_missing(int rc, const char *err)
+{
+	return rc == 1 || strstr(err, "is not a case number") != NULL;
+}
+
 static void get_cases(struct daemon *d, struct httpd_req *r)
 {
 	struct case_query q;
@@ -173,7 +180,7 @@ static void get_case(struct daemon *d, struct httpd_req *r, const char *ref)
 	char err[256] = "";
 	int rc = case_get(d->st, ref, &c, err, sizeof err);
 	if (rc != 0) {
-		httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+		httpd_error(r, case_missing(rc, err) ? 404 : 500, case_missing(rc, err) ? "not_found" : "store", err, NULL);
 		return;
 	}
 	struct store_buf b = {0};
@@ -275,7 +282,7 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 		int rc = case_timeline(d->st, ref, f ? (uint32_t)strtoul(f, NULL, 10) : 1,
 				       l ? strtoul(l, NULL, 10) : 0, &e, &n, err, sizeof err);
 		if (rc != 0) {
-			httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+			httpd_error(r, case_missing(rc, err) ? 404 : 500, case_missing(rc, err) ? "not_found" : "store", err, NULL);
 			return;
 		}
 		store_buf_str(&b, "{\"entries\":[");
@@ -294,7 +301,7 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 		struct case_rec c;
 		int rc = case_get(d->st, ref, &c, err, sizeof err);
 		if (rc != 0) {
-			httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+			httpd_error(r, case_missing(rc, err) ? 404 : 500, case_missing(rc, err) ? "not_found" : "store", err, NULL);
 			return;
 		}
 		struct case_query q;

@@ -204,8 +204,17 @@ contains "$out" "ok_query 200 fast" "an escaped query"
 # ---- EDL: no such list ----
 code=$(curl -s -o "$SOAR_TMP/body" -w '%{http_code}' -H "Authorization: Bearer $TOK" "$A/edl/nosuchlist")
 checks=$((checks + 1)); [ "$code" = 404 ] || fail "GET /edl/nosuchlist: $code"
-msg=$(json_field "$(cat "$SOAR_TMP/body")" 'j["error"]["message"]' 2>&1)
+msg=$("$PY" -c 'import json, sys; print(json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))["error"]["message"])' "$SOAR_TMP/body" 2>&1)
 contains "$msg" "no list nosuchlist" "a clear message in valid JSON"
+
+# Error messages that quote what the client sent stay valid JSON (invalid
+# UTF-8 becomes '?'); a reference that cannot be a case is a 404.
+for u in "/api/v1/cases/%FF%FE" "/api/v1/cases/%FF/timeline" "/api/v1/runs/%FF%FE" "/api/v1/runs/%C3/steps" "/prompts/%FF"; do
+	code=$(curl -s -o "$SOAR_TMP/body" -w '%{http_code}' -H "Authorization: Bearer $TOK" "$A$u")
+	checks=$((checks + 1)); [ "$code" = 404 ] || fail "GET $u: $code"
+	"$PY" -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))["error"]["message"]' \
+		"$SOAR_TMP/body" 2>/dev/null || fail "GET $u: not valid JSON in UTF-8: $(cat "$SOAR_TMP/body")"
+done
 
 # Under the ASan build the daemon's exit runs LeakSanitizer: a leak fails it.
 serve_stop
