@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #define RUNS 1000
-#define SLOW_MS 2500        /* step 4: long enough to be in flight at stops 3 and 4 */
+#define SLOW_MS 3000        /* step 4: long enough to be in flight at stops 3 and 4 */
 
 static char dir[] = "/tmp/soar-rlhs-XXXXXX";
 static char logpath[4200];
@@ -184,14 +184,42 @@ static void *poster_thread(void *arg)
 	return NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void load(struct playbook_src *src, const char *name, const char *code)
 {
 	CHECK(playbook_load_string(name, code, strlen(code), src) == 0);
+}
+
+/* Notes on case `ref`. */
+static int notes_on(struct store *st, const char *ref)
+{
+	char err[256];
+	struct case_entry *ent = NULL;
+	size_t nent = 0;
+	int notes = 0;
+	CHECK(case_timeline(st, ref, 1, 0, &ent, &nent, err, sizeof err) == 0);
+	for (size_t i = 0; i < nent; i++)
+		notes += ent[i].kind == CASE_ENTRY_NOTE;
+	case_entries_free(ent, nent);
+	free(ent);
+	return notes;
+}
+
+static void new_case(struct store *st, const char *title, char ref[32])
+{
+	char err[256];
+	struct case_fields f;
+	case_fields_init(&f);
+	case_fields_set(&f, "title", title, err, sizeof err);
+	struct case_rec c;
+	CHECK(case_create(st, &f, "test", &c, NULL, err, sizeof err) == 0);
+	case_fields_free(&f);
+	snprintf(ref, 32, "%llu", (unsigned long long)c.seq);
+	case_rec_free(&c);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int main(void)
@@ -214,15 +242,8 @@ int main(void)
 	if (!st)
 		return CHECK_DONE();
 
-	struct case_fields f;
-	case_fields_init(&f);
-	case_fields_set(&f, "title", "noted by runs that survive hard stops", err, sizeof err);
-	struct case_rec c;
-	CHECK(case_create(st, &f, "test", &c, NULL, err, sizeof err) == 0);
-	case_fields_free(&f);
 	char ref[32];
-	snprintf(ref, sizeof ref, "%llu", (unsigned long long)c.seq);
-	case_rec_free(&c);
+	new_case(st, "noted by runs that survive hard stops", ref);
 
 	char code[2048];
 	snprintf(code, sizeof code,
@@ -243,7 +264,7 @@ int main(void)
 	     "  local t = time.now() while true do end end }");
 	memset(&hostile_opt, 0, sizeof hostile_opt);
 	sandbox_limits_default(&hostile_opt.limits);
-	hostile_opt.limits.cpu_seconds = 0.3;
+	hostile_opt.limits.cpu_seconds = 0.1;
 
 	struct runloop *rl = runloop_new(st, SOAR_SOURCE_LUA_DIR, err, sizeof err);
 	CHECK(rl != NULL);
@@ -267,8 +288,18 @@ int main(void)
 	atomic_store(&p.done, 1);
 	pthread_join(th, NULL);
 	double wall = now() - t0;
-	fprintf(stderr, "%d honest runs, 4 hard stops: %d succeeded, %d failed (%s); %.2f s\n", RUNS,
-		tally.ok, tally.failed, tally.bad, wall);
+	struct runloop_stats rs;
+	runloop_get_stats(rl, &rs);
+	fprintf(stderr, "%d honest runs, 4 hard stops: %d succeeded, %d failed (%s); %.2f s\n"
+		"loop: %zu hard stops, %zu runs orphaned, %zu replays in %.3f s\n", RUNS,
+		tally.ok, tally.failed, tally.bad, wall, rs.hard_stops, rs.orphaned, rs.replayed,
+		rs.replay_seconds);
+	CHECK(rs.hard_stops == 4);
+	/* Stops 1 and 2 take every honest run's coroutine between them (stop 1
+	 * the first half's; stop 2 those of the runs that have one: the first
+	 * half waits for its replay then), stops 3 and 4 every one's. */
+	CHECK(rs.orphaned >= 3 * RUNS);
+	CHECK(rs.replayed == rs.orphaned);
 	CHECK(p.posted == 2);
 	CHECK(ended == RUNS + 4);
 	CHECK(tally.ok == RUNS);
@@ -295,13 +326,16 @@ int main(void)
 			for (size_t k = 0; good && k < nj; k++)
 				good = j[k].no == k + 1 && strcmp(j[k].name, names[k]) == 0;
 			if (good) {
-				/* "[1234.5]" -> "t0":1234.5 */
-				char want[64];
-				snprintf(want, sizeof want, "\"t0\":%.*s", (int)strlen(j[0].result_json) - 2,
-					 j[0].result_json + 1);
-				good = r->result_json && strstr(r->result_json, want);
+				/* the result's t0 is the journal's step 1 ("[t]"), and its
+				 * i its own input */
+				const char *t = r->result_json ? strstr(r->result_json, "\"t0\":") : NULL;
+				const char *ri = r->result_json ? strstr(r->result_json, "\"i\":") : NULL;
+				const char *ii = r->inputs_json ? strstr(r->inputs_json, "\"i\":") : NULL;
+				good = t && strtod(t + 5, NULL) == strtod(j[0].result_json + 1, NULL) &&
+				       ri && ii && strtod(ri + 4, NULL) == strtod(ii + 4, NULL);
 				if (!good)
-					fprintf(stderr, "result %s, journal %s\n", r->result_json, j[0].result_json);
+					fprintf(stderr, "result %s, inputs %s, journal %s\n", r->result_json,
+						r->inputs_json, j[0].result_json);
 			}
 			honest_ok += good;
 			journal_entries_free(j, nj);
@@ -316,14 +350,7 @@ int main(void)
 	CHECK(hostile_failed == 4);
 
 	/* The case: two notes a run, none written twice. */
-	struct case_entry *ent = NULL;
-	size_t nent = 0;
-	int notes = 0;
-	CHECK(case_timeline(st, ref, 1, 0, &ent, &nent, err, sizeof err) == 0);
-	for (size_t i = 0; i < nent; i++)
-		notes += ent[i].kind == CASE_ENTRY_NOTE;
-	case_entries_free(ent, nent);
-	free(ent);
+	int notes = notes_on(st, ref);
 	fprintf(stderr, "notes on the case: %d (want %d)\n", notes, 2 * RUNS);
 	CHECK(notes == 2 * RUNS);
 
@@ -358,7 +385,7 @@ int main(void)
 	CHECK(keys4 == RUNS);
 	CHECK(bad == 0);
 	/* Else the stops came too late to test what they should: the stand-in
-	 * answers step 4 after 2.5 s, the stops come right after its request. */
+	 * answers step 4 after 3 s, the stops come right after its request. */
 	CHECK(thrice4 >= RUNS * 9 / 10);
 
 	runloop_free(rl);
