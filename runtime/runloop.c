@@ -539,6 +539,7 @@ static void queue_replay(struct runloop *s, struct runloop_item *it)
 static void orphan_all(struct runloop *s, const struct runloop_item *stopped)
 {
 	size_t n = 0;
+	double t0 = mono();
 	s->stats.hard_stops++;
 	for (struct runloop_item *it = s->all; it; it = it->next_all) {
 		if (!it->task)
@@ -555,6 +556,7 @@ static void orphan_all(struct runloop *s, const struct runloop_item *stopped)
 		drop_wait(s, it);
 		queue_replay(s, it);
 	}
+	s->stats.replay_seconds += mono() - t0;
 	char msg[256];
 	int len = snprintf(msg, sizeof msg, "a hard stop of this run replaced its interpreter; the %zu "
 			   "other runs suspended on it are replayed from their journals", n);

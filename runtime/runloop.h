@@ -76,7 +76,8 @@ struct runloop_stats {
 	size_t hard_stops;        /* runs that ended in one */
 	size_t orphaned;          /* runs whose coroutine one took */
 	size_t replayed;          /* executions from the top that followed */
-	double replay_seconds;    /* spent in them: journal reads, replayed steps */
+	double replay_seconds;    /* spent taking them off their waits and replaying
+				   * them (journal reads, replayed steps) */
 };
 void runloop_get_stats(const struct runloop *s, struct runloop_stats *out);
 
