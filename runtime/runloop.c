@@ -102,6 +102,15 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* This thread's CPU time: what recovering from a hard stop costs, apart from
+ * what other threads and processes take from it meanwhile. */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 struct runloop *runloop_new(struct store *st, const char *lua_dir, char *err, size_t errlen)
 {
 	struct runloop *s = calloc(1, sizeof *s);
@@ -539,7 +548,7 @@ static void queue_replay(struct runloop *s, struct runloop_item *it)
 static void orphan_all(struct runloop *s, const struct runloop_item *stopped)
 {
 	size_t n = 0;
-	double t0 = mono();
+	double t0 = mono(), c0 = thread_cpu();
 	s->stats.hard_stops++;
 	for (struct runloop_item *it = s->all; it; it = it->next_all) {
 		if (!it->task)
@@ -557,6 +566,7 @@ static void orphan_all(struct runloop *s, const struct runloop_item *stopped)
 		queue_replay(s, it);
 	}
 	s->stats.replay_seconds += mono() - t0;
+	s->stats.replay_cpu_seconds += thread_cpu() - c0;
 	char msg[256];
 	int len = snprintf(msg, sizeof msg, "a hard stop of this run replaced its interpreter; the %zu "
 			   "other runs suspended on it are replayed from their journals", n);
@@ -578,7 +588,7 @@ static void settle(struct runloop *s, struct runloop_item *it, enum playbook_sta
 static void replay(struct runloop *s, struct runloop_item *it)
 {
 	char err[256], msg[512];
-	double t0 = mono();
+	double t0 = mono(), c0 = thread_cpu();
 	it->orphan = ORPHAN_NONE;
 	it->wait_done = 0;
 	if (engine_rewind(&it->e, err, sizeof err) != 0) {
@@ -594,6 +604,7 @@ static void replay(struct runloop *s, struct runloop_item *it)
 	t_item = prev;
 	s->stats.replayed++;
 	s->stats.replay_seconds += mono() - t0;
+	s->stats.replay_cpu_seconds += thread_cpu() - c0;
 	settle(s, it, st);
 }
 

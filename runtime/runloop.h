@@ -78,6 +78,7 @@ struct runloop_stats {
 	size_t replayed;          /* executions from the top that followed */
 	double replay_seconds;    /* spent taking them off their waits and replaying
 				   * them (journal reads, replayed steps) */
+	double replay_cpu_seconds;  /* the same in the loop thread's CPU time */
 };
 void runloop_get_stats(const struct runloop *s, struct runloop_stats *out);
 
