@@ -8,10 +8,12 @@
  * recorded acts again. Four hard stops hit 1,000 honest runs in each state a
  * suspended run can be in:
  *   1. right after half of them started: their first journal entries still in
- *      the round's batch, not yet submitted;
- *   2. a run that took a step and then spins: the honest runs wait on a case
- *      note (a write applied in its journal entry's transaction) or on entries
- *      made durable but not yet continued;
+ *      the round's batch, not yet submitted; a run that took a step (and
+ *      spins after it) is orphaned with them;
+ *   2. that run, replayed among the first half, spins: a hard stop in the
+ *      middle of the replays, while the runs replayed before it and the
+ *      second half wait on a case note (a write applied in its journal
+ *      entry's transaction) or on entries made durable, not yet continued;
  *   3. and 4., twice in a row: every honest run waits on a slow HTTP request
  *      (a loopback stand-in, tools/standins/slow.c); the request is cancelled
  *      and sent again by the replay with the same Idempotency-Key.
@@ -275,11 +277,12 @@ int main(void)
 	for (int i = 0; i < RUNS; i++) {
 		snprintf(input, sizeof input, "{\"case\":\"%s\",\"i\":%d}", ref, i);
 		CHECK(runloop_start(rl, &honest, input, NULL, on_honest, &tally) == 0);
+		if (i == RUNS / 4)     /* stop 2: when replayed (its step is recorded) */
+			CHECK(runloop_start(rl, &spin_after_step, NULL, &hostile_opt, on_hostile,
+					    &tally) == 0);
 		if (i == RUNS / 2 - 1)          /* stop 1: here, on this thread */
 			CHECK(runloop_start(rl, &spin, NULL, &hostile_opt, on_hostile, &tally) == 0);
 	}
-	/* stop 2: once its step is durable, it spins while the others go on */
-	CHECK(runloop_start(rl, &spin_after_step, NULL, &hostile_opt, on_hostile, &tally) == 0);
 
 	struct poster p = { rl, 0, 0 };
 	pthread_t th;
@@ -296,8 +299,8 @@ int main(void)
 		rs.replay_seconds);
 	CHECK(rs.hard_stops == 4);
 	/* Stops 1 and 2 take every honest run's coroutine between them (stop 1
-	 * the first half's; stop 2 those of the runs that have one: the first
-	 * half waits for its replay then), stops 3 and 4 every one's. */
+	 * the first half's; stop 2 the second half's and those of the first
+	 * half replayed before it), stops 3 and 4 every one's. */
 	CHECK(rs.orphaned >= 3 * RUNS);
 	CHECK(rs.replayed == rs.orphaned);
 	CHECK(p.posted == 2);
