@@ -44,6 +44,7 @@ struct runloop_item {
 	int status;                    /* as engine_epilogue returned, once closed */
 	/* Its coroutine was lost with a hard-stopped interpreter (orphan_all). */
 	int orphan;                    /* ORPHAN_* */
+	int end_deferred;              /* ended with its entry still in a batch */
 	struct runloop_item *replay_next;   /* the replay queue */
 };
 
@@ -581,6 +582,13 @@ static void settle(struct runloop *s, struct runloop_item *it, enum playbook_sta
 	it->task = NULL;
 	if (it->e.pb.outcome.state_discarded)
 		orphan_all(s, it);
+	if (it->batch) {
+		/* A hard stop can land after the run queued a step's entry and
+		 * before it suspended. Its final record waits for that entry (a run
+		 * has at most one entry in a batch); handle_ready ends it. */
+		it->end_deferred = 1;
+		return;
+	}
 	end_item(s, it);
 }
 
@@ -674,6 +682,9 @@ static void handle_ready(struct runloop *s, struct runloop_item *batch)
 			it->status = engine_epilogue_end(&it->e, it->rc, it->err);
 			it->next = s->finished;
 			s->finished = it;
+		} else if (it->end_deferred) {
+			it->end_deferred = 0;
+			end_item(s, it);     /* its outcome stands, whatever the entry's */
 		} else if (it->rc != 0) {
 			/* The journal could not be written: the run cannot go on. */
 			char msg[300];
