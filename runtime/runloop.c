@@ -602,7 +602,7 @@ static void replay(struct runloop *s, struct runloop_item *it)
 	if (engine_rewind(&it->e, err, sizeof err) != 0) {
 		snprintf(msg, sizeof msg, "a hard stop of another run replaced the interpreter this run "
 			 "was suspended on, and its journal could not be read to replay it: %s; "
-			 "resume it with `soarctl runs resume %s`", err, it->e.rec.id);
+			 "start the playbook again once the store reads", err);
 		fail_item(s, it, SANDBOX_INTERNAL, msg);
 		return;
 	}
