@@ -20,7 +20,11 @@
  * Counted afterwards: every honest run succeeded with its five steps journaled
  * once; the case has exactly two notes per run (none written twice); the
  * stand-in saw each run's completed request (step 3) exactly once; the hostile
- * runs failed with the CPU limit's message. */
+ * runs failed with the CPU limit's message.
+ * Then runs waiting on a retry timer (a 429 with Retry-After: 10) when a hard
+ * stop comes: their timers go, the replay sends the request again at once
+ * (answered 200 by the stand-in, tools/standins/standin.py, at its second
+ * request), and they finish long before the 10 s. */
 #include "check.h"
 #include "case.h"
 #include "datadir.h"
@@ -219,6 +223,113 @@ static void new_case(struct store *st, const char *title, char ref[32])
 	case_rec_free(&c);
 }
 
+/* tools/standins/standin.py (python3); returns its port, or 0. */
+static pid_t py_pid;
+
+static int start_py_standin(void)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/../tools/standins/standin.py", SOAR_SOURCE_LUA_DIR);
+	int fds[2];
+	if (pipe(fds) != 0)
+		return 0;
+	py_pid = fork();
+	if (py_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execlp("python3", "python3", path, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	FILE *f = fdopen(fds[0], "r");
+	int port = 0;
+	char line[128];
+	if (f && fgets(line, sizeof line, f))
+		sscanf(line, "PORT %d", &port);
+	return port;
+}
+
+#define TIMER_RUNS 50
+
+struct timer_tally {
+	int ok, failed, hostile;
+	char bad[512];
+};
+
+static void on_timer_run(struct engine_run *e, int status, void *ud)
+{
+	struct timer_tally *t = ud;
+	const char *r = e->pb.result_json;
+	if (status == RUN_SUCCEEDED && r && strcmp(r, "{\"attempts\":1,\"seen\":2,\"status\":200}") == 0)
+		t->ok++;
+	else
+		snprintf(t->bad, sizeof t->bad, "%s", r ? r : e->pb.outcome.message), t->failed++;
+}
+
+static void on_timer_hostile(struct engine_run *e, int status, void *ud)
+{
+	struct timer_tally *t = ud;
+	t->hostile += status == RUN_FAILED && strcmp(engine_error_kind(e), "cpu_limit") == 0;
+}
+
+static struct timer_tally ttally;
+
+static void start_timer_spin(struct runloop *rl, void *arg)
+{
+	(void)arg;
+	CHECK(runloop_start(rl, &spin, NULL, &hostile_opt, on_timer_hostile, &ttally) == 0);
+}
+
+static void *timer_poster(void *arg)
+{
+	usleep(1000000);      /* every run has its 429 and waits on its timer */
+	CHECK(runloop_post(arg, start_timer_spin, NULL) == 0);
+	return NULL;
+}
+
+static void test_retry_timers(struct runloop *rl)
+{
+	int port = start_py_standin();
+	CHECK(port != 0);
+	if (!port)
+		return;
+	char code[1024], input[64];
+	snprintf(code, sizeof code,
+		 "return { name = 'retry', hosts = { '127.0.0.1' }, inputs = { i = { type = 'number' } },\n"
+		 "  run = function(ctx, input)\n"
+		 "    local r = assert(http.post('http://127.0.0.1:%d/limited?after=10&key=hs%d_' .. input.i,\n"
+		 "                               { body = 'x' }))\n"
+		 "    return { status = r.status, attempts = r.attempts, seen = r.json and r.json.attempt }\n"
+		 "  end }\n", port, (int)getpid());
+	struct playbook_src src;
+	load(&src, "retry.lua", code);
+	struct runloop_stats s0, s1;
+	runloop_get_stats(rl, &s0);
+	double t0 = now();
+	for (int i = 0; i < TIMER_RUNS; i++) {
+		snprintf(input, sizeof input, "{\"i\":%d}", i);
+		CHECK(runloop_start(rl, &src, input, NULL, on_timer_run, &ttally) == 0);
+	}
+	pthread_t th;
+	CHECK(pthread_create(&th, NULL, timer_poster, rl) == 0);
+	CHECK(runloop_run(rl) == TIMER_RUNS + 1);
+	pthread_join(th, NULL);
+	double wall = now() - t0;
+	runloop_get_stats(rl, &s1);
+	fprintf(stderr, "%d runs on retry timers of 10 s, a hard stop after 1 s: %d succeeded, "
+		"%d not (%s), %zu orphaned; %.2f s\n", TIMER_RUNS, ttally.ok, ttally.failed, ttally.bad,
+		s1.orphaned - s0.orphaned, wall);
+	CHECK(ttally.ok == TIMER_RUNS);
+	CHECK(ttally.hostile == 1);
+	CHECK(s1.orphaned - s0.orphaned == TIMER_RUNS);
+	CHECK(wall < 8);             /* the timers were dropped, not waited for */
+	playbook_src_free(&src);
+	kill(py_pid, SIGTERM);
+	waitpid(py_pid, NULL, 0);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -391,6 +502,7 @@ int main(void)
 	 * answers step 4 after 3 s, the stops come right after its request. */
 	CHECK(thrice4 >= RUNS * 9 / 10);
 
+	test_retry_timers(rl);
 	runloop_free(rl);
 	playbook_src_free(&honest);
 	playbook_src_free(&spin);
