@@ -22,7 +22,8 @@
  * far, stamped with CLOCK_MONOTONIC (the same clock in every process): what a
  * benchmark needs to tell the stand-in's time from the client's. --log appends one
  * line per request taken to FILE: its target and its Idempotency-Key ("-" when none),
- * so that a test can count the side effects a client caused (one write(2) a line).
+ * so that a test can count the side effects a client caused (one write(2) a line;
+ * slow.py has no such option).
  */
 #include <arpa/inet.h>
 #include <errno.h>
