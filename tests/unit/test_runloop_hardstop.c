@@ -181,11 +181,12 @@ static void *poster_thread(void *arg)
 		double t0 = now();
 		while (!atomic_load(&p->done) && count_step("step=4") < (size_t)round * RUNS &&
 		       now() - t0 < 60)
-			usleep(5000);
+			usleep(20000);
 		if (atomic_load(&p->done) || now() - t0 >= 60)
 			return NULL;
-		CHECK(runloop_post(p->rl, start_spin, NULL) == 0);
-		p->posted++;
+		/* (no CHECK here: its counters are the loop thread's) */
+		if (runloop_post(p->rl, start_spin, NULL) == 0)
+			p->posted++;
 	}
 	return NULL;
 }
@@ -285,7 +286,8 @@ static void start_timer_spin(struct runloop *rl, void *arg)
 static void *timer_poster(void *arg)
 {
 	usleep(1000000);      /* every run has its 429 and waits on its timer */
-	CHECK(runloop_post(arg, start_timer_spin, NULL) == 0);
+	if (runloop_post(arg, start_timer_spin, NULL) != 0)
+		fprintf(stderr, "runloop_post failed\n");   /* then the checks fail */
 	return NULL;
 }
 
