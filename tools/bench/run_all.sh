@@ -13,6 +13,7 @@ run python3 tools/bench/cold_start.py "$BUILD/soarctl" playbooks/hello.lua 100
 run "$B/bench_runs" replay 1000
 run "$B/bench_runs" steps-loop 2000 50
 run "$B/bench_runs" waiting 100000 32
+run "$B/bench_hardstop" 1000 10 5
 run tools/bench/run_store.sh "$BUILD" 5 -- --cases 100000 --create-only
 run "$B/bench_http" rate 2
 run "$B/bench_http" loop 1000 200
