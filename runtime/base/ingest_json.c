@@ -311,11 +311,18 @@ int ij_parse(struct ij_doc *d, const char *text, size_t len, char *err, size_t e
 	memset(d, 0, sizeof *d);
 	struct rd r = {d, (const unsigned char *)text, (const unsigned char *)text,
 		       (const unsigned char *)text + len, err, errlen, 0};
-	if (value(&r, 0) < 0)
+	/* A failed parse frees what it built: callers on the network path (bodies
+	 * from anyone) need not remember to, and must not leak when they forget. */
+	if (value(&r, 0) < 0) {
+		ij_free(d);
 		return -1;
+	}
 	ws(&r);
-	if (r.p != r.end)
-		return bad(&r, "trailing text");
+	if (r.p != r.end) {
+		bad(&r, "trailing text");
+		ij_free(d);
+		return -1;
+	}
 	for (int i = 0; i < d->nn; i++) {
 		struct ij_node *n = &d->n[i];
 		if (n->soff_ != NONE)

@@ -35,8 +35,9 @@ struct ij_doc {
 	size_t slen, scap;
 };
 
-/* Parses text (len bytes). Returns 0, or -1 with "at byte N: reason" in err.
- * Free with ij_free (also after a failure). */
+/* Parses text (len bytes). Returns 0, or -1 with "at byte N: reason" in err
+ * and nothing held (a failure frees its partial tree; ij_free after it is a
+ * harmless no-op). Free a parsed document with ij_free. */
 int ij_parse(struct ij_doc *d, const char *text, size_t len, char *err, size_t errlen);
 void ij_free(struct ij_doc *d);
 

@@ -26,6 +26,7 @@ static const struct {
 	[M_PROMPTS_ANSWERED] = {"soarctl_prompts_answered_total", "prompts answered over HTTP"},
 	[M_RELOADS] = {"soarctl_reloads_total", "playbook reloads (SIGHUP)"},
 	[M_RELOAD_FAILURES] = {"soarctl_reload_failures_total", "reloads that kept the old playbooks"},
+	[M_HTTP_CUT] = {"soarctl_http_connections_cut_total", "connections cut for slowness (head or body past its deadline, or the oldest waiting head pushed out)"},
 	[M_QUEUE_DEPTH] = {"soarctl_work_queue_depth", "tasks waiting for a worker"},
 	[M_INFLIGHT_REQUESTS] = {"soarctl_http_inflight_requests", "requests waiting for durability"},
 	[M_CONNECTIONS] = {"soarctl_http_connections", "open HTTP connections"},

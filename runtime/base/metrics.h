@@ -29,6 +29,7 @@ enum metric {
 	M_PROMPTS_ANSWERED,
 	M_RELOADS,
 	M_RELOAD_FAILURES,
+	M_HTTP_CUT,            /* connections cut: slow heads or bodies, pushed out */
 	M__COUNTERS,
 	M_QUEUE_DEPTH = M__COUNTERS, /* gauges */
 	M_INFLIGHT_REQUESTS,

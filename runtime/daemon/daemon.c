@@ -219,6 +219,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		ingest_flush_dups(d);
 	}
 	metric_set(M_CONNECTIONS, d->http ? httpd_connections(d->http) : 0);
+	metric_set(M_HTTP_CUT, d->http ? (int64_t)httpd_cut(d->http) : 0);
 }
 
 /* Runs left "running" by a daemon or a `soarctl run` that died (SIGKILL, power,
@@ -378,7 +379,8 @@ int daemon_main(const struct daemon_opts *o)
 		dlog(LOG_ERROR, NULL, "%s", err);
 		return 1;
 	}
-	struct httpd_limits lim = {0, 0, 0, 0, 0};
+	struct httpd_limits lim;
+	memset(&lim, 0, sizeof lim);
 	const char *e;
 	if ((e = getenv("SOARCTL_MAX_BODY")))
 		lim.max_body = strtoul(e, NULL, 10);
@@ -386,7 +388,15 @@ int daemon_main(const struct daemon_opts *o)
 		lim.timeout_s = (unsigned)strtoul(e, NULL, 10);
 	if ((e = getenv("SOARCTL_MAX_CONNS")))
 		lim.max_conns = (unsigned)strtoul(e, NULL, 10);
+	if ((e = getenv("SOARCTL_HEAD_TIMEOUT")))
+		lim.head_timeout_s = (unsigned)strtoul(e, NULL, 10);
+	if ((e = getenv("SOARCTL_MAX_CONNS_PER_IP"))) /* 0: no cap (behind a proxy) */
+		lim.max_per_ip = strtoul(e, NULL, 10) ? (unsigned)strtoul(e, NULL, 10) : ~0u;
+	if ((e = getenv("SOARCTL_CONN_RESERVE")))
+		lim.reserve = (unsigned)strtoul(e, NULL, 10);
 	d->http = httpd_start(d->loop, o->listen, &lim, api_handle, d, err, sizeof err);
+	if (d->http) /* authentication and routing at the head, before any body */
+		httpd_set_gate(d->http, api_gate);
 	if (!d->http) {
 		dlog(LOG_ERROR, NULL, "%s", err);
 		work_stop(d);

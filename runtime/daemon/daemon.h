@@ -119,6 +119,8 @@ int daemon_queue_room(struct daemon *d, size_t n);
 
 /* daemon_api.c */
 void api_handle(struct httpd_req *r, void *ud);
+/* The route's authentication, at the request's head (httpd_set_gate). */
+void api_gate(struct httpd_req *r, void *ud);
 /* ingest.c */
 void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user);
 void ingest_case_done(struct daemon *d, void *p);

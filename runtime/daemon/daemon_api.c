@@ -84,7 +84,7 @@ static const char *bearer(struct httpd_req *r)
 static const char *require(struct daemon *d, struct httpd_req *r, unsigned perm,
 			   const char *token)
 {
-	char err[256];
+	char err[256] = "";
 	if (!token)
 		token = bearer(r);
 	if (!token) {
@@ -132,6 +132,13 @@ static int split(const char *path, char seg[6][256])
 
 /* ---- cases, runs, jobs ---- */
 
+/* A case lookup that found no case: none by that number or id (1), or a
+ * reference that cannot be one (a 404 too, not a store failure). */
+static int case_missing(int rc, const char *err)
+{
+	return rc == 1 || strstr(err, "is not a case number") != NULL;
+}
+
 static void get_cases(struct daemon *d, struct httpd_req *r)
 {
 	struct case_query q;
@@ -149,7 +156,7 @@ static void get_cases(struct daemon *d, struct httpd_req *r)
 	if ((v = httpd_query(r, "limit")))
 		q.limit = strtoul(v, NULL, 10);
 	struct case_page page;
-	char err[256];
+	char err[256] = "";
 	if (case_search(d->st, &q, &page, err, sizeof err) != 0) {
 		httpd_error(r, 500, "store", err, NULL);
 		return;
@@ -171,10 +178,10 @@ static void get_cases(struct daemon *d, struct httpd_req *r)
 static void get_case(struct daemon *d, struct httpd_req *r, const char *ref)
 {
 	struct case_rec c;
-	char err[256];
+	char err[256] = "";
 	int rc = case_get(d->st, ref, &c, err, sizeof err);
 	if (rc != 0) {
-		httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+		httpd_error(r, case_missing(rc, err) ? 404 : 500, case_missing(rc, err) ? "not_found" : "store", err, NULL);
 		return;
 	}
 	struct store_buf b = {0};
@@ -227,7 +234,7 @@ static void write_case(struct daemon *d, struct httpd_req *r, const char *user, 
 {
 	size_t len;
 	const char *body = httpd_body(r, &len);
-	char err[512], actor[160];
+	char err[512] = "", actor[160];
 	snprintf(actor, sizeof actor, "http:%s", user);
 	struct case_rec c;
 	int rc;
@@ -266,7 +273,7 @@ static void write_case(struct daemon *d, struct httpd_req *r, const char *user, 
 static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, const char *ref,
 		     const char *sub)
 {
-	char err[512], actor[160];
+	char err[512] = "", actor[160];
 	struct store_buf b = {0};
 	snprintf(actor, sizeof actor, "http:%s", user);
 	if (strcmp(sub, "timeline") == 0) {
@@ -276,7 +283,7 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 		int rc = case_timeline(d->st, ref, f ? (uint32_t)strtoul(f, NULL, 10) : 1,
 				       l ? strtoul(l, NULL, 10) : 0, &e, &n, err, sizeof err);
 		if (rc != 0) {
-			httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+			httpd_error(r, case_missing(rc, err) ? 404 : 500, case_missing(rc, err) ? "not_found" : "store", err, NULL);
 			return;
 		}
 		store_buf_str(&b, "{\"entries\":[");
@@ -295,7 +302,7 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 		struct case_rec c;
 		int rc = case_get(d->st, ref, &c, err, sizeof err);
 		if (rc != 0) {
-			httpd_error(r, rc == 1 ? 404 : 500, rc == 1 ? "not_found" : "store", err, NULL);
+			httpd_error(r, case_missing(rc, err) ? 404 : 500, case_missing(rc, err) ? "not_found" : "store", err, NULL);
 			return;
 		}
 		struct case_query q;
@@ -372,7 +379,7 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 static void resume_run(struct daemon *d, struct httpd_req *r, const char *id)
 {
 	struct run_rec x;
-	char err[256];
+	char err[256] = "";
 	if (run_get(d->st, id, &x, err, sizeof err) != 0) {
 		httpd_error(r, 404, "not_found", err, NULL);
 		return;
@@ -419,7 +426,7 @@ static void run_json(const struct run_rec *x, struct store_buf *b)
 /* GET /api/v1/runs/ID/steps: the journal, as `soarctl runs show --json`. */
 static void get_steps(struct daemon *d, struct httpd_req *r, const char *id)
 {
-	char err[256];
+	char err[256] = "";
 	struct run_rec x;
 	if (run_get(d->st, id, &x, err, sizeof err) != 0) {
 		httpd_error(r, 404, "not_found", err, NULL);
@@ -463,7 +470,7 @@ static void get_steps(struct daemon *d, struct httpd_req *r, const char *id)
 
 static void get_runs(struct daemon *d, struct httpd_req *r, const char *id)
 {
-	char err[256];
+	char err[256] = "";
 	struct store_buf b = {0};
 	if (id) {
 		struct run_rec x;
@@ -498,10 +505,8 @@ static void get_runs(struct daemon *d, struct httpd_req *r, const char *id)
 
 static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6][256])
 {
-	char err[256];
+	char err[256] = "";
 	if (n == 3 && strcmp(httpd_method(r), "GET") == 0) {
-		if (!require(d, r, RBAC_CASE_READ, NULL))
-			return;
 		struct store_buf b = {0};
 		store_buf_str(&b, "{\"jobs\":");
 		if (jobs_list_json(d->st, &b, 1, err, sizeof err) != 0) {
@@ -514,8 +519,6 @@ static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6]
 		return;
 	}
 	if (n == 5 && strcmp(httpd_method(r), "POST") == 0) {
-		if (!require(d, r, RBAC_JOB_MANAGE, NULL))
-			return;
 		int rc;
 		if (strcmp(seg[4], "run") == 0)
 			rc = jobs_fire_now(d->sched, seg[3], err, sizeof err);
@@ -555,10 +558,8 @@ static void html_escape(struct store_buf *b, const char *s)
 static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
 {
 	const char *token = httpd_query(r, "token");
-	if (!require(d, r, RBAC_PROMPT_ANSWER, token))
-		return;
 	struct prompt_rec p;
-	char err[256];
+	char err[256] = "";
 	if (prompt_get(d->st, id, &p, err, sizeof err) != 0) {
 		httpd_error(r, 404, "not_found", err, NULL);
 		return;
@@ -573,12 +574,20 @@ static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
 		html_escape(&b, p.answered_by);
 		store_buf_str(&b, ".</p>");
 	} else {
-		store_buf_printf(&b, "<form method=post action=\"/api/v1/prompts/%s/answer\">", p.id);
+		/* The token goes in the action's URL, not in the form: the daemon
+		 * authenticates a request at its head, before reading any body. */
+		store_buf_printf(&b, "<form method=post action=\"/api/v1/prompts/%s/answer", p.id);
 		if (token) {
-			store_buf_str(&b, "<input type=hidden name=token value=\"");
-			html_escape(&b, token);
-			store_buf_str(&b, "\">");
+			store_buf_str(&b, "?token=");
+			for (const unsigned char *t = (const unsigned char *)token; *t; t++) {
+				if ((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'z') ||
+				    (*t >= 'A' && *t <= 'Z') || strchr("-_.~", *t))
+					store_buf_add(&b, (const char *)t, 1);
+				else
+					store_buf_printf(&b, "%%%02X", *t);
+			}
 		}
+		store_buf_str(&b, "\">");
 		struct ij_doc doc;
 		if (p.spec_json && ij_parse(&doc, p.spec_json, strlen(p.spec_json), NULL, 0) == 0) {
 			const struct ij_node *opts = ij_get(&doc, &doc.n[0], "options");
@@ -646,7 +655,7 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 	if (p.to && strcmp(p.to, by) != 0 && rbac_member(d->st, by, p.to, err, errlen) != 1) {
 		*http_status = 403;
 		snprintf(err, errlen, "prompt %s is for %s; %s is not a member", id, p.to, by);
-		char aerr[128], actor[160];
+		char aerr[128] = "", actor[160];
 		snprintf(actor, sizeof actor, "http:%s", by);
 		struct store_buf det = {0};
 		store_buf_str(&det, "{\"to\":");
@@ -684,7 +693,7 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 	}
 	int rc = -1;
 	if (ok && prompt_answer(d->st, id, store_buf_cstr(&ans), by, err, errlen) == 0) {
-		char aerr[128], actor[160];
+		char aerr[128] = "", actor[160];
 		snprintf(actor, sizeof actor, "http:%s", by);
 		audit_append(d->st, actor, "prompt.answer", id, ans.p, aerr, sizeof aerr);
 		metric_add(M_PROMPTS_ANSWERED, 1);
@@ -701,7 +710,7 @@ static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
 	size_t len;
 	const char *body = httpd_body(r, &len);
 	const char *ct = httpd_header(r, "Content-Type");
-	char choice[512] = "", token[256] = "", err[300];
+	char choice[512] = "", err[300] = "";
 	char *fields = NULL;
 	/* The HTML form posts urlencoded; API clients JSON (whatever their
 	 * Content-Type says: curl -d labels JSON as a form). */
@@ -710,7 +719,6 @@ static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
 		   !(sp < len && body[sp] == '{');
 	if (form) {
 		form_value(body, len, "choice", choice, sizeof choice);
-		form_value(body, len, "token", token, sizeof token);
 	} else {
 		struct ij_doc doc;
 		if (ij_parse(&doc, body, len, err, sizeof err) != 0) {
@@ -725,14 +733,9 @@ static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
 			fields = strndup(f->raw, f->rawlen);
 		ij_free(&doc);
 	}
-	const char *user = require(d, r, RBAC_PROMPT_ANSWER, token[0] ? token : NULL);
-	if (!user) {
-		free(fields);
-		return;
-	}
 	int status;
 	char by[160];
-	snprintf(by, sizeof by, "%s", user);
+	snprintf(by, sizeof by, "%s", httpd_user(r)); /* the gate's */
 	if (answer_prompt(d, id, choice[0] ? choice : NULL, fields, by, err, sizeof err, &status) != 0)
 		httpd_error(r, (unsigned)status, status == 404 ? "not_found" : status == 409 ? "conflict"
 				: status == 403 ? "forbidden" : "bad_request", err, NULL);
@@ -764,7 +767,7 @@ static void slack_interactive(struct daemon *d, struct httpd_req *r)
 		httpd_error(r, 401, "unauthorized", slack_verdict_name(v), NULL);
 		return;
 	}
-	char *payload = malloc(len + 1), err[300];
+	char *payload = malloc(len + 1), err[300] = "";
 	if (!payload || !form_value(body, len, "payload", payload, len + 1)) {
 		free(payload);
 		httpd_error(r, 400, "bad_request", "no payload", NULL);
@@ -851,16 +854,9 @@ static int edl_line(const struct edl_entry *e, void *ud)
 
 static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 {
-	metric_add(M_EDL_REQUESTS, 1);
-	if (!edl_name_ok(name)) {
-		httpd_error(r, 404, "not_found", "no such list", NULL);
-		return;
-	}
-	if (!edl_own_auth(r, name) && !require(d, r, RBAC_CASE_READ, NULL))
-		return;
 	struct edl_out o;
 	memset(&o, 0, sizeof o);
-	char err[256];
+	char err[256] = "";
 	int rc = edl_each(d->st, name, NULL, edl_line, &o, err, sizeof err);
 	if (rc != 0) {
 		store_buf_free(&o.b);
@@ -886,119 +882,234 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 
 /* ---- the router ---- */
 
+/* Routing and authentication happen at a request's head (api_gate), before any
+ * of its body is read: an unauthenticated client can make the daemon hold no
+ * body, and no route can forget its check. api_handle, once the body is in,
+ * routes the same way and runs the route. */
+enum route_id {
+	R_NONE, R_HEALTHZ, R_METRICS, R_EDL, R_PROMPT_FORM, R_SLACK, R_ALERTS, R_ANSWER,
+	R_CASE_SUB, R_CASE_WRITE, R_RUN_RESUME, R_RUN_STEPS, R_RUN_CANCEL, R_CASES, R_RUNS,
+	R_JOBS, R_JOB_ACTION, R_WARROOM
+};
+enum route_auth {
+	AUTH_NONE,
+	AUTH_TOKEN,   /* Authorization: Bearer */
+	AUTH_PROMPT,  /* bearer or ?token= (the form is opened from an email) */
+	AUTH_EDL,     /* the list's own token or basic auth (edl-auth), or a bearer token */
+	AUTH_SLACK    /* Slack's signature over the body: checked with the body, small */
+};
+
+struct route {
+	enum route_id id;
+	enum route_auth auth;
+	unsigned perm;
+	int body;              /* takes a body */
+	unsigned status;       /* R_NONE: 404 or 405, with msg */
+	const char *msg;
+};
+
+#define SLACK_MAX_BODY (64u << 10)  /* Slack's payloads are a few KiB */
+
+static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
+{
+	int get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0, post = strcmp(m, "POST") == 0;
+	memset(rt, 0, sizeof *rt);
+	rt->status = 404;
+	rt->msg = "no such endpoint";
+#define TO(i, a, p, b) (rt->id = (i), rt->auth = (a), rt->perm = (p), rt->body = (b))
+	if (n == 1 && strcmp(seg[0], "healthz") == 0)
+		TO(R_HEALTHZ, AUTH_NONE, 0, 0);
+	else if (n == 1 && strcmp(seg[0], "metrics") == 0 && get)
+		TO(R_METRICS, AUTH_TOKEN, RBAC_CASE_READ, 0);
+	else if (n == 2 && strcmp(seg[0], "edl") == 0 && get) {
+		if (edl_name_ok(seg[1]))
+			TO(R_EDL, AUTH_EDL, RBAC_CASE_READ, 0);
+		else
+			rt->msg = "no such list";
+	} else if (n == 2 && strcmp(seg[0], "prompts") == 0 && get)
+		TO(R_PROMPT_FORM, AUTH_PROMPT, RBAC_PROMPT_ANSWER, 0);
+	else if (n == 2 && strcmp(seg[0], "slack") == 0 && strcmp(seg[1], "interactive") == 0 && post)
+		TO(R_SLACK, AUTH_SLACK, 0, 1);
+	else if (n >= 3 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
+		const char *what = seg[2];
+		int cases = strcmp(what, "cases") == 0, runs = strcmp(what, "runs") == 0;
+		if (strcmp(what, "alerts") == 0 && n == 3 && post)
+			TO(R_ALERTS, AUTH_TOKEN, RBAC_CASE_WRITE, 1);
+		else if (strcmp(what, "prompts") == 0 && n == 5 && strcmp(seg[4], "answer") == 0 && post)
+			TO(R_ANSWER, AUTH_PROMPT, RBAC_PROMPT_ANSWER, 1);
+		else if (cases && n == 5 && post &&
+			 (strcmp(seg[4], "notes") == 0 || strcmp(seg[4], "links") == 0))
+			TO(R_CASE_SUB, AUTH_TOKEN, RBAC_CASE_WRITE, 1);
+		else if (cases && n == 5 && get &&
+			 (strcmp(seg[4], "timeline") == 0 || strcmp(seg[4], "children") == 0))
+			TO(R_CASE_SUB, AUTH_TOKEN, RBAC_CASE_READ, 0);
+		else if (cases && post && n == 5 && strcmp(seg[4], "warroom") == 0)
+			TO(R_WARROOM, AUTH_TOKEN, RBAC_CASE_WRITE, 1);
+		else if (cases && post && n == 5 && strcmp(seg[4], "close") != 0)
+			rt->msg = "POST /api/v1/cases/REF/close|notes|links|warroom";
+		else if (cases && post && n <= 5)
+			TO(R_CASE_WRITE, AUTH_TOKEN, RBAC_CASE_WRITE, 1);
+		else if (runs && post && n == 5 && strcmp(seg[4], "resume") == 0)
+			TO(R_RUN_RESUME, AUTH_TOKEN, RBAC_PLAYBOOK_RUN, 1);
+		else if (runs && get && n == 5 && strcmp(seg[4], "steps") == 0)
+			TO(R_RUN_STEPS, AUTH_TOKEN, RBAC_CASE_READ, 0);
+		else if (runs && post && n == 5 && strcmp(seg[4], "cancel") == 0)
+			TO(R_RUN_CANCEL, AUTH_TOKEN, RBAC_PLAYBOOK_RUN, 1);
+		else if (cases && get && n <= 4)
+			TO(R_CASES, AUTH_TOKEN, RBAC_CASE_READ, 0);
+		else if (runs && get && n <= 4)
+			TO(R_RUNS, AUTH_TOKEN, RBAC_CASE_READ, 0);
+		else if (strcmp(what, "jobs") == 0) {
+			if (n == 3 && strcmp(m, "GET") == 0)
+				TO(R_JOBS, AUTH_TOKEN, RBAC_CASE_READ, 0);
+			else if (n == 5 && strcmp(m, "POST") == 0) {
+				if (strcmp(seg[4], "run") == 0 || strcmp(seg[4], "pause") == 0 ||
+				    strcmp(seg[4], "resume") == 0)
+					TO(R_JOB_ACTION, AUTH_TOKEN, RBAC_JOB_MANAGE, 1);
+				else
+					rt->msg = "POST /api/v1/jobs/NAME/run|pause|resume";
+			} else {
+				rt->status = 405;
+				rt->msg = "GET /api/v1/jobs, POST /api/v1/jobs/NAME/ACTION";
+			}
+		}
+	}
+#undef TO
+}
+
+void api_gate(struct httpd_req *r, void *ud)
+{
+	struct daemon *d = ud;
+	char seg[6][256];
+	int n = split(httpd_path(r), seg);
+	struct route rt;
+	resolve(httpd_method(r), seg, n, &rt);
+	metric_add(M_HTTP_REQUESTS, 1);
+	if (rt.id == R_EDL || (n == 2 && strcmp(seg[0], "edl") == 0))
+		metric_add(M_EDL_REQUESTS, 1);
+	if (rt.id == R_NONE) {
+		httpd_error(r, rt.status, rt.status == 405 ? "method_not_allowed" : "not_found", rt.msg,
+			    NULL);
+		return;
+	}
+	if (!rt.body)
+		httpd_set_body_limit(r, 0);
+	const char *user = NULL;
+	switch (rt.auth) {
+	case AUTH_NONE:
+		return;
+	case AUTH_TOKEN:
+		user = require(d, r, rt.perm, NULL);
+		break;
+	case AUTH_PROMPT:
+		user = require(d, r, rt.perm, httpd_query(r, "token"));
+		break;
+	case AUTH_EDL:
+		if (edl_own_auth(r, seg[1]))
+			return;
+		user = require(d, r, rt.perm, NULL);
+		break;
+	case AUTH_SLACK: {
+		/* The signature covers the body, so the body is read, but only with
+		 * the signature's headers there, and only a small one. */
+		const char *secret = getenv("SOARCTL_SLACK_SIGNING_SECRET");
+		if (!secret || !*secret)
+			httpd_error(r, 503, "not_configured", "no Slack signing secret "
+				    "(SOARCTL_SLACK_SIGNING_SECRET)", NULL);
+		else if (!httpd_header(r, "X-Slack-Request-Timestamp") ||
+			 !httpd_header(r, "X-Slack-Signature"))
+			httpd_error(r, 401, "unauthorized", "no Slack signature (X-Slack-Signature, "
+				    "X-Slack-Request-Timestamp)", NULL);
+		else
+			httpd_set_body_limit(r, SLACK_MAX_BODY);
+		return;
+	}
+	}
+	if (user)
+		httpd_set_user(r, user);
+}
+
 void api_handle(struct httpd_req *r, void *ud)
 {
 	struct daemon *d = ud;
-	const char *m = httpd_method(r), *path = httpd_path(r);
 	char seg[6][256];
-	int n = split(path, seg);
-	int get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0, post = strcmp(m, "POST") == 0;
-	metric_add(M_HTTP_REQUESTS, 1);
-	if (n == 1 && strcmp(seg[0], "healthz") == 0) {
+	int n = split(httpd_path(r), seg);
+	struct route rt;
+	resolve(httpd_method(r), seg, n, &rt);
+	const char *user = httpd_user(r);
+	/* Fail closed: a route that needs a user and has none never runs (the
+	 * gate answers first; this holds if it ever did not run). */
+	if (rt.id == R_NONE || ((rt.auth == AUTH_TOKEN || rt.auth == AUTH_PROMPT) && !user)) {
+		httpd_error(r, rt.id == R_NONE ? rt.status : 401,
+			    rt.id == R_NONE ? "not_found" : "unauthorized",
+			    rt.id == R_NONE ? rt.msg : "not authenticated", NULL);
+		return;
+	}
+	char err[256] = "";
+	switch (rt.id) {
+	case R_NONE:
+		break;
+	case R_HEALTHZ:
 		if (d->stopping)
 			httpd_error(r, 503, "stopping", "the daemon is stopping", NULL);
 		else
 			httpd_reply(r, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL);
-		return;
-	}
-	if (n == 1 && strcmp(seg[0], "metrics") == 0 && get) {
-		if (!require(d, r, RBAC_CASE_READ, NULL))
-			return;
+		break;
+	case R_METRICS: {
 		struct store_buf b = {0};
 		metrics_render(&b);
 		reply_buf(r, 200, "text/plain; version=0.0.4", &b, NULL);
-		return;
+		break;
 	}
-	if (n == 2 && strcmp(seg[0], "edl") == 0 && get) {
+	case R_EDL:
 		get_edl(d, r, seg[1]);
-		return;
-	}
-	if (n == 2 && strcmp(seg[0], "prompts") == 0 && get) {
+		break;
+	case R_PROMPT_FORM:
 		prompt_form(d, r, seg[1]);
-		return;
-	}
-	if (n == 2 && strcmp(seg[0], "slack") == 0 && strcmp(seg[1], "interactive") == 0 && post) {
+		break;
+	case R_SLACK:
 		slack_interactive(d, r);
-		return;
+		break;
+	case R_ALERTS:
+		ingest_alerts(d, r, user);
+		break;
+	case R_ANSWER:
+		post_answer(d, r, seg[3]);
+		break;
+	case R_CASE_SUB:
+		case_sub(d, r, user, seg[3], seg[4]);
+		break;
+	case R_CASE_WRITE:
+		write_case(d, r, user, n >= 4 ? seg[3] : NULL, n == 5);
+		break;
+	case R_RUN_RESUME:
+		resume_run(d, r, seg[3]);
+		break;
+	case R_RUN_STEPS:
+		get_steps(d, r, seg[3]);
+		break;
+	case R_RUN_CANCEL:
+		if (run_cancel(d->st, seg[3], err, sizeof err) != 0)
+			httpd_error(r, strncmp(err, "no run", 6) == 0 ? 404 : 409,
+				    strncmp(err, "no run", 6) == 0 ? "not_found" : "refused", err, NULL);
+		else
+			httpd_reply(r, 200, "application/json", "{\"ok\":true}", 11, NULL);
+		break;
+	case R_CASES:
+		if (n == 3)
+			get_cases(d, r);
+		else
+			get_case(d, r, seg[3]);
+		break;
+	case R_RUNS:
+		get_runs(d, r, n == 4 ? seg[3] : NULL);
+		break;
+	case R_JOBS:
+	case R_JOB_ACTION:
+		jobs_route(d, r, n, seg);
+		break;
+	case R_WARROOM:
+		warroom_api(d, r, user, seg[3]);
+		break;
 	}
-	if (n >= 3 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
-		const char *what = seg[2];
-		if (strcmp(what, "alerts") == 0 && n == 3 && post) {
-			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
-			if (user)
-				ingest_alerts(d, r, user);
-			return;
-		}
-		if (strcmp(what, "prompts") == 0 && n == 5 && strcmp(seg[4], "answer") == 0 && post) {
-			post_answer(d, r, seg[3]);
-			return;
-		}
-		if (strcmp(what, "cases") == 0 && n == 5 &&
-		    ((post && (strcmp(seg[4], "notes") == 0 || strcmp(seg[4], "links") == 0)) ||
-		     (get && (strcmp(seg[4], "timeline") == 0 || strcmp(seg[4], "children") == 0)))) {
-			const char *user = require(d, r, post ? RBAC_CASE_WRITE : RBAC_CASE_READ, NULL);
-			if (user)
-				case_sub(d, r, user, seg[3], seg[4]);
-			return;
-		}
-		if (strcmp(what, "cases") == 0 && post && n == 5 && strcmp(seg[4], "warroom") == 0) {
-			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
-			if (user)
-				warroom_api(d, r, user, seg[3]);
-			return;
-		}
-		if (strcmp(what, "cases") == 0 && post && n <= 5) {
-			int close = n == 5 && strcmp(seg[4], "close") == 0;
-			if (n == 5 && !close) {
-				httpd_error(r, 404, "not_found", "POST /api/v1/cases/REF/close|notes|links|warroom",
-					    NULL);
-				return;
-			}
-			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
-			if (user)
-				write_case(d, r, user, n >= 4 ? seg[3] : NULL, close);
-			return;
-		}
-		if (strcmp(what, "runs") == 0 && post && n == 5 && strcmp(seg[4], "resume") == 0) {
-			if (require(d, r, RBAC_PLAYBOOK_RUN, NULL))
-				resume_run(d, r, seg[3]);
-			return;
-		}
-		if (strcmp(what, "runs") == 0 && get && n == 5 && strcmp(seg[4], "steps") == 0) {
-			if (require(d, r, RBAC_CASE_READ, NULL))
-				get_steps(d, r, seg[3]);
-			return;
-		}
-		if (strcmp(what, "runs") == 0 && post && n == 5 && strcmp(seg[4], "cancel") == 0) {
-			if (!require(d, r, RBAC_PLAYBOOK_RUN, NULL))
-				return;
-			char err[256];
-			if (run_cancel(d->st, seg[3], err, sizeof err) != 0)
-				httpd_error(r, strncmp(err, "no run", 6) == 0 ? 404 : 409,
-					    strncmp(err, "no run", 6) == 0 ? "not_found" : "refused", err, NULL);
-			else
-				httpd_reply(r, 200, "application/json", "{\"ok\":true}", 11, NULL);
-			return;
-		}
-		if (strcmp(what, "cases") == 0 && get && n <= 4) {
-			if (!require(d, r, RBAC_CASE_READ, NULL))
-				return;
-			if (n == 3)
-				get_cases(d, r);
-			else
-				get_case(d, r, seg[3]);
-			return;
-		}
-		if (strcmp(what, "runs") == 0 && get && n <= 4) {
-			if (!require(d, r, RBAC_CASE_READ, NULL))
-				return;
-			get_runs(d, r, n == 4 ? seg[3] : NULL);
-			return;
-		}
-		if (strcmp(what, "jobs") == 0) {
-			jobs_route(d, r, n, seg);
-			return;
-		}
-	}
-	httpd_error(r, 404, "not_found", "no such endpoint", NULL);
 }

@@ -271,6 +271,40 @@ int engine_start(struct sandbox *sb, struct store *st, const struct playbook_src
 	return execute(sb, e);
 }
 
+int engine_rewind(struct engine_run *e, char *err, size_t errlen)
+{
+	struct journal_entry *journal = NULL;
+	size_t njournal = 0;
+	/* A run that took no step yet has no record and no journal to read. */
+	if (e->recorded && journal_load(e->st, e->rec.id, &journal, &njournal, err, errlen) != 0)
+		return -1;
+	journal_entries_free(e->journal, e->njournal);
+	e->journal = journal;
+	e->njournal = njournal;
+	/* The inputs as the run holds them (defaults applied, types checked), as
+	 * engine_resume replays them: the caller's input_json was for the start. */
+	if (!e->rec.inputs_json) {
+		e->rec.inputs_json = e->pb.inputs_json;
+		e->pb.inputs_json = NULL;
+	}
+	if (e->rec.inputs_json) {
+		e->pb.input_json = e->rec.inputs_json;
+		e->pb.inputs = NULL;
+		e->pb.ninputs = 0;
+	}
+	/* What playbook_run_clear keeps (id, name, source, limits) is the run;
+	 * the rest is the last execution's. */
+	playbook_run_clear(&e->pb);
+	e->pb.status = PLAYBOOK_SUCCEEDED;
+	free(e->started_children);
+	e->started_children = NULL;
+	free(e->children_json);
+	e->children_json = NULL;
+	e->prompt_id[0] = 0;
+	engine_prologue(e);
+	return 0;
+}
+
 static int pid_alive(int32_t pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);

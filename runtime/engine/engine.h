@@ -78,6 +78,15 @@ int engine_epilogue(struct engine_run *e);
 int engine_epilogue_begin(struct engine_run *e);
 int engine_epilogue_end(struct engine_run *e, int rc, const char *err);
 
+/* Readies a run that this process executes for a new execution from the top
+ * against its journal, read again from the store: the coroutine of its last
+ * execution is gone (a hard stop threw away the interpreter it was suspended
+ * on, runloop.c) and a replay rebuilds it. Keeps the record, the source, the
+ * inputs and the limits; drops what the last execution left (outcome, task,
+ * opened secrets, children started). Each of its journal entries must be
+ * durable (none still in a batch). Returns 0, or -1 with a message in err. */
+int engine_rewind(struct engine_run *e, char *err, size_t errlen);
+
 /* Copies what the playbook told about itself (name, version, inputs) into the
  * run record, before its first write. */
 void engine_fill_record(struct engine_run *e);

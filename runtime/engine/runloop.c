@@ -4,6 +4,7 @@
 #include "runloop.h"
 #include "http.h"
 #include "http_multi.h"
+#include "log.h"
 #include "store.h"
 
 #include <errno.h>
@@ -41,6 +42,16 @@ struct runloop_item {
 	int closing;                   /* its final record is in a batch */
 	int write_wait;                /* waits for a write step (runloop_write_wait) */
 	int status;                    /* as engine_epilogue returned, once closed */
+	/* Its coroutine was lost with a hard-stopped interpreter (orphan_all). */
+	int orphan;                    /* ORPHAN_* */
+	int end_deferred;              /* ended with its entry still in a batch */
+	struct runloop_item *replay_next;   /* the replay queue */
+};
+
+enum {
+	ORPHAN_NONE = 0,
+	ORPHAN_AWAIT,                  /* replayed once its entry in a batch is durable */
+	ORPHAN_QUEUED,                 /* in the replay queue */
 };
 
 struct post {
@@ -77,6 +88,9 @@ struct runloop {
 	struct inflight_batch { struct journal_batch *b; size_t left; uint64_t seq; } *batches;
 	size_t nbatches, cap_batches;
 	uint64_t cb_seq, released;      /* under mu */
+	/* Runs to replay on the fresh interpreter after a hard stop, in order. */
+	struct runloop_item *replay, **replay_tail;
+	struct runloop_stats stats;
 };
 
 /* The run executing on this thread, when a loop drives it. */
@@ -86,6 +100,15 @@ static double mono(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* This thread's CPU time: what recovering from a hard stop costs, apart from
+ * what other threads and processes take from it meanwhile. */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -120,6 +143,7 @@ struct runloop *runloop_new(struct store *st, const char *lua_dir, char *err, si
 	pthread_mutex_init(&s->mu, NULL);
 	s->ready_tail = &s->ready;
 	s->posted_tail = &s->posted;
+	s->replay_tail = &s->replay;
 	return s;
 }
 
@@ -233,6 +257,8 @@ void runloop_free(struct runloop *s)
 }
 
 size_t runloop_inflight(const struct runloop *s) { return s->inflight; }
+
+void runloop_get_stats(const struct runloop *s, struct runloop_stats *out) { *out = s->stats; }
 
 struct runloop *runloop_current(void)
 {
@@ -479,18 +505,138 @@ static void closed_items(struct runloop *s, struct runloop_item *list)
 	}
 }
 
+/* Ends a run that cannot go on, with `msg` as its error. */
+static void fail_item(struct runloop *s, struct runloop_item *it, enum sandbox_status status,
+		      const char *msg)
+{
+	sandbox_task_free(s->sb, it->task);
+	it->task = NULL;
+	it->e.pb.status = PLAYBOOK_FAILED;
+	sandbox_outcome_clear(&it->e.pb.outcome);
+	it->e.pb.outcome.status = status;
+	it->e.pb.outcome.message = strdup(msg);
+	end_item(s, it);
+}
+
+/* ---- hard stops ----
+ * A run that a hard stop ends (a loop the JIT compiled, a long C call) takes
+ * the interpreter with it: the sandbox drops the state's heap whole, and the
+ * coroutine of every other run suspended on it is gone. Those runs are
+ * durable, so each is replayed on the fresh state (engine_rewind: from the
+ * top, recorded steps returning their recorded results) once everything it
+ * wrote is durable:
+ * - waiting on its journal entry (or a write step's entry) in a batch: when
+ *   the entry is durable (handle_ready), so the replay reads it and a case
+ *   note is neither lost nor written twice;
+ * - waiting on an HTTP request (in flight, on a retry timer, or done but not
+ *   yet continued): at once; the transfer is cancelled and the replay sends
+ *   the request again, with the same Idempotency-Key (run and step), as
+ *   after a crash. Keeping the transfer would need the replay to match it to
+ *   a request it has not made yet; a request is cheaper than that code.
+ * The replays run from the loop (run_replays), one after another: one that
+ * meets a hard stop of its own (the replayed run is the hostile one) fails,
+ * and the runs that stop orphaned join the queue again. */
+static void queue_replay(struct runloop *s, struct runloop_item *it)
+{
+	it->orphan = ORPHAN_QUEUED;
+	it->replay_next = NULL;
+	*s->replay_tail = it;
+	s->replay_tail = &it->replay_next;
+}
+
+/* Run `stopped` was hard-stopped (its outcome says the state was discarded):
+ * every run with a coroutine had it on that state. */
+static void orphan_all(struct runloop *s, const struct runloop_item *stopped)
+{
+	size_t n = 0;
+	double t0 = mono(), c0 = thread_cpu();
+	s->stats.hard_stops++;
+	for (struct runloop_item *it = s->all; it; it = it->next_all) {
+		if (!it->task)
+			continue;            /* ending, or orphaned already */
+		sandbox_task_free(s->sb, it->task);     /* the struct only: its state is gone */
+		it->task = NULL;
+		s->stats.orphaned++;
+		n++;
+		if (it->batch) {
+			/* A write step's journal_write stays the batch's until done. */
+			it->orphan = ORPHAN_AWAIT;
+			continue;
+		}
+		drop_wait(s, it);
+		queue_replay(s, it);
+	}
+	s->stats.replay_seconds += mono() - t0;
+	s->stats.replay_cpu_seconds += thread_cpu() - c0;
+	char msg[256];
+	int len = snprintf(msg, sizeof msg, "a hard stop of this run replaced its interpreter; the %zu "
+			   "other runs suspended on it are replayed from their journals", n);
+	log_emit(LOG_WARN, "runloop", stopped->e.rec.id, msg, (size_t)len, NULL);
+}
+
 /* After a start or a continue: keep it in flight, or end it. */
 static void settle(struct runloop *s, struct runloop_item *it, enum playbook_status st)
 {
 	if (st == PLAYBOOK_SUSPENDED)
 		return;
 	it->task = NULL;
+	if (it->e.pb.outcome.state_discarded)
+		orphan_all(s, it);
+	if (it->batch) {
+		/* A hard stop can land after the run queued a step's entry and
+		 * before it suspended. Its final record waits for that entry (a run
+		 * has at most one entry in a batch); handle_ready ends it. */
+		it->end_deferred = 1;
+		return;
+	}
 	end_item(s, it);
+}
+
+/* Executes an orphaned run again from the top against its journal. */
+static void replay(struct runloop *s, struct runloop_item *it)
+{
+	char err[256], msg[512];
+	double t0 = mono(), c0 = thread_cpu();
+	it->orphan = ORPHAN_NONE;
+	it->wait_done = 0;
+	if (engine_rewind(&it->e, err, sizeof err) != 0) {
+		snprintf(msg, sizeof msg, "a hard stop of another run replaced the interpreter this run "
+			 "was suspended on, and its journal could not be read to replay it: %s; "
+			 "start the playbook again once the store reads", err);
+		fail_item(s, it, SANDBOX_INTERNAL, msg);
+		return;
+	}
+	struct runloop_item *prev = t_item;
+	t_item = it;
+	enum playbook_status st = playbook_start(s->sb, &it->e.pb, &it->task);
+	t_item = prev;
+	s->stats.replayed++;
+	s->stats.replay_seconds += mono() - t0;
+	s->stats.replay_cpu_seconds += thread_cpu() - c0;
+	settle(s, it, st);
+}
+
+/* Returns 1 if a run was replayed. */
+static int run_replays(struct runloop *s)
+{
+	int progress = 0;
+	while (s->replay) {
+		struct runloop_item *it = s->replay;
+		s->replay = it->replay_next;
+		if (!s->replay)
+			s->replay_tail = &s->replay;
+		it->replay_next = NULL;
+		replay(s, it);
+		progress = 1;
+	}
+	return progress;
 }
 
 static void resume(struct runloop *s, struct runloop_item *it,
 		   int (*push)(lua_State *co, void *arg), void *arg)
 {
+	if (it->orphan)
+		return;              /* its coroutine is gone: it is replayed instead */
 	struct runloop_item *prev = t_item;
 	t_item = it;
 	enum playbook_status st = playbook_continue(s->sb, &it->e.pb, it->task, push, arg);
@@ -536,17 +682,19 @@ static void handle_ready(struct runloop *s, struct runloop_item *batch)
 			it->status = engine_epilogue_end(&it->e, it->rc, it->err);
 			it->next = s->finished;
 			s->finished = it;
+		} else if (it->end_deferred) {
+			it->end_deferred = 0;
+			end_item(s, it);     /* its outcome stands, whatever the entry's */
 		} else if (it->rc != 0) {
 			/* The journal could not be written: the run cannot go on. */
-			sandbox_task_free(s->sb, it->task);
-			it->task = NULL;
-			it->e.pb.status = PLAYBOOK_FAILED;
-			sandbox_outcome_clear(&it->e.pb.outcome);
-			it->e.pb.outcome.status = SANDBOX_ERROR;
 			char msg[300];
 			snprintf(msg, sizeof msg, "journal write failed: %s", it->err);
-			it->e.pb.outcome.message = strdup(msg);
-			end_item(s, it);
+			fail_item(s, it, SANDBOX_ERROR, msg);
+		} else if (it->orphan) {
+			/* Durable now: the replay reads this entry (orphan_all). */
+			drop_wait(s, it);    /* a write step's values: the journal has them */
+			it->e.recorded = 1;
+			queue_replay(s, it);
 		} else if (it->write_wait) {
 			/* A write step: its values come from the write (journal_write). */
 			int (*push)(lua_State *, void *) = it->wait_push;
@@ -669,8 +817,9 @@ static size_t loop(struct runloop *s, int serve)
 		handle_ready(s, ready);
 		free_batches(s, released);
 		progress |= drive_curl(s);
+		progress |= run_replays(s);
 		int timeout = run_timers(s);
-		if (progress || s->pending)
+		if (progress || s->pending || s->replay)
 			continue;
 		if (s->inflight == 0 && (!serve || stop)) {
 			if (serve) {

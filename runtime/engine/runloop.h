@@ -68,6 +68,20 @@ void runloop_stop(struct runloop *s);
 
 size_t runloop_inflight(const struct runloop *s);
 
+/* A hard stop (sandbox.h) replaces the loop's interpreter, and with it the
+ * coroutines of the runs suspended on it: the loop replays each of them on the
+ * fresh one from its journal (see "hard stops" in runloop.c). Counts, for
+ * tests and benchmarks: */
+struct runloop_stats {
+	size_t hard_stops;        /* runs that ended in one */
+	size_t orphaned;          /* runs whose coroutine one took */
+	size_t replayed;          /* executions from the top that followed */
+	double replay_seconds;    /* spent taking them off their waits and replaying
+				   * them (journal reads, replayed steps) */
+	double replay_cpu_seconds;  /* the same in the loop thread's CPU time */
+};
+void runloop_get_stats(const struct runloop *s, struct runloop_stats *out);
+
 /* For step.c: suspends the running step until its journal entry (and with
  * `rec`, the run record) is durable; the n values at the top of L are what the
  * step returns then. Returns what the primitive must return. */

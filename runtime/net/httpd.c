@@ -1,5 +1,7 @@
 /* httpd.c - see httpd.h. */
 #include "httpd.h"
+#include "httpd_guard.h"
+#include "httpd_head.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -25,17 +27,23 @@ struct httpd {
 	unsigned port;
 	unsigned conns;
 	int need_run;             /* a resume happened: MHD_run before sleeping */
+	httpd_handler gate;
+	struct guard guard;       /* slow clients: head and body deadlines, slots */
+	ev_timer sweep;
 };
 
 struct httpd_req {
 	struct httpd *h;
 	struct MHD_Connection *conn;
-	const char *method, *url;
+	const char *method, *url, *version;
 	char *body;
+	size_t max_body;          /* this request's: the limit, or less (the gate) */
+	char user[128];           /* who the gate authenticated, "" none */
 	size_t len, cap;
 	int state;                /* 0 reading, 1 handled (waiting or answered) */
 	size_t discarded;         /* body bytes past the limit (chunked), dropped */
 	size_t uri_len;           /* the request-target as sent, query included */
+	const char *target_why;   /* what is wrong with the raw target, NULL nothing */
 	int suspended;
 	struct MHD_Response *resp;
 	unsigned status;
@@ -81,15 +89,36 @@ static void run_mhd(struct httpd *h)
 	MHD_run(h->mhd);
 }
 
+/* Cuts the connections past their deadlines; MHD sees them end and closes them. */
+static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct httpd *h = w->data;
+	guard_sweep(&h->guard, ev_now(loop));
+}
+
+static struct guard_conn *gconn(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
 static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
 		    enum MHD_ConnectionNotificationCode code)
 {
-	(void)c;
-	(void)socket_ctx;
 	struct httpd *h = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		h->conns++;
-	} else if (h->conns) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		/* may cut the oldest connection still waiting for its head */
+		*socket_ctx = ci ? guard_open(&h->guard, ci->connect_fd, ev_now(h->loop)) : NULL;
+		return;
+	}
+	guard_close(&h->guard, *socket_ctx);
+	*socket_ctx = NULL;
+	if (h->conns) {
 		/* At the cap MHD takes its listening socket out of its epoll set and
 		 * puts it back only in a later MHD_run: without one (no event, no
 		 * timeout pending) connections waiting in the backlog would never
@@ -102,9 +131,11 @@ static void on_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
 	(void)toe;
+	struct httpd *h = cls;
+	struct guard_conn *gc = gconn(c);
+	if (gc) /* kept alive: the next head's clock starts now */
+		guard_idle(&h->guard, gc, ev_now(h->loop));
 	struct httpd_req *r = *con_cls;
 	if (!r)
 		return;
@@ -115,28 +146,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
-}
-
-struct hdr_count {
-	int cl, te;
-	const char *first_cl;
-	int cl_differ;
-};
-
-static enum MHD_Result count_hdr(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
-{
-	(void)kind;
-	struct hdr_count *n = cls;
-	if (strcasecmp(key, "Content-Length") == 0) {
-		if (n->cl++ && value && n->first_cl && strcmp(value, n->first_cl) != 0)
-			n->cl_differ = 1;
-		if (!n->first_cl)
-			n->first_cl = value;
-	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
-		n->te++;
-	}
-	return MHD_YES;
 }
 
 static enum MHD_Result queue(struct httpd_req *r, unsigned status, struct MHD_Response *resp)
@@ -196,8 +205,63 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		r->h = cls;
 		r->conn = c;
 		r->uri_len = strlen(uri);
+		/* the raw target: MHD decodes it in place before the handler */
+		r->target_why = head_target_bad(uri);
 	}
 	return r;
+}
+
+struct hdrs {
+	struct head_hdr *v;
+	size_t n, cap;
+	int oom;
+};
+
+static enum MHD_Result collect_hdr(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	struct hdrs *a = cls;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		struct head_hdr *v = realloc(a->v, cap * sizeof *v);
+		if (!v) {
+			a->oom = 1;
+			return MHD_NO;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n].name = key;
+	a->v[a->n++].value = value;
+	return MHD_YES;
+}
+
+/* The RFC 9112 checks (httpd_head.h) on the head as MHD parsed it: 0, or the
+ * status (400, 501, 503) with why in msg. */
+static unsigned check_head(struct httpd_req *r, const char *url, long long *clen, char *msg,
+			   size_t msglen)
+{
+	struct hdrs a = {NULL, 0, 0, 0};
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_hdr, &a);
+	if (a.oom) {
+		free(a.v);
+		snprintf(msg, msglen, "out of memory");
+		return 503;
+	}
+	/* MHD parses the request line in place: the version follows the target
+	 * and its NUL. A NUL inside the target ends MHD's view of it early (it
+	 * would route "/api/v1/cases\0/../x" as /api/v1/cases): the distance
+	 * between them then exceeds the target's length. */
+	struct head_view v = {r->version, NULL, 0, a.v, a.n};
+	v.target_cut = r->version > url && (size_t)(r->version - url) != r->uri_len + 1;
+	unsigned st = head_check(&v, clen, msg, msglen);
+	if (!st && r->target_why) { /* seen raw in on_uri, before MHD decoded it */
+		snprintf(msg, msglen, "%s", r->target_why);
+		st = 400;
+	}
+	free(a.v);
+	return st;
 }
 
 static enum MHD_Result sum_hdr(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -208,18 +272,31 @@ static enum MHD_Result sum_hdr(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
+/* The gate's refusal of a request whose body has not been read: answered now,
+ * and the connection closed (the unread body cannot be told from a next request). */
+static enum MHD_Result queue_early(struct httpd_req *r)
+{
+	struct MHD_Response *resp = r->resp;
+	r->resp = NULL;
+	r->state = 1;
+	MHD_add_response_header(resp, "Connection", "close");
+	return queue(r, r->status, resp);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-	(void)version;
 	struct httpd *h = cls;
 	struct httpd_req *r = *con_cls;
 	if (!r)
 		return MHD_NO; /* on_uri ran out of memory */
 	if (!r->url) {
+		/* The head is in; nothing of the body has been read. */
 		r->url = url;
 		r->method = method;
+		r->version = version;
+		r->max_body = h->lim.max_body;
 		/* Our own head limits, well inside MHD's memory pool, so that the
 		 * answers are JSON (MHD's, past its pool, are an HTML page). */
 		if (r->uri_len > h->lim.max_uri)
@@ -228,21 +305,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_get_connection_values(c, MHD_HEADER_KIND, sum_hdr, &head);
 		if (head > h->lim.max_header)
 			return error_now(r, 431, "headers_too_large", "request headers too large");
-		struct hdr_count n = {0, 0, NULL, 0};
-		MHD_get_connection_values(c, MHD_HEADER_KIND, count_hdr, &n);
-		if (n.cl && n.te)
-			return error_now(r, 400, "bad_request",
-					 "both Content-Length and Transfer-Encoding");
-		if (n.cl > 1)
-			return error_now(r, 400, "bad_request", "more than one Content-Length");
-		if (n.first_cl) {
-			char *end;
-			unsigned long long v = strtoull(n.first_cl, &end, 10);
-			if (*end || end == n.first_cl)
-				return error_now(r, 400, "bad_request", "bad Content-Length");
-			if (v > h->lim.max_body)
-				return error_now(r, 413, "too_large", "request body too large");
+		char msg[160];
+		long long clen;
+		unsigned st = check_head(r, url, &clen, msg, sizeof msg);
+		if (st)
+			return error_now(r, st, st == 501 ? "not_implemented" : st == 503 ? "overloaded"
+					 : "bad_request", msg);
+		if (clen > (long long)h->lim.max_body)
+			return error_now(r, 413, "too_large", "request body too large");
+		/* Authentication and routing, before any of the body is taken in. */
+		if (h->gate) {
+			h->gate(r, h->ud);
+			if (r->resp)
+				return queue_early(r);
 		}
+		if (clen > (long long)r->max_body)
+			return error_now(r, 413, "too_large", "request body too large");
+		struct guard_conn *gc = gconn(c);
+		if (gc)
+			guard_head_done(&h->guard, gc, ev_now(h->loop),
+					clen >= 0 ? (double)clen : clen == HEAD_CHUNKED ? (double)r->max_body : 0);
 		return MHD_YES;
 	}
 	if (r->state == 1) {
@@ -258,12 +340,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (r->discarded || r->len + n > h->lim.max_body) {
+		if (r->discarded || r->len + n > r->max_body) {
 			/* A chunked body past the limit: MHD cannot answer in the middle of
 			 * a body, so the rest is dropped unread into memory and 413 comes at
 			 * its end; a body that goes on and on is cut. */
 			r->discarded += n;
-			return r->discarded > 4 * h->lim.max_body + (1u << 20) ? MHD_NO : MHD_YES;
+			return r->discarded > 4 * r->max_body + (1u << 20) ? MHD_NO : MHD_YES;
 		}
 		if (r->len + n + 1 > r->cap) {
 			size_t cap = r->cap ? r->cap : 4096;
@@ -280,6 +362,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->body[r->len] = 0;
 		return MHD_YES;
 	}
+	struct guard_conn *gc = gconn(c);
+	if (gc) /* the body is in: the server's turn, no client deadline */
+		guard_handled(&h->guard, gc);
 	if (r->discarded)
 		return error_now(r, 413, "too_large", "request body too large");
 	r->state = 1;
@@ -357,6 +442,18 @@ struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct
 		h->lim.timeout_s = 10;
 	if (!h->lim.max_conns)
 		h->lim.max_conns = 1024;
+	if (!h->lim.head_timeout_s)
+		h->lim.head_timeout_s = h->lim.timeout_s;
+	if (!h->lim.body_rate)
+		h->lim.body_rate = 16u << 10;
+	if (!h->lim.max_per_ip)
+		h->lim.max_per_ip = h->lim.max_conns / 2 ? h->lim.max_conns / 2 : 1;
+	if (h->lim.max_per_ip >= h->lim.max_conns)
+		h->lim.max_per_ip = 0;    /* MHD's "no cap" */
+	if (!h->lim.reserve || h->lim.reserve >= h->lim.max_conns)
+		h->lim.reserve = h->lim.max_conns / 4 ? h->lim.max_conns / 4 : h->lim.max_conns > 1;
+	guard_init(&h->guard, h->lim.max_conns - h->lim.reserve, h->lim.head_timeout_s,
+		   h->lim.timeout_s, h->lim.body_rate);
 	/* MHD keeps a connection's request line and headers in its memory pool and
 	 * answers 414/431 with its own HTML page when they do not fit. The pool is
 	 * four times our header limit, so that heads up to that size reach
@@ -372,6 +469,7 @@ struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct
 				  MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 				  MHD_OPTION_CONNECTION_TIMEOUT, h->lim.timeout_s,
 				  MHD_OPTION_CONNECTION_LIMIT, h->lim.max_conns,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->lim.max_per_ip,
 				  MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				  MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
@@ -398,11 +496,22 @@ struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct
 	ev_prepare_init(&h->prep, on_prepare);
 	h->prep.data = h;
 	ev_prepare_start(loop, &h->prep);
+	/* deadlines are seconds; a quarter of one is precise enough */
+	ev_timer_init(&h->sweep, on_sweep, 0.25, 0.25);
+	h->sweep.data = h;
+	ev_timer_start(loop, &h->sweep);
 	return h;
 }
 
 unsigned httpd_port(const struct httpd *h) { return h->port; }
 unsigned httpd_connections(const struct httpd *h) { return h->conns; }
+
+unsigned long httpd_cut(const struct httpd *h)
+{
+	return h->guard.cut_slow + h->guard.cut_evicted;
+}
+
+void httpd_set_gate(struct httpd *h, httpd_handler gate) { h->gate = gate; }
 
 void httpd_quiesce(struct httpd *h)
 {
@@ -420,6 +529,7 @@ void httpd_stop(struct httpd *h)
 	ev_io_stop(h->loop, &h->io);
 	ev_timer_stop(h->loop, &h->timer);
 	ev_prepare_stop(h->loop, &h->prep);
+	ev_timer_stop(h->loop, &h->sweep);
 	MHD_stop_daemon(h->mhd);
 	free(h);
 }
@@ -474,19 +584,45 @@ void httpd_reply(struct httpd_req *r, unsigned status, const char *ctype, const 
 	}
 }
 
+/* The length of the valid UTF-8 sequence at p (2-4 bytes: no overlongs, no
+ * surrogates), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+	size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
+	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
 void httpd_error(struct httpd_req *r, unsigned status, const char *code, const char *msg,
 		 const char *extra)
 {
 	char buf[1024];
 	size_t n = (size_t)snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"message\":\"", code);
-	for (const char *p = msg; *p && n < sizeof buf - 8; p++) {
-		unsigned char ch = (unsigned char)*p;
+	if (!msg || !*msg) /* a callee that set no message: say what the status says */
+		msg = status == 404 ? "not found" : "the request could not be handled";
+	/* Messages may quote what a client sent: invalid UTF-8 becomes '?', so
+	 * that the answer is always valid JSON. */
+	for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof buf - 8; p++) {
+		unsigned char ch = *p;
+		size_t k = utf8_len(p);
 		if (ch == '"' || ch == '\\')
 			buf[n++] = '\\', buf[n++] = (char)ch;
 		else if (ch < 0x20)
 			buf[n++] = ' ';
-		else
+		else if (ch < 0x80)
 			buf[n++] = (char)ch;
+		else if (k && n + k < sizeof buf - 8) {
+			memcpy(buf + n, p, k);
+			n += k;
+			p += k - 1;
+		} else
+			buf[n++] = '?';
 	}
 	n += (size_t)snprintf(buf + n, sizeof buf - n, "\"}}");
 	httpd_reply(r, status, "application/json", buf, n, extra);
@@ -507,3 +643,16 @@ void httpd_set_ud(struct httpd_req *r, void *ud, void (*free_fn)(void *))
 }
 
 void *httpd_get_ud(const struct httpd_req *r) { return r->ud; }
+
+void httpd_set_body_limit(struct httpd_req *r, size_t max)
+{
+	if (max < r->max_body)
+		r->max_body = max;
+}
+
+void httpd_set_user(struct httpd_req *r, const char *user)
+{
+	snprintf(r->user, sizeof r->user, "%s", user ? user : "");
+}
+
+const char *httpd_user(const struct httpd_req *r) { return r->user[0] ? r->user : NULL; }

@@ -5,10 +5,12 @@
  *   both JSON (MHD's pool holds 4x the head limit; past that MHD cuts the
  *   connection with its own HTML 414/431), a body over the limit 413 before it
  *   is read (from Content-Length; a chunked body past the limit is dropped as it
- *   comes and answered 413 at its end, or cut past 4x the limit), slow
- *   clients closed after the connection timeout, a connection cap, and requests
- *   with both Content-Length and Transfer-Encoding, or two Content-Length
- *   headers, refused with 400 (request smuggling).
+ *   comes and answered 413 at its end, or cut past 4x the limit), idle
+ *   connections closed after the connection timeout, slow ones after their
+ *   head or body deadline with a reserve of slots for requests past their head
+ *   (httpd_guard.h), a connection cap overall and per client address, and heads
+ *   RFC 9112 says to reject (request smuggling shapes) refused with 400 or 501
+ *   (httpd_head.h), all before any body is read.
  * Keep-alive and chunked decoding are MHD's. Everything here runs on the loop's
  * thread; httpd knows nothing of soarctl's routes (the handler does). */
 #ifndef SOAR_HTTPD_H
@@ -26,8 +28,22 @@ struct httpd_limits {
 	unsigned timeout_s;       /* idle/slow connection timeout; default 10 */
 	unsigned max_conns;       /* default 1024 */
 	size_t max_uri;           /* the request-target, bytes; default max_header / 2: 414 */
+	/* Slow clients (httpd_guard.h): */
+	unsigned head_timeout_s;  /* a whole head within, from accept or the last answer;
+				   * default timeout_s */
+	unsigned body_rate;       /* bytes/s a body must average after timeout_s of grace;
+				   * default 16 KiB/s */
+	unsigned max_per_ip;      /* connections from one address; default max_conns / 2;
+				   * >= max_conns: no cap (behind a proxy) */
+	unsigned reserve;         /* slots only for requests past their head; default
+				   * max_conns / 4 */
 };
 
+/* A gate (httpd_set_gate) is called once a request's head is in, before any
+ * of its body is read: it answers (httpd_error) to refuse the request, whose
+ * body is then never read (the connection closes), or lets it through, maybe
+ * with a smaller body limit (httpd_set_body_limit) and the user it
+ * authenticated (httpd_set_user). */
 /* Called once the whole body is in. The handler answers with httpd_reply now,
  * or calls httpd_suspend and answers later (on the loop's thread). */
 typedef void (*httpd_handler)(struct httpd_req *r, void *ud);
@@ -36,12 +52,16 @@ typedef void (*httpd_handler)(struct httpd_req *r, void *ud);
  * message. */
 struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct httpd_limits *lim,
 			  httpd_handler handler, void *ud, char *err, size_t errlen);
+void httpd_set_gate(struct httpd *h, httpd_handler gate);
 /* The port actually bound. */
 unsigned httpd_port(const struct httpd *h);
 /* Stops accepting new connections (SIGTERM); open ones finish. */
 void httpd_quiesce(struct httpd *h);
 /* Connections open now. */
 unsigned httpd_connections(const struct httpd *h);
+/* Connections cut so far: slow heads and bodies, and the oldest waiting ones
+ * pushed out by newcomers. */
+unsigned long httpd_cut(const struct httpd *h);
 void httpd_stop(struct httpd *h);
 
 /* ---- inside a handler ---- */
@@ -65,5 +85,10 @@ void httpd_suspend(struct httpd_req *r);
  * request ends (also when the client went away). */
 void httpd_set_ud(struct httpd_req *r, void *ud, void (*free_fn)(void *));
 void *httpd_get_ud(const struct httpd_req *r);
+/* In the gate: the most bytes this request's body may hold (lowers only). */
+void httpd_set_body_limit(struct httpd_req *r, size_t max);
+/* In the gate: who the request is from; httpd_user: that, or NULL. */
+void httpd_set_user(struct httpd_req *r, const char *user);
+const char *httpd_user(const struct httpd_req *r);
 
 #endif

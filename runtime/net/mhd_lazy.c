@@ -30,7 +30,7 @@ static void load(void)
 		S(get_connection_values, get_connection_values),
 		S(suspend_connection, suspend_connection), S(resume_connection, resume_connection),
 		S(basic_auth_get_username_password, basic_auth_get_username_password),
-		S(free, free),
+		S(free, free), S(get_connection_info, get_connection_info),
 #undef S
 	};
 	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {

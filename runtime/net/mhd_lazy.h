@@ -27,6 +27,7 @@ struct mhd_lazy_api {
 	__typeof__(MHD_resume_connection) *resume_connection;
 	__typeof__(MHD_basic_auth_get_username_password) *basic_auth_get_username_password;
 	__typeof__(MHD_free) *free;
+	__typeof__(MHD_get_connection_info) *get_connection_info;
 };
 
 /* The table, loading the library the first time; NULL when it cannot be loaded. */
@@ -51,6 +52,7 @@ const char *mhd_lazy_error(void);
 #define MHD_resume_connection (mhd_lazy()->resume_connection)
 #define MHD_basic_auth_get_username_password (mhd_lazy()->basic_auth_get_username_password)
 #define MHD_free (mhd_lazy()->free)
+#define MHD_get_connection_info (mhd_lazy()->get_connection_info)
 #endif
 
 #endif

@@ -313,8 +313,11 @@ int edl_each(struct store *st, const char *list, const char *after,
 	rc = load_list(st, txn, list, &li);
 	if (rc) {
 		store_read_end(st, txn);
-		if (rc == MDB_NOTFOUND)
+		if (rc == MDB_NOTFOUND) {
+			/* callers put err in front of people (HTTP, CLI): never unwritten */
+			snprintf(err, errlen, "no list %s (soarctl edl list shows the lists)", list);
 			return EDL_NOT_FOUND;
+		}
 		store_error(st, rc, "reading an EDL", err, errlen);
 		return -1;
 	}
@@ -359,8 +362,10 @@ int edl_info(struct store *st, const char *list, struct edl_list_info *out, char
 	if (rc == 0)
 		rc = count_entries(st, txn, list, 0, store_now_ms(), &out->entries, NULL);
 	store_read_end(st, txn);
-	if (rc == MDB_NOTFOUND)
+	if (rc == MDB_NOTFOUND) {
+		snprintf(err, errlen, "no list %s (soarctl edl list shows the lists)", list);
 		return EDL_NOT_FOUND;
+	}
 	if (rc) {
 		store_error(st, rc, "reading an EDL", err, errlen);
 		return -1;

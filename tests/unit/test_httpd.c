@@ -193,7 +193,7 @@ static void on_done(struct ev_loop *l, ev_async *w, int revents)
 int main(void)
 {
 	loop = ev_loop_new(EVFLAG_AUTO);
-	struct httpd_limits lim = {1024, 8192, 5, 16, 0};
+	struct httpd_limits lim = {1024, 8192, 5, 16, 0, 0, 0, 0, 0};
 	char err[256];
 	struct httpd *h = httpd_start(loop, "127.0.0.1:0", &lim, handler, NULL, err, sizeof err);
 	CHECK(h != NULL);

@@ -13,10 +13,12 @@ run python3 tools/bench/cold_start.py "$BUILD/soarctl" playbooks/hello.lua 100
 run "$B/bench_runs" replay 1000
 run "$B/bench_runs" steps-loop 2000 50
 run "$B/bench_runs" waiting 100000 32
+run "$B/bench_hardstop" 1000 10 5
 run tools/bench/run_store.sh "$BUILD" 5 -- --cases 100000 --create-only
 run "$B/bench_http" rate 2
 run "$B/bench_http" loop 1000 200
 run "$B/bench_http" loop 10000 1000 0
 run tools/bench/bench_serve.sh "$BUILD" 8 3
 run tools/bench/bench_serve_runs.sh "$BUILD" 20000 5
+run tools/bench/bench_slowloris.sh "$BUILD" 15 3 1100
 run env DELAY=1000 tools/bench/bench_serve_runs.sh "$BUILD" 10000 5

@@ -1,7 +1,7 @@
 /* slow.c - a slow API for benchmarks: tens of thousands of waiting connections on one
  * epoll thread. The C twin of slow.py, same command line and answers:
  *
- *   standin_slow [--port N] [--delay MS] [--stdin-eof] [--stats]
+ *   standin_slow [--port N] [--delay MS] [--stdin-eof] [--stats] [--log FILE]
  *
  * Listens on 127.0.0.1 (a free port unless --port) and prints "PORT <n>" as its first
  * line on stdout. Every request (any method, any path) is answered 200 with a small
@@ -20,10 +20,14 @@
  * when stdin closes with --stdin-eof. --stats prints, on stderr every 100 ms while
  * anything happens, the connections accepted, requests taken and answers written so
  * far, stamped with CLOCK_MONOTONIC (the same clock in every process): what a
- * benchmark needs to tell the stand-in's time from the client's.
+ * benchmark needs to tell the stand-in's time from the client's. --log appends one
+ * line per request taken to FILE: its target and its Idempotency-Key ("-" when none),
+ * so that a test can count the side effects a client caused (one write(2) a line;
+ * slow.py has no such option).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -63,6 +67,7 @@ static int nconns;               /* descriptors we may have open */
 static struct conn **heap;       /* min-heap on due */
 static int heap_len;
 static int ep, lfd, default_ms = 200;
+static int log_fd = -1;          /* --log: one line per request taken */
 static unsigned long n_accepted, n_requests, n_answered;
 
 static int64_t now_ns(void)
@@ -190,6 +195,8 @@ static int conn_request(struct conn *c)
 	int http10 = tend && eol - tend == 9 && memcmp(tend + 1, "HTTP/1.0", 8) == 0;
 	size_t length = 0;
 	int keep = !http10;
+	const char *ikey = "-";
+	size_t ikey_len = 1;
 	for (char *l = eol + 2; l < end;) {
 		char *le = memmem(l, (size_t)(end + 2 - l), "\r\n", 2);
 		size_t n = (size_t)(le - l), v;
@@ -204,6 +211,9 @@ static int conn_request(struct conn *c)
 			if (stop == num || *stop || x > ((size_t)1 << 40))
 				return -1;
 			length = (size_t)x;
+		} else if (header_is(l, n, "idempotency-key", &v)) {
+			ikey = l + v;
+			ikey_len = n - v;
 		} else if (header_is(l, n, "connection", &v)) {
 			if (n - v == 5 && strncasecmp(l + v, "close", 5) == 0)
 				keep = 0;
@@ -214,6 +224,14 @@ static int conn_request(struct conn *c)
 	}
 	if (ms < 0)
 		return -1;
+	if (log_fd >= 0) {
+		char line[1024];
+		size_t tl = (size_t)((tend ? tend : eol) - t);
+		int k = snprintf(line, sizeof line, "%.*s %.*s\n", (int)(tl < 500 ? tl : 500), t,
+				 (int)(ikey_len < 200 ? ikey_len : 200), ikey);
+		if (write(log_fd, line, (size_t)k) != k)
+			return -1;
+	}
 	/* drop the head and what of the body is here; the rest is skipped on arrival */
 	size_t body = length < c->len - head ? length : c->len - head;
 	memmove(c->buf, c->buf + head + body, c->len - head - body);
@@ -344,7 +362,7 @@ static void accept_all(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: standin_slow [--port N] [--delay MS] [--stdin-eof] [--stats]\n");
+	fprintf(stderr, "usage: standin_slow [--port N] [--delay MS] [--stdin-eof] [--stats] [--log FILE]\n");
 	exit(2);
 }
 
@@ -360,6 +378,13 @@ int main(int argc, char **argv)
 			stdin_eof = 1;
 		else if (strcmp(argv[i], "--stats") == 0)
 			stats = 1;
+		else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
+			log_fd = open(argv[++i], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+			if (log_fd < 0) {
+				perror("standin_slow: --log");
+				return 1;
+			}
+		}
 		else
 			usage();
 	}
