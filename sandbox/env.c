@@ -14,6 +14,7 @@ static char reg_base;       /* registry[&reg_base] = the base environment */
 static char reg_frozen;     /* registry[&reg_frozen] = weak set of read-only tables */
 static char reg_modules;    /* registry[&reg_modules] = name -> compiled module chunk */
 static char reg_lua_dir;    /* registry[&reg_lua_dir] = directory of modules */
+static char reg_old_globals; /* registry[&reg_old_globals] = the emptied real globals */
 
 #define LOADED_KEY "loaded"  /* field of a run's metatable: its module cache */
 
@@ -86,15 +87,46 @@ static int undefined_global(lua_State *L)
 	return lua_error(L);
 }
 
-/* The environment of the Lua function that called the running C function. */
+/* The environment loaded code and `require` work in: the run's own.
+ *
+ * The nearest Lua function on the calling thread's stack decides (a module's code
+ * gets its module table); C frames are skipped, since a C function's environment
+ * says nothing about who called it (pcall, xpcall, table.sort, string.gsub,
+ * metamethods, coroutine.wrap). Without a Lua frame (load resumed as a coroutine's
+ * body), the thread's environment: the sandbox sets it to the run's environment on
+ * the run's coroutine, and coroutines inherit it. Never the base (shared by every
+ * run and read-only) or the interpreter's old globals (emptied, inert): pushes
+ * nothing and returns 0 then. */
 static int push_caller_env(lua_State *L)
 {
 	lua_Debug ar;
-	if (!lua_getstack(L, 1, &ar) || !lua_getinfo(L, "f", &ar))
-		return 0;
-	lua_getfenv(L, -1);                     /* stack: fn, env */
-	lua_remove(L, -2);
-	return lua_istable(L, -1);
+	int found = 0;
+	for (int level = 1; lua_getstack(L, level, &ar); level++) {
+		if (!lua_getinfo(L, "Sf", &ar)) /* stack: fn */
+			break;
+		if (ar.what[0] == 'C') {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_getfenv(L, -1);
+		lua_remove(L, -2);
+		found = 1;
+		break;
+	}
+	if (!found)
+		lua_pushvalue(L, LUA_GLOBALSINDEX);
+	if (lua_istable(L, -1)) {
+		reg_get(L, &reg_base);
+		int is_base = lua_rawequal(L, -1, -2);
+		lua_pop(L, 1);
+		reg_get(L, &reg_old_globals);
+		int is_old = lua_rawequal(L, -1, -2);
+		lua_pop(L, 1);
+		if (!is_base && !is_old)
+			return 1;
+	}
+	lua_pop(L, 1);
+	return 0;
 }
 
 /* load(chunk [, chunkname]) and loadstring(s [, chunkname]): source text only,
@@ -133,10 +165,9 @@ static int safe_load(lua_State *L)
 		lua_insert(L, -2);
 		return 2;
 	}
-	if (push_caller_env(L))
-		lua_setfenv(L, -2);
-	else
-		lua_pop(L, 1);
+	if (!push_caller_env(L))
+		return luaL_error(L, "load: not called from a run (no run environment to load into)");
+	lua_setfenv(L, -2);
 	return 1;
 }
 
@@ -383,6 +414,64 @@ static void push_library(lua_State *L, const char *lib, const char *const *drop)
 	lua_pop(L, 1);
 }
 
+/* Empties the table at idx (raw). */
+static void wipe(lua_State *L, int idx)
+{
+	idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_pushnil(L);
+		lua_rawset(L, idx);
+	}
+}
+
+static int no_globals(lua_State *L)
+{
+	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+	return luaL_error(L, "global '%s': not reachable from this function", k);
+}
+
+/* After the base is built, nothing in the state may lead to what runs must not
+ * have. The libraries' C functions keep the table that was the globals as their
+ * environment (LUA_ENVIRONINDEX), and `load`, called through one of them, used
+ * to hand that table to sandboxed code: so it is emptied and made inert
+ * (reads and writes raise) rather than just replaced. The main thread's globals
+ * become the read-only base (C code's lua_getglobal finds the safe functions),
+ * the module registry _LOADED forgets every library (the real os and jit tables
+ * among them), and the real os and jit tables themselves are emptied. */
+static void lock_down(lua_State *L, int base)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+	if (lua_istable(L, -1))
+		wipe(L, -1);
+	lua_pop(L, 1);
+	static const char *const emptied[] = { LUA_OSLIBNAME, LUA_JITLIBNAME, NULL };
+	for (const char *const *lib = emptied; *lib; lib++) {
+		lua_getfield(L, LUA_GLOBALSINDEX, *lib);
+		if (lua_istable(L, -1))
+			wipe(L, -1);
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, LUA_GLOBALSINDEX);             /* stack: old */
+	lua_pushvalue(L, -1);
+	reg_set(L, &reg_old_globals);
+	wipe(L, -1);
+	lua_newtable(L);                                /* stack: old, mt */
+	lua_pushcfunction(L, no_globals);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, readonly_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	env_freeze(L, -1);
+	lua_pop(L, 1);
+	lua_pushvalue(L, base);
+	lua_replace(L, LUA_GLOBALSINDEX);
+}
+
 int env_build_base(lua_State *L)
 {
 	const char *lua_dir = lua_tostring(L, 1);
@@ -482,11 +571,16 @@ int env_build_base(lua_State *L)
 	lua_newtable(L);                                /* stack: base, basemt */
 	lua_pushcfunction(L, undefined_global);
 	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, readonly_newindex);
+	lua_setfield(L, -2, "__newindex");
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
 	lua_setmetatable(L, base);
 	env_freeze(L, base);
+	lua_pushvalue(L, base);
 	reg_set(L, &reg_base);
+	lock_down(L, base);
+	lua_pop(L, 1);
 	return 0;
 }
 

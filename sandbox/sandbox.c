@@ -236,8 +236,9 @@ static int prepare_trampoline(lua_State *L)
 	env_push_run(L);
 	int env = lua_gettop(L);
 	int nargs = pc->job->prepare(L, env, pc->job->ud);
-	lua_remove(L, env);
-	return nargs + 1;                       /* body and its arguments */
+	lua_pushvalue(L, env);
+	lua_insert(L, -(nargs + 2));
+	return nargs + 2;                       /* env, body and its arguments */
 }
 
 static int finish_trampoline(lua_State *L)
@@ -359,12 +360,19 @@ static enum sandbox_status begin_run(struct sandbox *sb, struct sandbox_task *t)
 	int rc = lua_pcall(L, 1, LUA_MULTRET, handler);
 	if (rc != 0)
 		return status_from_error(L, -1, rc, sb->heap, WATCH_RUNNING);
-	int nargs = lua_gettop(L) - handler - 1;       /* stack: handler, body, args... */
+	int nargs = lua_gettop(L) - handler - 2;       /* stack: handler, env, body, args... */
 
 	t->phase = SANDBOX_PHASE_RUN;
 	/* The body runs under xpcall inside the coroutine, so that the handler sees
 	 * the stack where the error happened (file, line, traceback). */
-	lua_State *co = lua_newthread(L);              /* stack: handler, body, args, co */
+	lua_State *co = lua_newthread(L);              /* stack: handler, env, body, args, co */
+	/* The coroutine's globals are the run's environment: `load` reached without
+	 * a Lua caller (a coroutine's body) and C code's lua_getglobal land there,
+	 * and coroutines the run makes inherit it. */
+	lua_pushvalue(L, handler + 1);
+	lua_xmove(L, co, 1);
+	lua_replace(co, LUA_GLOBALSINDEX);
+	lua_remove(L, handler + 1);                    /* stack: handler, body, args, co */
 	lua_insert(L, handler + 1);                    /* stack: handler, co, body, args */
 	lua_getglobal(L, "xpcall");
 	lua_insert(L, handler + 2);                    /* stack: handler, co, xpcall, body, args */
