@@ -245,6 +245,10 @@ void *heap_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	sandbox_noint_enter();
 	void *r = heap_alloc_raw(ud, ptr, osize, nsize);
 	sandbox_noint_leave();
+	/* LuaJIT raises when an allocation fails: whatever no-interrupt region
+	 * asked for it is about to be unwound, and must not stay open. */
+	if (!r && nsize > 0)
+		sandbox_noint_reset();
 	return r;
 }
 

@@ -61,6 +61,7 @@ void sandbox_outcome_clear(struct sandbox_outcome *o)
 void *sandbox_current(void) { return t_current; }
 void sandbox_noint_enter(void) { watch_noint_enter(); }
 void sandbox_noint_leave(void) { watch_noint_leave(); }
+void sandbox_noint_reset(void) { watch_noint_reset(); }
 size_t sandbox_heap_used(const struct sandbox *sb) { return sb->heap ? heap_used(sb->heap) : 0; }
 unsigned sandbox_generation(const struct sandbox *sb) { return sb->generation; }
 
@@ -155,9 +156,16 @@ void sandbox_free(struct sandbox *sb)
 	free(sb);
 }
 
+/* libc's heap, from the run's thread while the watchdog may jump: the hard
+ * stop must not land inside malloc (its lock would stay held). */
 static char *dup_or_null(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	if (!s)
+		return NULL;
+	sandbox_noint_enter();
+	char *d = strdup(s);
+	sandbox_noint_leave();
+	return d;
 }
 
 /* A traceback without the frames of the sandbox's own machinery at its end
@@ -181,45 +189,51 @@ static void where_in(lua_State *co, struct sandbox_outcome *out)
 {
 	lua_Debug ar;
 	for (int level = 0; lua_getstack(co, level, &ar); level++) {
-		if (!lua_getinfo(co, "Sl", &ar) || ar.currentline <= 0)
+		if (!lua_getinfo(co, "Sl", &ar) || ar.currentline <= 0 ||
+		    strcmp(ar.source, "=coroutine.wrap") == 0)   /* env.c's, not the run's */
 			continue;
-		out->file = strdup(ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src);
+		out->file = dup_or_null(ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src);
 		out->line = ar.currentline;
 		return;
 	}
 }
 
+/* The error message as text, without converting anything on the Lua side
+ * (lua_tostring of a number allocates, and may raise near the cap). */
 static void set_message(lua_State *L, int idx, struct sandbox_outcome *out)
 {
-	if (lua_type(L, idx) == LUA_TSTRING || lua_type(L, idx) == LUA_TNUMBER)
-		out->message = strdup(lua_tostring(L, idx));
-	else {
-		char buf[96];
-		snprintf(buf, sizeof buf, "(error object is a %s value)", luaL_typename(L, idx));
-		out->message = strdup(buf);
+	char buf[96];
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		out->message = dup_or_null(lua_tostring(L, idx));
+		return;
 	}
+	if (lua_type(L, idx) == LUA_TNUMBER)
+		snprintf(buf, sizeof buf, "%.14g", lua_tonumber(L, idx));
+	else
+		snprintf(buf, sizeof buf, "(error object is a %s value)", luaL_typename(L, idx));
+	out->message = dup_or_null(buf);
 }
 
 static int is_stop_message(lua_State *L, int idx)
 {
-	const char *m = lua_tostring(L, idx);
+	const char *m = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
 	return m && strstr(m, watch_stop_message) != NULL;
 }
 
-/* Message handler for the protected phases: keeps where the error happened. */
+/* Message handler for the protected phases: keeps where the error happened.
+ * The traceback is built on the Lua side first, outside any no-interrupt
+ * region: near the memory cap it raises, and then only the traceback is lost
+ * (the message and place are kept, copied below without a Lua call). */
 static int capture_error(lua_State *L)
 {
 	struct sandbox_outcome *out = lua_touserdata(L, lua_upvalueindex(1));
-	sandbox_noint_enter();                          /* strdup below: libc's heap */
-	if (!out->message) {
-		set_message(L, 1, out);
-		where_in(L, out);
-		const char *msg = lua_tostring(L, 1);
-		luaL_traceback(L, L, msg ? msg : out->message, 1);
-		out->traceback = dup_traceback(lua_tostring(L, -1));
-		lua_pop(L, 1);
-	}
-	sandbox_noint_leave();
+	if (out->message)
+		return 1;
+	set_message(L, 1, out);
+	where_in(L, out);
+	luaL_traceback(L, L, out->message ? out->message : "", 1);
+	out->traceback = dup_traceback(lua_tostring(L, -1));
+	lua_pop(L, 1);
 	return 1;
 }
 
@@ -301,6 +315,7 @@ static enum sandbox_status after_resume(struct sandbox *sb, struct sandbox_task 
 {
 	lua_State *L = sb->L;
 	struct sandbox_outcome *out = &t->out;
+	sandbox_noint_reset();   /* back from Lua: no region can be open */
 	if (rc == LUA_YIELD) {
 		if (t_parking)
 			return SANDBOX_PARKED;
@@ -318,7 +333,7 @@ static enum sandbox_status after_resume(struct sandbox *sb, struct sandbox_task 
 			return SANDBOX_SUSPENDED;
 		}
 		lua_settop(co, 0);
-		out->message = strdup("coroutine.yield called outside a coroutine");
+		out->message = dup_or_null("coroutine.yield called outside a coroutine");
 		return SANDBOX_ERROR;
 	}
 	if (rc != 0) {

@@ -125,6 +125,9 @@ void *sandbox_current(void);
 /* Non-interruptible regions (see prim.h): the hard stop waits for their end. */
 void sandbox_noint_enter(void);
 void sandbox_noint_leave(void);
+/* Closes every region of this thread: only where none can be open (a region
+ * never runs Lua code, so wherever Lua code starts again). See watchdog.h. */
+void sandbox_noint_reset(void);
 
 /* Statistics for benchmarks and tests. */
 size_t sandbox_heap_used(const struct sandbox *sb);
