@@ -176,6 +176,21 @@ return {
     t.eq(coroutine.resume(co or coroutine.create(function() end)), co == nil)
   end,
 
+  ["a coroutine.wrap that raises, many times, does not crash the process"] = function()
+    -- Raising from C right after lua_resume left LuaJIT's current thread wrong:
+    -- the next collection crashed (segfault) within a few thousand rounds.
+    for i = 1, 5000 do
+      local f = coroutine.wrap(function() error("x" .. i) end)
+      local ok, e = pcall(f)
+      t.ok(not ok and e:find("x" .. i, 1, true), e)
+      local g = coroutine.wrap(type)
+      t.eq(select(2, pcall(g)):match("bad argument") ~= nil, true)
+      t.eq(select(2, pcall(g, 1)), "cannot resume dead coroutine")
+      local junk = {}
+      for k = 1, 50 do junk[k] = { k } end
+    end
+  end,
+
   ["error objects and handlers hand out no functions"] = function()
     local ok, e = pcall(error)
     t.eq({ ok, e }, { false, nil })
