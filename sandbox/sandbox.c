@@ -33,6 +33,18 @@ static __thread int t_parking;
 static __thread int t_suspending;
 static __thread int t_allow_suspend;
 static __thread lua_State *t_co;       /* the run's own coroutine, this slice */
+static __thread struct heap *t_heap;   /* the heap of the slice executing here */
+
+int sandbox_charge(size_t n)
+{
+	return t_heap ? heap_charge(t_heap, n) : 0;
+}
+
+void sandbox_uncharge(size_t n)
+{
+	if (t_heap)
+		heap_uncharge(t_heap, n);
+}
 
 int sandbox_park(lua_State *L)
 {
@@ -307,6 +319,7 @@ struct sandbox_task {
 	unsigned generation;           /* of the state it lives on */
 	int phase;
 	int allow_suspend;
+	int out_of_memory;             /* the cap refused an allocation in some slice */
 };
 
 /* Finishes a resume of the body: error, park, suspend, or the finish phase. */
@@ -455,6 +468,9 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 	heap_set_cap(sb->heap, start_used + lim->memory);
 	heap_reset_peak(sb->heap);
 	heap_take_refusals(sb->heap);
+	unsigned long refusals_before = heap_refusals_total(sb->heap);
+	struct heap *prev_heap = t_heap;
+	t_heap = sb->heap;
 	void *prev = t_current;
 	t_current = t->job.ud;
 	t_fail_status = SANDBOX_OK;
@@ -479,6 +495,7 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 		status = stop == WATCH_STOP_WALL ? SANDBOX_WALL_LIMIT : SANDBOX_CPU_LIMIT;
 	}
 	t_current = prev;
+	t_heap = prev_heap;
 	t_co = NULL;
 	t_allow_suspend = 0;
 
@@ -496,6 +513,8 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 				status = stop == WATCH_STOP_WALL ? SANDBOX_WALL_LIMIT : SANDBOX_CPU_LIMIT;
 		}
 		out->peak_memory = heap_peak(sb->heap) - start_used;
+		if (heap_refusals_total(sb->heap) != refusals_before)
+			t->out_of_memory = 1;
 		lua_settop(L, top);
 		heap_set_cap(sb->heap, STATE_HEAP_CAP);
 		sb->runs++;
@@ -511,6 +530,11 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 			}
 		}
 	}
+	/* Out of memory is sticky, like the CPU stop: a run that hit its cap fails
+	 * even if it caught the error (pcall) and went on to succeed. */
+	if (t->out_of_memory && (status == SANDBOX_OK || status == SANDBOX_ERROR ||
+				 status == SANDBOX_PARKED))
+		status = SANDBOX_OUT_OF_MEMORY;
 	out->status = status;
 	out->phase = t->phase;
 	if (status == SANDBOX_CPU_LIMIT || status == SANDBOX_WALL_LIMIT ||

@@ -129,6 +129,13 @@ void sandbox_noint_leave(void);
  * never runs Lua code, so wherever Lua code starts again). See watchdog.h. */
 void sandbox_noint_reset(void);
 
+/* C buffers a primitive holds for the run (outside the Lua heap) count against
+ * the run's memory cap: charge before growing, uncharge after freeing.
+ * sandbox_charge returns -1 when the cap does not allow n more bytes (the run
+ * then fails out of memory, as for a refused Lua allocation); 0 outside runs. */
+int sandbox_charge(size_t n);
+void sandbox_uncharge(size_t n);
+
 /* Statistics for benchmarks and tests. */
 size_t sandbox_heap_used(const struct sandbox *sb);
 unsigned sandbox_generation(const struct sandbox *sb); /* bumps on each rebuild */
