@@ -74,6 +74,8 @@ void *sandbox_current(void) { return t_current; }
 void sandbox_noint_enter(void) { watch_noint_enter(); }
 void sandbox_noint_leave(void) { watch_noint_leave(); }
 void sandbox_noint_reset(void) { watch_noint_reset(); }
+int noint_malloc_guarded(void);   /* noint_malloc.c */
+int sandbox_malloc_guarded(void) { return noint_malloc_guarded(); }
 size_t sandbox_heap_used(const struct sandbox *sb) { return sb->heap ? heap_used(sb->heap) : 0; }
 unsigned sandbox_generation(const struct sandbox *sb) { return sb->generation; }
 

@@ -128,6 +128,9 @@ void sandbox_noint_leave(void);
 /* Closes every region of this thread: only where none can be open (a region
  * never runs Lua code, so wherever Lua code starts again). See watchdog.h. */
 void sandbox_noint_reset(void);
+/* 1 when libc's allocator entry points are no-interrupt regions of their own
+ * (noint_malloc.c; not under AddressSanitizer). */
+int sandbox_malloc_guarded(void);
 
 /* C buffers a primitive holds for the run (outside the Lua heap) count against
  * the run's memory cap: charge before growing, uncharge after freeing.
