@@ -92,16 +92,7 @@ static int undefined_global(lua_State *L)
 	return lua_error(L);
 }
 
-/* The environment loaded code and `require` work in: the run's own.
- *
- * The nearest Lua function on the calling thread's stack decides (a module's code
- * gets its module table); C frames are skipped, since a C function's environment
- * says nothing about who called it (pcall, xpcall, table.sort, string.gsub,
- * metamethods, coroutine.wrap). Without a Lua frame (load resumed as a coroutine's
- * body), the thread's environment: the sandbox sets it to the run's environment on
- * the run's coroutine, and coroutines inherit it. Never the base (shared by every
- * run and read-only) or the interpreter's old globals (emptied, inert): pushes
- * nothing and returns 0 then. */
+/* 1 if the table at idx is the base or the old globals: shared by every run. */
 static int is_shared_env(lua_State *L, int idx)
 {
 	idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
@@ -114,6 +105,16 @@ static int is_shared_env(lua_State *L, int idx)
 	return shared;
 }
 
+/* The environment loaded code and `require` work in: the run's own.
+ *
+ * The nearest Lua function on the calling thread's stack decides (a module's code
+ * gets its module table); C frames are skipped, since a C function's environment
+ * says nothing about who called it (pcall, xpcall, table.sort, string.gsub,
+ * metamethods, coroutine.wrap). Without a Lua frame (load resumed as a coroutine's
+ * body), the thread's environment: the sandbox sets it to the run's environment on
+ * the run's coroutine, and coroutines inherit it. Never the base (shared by every
+ * run and read-only) or the interpreter's old globals (emptied, read-only): pushes
+ * nothing and returns 0 then. */
 static int push_caller_env(lua_State *L)
 {
 	lua_Debug ar;
