@@ -132,7 +132,9 @@ int json_is_null(lua_State *L, int idx)
 
 void json_buf_free(struct json_buf *b)
 {
+	prim_noint_enter();   /* libc's heap, maybe on a run's thread */
 	free(b->data);
+	prim_noint_leave();
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
