@@ -1,5 +1,5 @@
 /* bench_malloc_guard.c - what the no-interrupt wrappers around libc's allocator
- * (sandbox/noint_malloc.c) cost: malloc+free pairs per second through them and
+ * (runtime/base/noint_malloc.c) cost: malloc+free pairs per second through them and
  * through glibc's own entry points, on a thread with a watch (a run thread).
  * Usage: bench_malloc_guard [PAIRS] [REPEATS] */
 #include "sandbox.h"
