@@ -8,6 +8,7 @@
  * The check value is an HMAC, not an encryption of something known: it tells a
  * wrong key from a right one and reveals nothing usable about the key. */
 #include "secret_int.h"
+#include "hmac.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static void check_value(const struct secret_vault *v, unsigned char out[2 + 32])
 {
 	out[0] = 1;
 	out[1] = v->src == KEYSRC_PASSPHRASE;
-	sc_hmac_sha256(v->master, SC_KEY_LEN, CHECK_LABEL, sizeof CHECK_LABEL - 1, out + 2);
+	hmac_sha256(v->master, SC_KEY_LEN, CHECK_LABEL, sizeof CHECK_LABEL - 1, out + 2);
 }
 
 int keyring_kdf(struct store *st, MDB_txn *txn, unsigned char salt[16], uint32_t *iterations)

@@ -33,6 +33,14 @@ void store_buf_add(struct store_buf *b, const void *p, size_t n)
 	b->len += n;
 }
 
+char *store_buf_grow(struct store_buf *b, size_t n)
+{
+	if (reserve(b, n) != 0)
+		return NULL;
+	b->len += n;
+	return b->p + b->len - n;
+}
+
 void store_buf_str(struct store_buf *b, const char *s)
 {
 	store_buf_add(b, s, strlen(s));

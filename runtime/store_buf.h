@@ -13,6 +13,9 @@ struct store_buf {
 };
 
 void store_buf_add(struct store_buf *b, const void *p, size_t n);
+/* Appends n bytes for the caller to write (an encoder writing in place) and
+ * returns where they start, or NULL (and nothing appended) when out of memory. */
+char *store_buf_grow(struct store_buf *b, size_t n);
 void store_buf_str(struct store_buf *b, const char *s);
 __attribute__((format(printf, 2, 3)))
 void store_buf_printf(struct store_buf *b, const char *fmt, ...);
