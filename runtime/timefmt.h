@@ -1,5 +1,5 @@
-/* timefmt.h - RFC 3339 / ISO 8601 time text for the core and the `time` Lua
- * namespace (prim_time.c).
+/* timefmt.h - RFC 3339 / ISO 8601 time text (timefmt.c, plain C) for the core and
+ * the `time` Lua namespace (prim_time.c).
  *
  * Times are seconds since the Unix epoch as doubles (microsecond resolution is
  * what a double keeps for current dates). Time zones are either UTC ("Z",
