@@ -10,13 +10,12 @@
  */
 #include "prim.h"
 #include "hmac.h"
+#include "randbytes.h"
 #include "hex.h"
 
-#include <errno.h>
 #include <lauxlib.h>
 #include <math.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <mbedtls/md5.h>
 #include <mbedtls/platform_util.h>
@@ -111,23 +110,6 @@ static int l_hmac_sha256(lua_State *L)
 	return 1;
 }
 
-/* Fills buf from the kernel CSPRNG; 0, or -1 (no getrandom, or it failed). */
-static int random_fill(void *buf, size_t n)
-{
-	unsigned char *p = buf;
-	while (n > 0) {
-		ssize_t r = getrandom(p, n, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int l_random(lua_State *L)
 {
 	double n = prim_check_number(L, 1, SIG_RANDOM);
@@ -135,7 +117,7 @@ static int l_random(lua_State *L)
 		prim_usage(L, SIG_RANDOM, "n must be a whole number from 0 to %zu", RANDOM_MAX);
 	size_t len = (size_t)n;
 	void *buf = lua_newuserdata(L, len); /* Lua heap: nothing to free on error */
-	if (random_fill(buf, len) != 0) {
+	if (randbytes(buf, len) != 0) {
 		lua_pushnil(L);
 		lua_pushliteral(L, "unavailable");
 		return 2;

@@ -6,29 +6,21 @@
  */
 #include "uuid.h"
 #include "hex.h"
+#include "randbytes.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 static void random_fill(void *buf, size_t n)
 {
-	unsigned char *p = buf;
-	while (n > 0) {
-		ssize_t r = getrandom(p, n, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			/* No sane fallback: a guessable id is worse than no id. */
-			fprintf(stderr, "soarctl: getrandom failed: errno %d\n", errno);
-			abort();
-		}
-		p += r;
-		n -= (size_t)r;
+	if (randbytes(buf, n) != 0) {
+		/* No sane fallback: a guessable id is worse than no id. */
+		fprintf(stderr, "soarctl: getrandom failed: errno %d\n", errno);
+		abort();
 	}
 }
 
