@@ -1,8 +1,8 @@
 /* prim_codec.c - the `base64` and `hex` namespaces, over the one codec of each
  * (base64.h, hex.h: why our own rather than mbedtls_base64_*, and what strict
- * decoding means there). Bad input is data,
- * not misuse: decode returns nil, "invalid base64 at offset N" (N counts bytes
- * from 0; N = #s when the input ends too early).
+ * decoding means there). Bad input is data, not misuse: decode returns nil,
+ * "invalid base64 at offset N" (N counts bytes from 0; N = #s when the input
+ * ends too early).
  *
  * Output is built in a Lua userdata, so an out-of-memory error leaves nothing in
  * the C heap.
