@@ -77,6 +77,8 @@ static void registered(struct names *out, struct names *top)
 	if (lua_pcall(L, 0, 0, 0) != 0) {
 		fprintf(stderr, "env_build_base: %s\n", lua_tostring(L, -1));
 		CHECK(0);
+		lua_close(L);
+		lua_close(std);
 		return;
 	}
 	env_push_run(L);
@@ -171,6 +173,16 @@ static void read_globals(const char *text, struct names *out)
 	}
 }
 
+/* Fails once for each name of `a` that `b` lacks, naming it. */
+static void missing(const struct names *a, const struct names *b, const char *what)
+{
+	for (int i = 0; i < a->n; i++)
+		if (!has(b, a->v[i])) {
+			fprintf(stderr, "%s: %s\n", what, a->v[i]);
+			CHECK(0);
+		}
+}
+
 static void test_meta_matches_registry(void)
 {
 	struct names reg = { 0 }, top = { 0 }, meta = { 0 }, rc = { 0 };
@@ -183,31 +195,15 @@ static void test_meta_matches_registry(void)
 		declared(text, &meta);
 	free(text);
 	CHECK(meta.n > 50);
-	for (int i = 0; i < reg.n; i++)
-		if (!has(&meta, reg.v[i])) {
-			fprintf(stderr, "registered but not annotated in lua/soarctl.meta.lua: %s\n", reg.v[i]);
-			CHECK(0);
-		}
-	for (int i = 0; i < meta.n; i++)
-		if (!has(&reg, meta.v[i])) {
-			fprintf(stderr, "annotated in lua/soarctl.meta.lua but not registered: %s\n", meta.v[i]);
-			CHECK(0);
-		}
+	missing(&reg, &meta, "registered but not annotated in lua/soarctl.meta.lua");
+	missing(&meta, &reg, "annotated in lua/soarctl.meta.lua but not registered");
 	text = slurp(SOAR_SOURCE_LUA_DIR "/../.luacheckrc");
 	CHECK(text != NULL);
 	if (text)
 		read_globals(text, &rc);
 	free(text);
-	for (int i = 0; i < top.n; i++)
-		if (!has(&rc, top.v[i])) {
-			fprintf(stderr, "registered global missing from .luacheckrc read_globals: %s\n", top.v[i]);
-			CHECK(0);
-		}
-	for (int i = 0; i < rc.n; i++)
-		if (!has(&top, rc.v[i])) {
-			fprintf(stderr, ".luacheckrc read_globals names what the sandbox lacks: %s\n", rc.v[i]);
-			CHECK(0);
-		}
+	missing(&top, &rc, "registered global missing from .luacheckrc read_globals");
+	missing(&rc, &top, ".luacheckrc read_globals names what the sandbox lacks");
 	names_free(&reg);
 	names_free(&top);
 	names_free(&meta);
