@@ -44,13 +44,6 @@ static void json_str(const char *s)
 		fputs("null", stdout);
 }
 
-static void fmt_time(int64_t ms, char *buf, size_t len)
-{
-	char err[64];
-	if (!ms || timefmt_iso((double)ms / 1000.0, 0, NULL, buf, len, err, sizeof err) < 0)
-		snprintf(buf, len, "-");
-}
-
 static void print_prompt_json(const struct prompt_rec *p)
 {
 	printf("{\"id\":\"%s\",\"run_id\":\"%s\",\"step\":%u,\"question\":", p->id, p->run_id, p->step);
@@ -364,8 +357,8 @@ static int prompt_main(int argc, char **argv)
 			printf("\n");
 		} else {
 			char c[TIMEFMT_MAX], t[TIMEFMT_MAX];
-			fmt_time(p.created, c, sizeof c);
-			fmt_time(p.timeout_at, t, sizeof t);
+			timefmt_ms(p.created, c, sizeof c);
+			timefmt_ms(p.timeout_at, t, sizeof t);
 			printf("prompt %s (%s)\n  question  %s\n  answers   %s\n  to        %s\n"
 			       "  run       %s (step %u)\n  asked     %s\n  timeout   %s\n",
 			       p.id, p.open ? "open" : "answered", p.question ? p.question : "",

@@ -28,13 +28,6 @@ static const char usage[] =
 	"\n"
 	"Exit status of resume: as `soarctl run` (0, 1, 3 waiting).\n";
 
-static void fmt_time(int64_t ms, char *buf, size_t len)
-{
-	char err[64];
-	if (!ms || timefmt_iso((double)ms / 1000.0, 0, NULL, buf, len, err, sizeof err) < 0)
-		snprintf(buf, len, "-");
-}
-
 static void json_str(const char *s)
 {
 	if (s)
@@ -119,7 +112,7 @@ static int list(struct store *st, int argc, char **argv)
 			print_run_json(&runs[i]);
 		} else {
 			char t[TIMEFMT_MAX];
-			fmt_time(runs[i].created, t, sizeof t);
+			timefmt_ms(runs[i].created, t, sizeof t);
 			printf("%-36s  %-10s  %-20.20s  %-20s  %u\n", runs[i].id, run_status_name(runs[i].status),
 			       runs[i].playbook ? runs[i].playbook : "?", t, runs[i].steps);
 		}
@@ -197,7 +190,7 @@ static void print_tasks(const struct journal_entry *j, size_t n)
 		if (!header++)
 			printf("tasks:\n");
 		char due[TIMEFMT_MAX];
-		fmt_time(t.due, due, sizeof due);
+		timefmt_ms(t.due, due, sizeof due);
 		int breached = t.due && (t.ended ? t.ended : now) > t.due;
 		printf("  %-24s owner %-10s role %-12s due %-20s %s, %s\n", t.path,
 		       t.owner[0] ? t.owner : "-", t.role[0] ? t.role : "-", t.due ? due : "-",
@@ -237,8 +230,8 @@ static int show(struct store *st, const char *id, int json)
 		printf("]}\n");
 	} else {
 		char c[TIMEFMT_MAX], f[TIMEFMT_MAX];
-		fmt_time(r.created, c, sizeof c);
-		fmt_time(r.finished, f, sizeof f);
+		timefmt_ms(r.created, c, sizeof c);
+		timefmt_ms(r.finished, f, sizeof f);
 		printf("run %s\n  playbook  %s%s%s\n  status    %s\n  started   %s\n  finished  %s\n",
 		       r.id, r.playbook ? r.playbook : "?", r.version ? " v" : "", r.version ? r.version : "",
 		       run_status_name(r.status), c, f);
@@ -247,7 +240,7 @@ static int show(struct store *st, const char *id, int json)
 		if (r.parent)
 			printf("  parent    %s\n", r.parent);
 		if (r.status == RUN_WAITING) {
-			fmt_time(r.wait_until, f, sizeof f);
+			timefmt_ms(r.wait_until, f, sizeof f);
 			printf("  waiting   %s%s%s%s%s\n", r.wait_kind ? r.wait_kind : "?",
 			       r.wait_prompt ? " " : "", r.wait_prompt ? r.wait_prompt : "",
 			       r.wait_until ? " until " : "", r.wait_until ? f : "");

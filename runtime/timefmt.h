@@ -33,6 +33,11 @@ double timefmt_now(void);
 int timefmt_iso(double t, int frac_digits, const char *tz, char *out, size_t outlen,
 		char *err, size_t errlen);
 
+/* Milliseconds since the epoch as RFC 3339 UTC to the second, or "-" for 0 (not
+ * set) and times out of range: how the CLI and case text show stored times.
+ * Returns buf. */
+char *timefmt_ms(long long ms, char *buf, size_t len);
+
 /* timefmt_iso of the current time, UTC, milliseconds; out: TIMEFMT_MAX bytes. */
 void timefmt_now_iso(char out[TIMEFMT_MAX]);
 
