@@ -405,6 +405,15 @@ prompt = {}
 ---@return PromptAnswer
 function prompt.ask(spec) end
 
+---Secrets granted to this playbook (`soarctl secret grant NAME --playbook PLAYBOOK`).
+---The value is scrubbed from everything the run writes out. Not a step.
+secret = {}
+---@param name string 1 to 160 characters
+---@return string? value
+---@return "denied"|"not_found"|"error"|nil kind
+---@return string? err
+function secret.get(name) end
+
 ---@class playbook
 playbook = {}
 --- Runs another playbook inside this run (its steps join this run's journal).

@@ -14,6 +14,12 @@ static char reg_base;       /* registry[&reg_base] = the base environment */
 static char reg_frozen;     /* registry[&reg_frozen] = weak set of read-only tables */
 static char reg_modules;    /* registry[&reg_modules] = name -> compiled module chunk */
 static char reg_lua_dir;    /* registry[&reg_lua_dir] = directory of modules */
+static char reg_old_globals; /* registry[&reg_old_globals] = the emptied real globals */
+static char reg_forbidden;  /* registry[&reg_forbidden] = weak set (tests only) */
+
+static int audit_on;
+
+void env_audit_fingerprints(int on) { audit_on = on; }
 
 #define LOADED_KEY "loaded"  /* field of a run's metatable: its module cache */
 
@@ -86,15 +92,52 @@ static int undefined_global(lua_State *L)
 	return lua_error(L);
 }
 
-/* The environment of the Lua function that called the running C function. */
+/* 1 if the table at idx is the base or the old globals: shared by every run. */
+static int is_shared_env(lua_State *L, int idx)
+{
+	idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+	reg_get(L, &reg_base);
+	int shared = lua_rawequal(L, idx, -1);
+	lua_pop(L, 1);
+	reg_get(L, &reg_old_globals);
+	shared |= lua_rawequal(L, idx, -1);
+	lua_pop(L, 1);
+	return shared;
+}
+
+/* The environment loaded code and `require` work in: the run's own.
+ *
+ * The nearest Lua function on the calling thread's stack decides (a module's code
+ * gets its module table); C frames are skipped, since a C function's environment
+ * says nothing about who called it (pcall, xpcall, table.sort, string.gsub,
+ * metamethods, coroutine.wrap). Without a Lua frame (load resumed as a coroutine's
+ * body), the thread's environment: the sandbox sets it to the run's environment on
+ * the run's coroutine, and coroutines inherit it. Never the base (shared by every
+ * run and read-only) or the interpreter's old globals (emptied, read-only): pushes
+ * nothing and returns 0 then. */
 static int push_caller_env(lua_State *L)
 {
 	lua_Debug ar;
-	if (!lua_getstack(L, 1, &ar) || !lua_getinfo(L, "f", &ar))
-		return 0;
-	lua_getfenv(L, -1);                     /* stack: fn, env */
-	lua_remove(L, -2);
-	return lua_istable(L, -1);
+	for (int level = 1; lua_getstack(L, level, &ar); level++) {
+		if (!lua_getinfo(L, "Sf", &ar)) /* stack: fn */
+			break;
+		if (ar.what[0] == 'C') {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_getfenv(L, -1);
+		lua_remove(L, -2);
+		/* The sandbox's own Lua code (integrations/_runtime.lua) runs in the
+		 * shared environment: look further, for the run's code. */
+		if (lua_istable(L, -1) && !is_shared_env(L, -1))
+			return 1;
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, LUA_GLOBALSINDEX);
+	if (lua_istable(L, -1) && !is_shared_env(L, -1))
+		return 1;
+	lua_pop(L, 1);
+	return 0;
 }
 
 /* load(chunk [, chunkname]) and loadstring(s [, chunkname]): source text only,
@@ -133,10 +176,9 @@ static int safe_load(lua_State *L)
 		lua_insert(L, -2);
 		return 2;
 	}
-	if (push_caller_env(L))
-		lua_setfenv(L, -2);
-	else
-		lua_pop(L, 1);
+	if (!push_caller_env(L))
+		return luaL_error(L, "load: not called from a run (no run environment to load into)");
+	lua_setfenv(L, -2);
 	return 1;
 }
 
@@ -267,7 +309,7 @@ void env_reset_run(void)
  * to L, or -1 with the error message pushed on L. */
 static int resume_counted(lua_State *L, lua_State *co, int narg)
 {
-	if (lua_status(co) == 0 && lua_gettop(co) == 0) {
+	if ((lua_status(co) == 0 && lua_gettop(co) == 0) || lua_status(co) > LUA_YIELD) {
 		lua_pushliteral(L, "cannot resume dead coroutine");
 		return -1;
 	}
@@ -281,7 +323,11 @@ static int resume_counted(lua_State *L, lua_State *co, int narg)
 	}
 	lua_xmove(L, co, narg);
 	coroutine_depth++;
+	/* Lua code runs on both sides of a resume: no no-interrupt region can be
+	 * open, so a depth left by an unwound one ends here. */
+	sandbox_noint_reset();
 	int status = lua_resume(co, narg);
+	sandbox_noint_reset();
 	coroutine_depth--;
 	if (status == 0 || status == LUA_YIELD) {
 		int nres = lua_gettop(co);
@@ -314,25 +360,60 @@ static int safe_resume(lua_State *L)
 	return r + 1;
 }
 
+/* The C half of a coroutine.wrap function: resumes, and returns true and the
+ * values, or false and the error. It does not raise: raising from the C
+ * function that just resumed another thread leaves LuaJIT's current-thread
+ * pointer on that thread (LuaJIT issue 1066), and the next collection or trace
+ * exit crashed the process (`pcall(coroutine.wrap(function() error() end))` in
+ * a loop). The Lua half (wrap_src) raises. */
 static int wrapped_resume(lua_State *L)
 {
 	lua_State *co = lua_tothread(L, lua_upvalueindex(1));
 	int r = resume_counted(L, co, lua_gettop(L));
 	if (sandbox_parking())
 		return lua_yield(L, 0);
-	if (r < 0)   /* the message already says where it came from */
-		return lua_error(L);
-	return r;
+	if (r < 0) {
+		lua_pushboolean(L, 0);
+		lua_insert(L, -2);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	lua_insert(L, -(r + 1));
+	return r + 1;
 }
+
+static char reg_wrap;   /* registry[&reg_wrap] = the Lua half of coroutine.wrap */
+
+/* The message already says where it came from: raised as is (level 0). */
+static const char wrap_src[] =
+	"local error = ...\n"
+	"local function check(ok, ...)\n"
+	"  if ok then return ... end\n"
+	"  error((...), 0)\n"
+	"end\n"
+	"return function(resume) return function(...) return check(resume(...)) end end\n";
 
 static int safe_wrap(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TFUNCTION);
+	reg_get(L, &reg_wrap);
 	lua_State *co = lua_newthread(L);
 	lua_pushvalue(L, 1);
 	lua_xmove(L, co, 1);
 	lua_pushcclosure(L, wrapped_resume, 1);
+	lua_call(L, 1, 1);
 	return 1;
+}
+
+/* Compiles the Lua half of coroutine.wrap (at build time, so that its
+ * environment is the old globals, which it never reads: `error` is an upvalue). */
+static void build_wrap(lua_State *L)
+{
+	if (luaL_loadbuffer(L, wrap_src, sizeof wrap_src - 1, "=coroutine.wrap") != 0)
+		lua_error(L);
+	lua_getglobal(L, "error");
+	lua_call(L, 1, 1);
+	reg_set(L, &reg_wrap);
 }
 
 static void open_lib(lua_State *L, lua_CFunction f, const char *name)
@@ -391,6 +472,142 @@ void sandbox_set_primitives(sandbox_primitives_fn install)
 	__atomic_store_n(&install_primitives, install, __ATOMIC_RELEASE);
 }
 
+int env_is_forbidden(lua_State *L, int idx)
+{
+	idx = idx < 0 && idx > LUA_REGISTRYINDEX ? lua_gettop(L) + idx + 1 : idx;
+	reg_get(L, &reg_forbidden);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_pushvalue(L, idx);
+	lua_rawget(L, -2);
+	int r = lua_toboolean(L, -1);
+	lua_pop(L, 2);
+	return r;
+}
+
+void env_push_forbidden_sample(lua_State *L)
+{
+	reg_get(L, &reg_old_globals);
+}
+
+static void forbid(lua_State *L, int set, int idx)
+{
+	lua_pushvalue(L, idx);
+	lua_pushboolean(L, 1);
+	lua_rawset(L, set);
+}
+
+/* The audit's fingerprints, taken once the libraries are open and before any
+ * is hardened: everything the real globals hold that the base does not hand
+ * out as is (allowed[]), and the library functions runs do not get. */
+static void take_fingerprints(lua_State *L, const char *const *allowed)
+{
+	open_lib(L, luaopen_debug, LUA_DBLIBNAME);
+	open_lib(L, luaopen_io, LUA_IOLIBNAME);
+	open_lib(L, luaopen_package, LUA_LOADLIBNAME);
+	lua_newtable(L);
+	lua_newtable(L);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	int set = lua_gettop(L);
+	forbid(L, set, LUA_GLOBALSINDEX);
+	forbid(L, set, LUA_REGISTRYINDEX);
+	lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+	forbid(L, set, -1);
+	lua_pop(L, 1);
+	static const char *const whole[] = { "os", "io", "debug", "jit", "package", NULL };
+	static const char *const partly[] = { "string.dump", "math.randomseed", "coroutine.wrap",
+					      "coroutine.resume", NULL };
+	lua_pushnil(L);
+	while (lua_next(L, LUA_GLOBALSINDEX)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+		int ok = 0;
+		for (const char *const *a = allowed; *a; a++)
+			ok |= strcmp(*a, k) == 0;
+		if (!ok)
+			forbid(L, set, -1);         /* tables: runs get proxies of copies */
+		int all = 0;
+		for (const char *const *w = whole; *w; w++)
+			all |= strcmp(*w, k) == 0;
+		if (lua_istable(L, -1)) {
+			lua_pushnil(L);
+			while (lua_next(L, -2)) {
+				char name[128];
+				snprintf(name, sizeof name, "%s.%s", k,
+					 lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
+				int bad = all;
+				for (const char *const *p = partly; *p; p++)
+					bad |= strcmp(*p, name) == 0;
+				static const char *const os_ok[] = { "os.time", "os.clock", "os.date",
+								     "os.difftime", NULL };
+				for (const char *const *o = os_ok; *o; o++)
+					bad &= strcmp(*o, name) != 0;
+				if (bad && !lua_isstring(L, -1))   /* strings are values, not capabilities */
+					forbid(L, set, -1);
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	}
+	reg_set(L, &reg_forbidden);
+}
+
+/* Empties the table at idx (raw). */
+static void wipe(lua_State *L, int idx)
+{
+	idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_pushnil(L);
+		lua_rawset(L, idx);
+	}
+}
+
+/* After the base is built, nothing in the state may lead to what runs must not
+ * have. The libraries' C functions keep the table that was the globals as their
+ * environment (LUA_ENVIRONINDEX), and `load`, called through one of them, used
+ * to hand that table to sandboxed code: so it is emptied, made read-only, and
+ * reads fall through to the base (the sandbox's own Lua code, such as
+ * integrations/_runtime.lua, was loaded with it as its environment). The main thread's globals
+ * become the read-only base (C code's lua_getglobal finds the safe functions),
+ * the module registry _LOADED forgets every library (the real os and jit tables
+ * among them), and the real os and jit tables themselves are emptied. */
+static void lock_down(lua_State *L, int base)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+	if (lua_istable(L, -1))
+		wipe(L, -1);
+	lua_pop(L, 1);
+	static const char *const emptied[] = { LUA_OSLIBNAME, LUA_JITLIBNAME, NULL };
+	for (const char *const *lib = emptied; *lib; lib++) {
+		lua_getfield(L, LUA_GLOBALSINDEX, *lib);
+		if (lua_istable(L, -1))
+			wipe(L, -1);
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, LUA_GLOBALSINDEX);             /* stack: old */
+	lua_pushvalue(L, -1);
+	reg_set(L, &reg_old_globals);
+	wipe(L, -1);
+	lua_newtable(L);                                /* stack: old, mt */
+	lua_pushvalue(L, base);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, readonly_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	env_freeze(L, -1);
+	lua_pop(L, 1);
+	lua_pushvalue(L, base);
+	lua_replace(L, LUA_GLOBALSINDEX);
+}
+
 int env_build_base(lua_State *L)
 {
 	const char *lua_dir = lua_tostring(L, 1);
@@ -413,6 +630,13 @@ int env_build_base(lua_State *L)
 	open_lib(L, luaopen_os, LUA_OSLIBNAME);
 	open_lib(L, luaopen_bit, LUA_BITLIBNAME);
 	open_lib(L, luaopen_jit, LUA_JITLIBNAME);  /* turns the JIT compiler on */
+	static const char *const globals[] = {
+		"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select",
+		"tonumber", "tostring", "type", "unpack", "getmetatable", "setmetatable",
+		"rawequal", "rawget", "_VERSION", NULL,
+	};
+	if (audit_on)
+		take_fingerprints(L, globals);
 
 	/* The real string table stays reachable through string methods ("x"):f(),
 	 * so harden the real one, and hide the shared string metatable. */
@@ -430,11 +654,6 @@ int env_build_base(lua_State *L)
 
 	lua_newtable(L);                                /* stack: base */
 	int base = lua_gettop(L);
-	static const char *const globals[] = {
-		"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select",
-		"tonumber", "tostring", "type", "unpack", "getmetatable", "setmetatable",
-		"rawequal", "rawget", "_VERSION", NULL,
-	};
 	for (const char *const *g = globals; *g; g++) {
 		lua_getglobal(L, *g);
 		lua_setfield(L, base, *g);
@@ -464,6 +683,7 @@ int env_build_base(lua_State *L)
 	lua_getglobal(L, LUA_COLIBNAME);
 	lua_pushcfunction(L, safe_resume);
 	lua_setfield(L, -2, "resume");
+	build_wrap(L);
 	lua_pushcfunction(L, safe_wrap);
 	lua_setfield(L, -2, "wrap");
 	lua_pop(L, 1);
@@ -492,11 +712,16 @@ int env_build_base(lua_State *L)
 	lua_newtable(L);                                /* stack: base, basemt */
 	lua_pushcfunction(L, undefined_global);
 	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, readonly_newindex);
+	lua_setfield(L, -2, "__newindex");
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
 	lua_setmetatable(L, base);
 	env_freeze(L, base);
+	lua_pushvalue(L, base);
 	reg_set(L, &reg_base);
+	lock_down(L, base);
+	lua_pop(L, 1);
 	return 0;
 }
 

@@ -26,4 +26,18 @@ void env_push_run(lua_State *L);
 /* Resets per-run counters (coroutine nesting); call before each run. */
 void env_reset_run(void);
 
+/* For tests of the boundary: when on (set it before building a sandbox), the
+ * set-up keeps a weak-keyed set of every value that only the set-up had: the
+ * real globals table, the registry, the library tables runs get proxies of, and
+ * every function a run must not hold (os.execute, io.*, debug.*, getfenv,
+ * setfenv, newproxy, string.dump, jit.*, the unbounded coroutine.wrap ...; the
+ * debug, io and package libraries are opened for the purpose). Weak: a value in
+ * it stays only while something still references it. */
+void env_audit_fingerprints(int on);
+/* 1 if the value at idx is in that set (0 when the audit is off). */
+int env_is_forbidden(lua_State *L, int idx);
+/* Pushes one forbidden value that is still alive (the emptied real globals):
+ * for a test's control run. */
+void env_push_forbidden_sample(lua_State *L);
+
 #endif

@@ -28,6 +28,7 @@ struct slab {
 struct heap {
 	size_t used, peak, cap;
 	unsigned refusals;
+	unsigned long refusals_total;   /* never reset: sticky out-of-memory */
 	char *bump, *bump_end;          /* unused tail of the newest slab */
 	struct slab *slabs;
 	struct big *bigs;
@@ -86,6 +87,7 @@ static int over_cap(struct heap *h, size_t more)
 {
 	if (h->used + more > h->cap) {
 		h->refusals++;
+		h->refusals_total++;
 		return 1;
 	}
 	return 0;
@@ -245,6 +247,10 @@ void *heap_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	sandbox_noint_enter();
 	void *r = heap_alloc_raw(ud, ptr, osize, nsize);
 	sandbox_noint_leave();
+	/* LuaJIT raises when an allocation fails: whatever no-interrupt region
+	 * asked for it is about to be unwound, and must not stay open. */
+	if (!r && nsize > 0)
+		sandbox_noint_reset();
 	return r;
 }
 
@@ -253,6 +259,21 @@ size_t heap_peak(const struct heap *h) { return h->peak; }
 void heap_reset_peak(struct heap *h) { h->peak = h->used; }
 void heap_set_cap(struct heap *h, size_t cap) { h->cap = cap; }
 size_t heap_cap(const struct heap *h) { return h->cap; }
+
+unsigned long heap_refusals_total(const struct heap *h) { return h->refusals_total; }
+
+int heap_charge(struct heap *h, size_t n)
+{
+	if (over_cap(h, n))
+		return -1;
+	account(h, n);
+	return 0;
+}
+
+void heap_uncharge(struct heap *h, size_t n)
+{
+	h->used -= n < h->used ? n : h->used;
+}
 
 unsigned heap_take_refusals(struct heap *h)
 {

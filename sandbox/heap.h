@@ -32,5 +32,12 @@ void heap_set_cap(struct heap *h, size_t cap);
 size_t heap_cap(const struct heap *h);
 /* How many allocations the cap refused since the last call (then resets). */
 unsigned heap_take_refusals(struct heap *h);
+/* How many it refused since the heap was made (never reset). */
+unsigned long heap_refusals_total(const struct heap *h);
+/* Memory held outside the heap on the state's behalf (C buffers of a run):
+ * counted against the cap like an allocation. heap_charge returns -1 (and
+ * counts a refusal) when the cap does not allow n more bytes. */
+int heap_charge(struct heap *h, size_t n);
+void heap_uncharge(struct heap *h, size_t n);
 
 #endif

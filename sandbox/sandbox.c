@@ -34,6 +34,18 @@ static __thread int t_parking;
 static __thread int t_suspending;
 static __thread int t_allow_suspend;
 static __thread lua_State *t_co;       /* the run's own coroutine, this slice */
+static __thread struct heap *t_heap;   /* the heap of the slice executing here */
+
+int sandbox_charge(size_t n)
+{
+	return t_heap ? heap_charge(t_heap, n) : 0;
+}
+
+void sandbox_uncharge(size_t n)
+{
+	if (t_heap)
+		heap_uncharge(t_heap, n);
+}
 
 int sandbox_park(lua_State *L)
 {
@@ -62,6 +74,8 @@ void sandbox_outcome_clear(struct sandbox_outcome *o)
 void *sandbox_current(void) { return t_current; }
 void sandbox_noint_enter(void) { watch_noint_enter(); }
 void sandbox_noint_leave(void) { watch_noint_leave(); }
+void sandbox_noint_reset(void) { watch_noint_reset(); }
+int sandbox_malloc_guarded(void) { return noint_malloc_guarded(); }
 size_t sandbox_heap_used(const struct sandbox *sb) { return sb->heap ? heap_used(sb->heap) : 0; }
 unsigned sandbox_generation(const struct sandbox *sb) { return sb->generation; }
 
@@ -158,9 +172,16 @@ void sandbox_free(struct sandbox *sb)
 	free(sb);
 }
 
+/* libc's heap, from the run's thread while the watchdog may jump: the hard
+ * stop must not land inside malloc (its lock would stay held). */
 static char *dup_or_null(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	if (!s)
+		return NULL;
+	sandbox_noint_enter();
+	char *d = strdup(s);
+	sandbox_noint_leave();
+	return d;
 }
 
 /* A traceback without the frames of the sandbox's own machinery at its end
@@ -184,45 +205,51 @@ static void where_in(lua_State *co, struct sandbox_outcome *out)
 {
 	lua_Debug ar;
 	for (int level = 0; lua_getstack(co, level, &ar); level++) {
-		if (!lua_getinfo(co, "Sl", &ar) || ar.currentline <= 0)
+		if (!lua_getinfo(co, "Sl", &ar) || ar.currentline <= 0 ||
+		    strcmp(ar.source, "=coroutine.wrap") == 0)   /* env.c's, not the run's */
 			continue;
-		out->file = strdup(ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src);
+		out->file = dup_or_null(ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src);
 		out->line = ar.currentline;
 		return;
 	}
 }
 
+/* The error message as text, without converting anything on the Lua side
+ * (lua_tostring of a number allocates, and may raise near the cap). */
 static void set_message(lua_State *L, int idx, struct sandbox_outcome *out)
 {
-	if (lua_type(L, idx) == LUA_TSTRING || lua_type(L, idx) == LUA_TNUMBER)
-		out->message = strdup(lua_tostring(L, idx));
-	else {
-		char buf[96];
-		snprintf(buf, sizeof buf, "(error object is a %s value)", luaL_typename(L, idx));
-		out->message = strdup(buf);
+	char buf[96];
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		out->message = dup_or_null(lua_tostring(L, idx));
+		return;
 	}
+	if (lua_type(L, idx) == LUA_TNUMBER)
+		snprintf(buf, sizeof buf, "%.14g", lua_tonumber(L, idx));
+	else
+		snprintf(buf, sizeof buf, "(error object is a %s value)", luaL_typename(L, idx));
+	out->message = dup_or_null(buf);
 }
 
 static int is_stop_message(lua_State *L, int idx)
 {
-	const char *m = lua_tostring(L, idx);
+	const char *m = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
 	return m && strstr(m, watch_stop_message) != NULL;
 }
 
-/* Message handler for the protected phases: keeps where the error happened. */
+/* Message handler for the protected phases: keeps where the error happened.
+ * The traceback is built on the Lua side first, outside any no-interrupt
+ * region: near the memory cap it raises, and then only the traceback is lost
+ * (the message and place are kept, copied below without a Lua call). */
 static int capture_error(lua_State *L)
 {
 	struct sandbox_outcome *out = lua_touserdata(L, lua_upvalueindex(1));
-	sandbox_noint_enter();                          /* strdup below: libc's heap */
-	if (!out->message) {
-		set_message(L, 1, out);
-		where_in(L, out);
-		const char *msg = lua_tostring(L, 1);
-		luaL_traceback(L, L, msg ? msg : out->message, 1);
-		out->traceback = dup_traceback(lua_tostring(L, -1));
-		lua_pop(L, 1);
-	}
-	sandbox_noint_leave();
+	if (out->message)
+		return 1;
+	set_message(L, 1, out);
+	where_in(L, out);
+	luaL_traceback(L, L, out->message ? out->message : "", 1);
+	out->traceback = dup_traceback(lua_tostring(L, -1));
+	lua_pop(L, 1);
 	return 1;
 }
 
@@ -239,8 +266,9 @@ static int prepare_trampoline(lua_State *L)
 	env_push_run(L);
 	int env = lua_gettop(L);
 	int nargs = pc->job->prepare(L, env, pc->job->ud);
-	lua_remove(L, env);
-	return nargs + 1;                       /* body and its arguments */
+	lua_pushvalue(L, env);
+	lua_insert(L, -(nargs + 2));
+	return nargs + 2;                       /* env, body and its arguments */
 }
 
 static int finish_trampoline(lua_State *L)
@@ -295,6 +323,7 @@ struct sandbox_task {
 	unsigned generation;           /* of the state it lives on */
 	int phase;
 	int allow_suspend;
+	int out_of_memory;             /* the cap refused an allocation in some slice */
 };
 
 /* Finishes a resume of the body: error, park, suspend, or the finish phase. */
@@ -303,6 +332,7 @@ static enum sandbox_status after_resume(struct sandbox *sb, struct sandbox_task 
 {
 	lua_State *L = sb->L;
 	struct sandbox_outcome *out = &t->out;
+	sandbox_noint_reset();   /* back from Lua: no region can be open */
 	if (rc == LUA_YIELD) {
 		if (t_parking)
 			return SANDBOX_PARKED;
@@ -320,7 +350,7 @@ static enum sandbox_status after_resume(struct sandbox *sb, struct sandbox_task 
 			return SANDBOX_SUSPENDED;
 		}
 		lua_settop(co, 0);
-		out->message = strdup("coroutine.yield called outside a coroutine");
+		out->message = dup_or_null("coroutine.yield called outside a coroutine");
 		return SANDBOX_ERROR;
 	}
 	if (rc != 0) {
@@ -362,12 +392,19 @@ static enum sandbox_status begin_run(struct sandbox *sb, struct sandbox_task *t)
 	int rc = lua_pcall(L, 1, LUA_MULTRET, handler);
 	if (rc != 0)
 		return status_from_error(L, -1, rc, sb->heap, WATCH_RUNNING);
-	int nargs = lua_gettop(L) - handler - 1;       /* stack: handler, body, args... */
+	int nargs = lua_gettop(L) - handler - 2;       /* stack: handler, env, body, args... */
 
 	t->phase = SANDBOX_PHASE_RUN;
 	/* The body runs under xpcall inside the coroutine, so that the handler sees
 	 * the stack where the error happened (file, line, traceback). */
-	lua_State *co = lua_newthread(L);              /* stack: handler, body, args, co */
+	lua_State *co = lua_newthread(L);              /* stack: handler, env, body, args, co */
+	/* The coroutine's globals are the run's environment: `load` reached without
+	 * a Lua caller (a coroutine's body) and C code's lua_getglobal land there,
+	 * and coroutines the run makes inherit it. */
+	lua_pushvalue(L, handler + 1);
+	lua_xmove(L, co, 1);
+	lua_replace(co, LUA_GLOBALSINDEX);
+	lua_remove(L, handler + 1);                    /* stack: handler, body, args, co */
 	lua_insert(L, handler + 1);                    /* stack: handler, co, body, args */
 	lua_getglobal(L, "xpcall");
 	lua_insert(L, handler + 2);                    /* stack: handler, co, xpcall, body, args */
@@ -435,6 +472,9 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 	heap_set_cap(sb->heap, start_used + lim->memory);
 	heap_reset_peak(sb->heap);
 	heap_take_refusals(sb->heap);
+	unsigned long refusals_before = heap_refusals_total(sb->heap);
+	struct heap *prev_heap = t_heap;
+	t_heap = sb->heap;
 	void *prev = t_current;
 	t_current = t->job.ud;
 	t_fail_status = SANDBOX_OK;
@@ -459,6 +499,7 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 		status = stop == WATCH_STOP_WALL ? SANDBOX_WALL_LIMIT : SANDBOX_CPU_LIMIT;
 	}
 	t_current = prev;
+	t_heap = prev_heap;
 	t_co = NULL;
 	t_allow_suspend = 0;
 
@@ -476,6 +517,8 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 				status = stop == WATCH_STOP_WALL ? SANDBOX_WALL_LIMIT : SANDBOX_CPU_LIMIT;
 		}
 		out->peak_memory = heap_peak(sb->heap) - start_used;
+		if (heap_refusals_total(sb->heap) != refusals_before)
+			t->out_of_memory = 1;
 		lua_settop(L, top);
 		heap_set_cap(sb->heap, STATE_HEAP_CAP);
 		sb->runs++;
@@ -491,6 +534,11 @@ static enum sandbox_status slice(struct sandbox *sb, struct sandbox_task *t, int
 			}
 		}
 	}
+	/* Out of memory is sticky, like the CPU stop: a run that hit its cap fails
+	 * even if it caught the error (pcall) and went on to succeed. */
+	if (t->out_of_memory && (status == SANDBOX_OK || status == SANDBOX_ERROR ||
+				 status == SANDBOX_PARKED))
+		status = SANDBOX_OUT_OF_MEMORY;
 	out->status = status;
 	out->phase = t->phase;
 	if (status == SANDBOX_CPU_LIMIT || status == SANDBOX_WALL_LIMIT ||

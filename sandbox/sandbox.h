@@ -133,6 +133,19 @@ void *sandbox_current(void);
 /* Non-interruptible regions (see prim.h): the hard stop waits for their end. */
 void sandbox_noint_enter(void);
 void sandbox_noint_leave(void);
+/* Closes every region of this thread: only where none can be open (a region
+ * never runs Lua code, so wherever Lua code starts again). See watchdog.h. */
+void sandbox_noint_reset(void);
+/* 1 when libc's allocator entry points are no-interrupt regions of their own
+ * (noint_malloc.c; not under AddressSanitizer). */
+int sandbox_malloc_guarded(void);
+
+/* C buffers a primitive holds for the run (outside the Lua heap) count against
+ * the run's memory cap: charge before growing, uncharge after freeing.
+ * sandbox_charge returns -1 when the cap does not allow n more bytes (the run
+ * then fails out of memory, as for a refused Lua allocation); 0 outside runs. */
+int sandbox_charge(size_t n);
+void sandbox_uncharge(size_t n);
 
 /* Statistics for benchmarks and tests. */
 size_t sandbox_heap_used(const struct sandbox *sb);

@@ -62,6 +62,11 @@ static double mono_now(void)
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
+	/* Lua code is running, so no no-interrupt region is open (a region never
+	 * runs Lua code): a depth above 0 here was left by a region an error
+	 * unwound. Clear it, or the hard stop would wait for it forever. */
+	if (t_watch)
+		t_watch->noint = 0;
 	/* Keeps firing: a pcall that swallows this error meets it again at the very
 	 * next instruction, until the run's body gives up. */
 	lua_pushstring(L, watch_stop_message);
@@ -73,11 +78,14 @@ static void on_signal(int sig)
 	(void)sig;
 	int saved = errno;
 	struct watch *w = t_watch;
-	if (w && w->in_run && w->stop && !w->noint) {
+	if (w && w->in_run && w->stop) {
+		/* The hook is installed even inside a no-interrupt region: lua_sethook
+		 * is safe from a signal handler, and the hook only fires at the next VM
+		 * instruction, which no region executes. Only the jump waits. */
 		if (!w->hooked) {
 			w->hooked = 1;
 			lua_sethook(w->L, stop_hook, LUA_MASKCOUNT | LUA_MASKCALL | LUA_MASKRET, 1);
-		} else if (w->hard) {
+		} else if (w->hard && !w->noint) {
 			siglongjmp(w->escape, 1);
 		}
 	}
@@ -250,6 +258,7 @@ void watch_begin(struct watch *w, lua_State *L, double cpu_seconds, double wall_
 	w->stop = WATCH_RUNNING;
 	w->hard = 0;
 	w->hooked = 0;
+	w->noint = 0;      /* whatever an earlier slice left open is gone */
 	w->L = L;
 	w->in_run = 1;
 	pthread_mutex_unlock(&w->mu);
@@ -295,6 +304,19 @@ void watch_noint_enter(void)
 void watch_noint_leave(void)
 {
 	struct watch *w = t_watch;
-	if (w)
+	if (w && w->noint > 0)    /* never below 0: a reset may have come between */
 		w->noint--;
+}
+
+int watch_noint_depth(void)
+{
+	struct watch *w = t_watch;
+	return w ? w->noint : 0;
+}
+
+void watch_noint_reset(void)
+{
+	struct watch *w = t_watch;
+	if (w)
+		w->noint = 0;
 }

@@ -34,9 +34,15 @@ void watch_restore_mask(struct watch *w);
 /* Called after a clean stop or before reusing a state: removes the stop hook. */
 void watch_clear_hook(lua_State *L);
 
-/* Non-interruptible regions of the calling thread (nest). */
+/* Non-interruptible regions of the calling thread (nest). A region must never
+ * be unwound by a Lua error; as defence in depth the depth is reset to 0 where
+ * no region can be open: at each slice's start, when the stop hook fires (Lua
+ * code running), around coroutine resumes, and when the heap refuses an
+ * allocation (LuaJIT then raises, unwinding whatever region asked). */
 void watch_noint_enter(void);
 void watch_noint_leave(void);
+int watch_noint_depth(void);
+void watch_noint_reset(void);
 
 /* The message used by the stop hook, so the sandbox can recognise it. */
 extern const char watch_stop_message[];

@@ -15,4 +15,7 @@ void noint_leave(void);
 /* Called by the sandbox; the same pair from any thread, any number of times. */
 void noint_set_hooks(void (*enter)(void), void (*leave)(void));
 
+/* 1 when libc's allocator is wrapped in regions (noint_malloc.c; not under ASan). */
+int noint_malloc_guarded(void);
+
 #endif

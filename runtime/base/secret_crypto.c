@@ -113,13 +113,6 @@ void sc_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
 	mbedtls_md_free(&md);
 }
 
-void sc_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
-		    unsigned char out[SC_KEY_LEN])
-{
-	mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, keylen,
-			data, len, out);
-}
-
 int sc_pbkdf2(const void *pass, size_t passlen, const void *salt, size_t saltlen,
 	      unsigned iterations, unsigned char out[SC_KEY_LEN])
 {
@@ -145,38 +138,6 @@ int sc_equal(const void *a, const void *b, size_t n)
 void sc_zero(void *p, size_t n)
 {
 	mbedtls_platform_zeroize(p, n);
-}
-
-void sc_hex(const void *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
-int sc_unhex(const char *s, size_t slen, unsigned char *out, size_t n)
-{
-	if (slen != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 void sc_harden_process(void)

@@ -1,6 +1,6 @@
 /* secret_crypto.h - the few cryptographic operations the security modules use,
  * over mbedTLS, in one place so that each has one implementation to review:
- * a process-wide CTR-DRBG, AES-256-GCM seal/open, SHA-256, HMAC-SHA256,
+ * a process-wide CTR-DRBG, AES-256-GCM seal/open, SHA-256 (HMAC is hmac.h),
  * PBKDF2-HMAC-SHA256, constant-time comparison, zeroising, and hardening a
  * process that holds keys. Prefix sc_ = "secret crypto". No store, no Lua. */
 #ifndef SOAR_SECRET_CRYPTO_H
@@ -33,8 +33,6 @@ void sc_sha256(const void *data, size_t len, unsigned char out[SC_KEY_LEN]);
 /* SHA-256 of a || b (a domain string and data, without a copy). */
 void sc_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
 		 unsigned char out[SC_KEY_LEN]);
-void sc_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
-		    unsigned char out[SC_KEY_LEN]);
 
 /* PBKDF2-HMAC-SHA256 into a 32-byte key. Returns 0 or -1. */
 int sc_pbkdf2(const void *pass, size_t passlen, const void *salt, size_t saltlen,
@@ -45,11 +43,6 @@ int sc_equal(const void *a, const void *b, size_t n);
 
 /* Zeroes memory in a way the compiler may not drop. */
 void sc_zero(void *p, size_t n);
-
-/* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
-void sc_hex(const void *p, size_t n, char *out);
-/* Parses exactly 2n hex digits into n bytes. Returns 0, or -1 if malformed. */
-int sc_unhex(const char *s, size_t slen, unsigned char *out, size_t n);
 
 /* For a process about to hold keys: no core dumps (RLIMIT_CORE 0) and not
  * dumpable (PR_SET_DUMPABLE 0: no ptrace attach by same-uid processes, no core,

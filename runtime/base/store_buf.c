@@ -33,6 +33,14 @@ void store_buf_add(struct store_buf *b, const void *p, size_t n)
 	b->len += n;
 }
 
+char *store_buf_grow(struct store_buf *b, size_t n)
+{
+	if (reserve(b, n) != 0)
+		return NULL;
+	b->len += n;
+	return b->p + b->len - n;
+}
+
 void store_buf_str(struct store_buf *b, const char *s)
 {
 	store_buf_add(b, s, strlen(s));
@@ -94,16 +102,23 @@ void store_buf_json(struct store_buf *b, const char *s)
 		store_buf_json_n(b, s, strlen(s));
 }
 
-void store_buf_varint(struct store_buf *b, uint64_t v)
+size_t store_varint_put(unsigned char *out, uint64_t v)
 {
-	unsigned char tmp[10];
 	size_t n = 0;
 	do {
 		unsigned char c = v & 0x7f;
 		v >>= 7;
-		tmp[n++] = c | (v ? 0x80 : 0);
+		if (out)
+			out[n] = c | (v ? 0x80 : 0);
+		n++;
 	} while (v);
-	store_buf_add(b, tmp, n);
+	return n;
+}
+
+void store_buf_varint(struct store_buf *b, uint64_t v)
+{
+	unsigned char tmp[10];
+	store_buf_add(b, tmp, store_varint_put(tmp, v));
 }
 
 char *store_buf_cstr(struct store_buf *b)

@@ -560,6 +560,13 @@ int timefmt_offset(const char *tz, long long t, int *off)
 	return rc;
 }
 
+char *timefmt_ms(long long ms, char *buf, size_t len)
+{
+	if (!ms || timefmt_iso((double)ms / 1000.0, 0, NULL, buf, len, NULL, 0) < 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 void timefmt_now_iso(char out[TIMEFMT_MAX])
 {
 	if (timefmt_iso(timefmt_now(), 3, NULL, out, TIMEFMT_MAX, NULL, 0) < 0)

@@ -1,5 +1,5 @@
-/* timefmt.h - RFC 3339 / ISO 8601 time text for the core and the `time` Lua
- * namespace (prim_time.c).
+/* timefmt.h - RFC 3339 / ISO 8601 time text (timefmt.c, plain C) for the core and
+ * the `time` Lua namespace (prim_time.c).
  *
  * Times are seconds since the Unix epoch as doubles (microsecond resolution is
  * what a double keeps for current dates). Time zones are either UTC ("Z",
@@ -32,6 +32,11 @@ double timefmt_now(void);
  * "unknown time zone". */
 int timefmt_iso(double t, int frac_digits, const char *tz, char *out, size_t outlen,
 		char *err, size_t errlen);
+
+/* Milliseconds since the epoch as RFC 3339 UTC to the second, or "-" for 0 (not
+ * set) and times out of range: how the CLI and case text show stored times.
+ * Returns buf. */
+char *timefmt_ms(long long ms, char *buf, size_t len);
 
 /* timefmt_iso of the current time, UTC, milliseconds; out: TIMEFMT_MAX bytes. */
 void timefmt_now_iso(char out[TIMEFMT_MAX]);

@@ -23,7 +23,7 @@ void uuid_v7(char out[UUID_STR_LEN + 1]);
 /* 1 if s (len bytes) is the 8-4-4-4-12 hex form (either case, any version), else 0. */
 int uuid_valid(const char *s, size_t len);
 
-/* The 16 bytes of a UUID and back (uuid_bytes.c). parse returns 0, or -1 when s
+/* The 16 bytes of a UUID and back, for keys in the store. parse returns 0, or -1 when s
  * is not the canonical 36-character form. */
 int uuid_parse(const char *s, unsigned char out[16]);
 void uuid_format(const unsigned char in[16], char out[UUID_STR_LEN + 1]);

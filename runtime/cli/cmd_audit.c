@@ -1,5 +1,6 @@
 /* cmd_audit.c - `soarctl audit`: list, verify, checkpoint (over audit.h). */
 #include "cli.h"
+#include "hex.h"
 
 #include "audit.h"
 #include "rbac.h"
@@ -41,7 +42,7 @@ static int entry_one(const struct audit_entry *e, void *ud)
 {
 	struct list_state *s = ud;
 	char when[40], hash[65];
-	sc_hex(e->hash, 32, hash);
+	hex_encode(e->hash, 32, hash);
 	if (s->json) {
 		printf("%s{\"seq\":%" PRIu64 ",\"time_ms\":%" PRId64 ",\"actor\":", s->n ? "," : "",
 		       e->seq, e->time_ms);
@@ -137,7 +138,7 @@ static int do_checkpoint(struct scli *c)
 	if (audit_checkpoint(c->st, &cp, err, sizeof err) != 0)
 		return cli_fail(CMD, EXIT_FAIL, "%s", err);
 	audit_checkpoint_format(&cp, buf, sizeof buf);
-	sc_hex(cp.head, 32, hex);
+	hex_encode(cp.head, 32, hex);
 	if (c->json)
 		printf("{\"entries\":%" PRIu64 ",\"head\":\"%s\",\"checkpoint\":\"%s\"}\n", cp.seq, hex, buf);
 	else

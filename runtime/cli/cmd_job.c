@@ -25,9 +25,7 @@ static const char usage[] =
 
 static void when(const char *ms, char *out, size_t len)
 {
-	long long v = ms ? strtoll(ms, NULL, 10) : 0;
-	if (!v || timefmt_iso((double)v / 1000.0, 0, NULL, out, len, NULL, 0) < 0)
-		snprintf(out, len, "-");
+	timefmt_ms(ms ? strtoll(ms, NULL, 10) : 0, out, len);
 }
 
 static int job_main(int argc, char **argv)

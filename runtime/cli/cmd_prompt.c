@@ -3,7 +3,7 @@
 #include "audit.h"
 #include "engine.h"
 #include "rbac.h"
-#include "prim_json.h"
+#include "ingest_json.h"
 #include "runopts.h"
 #include "runout.h"
 #include "store_buf.h"
@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <lauxlib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +44,6 @@ static void json_str(const char *s)
 		fputs("null", stdout);
 }
 
-static void fmt_time(int64_t ms, char *buf, size_t len)
-{
-	char err[64];
-	if (!ms || timefmt_iso((double)ms / 1000.0, 0, NULL, buf, len, err, sizeof err) < 0)
-		snprintf(buf, len, "-");
-}
-
 static void print_prompt_json(const struct prompt_rec *p)
 {
 	printf("{\"id\":\"%s\",\"run_id\":\"%s\",\"step\":%u,\"question\":", p->id, p->run_id, p->step);
@@ -67,115 +59,127 @@ static void print_prompt_json(const struct prompt_rec *p)
 	       (long long)p->timeout_at, (long long)p->answered_at);
 }
 
-/* Builds the answer JSON from --choice / --field against the prompt's spec.
- * Returns a malloc'd string, or NULL with a message in err. */
+/* The value given for field `name` (the last --field NAME=... wins), or NULL. */
+static const char *given_field(char **fields, int nfields, const char *name, int *used)
+{
+	size_t n = strlen(name);
+	const char *v = NULL;
+	for (int i = 0; i < nfields; i++)
+		if (strncmp(fields[i], name, n) == 0 && fields[i][n] == '=') {
+			v = fields[i] + n + 1;
+			used[i] = 1;
+		}
+	return v;
+}
+
+/* Appends one form field's value, typed as the spec says. 0, or -1 with err. */
+static int typed_value(struct store_buf *b, const char *name, const char *type, const char *v,
+		       char *err, size_t errlen)
+{
+	if (strcmp(type, "string") == 0) {
+		store_buf_json(b, v);
+	} else if (strcmp(type, "boolean") == 0) {
+		int t = !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
+		int f = !strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0");
+		if (!t && !f) {
+			snprintf(err, errlen, "field %s is a boolean (true/false), got \"%s\"", name, v);
+			return -1;
+		}
+		store_buf_str(b, t ? "true" : "false");
+	} else {
+		char *end;
+		errno = 0;
+		double d = strtod(v, &end);
+		if (!*v || *end || errno || !isfinite(d) ||
+		    (strcmp(type, "integer") == 0 && d != floor(d))) {
+			snprintf(err, errlen, "field %s is a%s %s, got \"%s\"", name,
+				 type[0] == 'i' ? "n" : "", type, v);
+			return -1;
+		}
+		store_buf_printf(b, "%.17g", d);
+	}
+	return 0;
+}
+
+/* Builds the answer JSON from --choice / --field against the prompt's spec
+ * ({options = [...]} or {fields = {name = type}}), read with the C JSON reader:
+ * no Lua state. Returns a malloc'd string, or NULL with a message in err. */
 static char *build_answer(const char *spec_json, const char *choice, char **fields, int nfields,
 			  char *err, size_t errlen)
 {
-	lua_State *L = luaL_newstate();
-	char *out = NULL;
+	struct ij_doc d = { 0 };
 	struct store_buf b = { 0 };
-	if (!L || json_decode_push(L, spec_json, strlen(spec_json), NULL, err, errlen) != 0)
+	char *out = NULL;
+	int *used = NULL;
+	if (ij_parse(&d, spec_json, strlen(spec_json), err, errlen) != 0)
 		goto done;
-	lua_getfield(L, 1, "options");
-	if (lua_istable(L, -1)) {
+	const struct ij_node *options = ij_get(&d, &d.n[0], "options");
+	if (options && options->type == IJ_ARR) {
 		if (!choice || nfields) {
 			snprintf(err, errlen, "this prompt takes --choice (one of its options)");
 			goto done;
 		}
-		for (int i = 1; i <= (int)lua_objlen(L, -1); i++) {
-			lua_rawgeti(L, -1, i);
-			if (strcmp(lua_tostring(L, -1), choice) == 0) {
+		for (int i = 0; i < options->count; i++) {
+			const char *o = ij_text(ij_at(&d, options, i));
+			if (o && strcmp(o, choice) == 0) {
 				store_buf_json(&b, choice);
 				out = store_buf_cstr(&b);
 				goto done;
 			}
-			lua_pop(L, 1);
 		}
-		store_buf_free(&b);
-		struct store_buf list = { 0 };
-		for (int i = 1; i <= (int)lua_objlen(L, -1); i++) {
-			lua_rawgeti(L, -1, i);
-			store_buf_printf(&list, "%s%s", i > 1 ? ", " : "", lua_tostring(L, -1));
-			lua_pop(L, 1);
+		for (int i = 0; i < options->count; i++) {
+			const char *o = ij_text(ij_at(&d, options, i));
+			store_buf_printf(&b, "%s%s", i ? ", " : "", o ? o : "?");
 		}
 		snprintf(err, errlen, "'%s' is not an option (choose one of: %s)", choice,
-			 store_buf_cstr(&list) ? list.p : "?");
-		store_buf_free(&list);
+			 store_buf_cstr(&b) ? b.p : "?");
 		goto done;
 	}
-	lua_pop(L, 1);
-	lua_getfield(L, 1, "fields");
-	if (!lua_istable(L, -1) || choice) {
+	const struct ij_node *spec = ij_get(&d, &d.n[0], "fields");
+	if (!spec || spec->type != IJ_OBJ || choice) {
 		snprintf(err, errlen, "this prompt is a form: answer with --field NAME=VALUE for each field");
 		goto done;
 	}
-	int spec = lua_gettop(L);
-	lua_newtable(L);
-	int given = lua_gettop(L);
 	for (int i = 0; i < nfields; i++) {
 		const char *eq = strchr(fields[i], '=');
 		if (!eq || eq == fields[i]) {
 			snprintf(err, errlen, "--field takes NAME=VALUE, got \"%s\"", fields[i]);
 			goto done;
 		}
-		lua_pushlstring(L, fields[i], (size_t)(eq - fields[i]));
-		lua_pushstring(L, eq + 1);
-		lua_settable(L, given);
 	}
-	store_buf_add(&b, "{", 1);
-	int first = 1;
-	lua_pushnil(L);
-	while (lua_next(L, spec)) {
-		const char *name = lua_tostring(L, -2), *type = lua_tostring(L, -1);
-		lua_getfield(L, given, name);
-		const char *v = lua_tostring(L, -1);
-		if (!v) {
-			snprintf(err, errlen, "missing --field %s=... (%s)", name, type);
-			goto done;
-		}
-		store_buf_printf(&b, "%s", first ? "" : ",");
-		first = 0;
-		store_buf_json(&b, name);
-		store_buf_add(&b, ":", 1);
-		if (strcmp(type, "string") == 0) {
-			store_buf_json(&b, v);
-		} else if (strcmp(type, "boolean") == 0) {
-			int t = !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
-			int f = !strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0");
-			if (!t && !f) {
-				snprintf(err, errlen, "field %s is a boolean (true/false), got \"%s\"", name, v);
-				goto done;
-			}
-			store_buf_str(&b, t ? "true" : "false");
-		} else {
-			char *end;
-			errno = 0;
-			double d = strtod(v, &end);
-			if (!*v || *end || errno || !isfinite(d) ||
-			    (strcmp(type, "integer") == 0 && d != floor(d))) {
-				snprintf(err, errlen, "field %s is a%s %s, got \"%s\"", name,
-					 type[0] == 'i' ? "n" : "", type, v);
-				goto done;
-			}
-			store_buf_printf(&b, "%.17g", d);
-		}
-		lua_pop(L, 2);
-		lua_pushnil(L);                         /* drop the checked field */
-		lua_setfield(L, given, name);
-	}
-	lua_pushnil(L);
-	if (lua_next(L, given)) {
-		snprintf(err, errlen, "the form has no field '%s'", lua_tostring(L, -2));
+	used = calloc((size_t)nfields + 1, sizeof *used);
+	if (!used) {
+		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
+	store_buf_add(&b, "{", 1);
+	for (int i = 0; i < spec->count; i++) {
+		const struct ij_node *f = ij_at(&d, spec, i);
+		const char *type = ij_text(f) ? ij_text(f) : "?";
+		const char *v = given_field(fields, nfields, f->key, used);
+		if (!v) {
+			snprintf(err, errlen, "missing --field %s=... (%s)", f->key, type);
+			goto done;
+		}
+		store_buf_add(&b, ",", i ? 1 : 0);
+		store_buf_json(&b, f->key);
+		store_buf_add(&b, ":", 1);
+		if (typed_value(&b, f->key, type, v, err, errlen) != 0)
+			goto done;
+	}
+	for (int i = 0; i < nfields; i++)
+		if (!used[i]) {
+			snprintf(err, errlen, "the form has no field '%.*s'",
+				 (int)(strchr(fields[i], '=') - fields[i]), fields[i]);
+			goto done;
+		}
 	store_buf_add(&b, "}", 1);
 	out = store_buf_cstr(&b);
 done:
 	if (!out)
 		store_buf_free(&b);
-	if (L)
-		lua_close(L);
+	free(used);
+	ij_free(&d);
 	return out;
 }
 
@@ -353,8 +357,8 @@ static int prompt_main(int argc, char **argv)
 			printf("\n");
 		} else {
 			char c[TIMEFMT_MAX], t[TIMEFMT_MAX];
-			fmt_time(p.created, c, sizeof c);
-			fmt_time(p.timeout_at, t, sizeof t);
+			timefmt_ms(p.created, c, sizeof c);
+			timefmt_ms(p.timeout_at, t, sizeof t);
 			printf("prompt %s (%s)\n  question  %s\n  answers   %s\n  to        %s\n"
 			       "  run       %s (step %u)\n  asked     %s\n  timeout   %s\n",
 			       p.id, p.open ? "open" : "answered", p.question ? p.question : "",

@@ -1,9 +1,7 @@
 /* cmd_runs.c - `soarctl runs list|show|resume|cancel`. */
 #include "cli.h"
 #include "engine.h"
-#include "prim_json.h"
-
-#include <lauxlib.h>
+#include "ingest_json.h"
 #include "runopts.h"
 #include "runout.h"
 #include "timefmt.h"
@@ -29,13 +27,6 @@ static const char usage[] =
 	"  --data DIR   data directory (else $SOARCTL_DATA, else XDG)\n"
 	"\n"
 	"Exit status of resume: as `soarctl run` (0, 1, 3 waiting).\n";
-
-static void fmt_time(int64_t ms, char *buf, size_t len)
-{
-	char err[64];
-	if (!ms || timefmt_iso((double)ms / 1000.0, 0, NULL, buf, len, err, sizeof err) < 0)
-		snprintf(buf, len, "-");
-}
 
 static void json_str(const char *s)
 {
@@ -121,7 +112,7 @@ static int list(struct store *st, int argc, char **argv)
 			print_run_json(&runs[i]);
 		} else {
 			char t[TIMEFMT_MAX];
-			fmt_time(runs[i].created, t, sizeof t);
+			timefmt_ms(runs[i].created, t, sizeof t);
 			printf("%-36s  %-10s  %-20.20s  %-20s  %u\n", runs[i].id, run_status_name(runs[i].status),
 			       runs[i].playbook ? runs[i].playbook : "?", t, runs[i].steps);
 		}
@@ -142,44 +133,49 @@ struct task_view {
 	int ended_ok;
 };
 
-static void read_task(lua_State *L, const struct journal_entry *e, struct task_view *t)
+/* A string or number member (what lua_isstring accepted before), or NULL. */
+static const struct ij_node *member(const struct ij_doc *d, const struct ij_node *o, const char *key)
+{
+	const struct ij_node *v = ij_get(d, o, key);
+	return v && (v->type == IJ_STR || v->type == IJ_NUM) ? v : NULL;
+}
+
+/* The task step's recorded result is [{path=, name=, owner=, role=, due=}]; read
+ * with the C JSON reader (no Lua state for the CLI to print a run). */
+static void read_task(const struct journal_entry *e, struct task_view *t)
 {
 	char err[128];
+	struct ij_doc d = { 0 };
 	memset(t, 0, sizeof *t);
 	t->started = e->started;
-	if (!e->result_json || json_decode_push(L, e->result_json, strlen(e->result_json), NULL, err,
-						sizeof err) != 0)
-		return;
-	lua_rawgeti(L, -1, 1);
-	if (lua_istable(L, -1)) {
-		lua_getfield(L, -1, "path");
-		lua_getfield(L, -2, "name");
-		snprintf(t->path, sizeof t->path, "%s",
-			 lua_isstring(L, -2) ? lua_tostring(L, -2) : lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
-		lua_getfield(L, -3, "owner");
-		lua_getfield(L, -4, "role");
-		lua_getfield(L, -5, "due");
-		snprintf(t->owner, sizeof t->owner, "%s", lua_isstring(L, -3) ? lua_tostring(L, -3) : "");
-		snprintf(t->role, sizeof t->role, "%s", lua_isstring(L, -2) ? lua_tostring(L, -2) : "");
-		t->due = lua_isnumber(L, -1) ? (int64_t)lua_tonumber(L, -1) : 0;
+	if (e->result_json && ij_parse(&d, e->result_json, strlen(e->result_json), err, sizeof err) == 0) {
+		const struct ij_node *o = d.n[0].type == IJ_ARR ? ij_at(&d, &d.n[0], 0) : NULL;
+		if (o && o->type == IJ_OBJ) {
+			const struct ij_node *path = member(&d, o, "path"), *name = member(&d, o, "name");
+			const struct ij_node *owner = member(&d, o, "owner"), *role = member(&d, o, "role");
+			const struct ij_node *due = member(&d, o, "due");
+			snprintf(t->path, sizeof t->path, "%s", path ? path->str : name ? name->str : "?");
+			snprintf(t->owner, sizeof t->owner, "%s", owner ? owner->str : "");
+			snprintf(t->role, sizeof t->role, "%s", role ? role->str : "");
+			char *end = NULL;
+			double v = due ? strtod(due->str, &end) : 0;
+			t->due = due && end != due->str && !*end ? (int64_t)v : 0;
+		}
 	}
-	lua_settop(L, 0);
+	ij_free(&d);
 }
 
 /* Tasks with their owner, role and SLA: breached when it ended after its due
  * time, or is still open past it. */
 static void print_tasks(const struct journal_entry *j, size_t n)
 {
-	lua_State *L = luaL_newstate();
-	if (!L)
-		return;
 	int header = 0;
 	int64_t now = store_now_ms();
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(j[i].name, "task") != 0)
 			continue;
 		struct task_view t;
-		read_task(L, &j[i], &t);
+		read_task(&j[i], &t);
 		/* Its end: the first task.end after it at the same depth. */
 		int depth = 0;
 		for (size_t k = i + 1; k < n; k++) {
@@ -194,14 +190,13 @@ static void print_tasks(const struct journal_entry *j, size_t n)
 		if (!header++)
 			printf("tasks:\n");
 		char due[TIMEFMT_MAX];
-		fmt_time(t.due, due, sizeof due);
+		timefmt_ms(t.due, due, sizeof due);
 		int breached = t.due && (t.ended ? t.ended : now) > t.due;
 		printf("  %-24s owner %-10s role %-12s due %-20s %s, %s\n", t.path,
 		       t.owner[0] ? t.owner : "-", t.role[0] ? t.role : "-", t.due ? due : "-",
 		       t.ended ? (t.ended_ok ? "done" : "failed") : "open",
 		       !t.due ? "no SLA" : breached ? "SLA BREACHED" : "within SLA");
 	}
-	lua_close(L);
 }
 
 static int show(struct store *st, const char *id, int json)
@@ -235,8 +230,8 @@ static int show(struct store *st, const char *id, int json)
 		printf("]}\n");
 	} else {
 		char c[TIMEFMT_MAX], f[TIMEFMT_MAX];
-		fmt_time(r.created, c, sizeof c);
-		fmt_time(r.finished, f, sizeof f);
+		timefmt_ms(r.created, c, sizeof c);
+		timefmt_ms(r.finished, f, sizeof f);
 		printf("run %s\n  playbook  %s%s%s\n  status    %s\n  started   %s\n  finished  %s\n",
 		       r.id, r.playbook ? r.playbook : "?", r.version ? " v" : "", r.version ? r.version : "",
 		       run_status_name(r.status), c, f);
@@ -245,7 +240,7 @@ static int show(struct store *st, const char *id, int json)
 		if (r.parent)
 			printf("  parent    %s\n", r.parent);
 		if (r.status == RUN_WAITING) {
-			fmt_time(r.wait_until, f, sizeof f);
+			timefmt_ms(r.wait_until, f, sizeof f);
 			printf("  waiting   %s%s%s%s%s\n", r.wait_kind ? r.wait_kind : "?",
 			       r.wait_prompt ? " " : "", r.wait_prompt ? r.wait_prompt : "",
 			       r.wait_until ? " until " : "", r.wait_until ? f : "");

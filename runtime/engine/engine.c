@@ -1,5 +1,6 @@
 /* engine.c - see engine.h. */
 #include "engine.h"
+#include "hex.h"
 #include "prim.h"
 #include "store_buf.h"
 #include "uuid.h"
@@ -24,16 +25,11 @@ static int64_t now_ms(void)
 static char *sha256_hex(const char *data, size_t len)
 {
 	unsigned char d[32];
-	static const char hexd[] = "0123456789abcdef";
 	char *out = malloc(65);
 	if (!out)
 		return NULL;
 	mbedtls_sha256_ret((const unsigned char *)data, len, d, 0);
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hexd[d[i] >> 4];
-		out[2 * i + 1] = hexd[d[i] & 15];
-	}
-	out[64] = 0;
+	hex_encode(d, sizeof d, out);
 	return out;
 }
 

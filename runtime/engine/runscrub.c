@@ -3,6 +3,7 @@
 #include "redact.h"
 #include "sandbox.h"
 
+#include <lua.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,4 +51,24 @@ void run_scrub_str(const struct run_info *ri, char **s)
 		free(*s);
 		*s = c;
 	}
+}
+
+/* A scrubbed copy whose push raised: freed by the next call on the thread. */
+static __thread char *t_pending;
+
+int run_scrub_push(struct lua_State *L, const char *s, size_t len)
+{
+	size_t clen = 0;
+	sandbox_noint_enter();
+	free(t_pending);
+	t_pending = run_scrub(NULL, s, len, &clen);
+	sandbox_noint_leave();
+	if (!t_pending)
+		return 0;
+	lua_pushlstring(L, t_pending, clen);   /* may raise */
+	sandbox_noint_enter();
+	free(t_pending);
+	t_pending = NULL;
+	sandbox_noint_leave();
+	return 1;
 }

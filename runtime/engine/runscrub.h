@@ -22,4 +22,11 @@ char *run_scrub(const struct run_info *ri, const char *s, size_t len, size_t *ou
 /* In place, for a malloc'd string the caller owns: replaces *s when needed. */
 void run_scrub_str(const struct run_info *ri, char **s);
 
+/* From a primitive, on the run's thread: pushes the scrubbed copy of s and
+ * returns 1, or pushes nothing and returns 0 when s holds no secret. The copy
+ * lives in libc's heap only inside a no-interrupt region, and a push that
+ * raises (out of memory) leaves it to the next call to free. */
+struct lua_State;
+int run_scrub_push(struct lua_State *L, const char *s, size_t len);
+
 #endif

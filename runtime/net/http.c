@@ -1,5 +1,6 @@
 /* http.c - see http.h. */
 #include "http.h"
+#include "hex.h"
 #include "store_buf.h"
 
 #include <curl/curl.h>
@@ -671,7 +672,6 @@ double http_retry_after(const char *value, double now)
 
 void http_urlencode(struct store_buf *b, const char *s, size_t len, int form)
 {
-	static const char hexd[] = "0123456789ABCDEF";
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
@@ -679,7 +679,7 @@ void http_urlencode(struct store_buf *b, const char *s, size_t len, int form)
 		} else if (form && ch == ' ') {
 			store_buf_add(b, "+", 1);
 		} else {
-			char pct[3] = { '%', hexd[ch >> 4], hexd[ch & 15] };
+			char pct[3] = { '%', hex_upper[ch >> 4], hex_upper[ch & 15] };
 			store_buf_add(b, pct, 3);
 		}
 	}

@@ -1,5 +1,7 @@
 /* mime.c - see mime.h. */
 #include "mime.h"
+#include "base64.h"
+#include "hex.h"
 #include "store_buf.h"
 
 #include <ctype.h>
@@ -7,36 +9,20 @@
 #include <string.h>
 #include <sys/random.h>
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* base64 in lines of 76 characters, each ended by CRLF. */
-static void base64_lines(struct store_buf *b, const unsigned char *s, size_t n)
-{
-	size_t col = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
-			     (i + 2 < n ? s[i + 2] : 0);
-		char o[4] = { b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=',
-			      i + 2 < n ? b64[v & 63] : '=' };
-		store_buf_add(b, o, 4);
-		col += 4;
-		if (col == 76) {
-			store_buf_add(b, "\r\n", 2);
-			col = 0;
-		}
-	}
-	if (col)
-		store_buf_add(b, "\r\n", 2);
-}
-
+/* Appends base64 (standard, padded) of n bytes. */
 static void base64_plain(struct store_buf *b, const unsigned char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
-			     (i + 2 < n ? s[i + 2] : 0);
-		char o[4] = { b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=',
-			      i + 2 < n ? b64[v & 63] : '=' };
-		store_buf_add(b, o, 4);
+	char *out = store_buf_grow(b, base64_encoded_len(n, BASE64_PAD));
+	if (out)
+		base64_encode(s, n, out, BASE64_PAD);
+}
+
+/* base64 in lines of 76 characters (57 bytes), each ended by CRLF. */
+static void base64_lines(struct store_buf *b, const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i += 57) {
+		base64_plain(b, s + i, n - i < 57 ? n - i : 57);
+		store_buf_add(b, "\r\n", 2);
 	}
 }
 
@@ -167,13 +153,12 @@ static void filename_param(struct store_buf *b, const char *name)
 		store_buf_printf(b, "filename=\"%s\"", name);
 		return;
 	}
-	static const char hexd[] = "0123456789ABCDEF";
 	store_buf_str(b, "filename*=UTF-8''");
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if (isalnum(*p) || strchr(".-_", *p)) {
 			store_buf_add(b, p, 1);
 		} else {
-			char pct[3] = { '%', hexd[*p >> 4], hexd[*p & 15] };
+			char pct[3] = { '%', hex_upper[*p >> 4], hex_upper[*p & 15] };
 			store_buf_add(b, pct, 3);
 		}
 	}

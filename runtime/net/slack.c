@@ -1,6 +1,8 @@
-/* slack.c - see slack.h. HMAC-SHA256 (RFC 2104) on mbedTLS's SHA-256 context:
- * no allocation, so no no-interrupt region is needed around it. */
+/* slack.c - see slack.h. The HMAC is hmac.h's (mbedTLS): it callocs, so the
+ * `slack.verify` primitive calls slack_verify in a non-interruptible region. */
 #include "slack.h"
+#include "hex.h"
+#include "hmac.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,35 +10,6 @@
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
-
-static void hmac_sha256(const unsigned char *key, size_t klen, const char *parts[], const size_t lens[],
-			int nparts, unsigned char out[32])
-{
-	unsigned char k0[64] = { 0 }, pad[64], inner[32];
-	mbedtls_sha256_context c;
-	if (klen > 64)
-		mbedtls_sha256_ret(key, klen, k0, 0);
-	else
-		memcpy(k0, key, klen);
-	mbedtls_sha256_init(&c);
-	for (int i = 0; i < 64; i++)
-		pad[i] = k0[i] ^ 0x36;
-	mbedtls_sha256_starts_ret(&c, 0);
-	mbedtls_sha256_update_ret(&c, pad, 64);
-	for (int i = 0; i < nparts; i++)
-		mbedtls_sha256_update_ret(&c, (const unsigned char *)parts[i], lens[i]);
-	mbedtls_sha256_finish_ret(&c, inner);
-	for (int i = 0; i < 64; i++)
-		pad[i] = k0[i] ^ 0x5c;
-	mbedtls_sha256_starts_ret(&c, 0);
-	mbedtls_sha256_update_ret(&c, pad, 64);
-	mbedtls_sha256_update_ret(&c, inner, 32);
-	mbedtls_sha256_finish_ret(&c, out);
-	mbedtls_sha256_free(&c);
-	mbedtls_platform_zeroize(k0, sizeof k0);
-	mbedtls_platform_zeroize(pad, sizeof pad);
-}
 
 enum slack_verdict slack_verify(const char *secret, size_t secret_len, const char *timestamp,
 				const char *body, size_t body_len, const char *signature, int64_t now)
@@ -54,19 +27,19 @@ enum slack_verdict slack_verify(const char *secret, size_t secret_len, const cha
 		return SLACK_STALE;
 	if (!signature || strlen(signature) != 67 || memcmp(signature, "v0=", 3) != 0)
 		return SLACK_BAD_SIGNATURE;
-	const char *parts[] = { "v0:", timestamp, ":", body ? body : "" };
+	const void *parts[] = { "v0:", timestamp, ":", body ? body : "" };
 	const size_t lens[] = { 3, strlen(timestamp), 1, body ? body_len : 0 };
-	unsigned char mac[32];
-	hmac_sha256((const unsigned char *)secret, secret_len, parts, lens, 4, mac);
-	static const char hexd[] = "0123456789abcdef";
+	unsigned char mac[HMAC_SHA256_LEN];
+	if (hmac_sha256_parts(secret, secret_len, parts, lens, 4, mac) != 0)
+		return SLACK_BAD_SIGNATURE; /* out of memory: refuse, never accept */
 	/* Constant time: every byte is compared whatever came before; the given
 	 * signature's hex may be in either case. */
 	unsigned diff = 0;
 	for (int i = 0; i < 32; i++) {
 		unsigned char hi = (unsigned char)tolower((unsigned char)signature[3 + 2 * i]);
 		unsigned char lo = (unsigned char)tolower((unsigned char)signature[4 + 2 * i]);
-		diff |= (unsigned)(hi ^ (unsigned char)hexd[mac[i] >> 4]);
-		diff |= (unsigned)(lo ^ (unsigned char)hexd[mac[i] & 15]);
+		diff |= (unsigned)(hi ^ (unsigned char)hex_lower[mac[i] >> 4]);
+		diff |= (unsigned)(lo ^ (unsigned char)hex_lower[mac[i] & 15]);
 	}
 	mbedtls_platform_zeroize(mac, sizeof mac);
 	return diff == 0 ? SLACK_OK : SLACK_BAD_SIGNATURE;

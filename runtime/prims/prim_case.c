@@ -230,15 +230,19 @@ static const char *field_text(lua_State *L, const char *sig, const char *name)
 			prim_usage(L, sig, "%s must be a table or a JSON string", name);
 		struct json_buf jb = { 0 };
 		char err[300];
-		prim_noint_enter();
+		/* Not inside a no-interrupt region: the encoder walks the run's table
+		 * (as long as the run likes) and protects its own reallocs. */
 		int rc = json_encode_lua(L, -1, NULL, &jb, err, sizeof err);
-		prim_noint_leave();
 		if (rc != 0) {
+			prim_noint_enter();
 			json_buf_free(&jb);
+			prim_noint_leave();
 			prim_usage(L, sig, "%s: %s", name, err);
 		}
 		lua_pushlstring(L, jb.data ? jb.data : "", jb.len);
+		prim_noint_enter();
 		json_buf_free(&jb);
+		prim_noint_leave();
 		lua_replace(L, -2);
 		return lua_tostring(L, -1);
 	}

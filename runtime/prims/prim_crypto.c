@@ -2,20 +2,20 @@
  * constant-time comparison.
  *
  * Digests come from mbedTLS 2.28 (one-shot *_ret functions: no allocation). HMAC
- * is built here on the SHA-256 context (RFC 2104) rather than with mbedtls_md_hmac,
- * which callocs its context: this file never touches the C heap, so nothing needs
+ * is the one over mbedtls_md_hmac (hmac.h), which callocs its context: it runs in
  * a non-interruptible region. Random bytes come from getrandom(2) (the kernel's
  * CSPRNG; no user-space generator state to seed, fork or share).
  *
  * Digests return lowercase hex, or raw bytes with {raw=true}.
  */
 #include "prim.h"
+#include "hmac.h"
+#include "randbytes.h"
+#include "hex.h"
 
-#include <errno.h>
 #include <lauxlib.h>
 #include <math.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <mbedtls/md5.h>
 #include <mbedtls/platform_util.h>
@@ -53,16 +53,12 @@ static int opt_raw(lua_State *L, int idx, const char *sig)
 
 static int push_digest(lua_State *L, const unsigned char *d, size_t n, int raw)
 {
-	static const char digits[] = "0123456789abcdef";
-	char hex[64];
+	char hex[65];
 	if (raw) {
 		lua_pushlstring(L, (const char *)d, n);
 		return 1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		hex[2 * i] = digits[d[i] >> 4];
-		hex[2 * i + 1] = digits[d[i] & 15];
-	}
+	hex_encode(d, n, hex);
 	lua_pushlstring(L, hex, 2 * n);
 	return 1;
 }
@@ -97,35 +93,6 @@ static int l_md5(lua_State *L)
 	return push_digest(L, d, sizeof d, raw);
 }
 
-/* HMAC-SHA256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || msg)). */
-static void hmac_sha256(const unsigned char *key, size_t klen, const unsigned char *msg,
-			size_t mlen, unsigned char out[32])
-{
-	unsigned char k0[64] = { 0 }, pad[64], inner[32];
-	mbedtls_sha256_context c;
-	if (klen > sizeof k0)
-		mbedtls_sha256_ret(key, klen, k0, 0);
-	else
-		memcpy(k0, key, klen);
-	mbedtls_sha256_init(&c);
-	for (size_t i = 0; i < 64; i++)
-		pad[i] = k0[i] ^ 0x36;
-	mbedtls_sha256_starts_ret(&c, 0);
-	mbedtls_sha256_update_ret(&c, pad, sizeof pad);
-	mbedtls_sha256_update_ret(&c, msg, mlen);
-	mbedtls_sha256_finish_ret(&c, inner);
-	for (size_t i = 0; i < 64; i++)
-		pad[i] = k0[i] ^ 0x5c;
-	mbedtls_sha256_starts_ret(&c, 0);
-	mbedtls_sha256_update_ret(&c, pad, sizeof pad);
-	mbedtls_sha256_update_ret(&c, inner, sizeof inner);
-	mbedtls_sha256_finish_ret(&c, out);
-	mbedtls_sha256_free(&c); /* zeroizes the context */
-	mbedtls_platform_zeroize(k0, sizeof k0);
-	mbedtls_platform_zeroize(pad, sizeof pad);
-	mbedtls_platform_zeroize(inner, sizeof inner);
-}
-
 static int l_hmac_sha256(lua_State *L)
 {
 	size_t klen, mlen;
@@ -133,27 +100,14 @@ static int l_hmac_sha256(lua_State *L)
 	const char *key = prim_check_string(L, 1, SIG_HMAC, &klen);
 	const char *msg = prim_check_string(L, 2, SIG_HMAC, &mlen);
 	int raw = opt_raw(L, 3, SIG_HMAC);
-	hmac_sha256((const unsigned char *)key, klen, (const unsigned char *)msg, mlen, d);
+	prim_noint_enter(); /* mbedTLS callocs its HMAC context */
+	int rc = hmac_sha256(key, klen, msg, mlen, d);
+	prim_noint_leave();
+	if (rc != 0)
+		return luaL_error(L, "crypto.hmac_sha256: out of memory");
 	push_digest(L, d, sizeof d, raw);
 	mbedtls_platform_zeroize(d, sizeof d);
 	return 1;
-}
-
-/* Fills buf from the kernel CSPRNG; 0, or -1 (no getrandom, or it failed). */
-static int random_fill(void *buf, size_t n)
-{
-	unsigned char *p = buf;
-	while (n > 0) {
-		ssize_t r = getrandom(p, n, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
 }
 
 static int l_random(lua_State *L)
@@ -163,7 +117,7 @@ static int l_random(lua_State *L)
 		prim_usage(L, SIG_RANDOM, "n must be a whole number from 0 to %zu", RANDOM_MAX);
 	size_t len = (size_t)n;
 	void *buf = lua_newuserdata(L, len); /* Lua heap: nothing to free on error */
-	if (random_fill(buf, len) != 0) {
+	if (randbytes(buf, len) != 0) {
 		lua_pushnil(L);
 		lua_pushliteral(L, "unavailable");
 		return 2;

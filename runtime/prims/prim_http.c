@@ -25,6 +25,7 @@
  * or an error string: the summary is the method and the URL without userinfo,
  * query or fragment.
  */
+#include "base64.h"
 #include "http.h"
 #include "http_scope.h"
 #include "prim_json.h"
@@ -303,18 +304,6 @@ static void read_args(lua_State *L, int t, struct req_args *a)
 }
 
 /* ---- building the request (C memory from here on: no Lua errors) ---- */
-
-static void base64(struct store_buf *b, const unsigned char *s, size_t n)
-{
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
-			     (i + 2 < n ? s[i + 2] : 0);
-		char o[4] = { tbl[v >> 18 & 63], tbl[v >> 12 & 63],
-			      i + 1 < n ? tbl[v >> 6 & 63] : '=', i + 2 < n ? tbl[v & 63] : '=' };
-		store_buf_add(b, o, 4);
-	}
-}
 
 /* Appends k=v pairs of table t, keys sorted so that a URL or a form body is the
  * same every time (fixtures match on it). Uses the Lua stack, never raises: t's
@@ -761,7 +750,9 @@ static int do_request(lua_State *L, int t, int scope_idx)
 		size_t bl;
 		const char *up = lua_tolstring(L, a.basic, &bl);
 		store_buf_str(&hdr, "Authorization: Basic ");
-		base64(&hdr, (const unsigned char *)up, bl);
+		char *b64 = store_buf_grow(&hdr, base64_encoded_len(bl, BASE64_PAD));
+		if (b64)
+			base64_encode(up, bl, b64, BASE64_PAD);
 		store_buf_add(&hdr, "", 1);
 		nlines++;
 	}

@@ -205,6 +205,12 @@ static int raw_save_fixture(lua_State *L)
 	char err[256];
 	struct json_buf jb = { 0 };
 	struct json_opts o = { .pretty = 1, .sort_keys = 1 };
+	/* Every Lua call that may raise (allocate) comes before the no-interrupt
+	 * region below: a region an error unwinds would stay open, and the buffers
+	 * in it would leak. */
+	lua_getfield(L, -1, "secrets");
+	int secrets = lua_istable(L, -1) ? lua_gettop(L) : 0;
+	luaL_checkstack(L, 3, "integration record");
 	if (json_encode_lua(L, 5, &o, &jb, err, sizeof err) != 0) {
 		json_buf_free(&jb);
 		return luaL_error(L, "integration %s: cannot encode the fixture: %s", name, err);
@@ -212,13 +218,16 @@ static int raw_save_fixture(lua_State *L)
 	prim_noint_enter();
 	struct redact_set *rs = redact_new();
 	int ok = rs != NULL;
-	lua_getfield(L, -1, "secrets");
-	if (lua_istable(L, -1)) {
+	if (secrets) {
+		/* Names and values are strings (raw_secret stores them): reading them
+		 * allocates nothing; anything else is skipped, not converted. */
 		lua_pushnil(L);
-		while (ok && lua_next(L, -2)) {
+		while (ok && lua_next(L, secrets)) {
 			size_t vl;
-			const char *v = lua_tolstring(L, -1, &vl);
-			ok = redact_add(rs, lua_tostring(L, -2), v, vl) == 0;
+			if (lua_type(L, -1) == LUA_TSTRING && lua_type(L, -2) == LUA_TSTRING) {
+				const char *v = lua_tolstring(L, -1, &vl);
+				ok = redact_add(rs, lua_tostring(L, -2), v, vl) == 0;
+			}
 			lua_pop(L, 1);
 		}
 	}

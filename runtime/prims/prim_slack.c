@@ -34,7 +34,9 @@ static int l_verify(lua_State *L)
 	const char *ts = field(L, "timestamp", NULL);
 	const char *body = field(L, "body", &bl);
 	const char *sig = field(L, "signature", NULL);
+	prim_noint_enter(); /* the HMAC callocs (hmac.h) */
 	enum slack_verdict v = slack_verify(secret, sl, ts, body, bl, sig, (int64_t)time(NULL));
+	prim_noint_leave();
 	lua_pushboolean(L, v == SLACK_OK);
 	if (v == SLACK_OK)
 		return 1;

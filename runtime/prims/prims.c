@@ -73,14 +73,10 @@ static void scrub_table_depth(lua_State *L, int idx, int depth)
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
 		if (lua_type(L, -1) == LUA_TSTRING) {
-			size_t len, clen;
+			size_t len;
 			const char *s = lua_tolstring(L, -1, &len);
-			char *c = run_scrub(ri, s, len, &clen);
-			if (c) {
-				lua_pop(L, 1);
-				lua_pushlstring(L, c, clen);
-				free(c);
-			}
+			if (run_scrub_push(L, s, len))
+				lua_remove(L, -2);
 		} else if (lua_type(L, -1) == LUA_TTABLE) {
 			scrub_table_depth(L, -1, depth + 1);
 		}
@@ -130,14 +126,10 @@ static int call_as_step(lua_State *L)
 	 * secrets the run opened, like everything else the run writes out. */
 	for (int i = 1; i <= nargs; i++) {
 		if (lua_type(L, i) == LUA_TSTRING) {
-			size_t len, clen;
+			size_t len;
 			const char *s = lua_tolstring(L, i, &len);
-			char *c = run_scrub(NULL, s, len, &clen);
-			if (c) {
-				lua_pushlstring(L, c, clen);
-				free(c);
+			if (run_scrub_push(L, s, len))   /* libc's heap inside a region only */
 				lua_replace(L, i);
-			}
 		} else if (lua_type(L, i) == LUA_TTABLE) {
 			scrub_table_strings(L, i);
 		}

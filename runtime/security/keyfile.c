@@ -1,5 +1,6 @@
 /* keyfile.c - master key sources (see keyfile.h). */
 #include "keyfile.h"
+#include "hex.h"
 
 #include "secret_crypto.h"
 
@@ -40,7 +41,7 @@ int keyfile_create(const char *path, char *err, size_t errlen)
 	}
 	size_t m = strlen(KEYFILE_MAGIC);
 	memcpy(line, KEYFILE_MAGIC, m);
-	sc_hex(key, sizeof key, line + m);
+	hex_encode(key, sizeof key, line + m);
 	line[m + 64] = '\n';
 	size_t n = m + 65;
 	ssize_t w = write(fd, line, n);
@@ -87,7 +88,7 @@ int keyfile_read(const char *path, unsigned char key[32], char *err, size_t errl
 		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 			len--;
 		if (len == m + 64 && memcmp(buf, KEYFILE_MAGIC, m) == 0 &&
-		    sc_unhex(buf + m, 64, key, 32) == 0)
+		    hex_decode_n(buf + m, 64, key, 32) == 0)
 			rc = 0;
 	}
 	sc_zero(buf, sizeof buf);
@@ -102,7 +103,7 @@ int keyfile_from_env(unsigned char key[32], char *err, size_t errlen)
 	const char *s = getenv("SOARCTL_MASTER_KEY");
 	if (!s || !*s)
 		return 0;
-	if (sc_unhex(s, strlen(s), key, 32) != 0) {
+	if (hex_decode_n(s, strlen(s), key, 32) != 0) {
 		snprintf(err, errlen, "$SOARCTL_MASTER_KEY must be 64 hex digits (32 bytes); "
 			 "generate one with `head -c32 /dev/urandom | xxd -p -c64`");
 		return -1;

@@ -8,6 +8,8 @@
 #include "rbac.h"
 
 #include "audit.h"
+#include "base64.h"
+#include "hex.h"
 #include "secret_crypto.h"
 #include "store_buf.h"
 
@@ -53,26 +55,12 @@ static void tok_encode(const struct tok *t, struct store_buf *b)
 	store_buf_str8(b, t->created_by);
 }
 
-static void b64url(const unsigned char *v, size_t n, char *out)
-{
-	static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned w = (unsigned)v[i] << 16 | (i + 1 < n ? (unsigned)v[i + 1] << 8 : 0) |
-			     (i + 2 < n ? v[i + 2] : 0);
-		size_t chars = n - i >= 3 ? 4 : n - i + 1;
-		for (size_t j = 0; j < chars; j++)
-			out[o++] = A[w >> (18 - 6 * j) & 63];
-	}
-	out[o] = '\0';
-}
-
 /* Splits a token into its id; checks its shape. 0 or -1. */
 static int parse_token(const char *t, unsigned char id[8])
 {
 	if (!t || strlen(t) != RBAC_TOKEN_LEN || memcmp(t, "soar_", 5) != 0 || t[21] != '_')
 		return -1;
-	if (sc_unhex(t + 5, 16, id, 8) != 0)
+	if (hex_decode_n(t + 5, 16, id, 8) != 0)
 		return -1;
 	for (const char *p = t + 22; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
@@ -130,11 +118,11 @@ int rbac_token_create(struct store *st, const char *actor, const char *user, con
 	if (sc_random(id, sizeof id, err, errlen) != 0 ||
 	    sc_random(secret, sizeof secret, err, errlen) != 0)
 		return -1;
-	sc_hex(id, 8, id_hex);
+	hex_encode(id, 8, id_hex);
 	memcpy(token, "soar_", 5);
 	memcpy(token + 5, id_hex, 16);
 	token[21] = '_';
-	b64url(secret, sizeof secret, token + 22);
+	token[22 + base64_encode(secret, sizeof secret, token + 22, BASE64_URL)] = '\0';
 	sc_zero(secret, sizeof secret);
 	sc_sha256(token, RBAC_TOKEN_LEN, t.hash);
 	snprintf(t.user, sizeof t.user, "%s", user);
@@ -160,7 +148,7 @@ int rbac_token_auth(struct store *st, const char *token, char *user, size_t user
 		why = "malformed";
 		snprintf(err, errlen, "invalid API token: not a soarctl token (soar_...)");
 	} else {
-		sc_hex(id, 8, id_hex);
+		hex_encode(id, 8, id_hex);
 		MDB_txn *txn;
 		if (store_read_begin(st, &txn, err, errlen) != 0)
 			return -1;
@@ -213,7 +201,7 @@ int rbac_token_owner(struct store *st, const char *id_hex, char *owner, size_t l
 		     char *err, size_t errlen)
 {
 	unsigned char id[8];
-	if (!id_hex || sc_unhex(id_hex, strlen(id_hex), id, 8) != 0) {
+	if (!id_hex || hex_decode_n(id_hex, strlen(id_hex), id, 8) != 0) {
 		snprintf(err, errlen, "bad token id '%.40s': 16 hex digits (see `soarctl user tokens`)",
 			 id_hex ? id_hex : "");
 		return -1;
@@ -245,7 +233,7 @@ static int revoke_write(struct store *st, MDB_txn *txn, const unsigned char id[8
 	unsigned char key[8];   /* id may point into the page the put replaces */
 	char id_hex[17];
 	memcpy(key, id, 8);
-	sc_hex(key, 8, id_hex);
+	hex_encode(key, 8, id_hex);
 	t->revoked = store_now_ms();
 	struct store_buf b = { 0 };
 	tok_encode(t, &b);
@@ -288,7 +276,7 @@ int rbac_token_revoke(struct store *st, const char *actor, const char *id_hex,
 		      char *err, size_t errlen)
 {
 	struct revoke_ctx c = { actor, id_hex, { 0 }, 0 };
-	if (!id_hex || sc_unhex(id_hex, strlen(id_hex), c.id, 8) != 0) {
+	if (!id_hex || hex_decode_n(id_hex, strlen(id_hex), c.id, 8) != 0) {
 		snprintf(err, errlen, "bad token id '%.40s': 16 hex digits (see `soarctl user tokens`)",
 			 id_hex ? id_hex : "");
 		return -1;
@@ -343,7 +331,7 @@ int rbac_token_list(struct store *st, const char *user,
 				continue;
 			struct rbac_token_info info = { "", t.user, t.label, t.created_by,
 							t.created, t.expires, t.revoked };
-			sc_hex(k.mv_data, 8, info.id);
+			hex_encode(k.mv_data, 8, info.id);
 			if (cb(&info, ud) != 0)
 				break;
 		}

@@ -8,6 +8,8 @@
  * patterns a run holds. */
 #include "redact.h"
 
+#include "base64.h"
+#include "hex.h"
 #include "secret_crypto.h"
 
 #include <pthread.h>
@@ -89,10 +91,12 @@ struct form {
 	int oom;
 };
 
-static void form_put(struct form *f, const void *p, size_t n)
+/* Appends n bytes for the caller to write; NULL once out of memory. Growing
+ * zeroes the old copy: forms of a secret are secrets. */
+static unsigned char *form_grow(struct form *f, size_t n)
 {
 	if (f->oom)
-		return;
+		return NULL;
 	if (f->len + n > f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
 		while (cap < f->len + n)
@@ -100,7 +104,7 @@ static void form_put(struct form *f, const void *p, size_t n)
 		unsigned char *np = malloc(cap);
 		if (!np) {
 			f->oom = 1;
-			return;
+			return NULL;
 		}
 		if (f->p) {
 			memcpy(np, f->p, f->len);
@@ -110,8 +114,15 @@ static void form_put(struct form *f, const void *p, size_t n)
 		f->p = np;
 		f->cap = cap;
 	}
-	memcpy(f->p + f->len, p, n);
 	f->len += n;
+	return f->p + f->len - n;
+}
+
+static void form_put(struct form *f, const void *p, size_t n)
+{
+	unsigned char *out = form_grow(f, n);
+	if (out && n)
+		memcpy(out, p, n);
 }
 
 static void form_clear(struct form *f)
@@ -123,22 +134,20 @@ static void form_clear(struct form *f)
 	memset(f, 0, sizeof *f);
 }
 
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Base64 of `skip` zero bytes followed by v, without padding. */
-static void b64(struct form *f, const unsigned char *v, size_t n, size_t skip, const char *alpha)
+/* Base64 (flags: alphabet) of `skip` zero bytes followed by v, without padding.
+ * The first 3-byte group mixes the zeroes with v's first bytes; the rest of v
+ * then starts on a group boundary and encodes on its own. */
+static void b64(struct form *f, const unsigned char *v, size_t n, size_t skip, int flags)
 {
-	size_t total = skip + n;
-	for (size_t i = 0; i < total; i += 3) {
-		unsigned b[3] = { 0, 0, 0 };
-		size_t have = total - i < 3 ? total - i : 3;
-		for (size_t j = 0; j < have; j++)
-			b[j] = i + j < skip ? 0 : v[i + j - skip];
-		unsigned w = b[0] << 16 | b[1] << 8 | b[2];
-		char out[4] = { alpha[w >> 18 & 63], alpha[w >> 12 & 63], alpha[w >> 6 & 63], alpha[w & 63] };
-		form_put(f, out, have + 1);
-	}
+	unsigned char head[3] = { 0, 0, 0 };
+	size_t h = skip == 0 ? 0 : n < 3 - skip ? n : 3 - skip;
+	memcpy(head + skip, v, h);
+	char *out = (char *)form_grow(f, base64_encoded_len(skip + n, flags & BASE64_URL));
+	if (!out)
+		return;
+	size_t o = base64_encode(head, skip + h, out, flags & BASE64_URL);
+	base64_encode(v + h, n - h, out + o, flags & BASE64_URL);
+	sc_zero(head, sizeof head);
 }
 
 static int add_pattern(struct redact_set *rs, const unsigned char *p, size_t len, unsigned secret)
@@ -180,7 +189,7 @@ static int unreserved(unsigned c)
 /* Percent-encoding: `upper` hex case; `plus` writes space as '+' (forms). */
 static void urlenc(struct form *f, const unsigned char *v, size_t n, int upper, int plus)
 {
-	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	const char *hex = upper ? hex_upper : hex_lower;
 	for (size_t i = 0; i < n; i++) {
 		if (unreserved(v[i])) {
 			form_put(f, v + i, 1);
@@ -234,7 +243,7 @@ static int add_forms(struct redact_set *rs, const unsigned char *v, size_t n, un
 	form_put(&f, v, n);
 	rc |= add_form(rs, &f, idx);
 	for (int a = 0; a < 2; a++) {
-		const char *alpha = a ? B64URL : B64;
+		int alpha = a ? BASE64_URL : 0;
 		b64(&f, v, n, 0, alpha);
 		size_t unpadded = f.len;
 		while (f.len % 4)

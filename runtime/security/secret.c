@@ -8,6 +8,7 @@
  * So the spec's version, key id and name are authenticated, and so are who set
  * it and when; a value copied under another name, or any byte changed, fails. */
 #include "secret_int.h"
+#include "hex.h"
 
 #include "audit.h"
 #include "datadir.h"
@@ -984,7 +985,7 @@ static int next_key(struct secret_vault *next, int to, const char *keyfile, cons
 	if (to == KEYSRC_ENV) {
 		snprintf(next->source, sizeof next->source, "$SOARCTL_NEW_MASTER_KEY");
 		const char *h = getenv("SOARCTL_NEW_MASTER_KEY");
-		if (!h || sc_unhex(h, strlen(h), next->master, SC_KEY_LEN) != 0) {
+		if (!h || hex_decode_n(h, strlen(h), next->master, SC_KEY_LEN) != 0) {
 			snprintf(err, errlen, "set $SOARCTL_NEW_MASTER_KEY to the new key: 64 hex digits "
 				 "(`head -c32 /dev/urandom | xxd -p -c64`)");
 			return -1;

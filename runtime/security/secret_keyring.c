@@ -8,6 +8,7 @@
  * The check value is an HMAC, not an encryption of something known: it tells a
  * wrong key from a right one and reveals nothing usable about the key. */
 #include "secret_int.h"
+#include "hmac.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,11 +44,13 @@ static void dk_key(unsigned char out[6], uint32_t id)
 	store_put_u32(out + 2, id);
 }
 
-static void check_value(const struct secret_vault *v, unsigned char out[2 + 32])
+/* 0, or ENOMEM when mbedTLS cannot allocate its HMAC context (never written:
+ * a check value of zeroes would lock the store's secrets). */
+static int check_value(const struct secret_vault *v, unsigned char out[2 + 32])
 {
 	out[0] = 1;
 	out[1] = v->src == KEYSRC_PASSPHRASE;
-	sc_hmac_sha256(v->master, SC_KEY_LEN, CHECK_LABEL, sizeof CHECK_LABEL - 1, out + 2);
+	return hmac_sha256(v->master, SC_KEY_LEN, CHECK_LABEL, sizeof CHECK_LABEL - 1, out + 2) ? ENOMEM : 0;
 }
 
 int keyring_kdf(struct store *st, MDB_txn *txn, unsigned char salt[16], uint32_t *iterations)
@@ -72,7 +75,8 @@ int keyring_check(struct secret_vault *v, MDB_txn *txn, char *err, size_t errlen
 	if (rc)
 		return rc;
 	unsigned char want[34];
-	check_value(v, want);
+	if (check_value(v, want) != 0)
+		return ENOMEM;
 	const unsigned char *p = d.mv_data;
 	int ok = d.mv_size == sizeof want && sc_equal(p + 2, want + 2, 32);
 	sc_zero(want, sizeof want);
@@ -183,7 +187,8 @@ static int create(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
 		rc = put(v, txn, "kdf", 3, kdf, sizeof kdf);
 	}
 	unsigned char chk[34], cur[4];
-	check_value(v, chk);
+	if (rc == 0)
+		rc = check_value(v, chk);
 	if (rc == 0)
 		rc = put(v, txn, "check", 5, chk, sizeof chk);
 	sc_zero(chk, sizeof chk);
@@ -329,8 +334,9 @@ int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vau
 	if (nids == 0)
 		return 0;   /* no keyring yet: the first `secret set` makes it, under next */
 	unsigned char chk[34];
-	check_value(next, chk);
-	rc = put(v, txn, "check", 5, chk, sizeof chk);
+	rc = check_value(next, chk);
+	if (rc == 0)
+		rc = put(v, txn, "check", 5, chk, sizeof chk);
 	sc_zero(chk, sizeof chk);
 	if (rc == 0 && next->src == KEYSRC_PASSPHRASE) {
 		unsigned char kdf[1 + 4 + 16];

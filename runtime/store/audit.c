@@ -3,6 +3,7 @@
  * LMDB has one writer at a time across processes, so reading the last entry and
  * writing the next cannot interleave with another append. */
 #include "audit.h"
+#include "hex.h"
 
 #include "secret_crypto.h"
 #include "store_buf.h"
@@ -286,7 +287,7 @@ int audit_checkpoint(struct store *st, struct audit_checkpoint *cp, char *err, s
 void audit_checkpoint_format(const struct audit_checkpoint *cp, char *buf, size_t len)
 {
 	char hex[65];
-	sc_hex(cp->head, 32, hex);
+	hex_encode(cp->head, 32, hex);
 	snprintf(buf, len, "%" PRIu64 ":%s", cp->seq, hex);
 }
 
@@ -297,7 +298,7 @@ int audit_checkpoint_parse(const char *s, struct audit_checkpoint *cp)
 	if (!s || *s < '0' || *s > '9')
 		return -1;
 	unsigned long long seq = strtoull(s, &end, 10);
-	if (*end != ':' || sc_unhex(end + 1, strlen(end + 1), cp->head, 32) != 0)
+	if (*end != ':' || hex_decode_n(end + 1, strlen(end + 1), cp->head, 32) != 0)
 		return -1;
 	cp->seq = seq;
 	return 0;

@@ -2,6 +2,8 @@
  * (see audit.h). A small recursive-descent pass that checks the JSON and copies
  * it, replacing the values to hide by keyed HMACs. */
 #include "audit.h"
+#include "hmac.h"
+#include "hex.h"
 
 #include "secret_crypto.h"
 #include "store_buf.h"
@@ -83,8 +85,8 @@ static void put_hmac(struct scan *s, const unsigned char *v, size_t n)
 {
 	unsigned char mac[32];
 	char hex[33];
-	sc_hmac_sha256(s->key, 32, v, n, mac);
-	sc_hex(mac, 16, hex);
+	hmac_sha256(s->key, 32, v, n, mac);
+	hex_encode(mac, 16, hex);
 	store_buf_printf(s->out, "\"hmac-sha256:%s\"", hex);
 }
 

@@ -1,5 +1,6 @@
 /* blob.c - content-addressed attachments in STORE_DB_BLOBS / STORE_DB_BLOB_META. */
 #include "blob.h"
+#include "hex.h"
 
 #include <mbedtls/sha256.h>
 #include <stdatomic.h>
@@ -47,34 +48,6 @@ void blob_sha256(const void *data, size_t len, unsigned char out[32])
 	mbedtls_sha256_ret(data, len, out, 0);
 }
 
-void blob_hex(const unsigned char sha[32], char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[sha[i] >> 4];
-		out[2 * i + 1] = hex[sha[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-int blob_unhex(const char *hex, unsigned char out[32])
-{
-	if (!hex || strlen(hex) != 64)
-		return -1;
-	for (int i = 0; i < 64; i++) {
-		char c = hex[i];
-		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-		if (v < 0)
-			return -1;
-		if (i & 1)
-			out[i / 2] |= (unsigned char)v;
-		else
-			out[i / 2] = (unsigned char)(v << 4);
-	}
-	return 0;
-}
-
 /* meta value: size u64 | refs u64 | created i64, big endian */
 int blob_put_txn(struct store *st, MDB_txn *txn, const unsigned char sha[32],
 		 const void *data, size_t len, int64_t now)
@@ -103,7 +76,7 @@ int blob_get(struct store *st, const char *hex, void **data, size_t *len,
 	     uint64_t *refs, char *err, size_t errlen)
 {
 	unsigned char sha[32];
-	if (blob_unhex(hex, sha) != 0) {
+	if (!hex || hex_decode_n(hex, strlen(hex), sha, sizeof sha) != 0) {
 		snprintf(err, errlen, "'%s' is not a SHA-256 (64 hex digits)", hex);
 		return -1;
 	}

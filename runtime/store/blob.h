@@ -19,8 +19,6 @@ void blob_set_limit(size_t bytes);
 int blob_check_size(size_t len, char *err, size_t errlen);
 
 void blob_sha256(const void *data, size_t len, unsigned char out[32]);
-void blob_hex(const unsigned char sha[32], char out[65]);
-int blob_unhex(const char *hex, unsigned char out[32]); /* 0 or -1 */
 
 /* Inside a write transaction: stores the content if its hash is new and counts
  * one more reference. Returns 0 or an LMDB code. `sha` must be data's SHA-256. */

@@ -5,6 +5,7 @@
  * no cycle) and only then writes, so a refused write leaves nothing behind and
  * other writers in the same batch are unaffected (store.h, STORE_REFUSED). */
 #include "case_int.h"
+#include "hex.h"
 
 #include "audit.h"
 #include "blob.h"
@@ -1077,7 +1078,7 @@ static int attach_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *e
 	struct case_rec old = r;
 	int64_t now = store_now_ms();
 	char hex[65];
-	blob_hex(c->sha, hex);
+	hex_encode(c->sha, 32, hex);
 	struct store_buf d = { 0 };
 	store_buf_str(&d, "{\"sha256\":\"");
 	store_buf_str(&d, hex);
@@ -1110,7 +1111,7 @@ int case_attach(struct store *st, const char *ref, const char *name, const void 
 	blob_sha256(data, len, c.sha);
 	int rc = store_write(st, attach_apply, &c, err, errlen);
 	if (rc == 0 && sha256_hex)
-		blob_hex(c.sha, sha256_hex);
+		hex_encode(c.sha, 32, sha256_hex);
 	return rc == 0 ? 0 : c.notfound ? 1 : -1;
 }
 

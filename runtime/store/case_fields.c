@@ -144,10 +144,7 @@ int case_time_parse(const char *s, int64_t now, int64_t *out)
 
 char *case_time_format(int64_t ms, char *buf, size_t len)
 {
-	char why[80];
-	if (!ms || timefmt_iso((double)ms / 1000.0, 0, NULL, buf, len, why, sizeof why) < 0)
-		snprintf(buf, len, "-");
-	return buf;
+	return timefmt_ms(ms, buf, len);
 }
 
 /* ---- fields ---- */

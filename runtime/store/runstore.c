@@ -1,7 +1,8 @@
-/* runstore.c - see runstore.h. Records are encoded from field tables, so each
+/* runstore.c - see runstore.h. Records are encoded from field tables (record.h), so each
  * record kind is described once. */
 #include "runstore.h"
 #include "audit.h"
+#include "record.h"
 #include "store_buf.h"
 #include "uuid.h"
 
@@ -14,192 +15,38 @@
 #include <unistd.h>
 #include <signal.h>
 
-enum ftype { F_STR, F_I64, F_U32, F_I32, F_INT, F_ID /* char[37] */ };
-
-struct field {
-	unsigned tag;
-	enum ftype type;
-	size_t off;
+static const struct record_field run_fields[] = {
+	RECORD_FIELD(1, REC_STR, run_rec, playbook), RECORD_FIELD(2, REC_STR, run_rec, path),
+	RECORD_FIELD(3, REC_STR, run_rec, version), RECORD_FIELD(4, REC_STR, run_rec, hash),
+	RECORD_FIELD(5, REC_STR, run_rec, inputs_json), RECORD_FIELD(6, REC_STR, run_rec, case_ref),
+	RECORD_FIELD(7, REC_STR, run_rec, parent), RECORD_FIELD(8, REC_STR, run_rec, result_json),
+	RECORD_FIELD(9, REC_STR, run_rec, error_json), RECORD_FIELD(10, REC_STR, run_rec, wait_kind),
+	RECORD_FIELD(11, REC_STR, run_rec, wait_prompt), RECORD_FIELD(12, REC_I64, run_rec, wait_until),
+	RECORD_FIELD(13, REC_INT, run_rec, status), RECORD_FIELD(14, REC_I64, run_rec, created),
+	RECORD_FIELD(15, REC_I64, run_rec, updated), RECORD_FIELD(16, REC_I64, run_rec, finished),
+	RECORD_FIELD(17, REC_U32, run_rec, steps), RECORD_FIELD(18, REC_I32, run_rec, owner_pid),
+	RECORD_FIELD(19, REC_INT, run_rec, cancel_requested), RECORD_FIELD(20, REC_STR, run_rec, actor),
+	{ 0, REC_STR, 0, 0 },
 };
 
-#define FIELD(tag, type, st, member) { tag, type, offsetof(struct st, member) }
-
-static const struct field run_fields[] = {
-	FIELD(1, F_STR, run_rec, playbook), FIELD(2, F_STR, run_rec, path),
-	FIELD(3, F_STR, run_rec, version), FIELD(4, F_STR, run_rec, hash),
-	FIELD(5, F_STR, run_rec, inputs_json), FIELD(6, F_STR, run_rec, case_ref),
-	FIELD(7, F_STR, run_rec, parent), FIELD(8, F_STR, run_rec, result_json),
-	FIELD(9, F_STR, run_rec, error_json), FIELD(10, F_STR, run_rec, wait_kind),
-	FIELD(11, F_STR, run_rec, wait_prompt), FIELD(12, F_I64, run_rec, wait_until),
-	FIELD(13, F_INT, run_rec, status), FIELD(14, F_I64, run_rec, created),
-	FIELD(15, F_I64, run_rec, updated), FIELD(16, F_I64, run_rec, finished),
-	FIELD(17, F_U32, run_rec, steps), FIELD(18, F_I32, run_rec, owner_pid),
-	FIELD(19, F_INT, run_rec, cancel_requested), FIELD(20, F_STR, run_rec, actor),
-	{ 0, F_STR, 0 },
+static const struct record_field journal_fields[] = {
+	RECORD_FIELD(1, REC_STR, journal_entry, name), RECORD_FIELD(2, REC_STR, journal_entry, args),
+	RECORD_FIELD(3, REC_STR, journal_entry, result_json), RECORD_FIELD(4, REC_STR, journal_entry, task),
+	RECORD_FIELD(5, REC_STR, journal_entry, error), RECORD_FIELD(6, REC_I64, journal_entry, started),
+	RECORD_FIELD(7, REC_I64, journal_entry, duration_us),
+	{ 0, REC_STR, 0, 0 },
 };
 
-static const struct field journal_fields[] = {
-	FIELD(1, F_STR, journal_entry, name), FIELD(2, F_STR, journal_entry, args),
-	FIELD(3, F_STR, journal_entry, result_json), FIELD(4, F_STR, journal_entry, task),
-	FIELD(5, F_STR, journal_entry, error), FIELD(6, F_I64, journal_entry, started),
-	FIELD(7, F_I64, journal_entry, duration_us),
-	{ 0, F_STR, 0 },
+static const struct record_field prompt_fields[] = {
+	RECORD_FIELD(13, REC_CHARS, prompt_rec, run_id),
+	RECORD_FIELD(1, REC_U32, prompt_rec, step), RECORD_FIELD(2, REC_STR, prompt_rec, question),
+	RECORD_FIELD(3, REC_STR, prompt_rec, spec_json), RECORD_FIELD(4, REC_STR, prompt_rec, to),
+	RECORD_FIELD(5, REC_STR, prompt_rec, task), RECORD_FIELD(6, REC_STR, prompt_rec, default_json),
+	RECORD_FIELD(7, REC_STR, prompt_rec, answer_json), RECORD_FIELD(8, REC_STR, prompt_rec, answered_by),
+	RECORD_FIELD(9, REC_I64, prompt_rec, created), RECORD_FIELD(10, REC_I64, prompt_rec, timeout_at),
+	RECORD_FIELD(11, REC_I64, prompt_rec, answered_at), RECORD_FIELD(12, REC_INT, prompt_rec, open),
+	{ 0, REC_STR, 0, 0 },
 };
-
-static const struct field prompt_fields[] = {
-	FIELD(13, F_ID, prompt_rec, run_id),
-	FIELD(1, F_U32, prompt_rec, step), FIELD(2, F_STR, prompt_rec, question),
-	FIELD(3, F_STR, prompt_rec, spec_json), FIELD(4, F_STR, prompt_rec, to),
-	FIELD(5, F_STR, prompt_rec, task), FIELD(6, F_STR, prompt_rec, default_json),
-	FIELD(7, F_STR, prompt_rec, answer_json), FIELD(8, F_STR, prompt_rec, answered_by),
-	FIELD(9, F_I64, prompt_rec, created), FIELD(10, F_I64, prompt_rec, timeout_at),
-	FIELD(11, F_I64, prompt_rec, answered_at), FIELD(12, F_INT, prompt_rec, open),
-	{ 0, F_STR, 0 },
-};
-
-static size_t put_varint(unsigned char *out, uint64_t v)
-{
-	size_t n = 0;
-	do {
-		unsigned char c = v & 0x7f;
-		v >>= 7;
-		if (out)
-			out[n] = c | (v ? 0x80 : 0);
-		n++;
-	} while (v);
-	return n;
-}
-
-/* Writes the record into out (cap bytes) and returns its length; when it
- * did not fit (*partial set), a second call with a place of that length plus
- * 2 * VARINT_MAX completes it. One pass over the
- * fields in the common case: a journal entry is encoded on the stack, with no
- * allocation a step. Each field is tag, length, bytes; integers are varints. */
-#define VARINT_MAX 10
-
-static size_t encode_to(unsigned char *out, size_t cap, const struct field *f, const void *rec,
-			int *partial)
-{
-	size_t len = 0;
-	*partial = 0;
-	for (; f->tag; f++) {
-		const char *p = (const char *)rec + f->off;
-		uint64_t v;
-		switch (f->type) {
-		case F_ID:
-		case F_STR: {
-			const char *s = f->type == F_ID ? p : *(char *const *)p;
-			if (!s || !*s)
-				continue;
-			size_t n = strlen(s);
-			if (len + 2 * VARINT_MAX + n > cap) {
-				cap = 0;        /* counting only from here on */
-				*partial = 1;
-				len += put_varint(NULL, f->tag) + put_varint(NULL, n) + n;
-				continue;
-			}
-			len += put_varint(out + len, f->tag);
-			len += put_varint(out + len, n);
-			memcpy(out + len, s, n);
-			len += n;
-			continue;
-		}
-		case F_I64: v = (uint64_t)*(const int64_t *)p; break;
-		case F_U32: v = *(const uint32_t *)p; break;
-		case F_I32: v = (uint64_t)(uint32_t)*(const int32_t *)p; break;
-		default: v = (uint64_t)(unsigned)*(const int *)p; break;
-		}
-		if (!v)
-			continue;
-		size_t n = put_varint(NULL, v);
-		if (len + 2 * VARINT_MAX + n > cap) {
-			cap = 0;
-			*partial = 1;
-			len += put_varint(NULL, f->tag) + put_varint(NULL, n) + n;
-			continue;
-		}
-		len += put_varint(out + len, f->tag);
-		len += put_varint(out + len, n);
-		len += put_varint(out + len, v);
-	}
-	return len;
-}
-
-/* Encodes into small (cap bytes) or, when it does not fit, into a buffer
- * returned in *heap (the caller frees it). Returns the data, NULL when out
- * of memory; *n is its length. */
-static unsigned char *encode_in(unsigned char *small, size_t cap, unsigned char **heap,
-				size_t *n, const struct field *f, const void *rec)
-{
-	int partial;
-	*heap = NULL;
-	*n = encode_to(small, cap, f, rec, &partial);
-	if (!partial)
-		return small;
-	size_t big = *n + 2 * VARINT_MAX;
-	if (!(*heap = malloc(big)))
-		return NULL;
-	encode_to(*heap, big, f, rec, &partial);
-	return *heap;
-}
-
-static void encode(struct store_buf *b, const struct field *f, const void *rec)
-{
-	unsigned char small[512], *heap;
-	size_t n;
-	unsigned char *p = encode_in(small, sizeof small, &heap, &n, f, rec);
-	if (!p)
-		b->oom = 1;
-	else
-		store_buf_add(b, p, n);
-	free(heap);
-}
-
-/* Unknown tags are skipped: a newer soarctl may have added fields. */
-static int decode(const void *data, size_t len, const struct field *fields, void *rec)
-{
-	const unsigned char *p = data, *end = p + len;
-	while (p < end) {
-		uint64_t tag, n;
-		if (store_varint_get(&p, end, &tag) || store_varint_get(&p, end, &n) ||
-		    n > (uint64_t)(end - p))
-			return -1;
-		const struct field *f = fields;
-		while (f->tag && f->tag != tag)
-			f++;
-		if (f->tag) {
-			char *dst = (char *)rec + f->off;
-			if (f->type == F_ID) {
-				size_t m = n < 36 ? n : 36;
-				memcpy(dst, p, m);
-				dst[m] = 0;
-			} else if (f->type == F_STR) {
-				char *s = malloc(n + 1);
-				if (!s)
-					return -1;
-				memcpy(s, p, n);
-				s[n] = 0;
-				free(*(char **)dst);
-				*(char **)dst = s;
-			} else {
-				const unsigned char *q = p;
-				uint64_t v;
-				if (store_varint_get(&q, p + n, &v))
-					return -1;
-				if (f->type == F_I64)
-					*(int64_t *)dst = (int64_t)v;
-				else if (f->type == F_U32)
-					*(uint32_t *)dst = (uint32_t)v;
-				else if (f->type == F_I32)
-					*(int32_t *)dst = (int32_t)(uint32_t)v;
-				else
-					*(int *)dst = (int)v;
-			}
-		}
-		p += n;
-	}
-	return 0;
-}
 
 /* The status (tag 13) and cancel flag (tag 19) of an encoded run record. */
 static int peek_status(const void *data, size_t len, int *status, int *cancel)
@@ -228,23 +75,13 @@ static int peek_status(const void *data, size_t len, int *status, int *cancel)
 	return 0;
 }
 
-static void free_strings(const struct field *f, void *rec)
-{
-	for (; f->tag; f++)
-		if (f->type == F_STR) {
-			char **s = (char **)((char *)rec + f->off);
-			free(*s);
-			*s = NULL;
-		}
-}
-
-void run_rec_free(struct run_rec *r) { free_strings(run_fields, r); }
-void prompt_rec_free(struct prompt_rec *p) { free_strings(prompt_fields, p); }
+void run_rec_free(struct run_rec *r) { record_free(run_fields, r); }
+void prompt_rec_free(struct prompt_rec *p) { record_free(prompt_fields, p); }
 
 void journal_entries_free(struct journal_entry *e, size_t n)
 {
 	for (size_t i = 0; e && i < n; i++)
-		free_strings(journal_fields, &e[i]);
+		record_free(journal_fields, &e[i]);
 	free(e);
 }
 
@@ -274,7 +111,7 @@ static int id_key(const char *id, unsigned char key[16], char *err, size_t errle
 	return 0;
 }
 
-static int get_rec(struct store *st, enum store_db db, const char *id, const struct field *fields,
+static int get_rec(struct store *st, enum store_db db, const char *id, const struct record_field *fields,
 		   void *rec, const char *what, char *err, size_t errlen)
 {
 	unsigned char key[16];
@@ -295,7 +132,7 @@ static int get_rec(struct store *st, enum store_db db, const char *id, const str
 		store_read_end(st, txn);
 		return -1;
 	}
-	rc = decode(v.mv_data, v.mv_size, fields, rec);
+	rc = record_decode(v.mv_data, v.mv_size, fields, rec);
 	store_read_end(st, txn);
 	if (rc) {
 		snprintf(err, errlen, "%s %s: record is damaged", what, id);
@@ -353,7 +190,7 @@ int journal_load(struct store *st, const char *run_id, struct journal_entry **ou
 			memset(e, 0, sizeof *e);
 			e->no = store_get_u32((const unsigned char *)k.mv_data + 16);
 			(*n)++;
-			if (decode(v.mv_data, v.mv_size, journal_fields, e)) {
+			if (record_decode(v.mv_data, v.mv_size, journal_fields, e)) {
 				rc = MDB_CORRUPTED;
 				break;
 			}
@@ -373,7 +210,7 @@ int journal_load(struct store *st, const char *run_id, struct journal_entry **ou
 
 /* Lists ids from an index whose keys are (byte, uuid), newest (highest uuid v7) first. */
 static int list_index(struct store *st, enum store_db idx, enum store_db db, int first_byte,
-		      const struct field *fields, size_t recsize, size_t idoff, size_t max,
+		      const struct record_field *fields, size_t recsize, size_t idoff, size_t max,
 		      void **out, size_t *n, char *err, size_t errlen)
 {
 	MDB_txn *txn;
@@ -416,7 +253,7 @@ static int list_index(struct store *st, enum store_db idx, enum store_db db, int
 			memset(rec, 0, recsize);
 			uuid_format(kp + 1, rec + idoff);
 			(*n)++;
-			if (decode(rv.mv_data, rv.mv_size, fields, rec)) {
+			if (record_decode(rv.mv_data, rv.mv_size, fields, rec)) {
 				rc = MDB_CORRUPTED;
 				break;
 			}
@@ -472,11 +309,11 @@ struct save_ctx {
 
 static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
 			 const unsigned char key[16], int old_byte, int new_byte,
-			 const struct field *fields, const void *rec, const MDB_val *ival);
+			 const struct record_field *fields, const void *rec, const MDB_val *ival);
 
 static int put_indexed(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
 		       const unsigned char key[16], int old_byte, int new_byte,
-		       const struct field *fields, const void *rec)
+		       const struct record_field *fields, const void *rec)
 {
 	return put_indexed_v(st, txn, db, idx, key, old_byte, new_byte, fields, rec, NULL);
 }
@@ -501,10 +338,10 @@ static int put_run(struct store *st, MDB_txn *txn, const unsigned char key[16], 
 
 static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,
 			 const unsigned char key[16], int old_byte, int new_byte,
-			 const struct field *fields, const void *rec, const MDB_val *ival)
+			 const struct record_field *fields, const void *rec, const MDB_val *ival)
 {
 	struct store_buf b = { 0 };
-	encode(&b, fields, rec);
+	record_encode(&b, fields, rec);
 	if (b.oom) {
 		store_buf_free(&b);
 		return ENOMEM;
@@ -634,7 +471,7 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 		}
 		unsigned char small[512], *heap;
 		MDB_val jv;
-		jv.mv_data = encode_in(small, sizeof small, &heap, &jv.mv_size, journal_fields, je);
+		jv.mv_data = record_encode_in(small, sizeof small, &heap, &jv.mv_size, journal_fields, je);
 		if (!jv.mv_data)
 			rc = ENOMEM;
 		else if (c->journal)
@@ -733,7 +570,7 @@ static int apply_answer(struct store *st, MDB_txn *txn, void *arg, char *err, si
 		return rc;
 	struct prompt_rec p;
 	memset(&p, 0, sizeof p);
-	if (decode(v.mv_data, v.mv_size, prompt_fields, &p)) {
+	if (record_decode(v.mv_data, v.mv_size, prompt_fields, &p)) {
 		prompt_rec_free(&p);
 		return MDB_CORRUPTED;
 	}
@@ -779,7 +616,7 @@ static int apply_cancel(struct store *st, MDB_txn *txn, void *arg, char *err, si
 		return rc;
 	struct run_rec r;
 	memset(&r, 0, sizeof r);
-	if (decode(v.mv_data, v.mv_size, run_fields, &r)) {
+	if (record_decode(v.mv_data, v.mv_size, run_fields, &r)) {
 		run_rec_free(&r);
 		return MDB_CORRUPTED;
 	}
@@ -838,7 +675,7 @@ static int apply_claim(struct store *st, MDB_txn *txn, void *arg, char *err, siz
 		return rc;
 	struct run_rec now;
 	memset(&now, 0, sizeof now);
-	if (decode(v.mv_data, v.mv_size, run_fields, &now)) {
+	if (record_decode(v.mv_data, v.mv_size, run_fields, &now)) {
 		run_rec_free(&now);
 		return MDB_CORRUPTED;
 	}

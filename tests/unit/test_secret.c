@@ -3,6 +3,7 @@
  * nonces, rotation (also interrupted), wrong master key refused before
  * anything, passphrase keys, key file checks, the read policy and grants. */
 #include "check.h"
+#include "hex.h"
 
 #include "audit.h"
 #include "keyfile.h"
@@ -462,13 +463,13 @@ static void test_crypto_helpers(void)
 	CHECK(memcmp(a, b, 32) != 0);
 	CHECK(sc_equal(a, a, 32) && !sc_equal(a, b, 32));
 	char hex[65];
-	sc_hex(a, 32, hex);
-	CHECK(sc_unhex(hex, 64, b, 32) == 0 && memcmp(a, b, 32) == 0);
-	CHECK(sc_unhex("zz", 2, b, 1) == -1);
+	hex_encode(a, 32, hex);
+	CHECK(hex_decode_n(hex, 64, b, 32) == 0 && memcmp(a, b, 32) == 0);
+	CHECK(hex_decode_n("zz", 2, b, 1) == -1);
 	/* PBKDF2-HMAC-SHA256 known answer (RFC 7914 section 11, c = 1) */
 	unsigned char out[32];
 	CHECK(sc_pbkdf2("passwd", 6, "salt", 4, 1, out) == 0);
-	sc_hex(out, 32, hex);
+	hex_encode(out, 32, hex);
 	CHECK(strncmp(hex, "55ac046e56e3089fec1691c22544b605", 32) == 0);
 	/* a fork gets a freshly seeded DRBG, not the parent's stream */
 	int fds[2];
