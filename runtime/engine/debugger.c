@@ -422,18 +422,21 @@ static void list_source(struct dbg *d, int around)
 
 /* ---- breakpoints ---- */
 
-/* The innermost frame running Lua (a step pauses inside its primitive). */
-static int first_lua_level(lua_State *co)
+/* The frame a pause shows first: the innermost in the playbook's file, else
+ * the innermost running Lua (a step pauses inside its primitive). */
+static int first_lua_level(lua_State *co, const char *chunkname)
 {
 	lua_Debug ar;
+	int lua = -1;
 	for (int i = 0; lua_getstack(co, i, &ar); i++) {
 		lua_getinfo(co, "S", &ar);
-		if (strcmp(ar.what, "C") != 0)
+		if (chunkname && strcmp(ar.source, chunkname) == 0)
 			return i;
+		if (lua < 0 && strcmp(ar.what, "C") != 0)
+			lua = i;
 	}
-	return 0;
+	return lua < 0 ? 0 : lua;
 }
-
 
 static struct bp *bp_find_line(struct dbg *d, const char *source, int line)
 {
@@ -474,7 +477,7 @@ static int bp_cond_ok(struct dbg *d, struct bp *b, lua_State *co)
 		return 1;
 	int top = lua_gettop(co);
 	sandbox_clock_pause();
-	int n = eval_in(d, co, first_lua_level(co), b->cond, 0);
+	int n = eval_in(d, co, first_lua_level(co, d->chunkname), b->cond, 0);
 	sandbox_clock_resume();
 	int ok;
 	if (n < 0) {
@@ -627,7 +630,7 @@ static void show_watches(struct dbg *d, lua_State *co, int changed_only, int *ch
 {
 	for (int i = 0; i < d->nwatch; i++) {
 		int top = lua_gettop(co);
-		int n = eval_in(d, co, first_lua_level(co), d->watch[i], 0);
+		int n = eval_in(d, co, first_lua_level(co, d->chunkname), d->watch[i], 0);
 		const char *now = n < 0 ? "(error)" : NULL;
 		if (n >= 0) {
 			if (n == 0)
@@ -662,7 +665,7 @@ static void pause_here(struct dbg *d, lua_State *co, const char *why)
 {
 	sandbox_clock_pause();
 	d->co = co;
-	d->frame = first_lua_level(co);
+	d->frame = first_lua_level(co, d->chunkname);
 	if (why)
 		say(d, "%s\n", why);
 	show_where(d);
@@ -1051,9 +1054,9 @@ static void cmd_steps(struct dbg *d)
 	for (size_t i = 0; i < d->njr; i++) {
 		const struct journal_entry *j = &d->jr[i];
 		const char *res = j->error ? j->error : j->result_json ? j->result_json : "";
-		say(d, "%c%4u  %-20s %s%s%s\n", j->no == next && d->running ? '>' : ' ', j->no, j->name,
-		    j->error ? "error: " : "-> ", (int)strlen(res) > 200 ? "(long) " : "",
-		    (int)strlen(res) > 200 ? "" : res);
+		int cut = strlen(res) > 160;
+		say(d, "%c%4u  %-20s %s%.*s%s\n", j->no == next && d->running ? '>' : ' ', j->no, j->name,
+		    j->error ? "error: " : "-> ", cut ? 160 : (int)strlen(res), res, cut ? " ..." : "");
 	}
 }
 
