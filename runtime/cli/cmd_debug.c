@@ -2,6 +2,7 @@
  * under the debugger (engine/debugger.h), at a terminal (lineedit.h: history,
  * completion) or reading commands from a pipe. See docs/debugging.md. */
 #include "cli.h"
+#include "dap.h"
 #include "debugger.h"
 #include "integration.h"
 #include "lineedit.h"
@@ -20,6 +21,7 @@ static const char usage[] =
 	"Usage: soarctl debug PLAYBOOK [--input KEY=VALUE]... [--input-json JSON]\n"
 	"                     [--case REF] [--mock] [--dry]\n"
 	"       soarctl debug --run RUN_ID\n"
+	"       soarctl debug --dap\n"
 	"\n"
 	"Runs a playbook under the debugger: breakpoints on lines and on steps (a\n"
 	"primitive or integration command such as http.get, abuseipdb.check, or a task\n"
@@ -30,6 +32,9 @@ static const char usage[] =
 	"  --run RUN_ID         replay a recorded run (finished, failed or waiting) from\n"
 	"                       its journal: nothing is sent or recorded; it stops where\n"
 	"                       it failed\n"
+	"  --dap                serve the Debug Adapter Protocol on stdin/stdout (for\n"
+	"                       VS Code, nvim-dap): launch {program, inputs, dry, mock,\n"
+	"                       stopOnEntry} or attach {runId}\n"
 	"  --dry                nothing world-touching acts: each such step asks for its\n"
 	"                       result (override) or, with --mock, takes its mock\n"
 	"  --input, --input-json, --case, --mock, --data   as for `soarctl run`\n"
@@ -86,6 +91,7 @@ static int debug_main(int argc, char **argv)
 		{ "mock", no_argument, NULL, 'm' },
 		{ "dry", no_argument, NULL, 'D' },
 		{ "run", required_argument, NULL, 'R' },
+		{ "dap", no_argument, NULL, 'A' },
 		RUNOPTS_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -93,7 +99,7 @@ static int debug_main(int argc, char **argv)
 	memset(&cfg, 0, sizeof cfg);
 	runopts_init(&cfg.opt.limits);
 	char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-	int ninputs = 0, opt;
+	int ninputs = 0, opt, dap = 0;
 	const char *data = NULL;
 	if (!inputs)
 		return cli_fail("debug", EXIT_FAIL, "out of memory");
@@ -107,6 +113,7 @@ static int debug_main(int argc, char **argv)
 		case 'm': integration_set_mock_all(1); break;
 		case 'D': cfg.dry = 1; break;
 		case 'R': cfg.run_id = optarg; break;
+		case 'A': dap = 1; break;
 		case 'd': data = optarg; break;
 		case '?':
 			free(inputs);
@@ -117,6 +124,12 @@ static int debug_main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		}
+	}
+	if (dap) {
+		free(inputs);
+		if (optind != argc)
+			return cli_usage("debug", "--dap takes no playbook: the client's launch names it");
+		return dap_main(data, &cfg.opt.limits);
 	}
 	if (cfg.run_id ? optind != argc : optind != argc - 1) {
 		free(inputs);

@@ -666,6 +666,14 @@ static void pause_here(struct dbg *d, lua_State *co, const char *why)
 	sandbox_clock_pause();
 	d->co = co;
 	d->frame = first_lua_level(co, d->chunkname);
+	if (d->cfg.stopped) {
+		const char *reason = !why ? "step" : !strncmp(why, "breakpoint", 10) ? "breakpoint" :
+				     strstr(why, "failed") ? "exception" : "entry";
+		size_t outlen;
+		char *clean = why ? run_scrub(&d->e.pb.info, why, strlen(why), &outlen) : NULL;
+		d->cfg.stopped(d->cfg.ui, reason, clean ? clean : why ? why : "step");
+		free(clean);
+	}
 	if (why)
 		say(d, "%s\n", why);
 	show_where(d);
@@ -1343,6 +1351,8 @@ int dbg_session(struct dbg *d)
 			d->stop_before_step = 0;
 		}
 		report(d, status);
+		if (d->cfg.ended)
+			d->cfg.ended(d->cfg.ui, status);
 		/* Stop where it failed: replay to the failing step or line (the
 		 * journal answers every step, so nothing is sent again). */
 		if (status == RUN_FAILED && auto_failure && o->status == SANDBOX_ERROR) {
@@ -1368,6 +1378,96 @@ int dbg_session(struct dbg *d)
 	if (d->have_run)
 		end_execution(d);
 	return d->last_status;
+}
+
+/* ---- structured access (front ends) ---- */
+
+int dbg_frames(struct dbg *d, void (*fn)(void *ud, int level, const char *name,
+					 const char *source, int line), void *ud)
+{
+	lua_Debug ar;
+	int n = 0;
+	if (!d->co)
+		return 0;
+	for (int i = 0; lua_getstack(d->co, i, &ar); i++) {
+		lua_getinfo(d->co, "Sln", &ar);
+		if (!strcmp(ar.what, "C"))
+			continue;
+		const char *src = ar.source[0] == '@' ? ar.source + 1 : ar.source;
+		fn(ud, i, ar.name ? ar.name : ar.what[0] == 'm' ? "(main chunk)" : "(function)", src,
+		   ar.currentline > 0 ? ar.currentline : 0);
+		n++;
+	}
+	return n;
+}
+
+void dbg_variables(struct dbg *d, int level, void (*fn)(void *ud, const char *name,
+							 const char *value, const char *kind), void *ud)
+{
+	lua_Debug ar;
+	if (!d->co || !lua_getstack(d->co, level, &ar))
+		return;
+	lua_State *co = d->co;
+	int top = lua_gettop(co);
+	const char *name;
+	for (int i = 1; (name = lua_getlocal(co, &ar, i)) != NULL; i++) {
+		if (name[0] != '(') {
+			push_shown(co, -1);
+			size_t outlen;
+			const char *v = lua_tostring(co, -1);
+			char *clean = run_scrub(&d->e.pb.info, v, strlen(v), &outlen);
+			fn(ud, name, clean ? clean : v, "local");
+			free(clean);
+		}
+		lua_settop(co, top);
+	}
+	lua_getinfo(co, "f", &ar);
+	int f = lua_gettop(co);
+	for (int i = 1; (name = lua_getupvalue(co, f, i)) != NULL; i++) {
+		push_shown(co, -1);
+		size_t outlen;
+		const char *v = lua_tostring(co, -1);
+		char *clean = run_scrub(&d->e.pb.info, v, strlen(v), &outlen);
+		fn(ud, name, clean ? clean : v, "upvalue");
+		free(clean);
+		lua_settop(co, f);
+	}
+	lua_settop(co, top);
+}
+
+char *dbg_evaluate(struct dbg *d, int level, const char *expr, int *ok)
+{
+	*ok = 0;
+	if (!d->co)
+		return strdup("the run is not paused");
+	lua_State *co = d->co;
+	int top = lua_gettop(co);
+	int n = eval_in(d, co, level, expr, 1);
+	struct store_buf b = { 0 };
+	if (n < 0) {
+		store_buf_str(&b, lua_tostring(co, -1) ? lua_tostring(co, -1) : "error");
+	} else {
+		*ok = 1;
+		if (n == 0)
+			store_buf_str(&b, "nil");
+		for (int i = 0; i < n; i++) {
+			push_shown(co, top + 1 + i);
+			store_buf_str(&b, i ? ", " : "");
+			store_buf_str(&b, lua_tostring(co, -1));
+			lua_pop(co, 1);
+		}
+	}
+	lua_settop(co, top);
+	char *t = store_buf_cstr(&b);
+	char *out = NULL;
+	if (t) {
+		size_t outlen;
+		out = run_scrub(&d->e.pb.info, t, b.len, &outlen);
+		if (!out)
+			out = strdup(t);
+	}
+	store_buf_free(&b);
+	return out;
 }
 
 /* ---- completion ---- */

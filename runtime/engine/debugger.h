@@ -39,6 +39,11 @@ struct dbg_config {
 	/* Reads one command line (malloc'd, no newline), NULL at end of input. */
 	char *(*read_line)(void *ui, const char *prompt);
 	void *ui;
+	/* Optional, for front ends that are not a terminal (the DAP adapter): the
+	 * run paused (reason: "breakpoint", "step", "entry", "exception"; text:
+	 * why, scrubbed), or an execution ended with this run status. */
+	void (*stopped)(void *ui, const char *reason, const char *text);
+	void (*ended)(void *ui, int status);
 };
 
 /* A session, or NULL with a message in err. */
@@ -55,6 +60,18 @@ int dbg_session(struct dbg *d);
  * globals and table fields of the paused frame (read raw: no Lua runs). */
 void dbg_complete(struct dbg *d, const char *line, int start, const char *word,
 		  void (*add)(const char *cand, void *ud), void *ud);
+
+/* While paused: the frames, innermost first (source is a file path or a
+ * module's name; line 0 when unknown). Returns how many. */
+int dbg_frames(struct dbg *d, void (*fn)(void *ud, int level, const char *name,
+					 const char *source, int line), void *ud);
+/* While paused: the locals and upvalues of frame `level`, values as shown by
+ * print (scrubbed). kind is "local" or "upvalue". */
+void dbg_variables(struct dbg *d, int level, void (*fn)(void *ud, const char *name,
+							 const char *value, const char *kind), void *ud);
+/* While paused: expr evaluated in frame `level`, as print shows it (malloc'd,
+ * scrubbed); *ok 0 when it raised (the text is the error). */
+char *dbg_evaluate(struct dbg *d, int level, const char *expr, int *ok);
 
 /* One command, as typed (exported for tests and other front ends). Returns 1
  * when the command resumes or ends the paused run, 0 otherwise. */
