@@ -11,6 +11,7 @@ run() { echo "## $*"; "$@"; }
 run "$B/bench_pool" 200000 5
 run python3 tools/bench/cold_start.py "$BUILD/soarctl" playbooks/hello.lua 100
 run "$B/bench_runs" replay 1000
+run "$B/bench_debug" 1000 9
 run "$B/bench_runs" steps-loop 2000 50
 run "$B/bench_runs" waiting 100000 32
 run tools/bench/run_store.sh "$BUILD" 5 -- --cases 100000 --create-only
