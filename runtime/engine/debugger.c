@@ -864,7 +864,7 @@ static int on_before(lua_State *L, void *ud, unsigned no, const char *name,
 		}
 	}
 	int world = !pure_step(name);
-	int must_answer = !je && world && d->sw.no_store && take_override(d, no) < 0 &&
+	int must_answer = !je && world && (d->cfg.dry || d->cfg.run_id) && take_override(d, no) < 0 &&
 			  !mock_answers(name);
 	if (must_answer && !stop) {
 		stop = 1;
@@ -893,6 +893,14 @@ static int on_before(lua_State *L, void *ud, unsigned no, const char *name,
 			ne.result_json = json;
 			jr_put(d, &ne);
 			d->e.njournal = no - 1;
+			if (!d->sw.no_store) {
+				/* The store's journal of this run holds the old history past
+				 * here: it stays as it was, and this session goes on in
+				 * memory (steps still act: the run is not dry). */
+				d->sw.no_store = 1;
+				say(d, "history changed at step %u: run %s keeps its journal; from here "
+				    "this session records nothing\n", no, d->run_id);
+			}
 		}
 		free(json);
 		say(d, "step %u %s: overridden\n", no, name);
@@ -1002,8 +1010,9 @@ static void report(struct dbg *d, int status)
 {
 	struct engine_run *e = &d->e;
 	const struct sandbox_outcome *o = &e->pb.outcome;
-	const char *how = d->sw.no_store ? (d->cfg.dry ? " (dry: nothing recorded)" : " (replay: nothing recorded)")
-					 : "";
+	const char *how = !d->sw.no_store ? "" : d->cfg.dry ? " (dry: nothing recorded)" :
+			  d->cfg.run_id ? " (replay: nothing recorded)" :
+			  " (not recorded: its history was changed)";
 	if (e->pb.status == PLAYBOOK_SUCCEEDED)
 		say(d, "run %s succeeded%s: %s\n", d->cfg.run_id ? d->cfg.run_id : d->run_id, how,
 		    e->pb.result_json ? e->pb.result_json : "null");

@@ -61,6 +61,30 @@ contains "$out" "step 2 http.request would touch the world, and this run is dry"
 contains "$out" '"score":4' "--dry took the override"
 contains "$out" "(dry: nothing recorded)" "--dry records nothing"
 lacks "$out$err" "$secret" "a secret's value"
+# A run's past changed (override of a replayed step): the recorded run keeps
+# its journal and result, the session goes on in memory. watch and hit counts.
+cat > "$SOAR_TMP/three.lua" <<LUA
+return { name = "three", hosts = { "127.0.0.1" },
+  run = function()
+    local a = time.now()
+    local r = http.get("$base/json")
+    local c = 0
+    for i = 1, 5 do c = c + i end
+    return { n = r.json.n, c = c }
+  end }
+LUA
+expect_exit 0 -- sh -c "printf 'run\ngoto 2\noverride {\"status\":200,\"json\":{\"n\":7}}\nbreak 6 hits 4\nc\np i\nwatch c\nc\nc\nc\nc\nsteps\nquit\n' | '$S' debug '$SOAR_TMP/three.lua'"
+contains "$out" '"c":15,"n":42' "the first execution"
+contains "$out" "history changed at step 2" "history changed"
+contains "$out" '"c":15,"n":7' "the other history"
+contains "$out" "(not recorded: its history was changed)" "not recorded"
+has_line "$out" '^4$' "hits 4 stopped on the 4th hit"
+has_line "$out" '^watch 1: c = 6$' "watch shown"
+first=$(printf '%s\n' "$out" | sed -n 's/^run \([0-9a-f-]*\) succeeded.*/\1/p' | head -1)
+expect_exit 0 -- "$S" runs show "$first" --json
+checks=$((checks + 1))
+[ "$(json_field "$out" 'j["run"]["result"]["n"]')" = 42 ] || fail "the recorded run kept its result: $out"
+
 expect_exit 2 -- "$S" debug
 expect_exit 2 -- "$S" debug --bogus x.lua
 expect_exit 1 -- "$S" debug --run 01a00000-0000-7000-8000-000000000000

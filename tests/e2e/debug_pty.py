@@ -17,7 +17,7 @@ P = r"\(debug\) "
 
 
 def result_of(text):
-    m = re.search(r"succeeded: (\{[^\r\n]*\})", text)
+    m = re.search(r"succeeded[^{\r\n]*(\{[^\r\n]*\})", text)
     assert m, "no result in:\n" + text
     return m.group(1)
 
@@ -59,7 +59,7 @@ try:
     s.send("p threshold + score\r")
     s.expect(r"\n125\r?\n")
     s.send("c\r")
-    first = s.expect(r"succeeded: \{[^\r\n]*\}")
+    first = s.expect(r"succeeded[^{\r\n]*\{[^\r\n]*\}")
     r1 = result_of(first)
     assert '"verdict":"benign"' in r1, r1
     s.expect(P)
@@ -74,7 +74,7 @@ try:
     s.expect(r"at step 2 http\.request \(replayed to here: nothing sent\)")
     s.expect(P)
     s.send("c\r")
-    again = s.expect(r"succeeded: \{[^\r\n]*\}")
+    again = s.expect(r"succeeded[^{\r\n]*\{[^\r\n]*\}")
     assert result_of(again) == r1, (result_of(again), r1)
     s.expect(P)
     # back N from a paused step, then override: the other branch.
@@ -86,7 +86,7 @@ try:
     s.send('override {"status": 200, "json": {"n": 95}}\r')
     s.expect(r"the next step will return")
     s.send("c\r")
-    other = s.expect(r"succeeded: \{[^\r\n]*\}")
+    other = s.expect(r"succeeded[^{\r\n]*\{[^\r\n]*\}")
     r2 = result_of(other)
     assert '"verdict":"malicious"' in r2 and '"score":98' in r2, r2
     s.expect(P)
@@ -96,7 +96,7 @@ try:
     s.send("p t > 0\r")
     s.expect(r"\ntrue\r?\n")
     s.send("c\r")
-    r3 = result_of(s.expect(r"succeeded: \{[^\r\n]*\}"))
+    r3 = result_of(s.expect(r"succeeded[^{\r\n]*\{[^\r\n]*\}"))
     assert r3 == r2, (r3, r2)   # the override is now the journal's
     s.expect(P)
     s.send("q\r")
