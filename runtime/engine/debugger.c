@@ -80,6 +80,7 @@ struct dbg {
 	int nlines;
 	enum action action;
 	int aborting;
+	int evaluating;                /* print/watch/condition code runs: no stops */
 	int started;                   /* the person asked to run */
 	int quit;
 	int last_status;
@@ -90,7 +91,6 @@ struct dbg {
 static void say(struct dbg *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct dbg *d, const char *fmt, ...)
 {
-	struct store_buf b = { 0 };
 	va_list ap;
 	va_start(ap, fmt);
 	char small[1024];
@@ -113,7 +113,6 @@ static void say(struct dbg *d, const char *fmt, ...)
 	fflush(d->cfg.out);
 	free(clean);
 	free(big);
-	store_buf_free(&b);
 }
 
 /* ---- the journal kept here ---- */
@@ -262,7 +261,6 @@ meta:
  * of co. Returns the number of values pushed, or -1 with the message pushed. */
 static int eval_in(struct dbg *d, lua_State *co, int level, const char *expr, int stmt)
 {
-	(void)d;
 	if (!lua_checkstack(co, 40)) {
 		return -1;
 	}
@@ -286,9 +284,12 @@ static int eval_in(struct dbg *d, lua_State *co, int level, const char *expr, in
 		return -1;
 	push_scope(co, level);
 	lua_setfenv(co, -2);
-	/* The run's own limits apply to what it evaluates. */
+	/* The run's own limits apply to what it evaluates; code it calls does not
+	 * stop at breakpoints (no pause inside a pause). */
 	sandbox_clock_resume();
+	d->evaluating++;
 	rc = lua_pcall(co, 0, LUA_MULTRET, 0);
+	d->evaluating--;
 	sandbox_clock_pause();
 	if (rc != 0)
 		return -1;
@@ -723,7 +724,7 @@ static void line_hook(lua_State *L, lua_Debug *ar)
 		lua_pushstring(L, abort_message);
 		lua_error(L);
 	}
-	if (ar->event != LUA_HOOKLINE)
+	if (ar->event != LUA_HOOKLINE || d->evaluating)
 		return;
 	lua_getinfo(L, "S", ar);
 	int line = ar->currentline;
@@ -837,6 +838,9 @@ static int on_before(lua_State *L, void *ud, unsigned no, const char *name,
 		lua_pushstring(L, abort_message);
 		return lua_error(L);
 	}
+	if (d->evaluating)
+		return luaL_error(L, "%s: print, watch and conditions take no steps (the run's "
+				  "journal would change); step into the call instead", name);
 	const char *task = !strcmp(name, "task") && lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL;
 	char why[512];
 	why[0] = 0;
@@ -983,6 +987,7 @@ static int execute(struct dbg *d)
 	d->have_run = 1;
 	d->running = 1;
 	d->aborting = 0;
+	d->evaluating = 0;
 	d->action = ACT_NONE;
 	t_dbg = d;
 	engine_prologue(e);
@@ -1506,8 +1511,6 @@ static void add_keys(lua_State *L, int idx, const char *before, const char *pref
 		}
 		if (!lua_getmetatable(L, idx))
 			break;
-		lua_rawgeti(L, -1, 0);
-		lua_pop(L, 1);
 		lua_pushliteral(L, "__index");
 		lua_rawget(L, -2);
 		lua_remove(L, -2);

@@ -84,6 +84,10 @@ first=$(printf '%s\n' "$out" | sed -n 's/^run \([0-9a-f-]*\) succeeded.*/\1/p' |
 expect_exit 0 -- "$S" runs show "$first" --json
 checks=$((checks + 1))
 [ "$(json_field "$out" 'j["run"]["result"]["n"]')" = 42 ] || fail "the recorded run kept its result: $out"
+# Printed code takes no steps (the journal would change).
+expect_exit 0 -- sh -c "printf 'break 6\nrun\noverride {\"status\":200,\"json\":{\"n\":1}}\nc\np http.get(\"$base/ok\")\np c + 1\nquit\n' | '$S' debug --dry '$SOAR_TMP/three.lua'"
+contains "$out" "http.request: print, watch and conditions take no steps" "print takes no steps"
+has_line "$out" '^1$' "print after a refused step"
 
 expect_exit 2 -- "$S" debug
 expect_exit 2 -- "$S" debug --bogus x.lua
