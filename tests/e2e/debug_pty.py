@@ -46,6 +46,11 @@ try:
     s.expect(P)
     s.send("p i\r")
     s.expect(r"\n2\r?\n")
+    # Tab completes a field of a local table in the paused frame.
+    s.send("p r.js\t")
+    s.expect(r"on")
+    s.send(".n\r")
+    s.expect(r"\n42\r?\n")
     s.send("p token\r")
     s.expect(r"\[secret:dbg\.token\]")
     s.send("c\r")
