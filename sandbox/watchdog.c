@@ -30,6 +30,9 @@ struct watch {
 	unsigned seen_gen;
 	double seen_cpu;
 	double stop_at;
+	/* Paused by a debugger (watch_pause): depth, and where the pause began. */
+	int paused;
+	double pause_wall, pause_cpu;
 	/* Shared with the signal handler. */
 	volatile sig_atomic_t in_run;
 	volatile sig_atomic_t stop;     /* enum watch_stop */
@@ -108,7 +111,9 @@ static int check_watch(struct watch *w, double now)
 			w->seen_cpu = cpu;
 			w->stop_at = 0;
 		}
-		if (!w->stop) {
+		if (w->paused) {
+			/* A person is looking at the run: its clocks stand still. */
+		} else if (!w->stop) {
 			if (cpu - w->seen_cpu > w->cpu_limit)
 				w->stop = WATCH_STOP_CPU;
 			else if (now - w->start_wall > w->wall_limit)
@@ -259,6 +264,7 @@ void watch_begin(struct watch *w, lua_State *L, double cpu_seconds, double wall_
 	w->hard = 0;
 	w->hooked = 0;
 	w->noint = 0;      /* whatever an earlier slice left open is gone */
+	w->paused = 0;
 	w->L = L;
 	w->in_run = 1;
 	pthread_mutex_unlock(&w->mu);
@@ -280,6 +286,38 @@ enum watch_stop watch_end(struct watch *w)
 	w->L = NULL;
 	pthread_mutex_unlock(&w->mu);
 	return why;
+}
+
+static double thread_cpu(struct watch *w)
+{
+	struct timespec ts;
+	if (clock_gettime(w->cpu_clock, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void watch_pause(struct watch *w)
+{
+	pthread_mutex_lock(&w->mu);
+	if ((w->gen & 1) && w->paused++ == 0) {
+		w->pause_wall = mono_now();
+		w->pause_cpu = thread_cpu(w);
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+void watch_resume(struct watch *w)
+{
+	pthread_mutex_lock(&w->mu);
+	if ((w->gen & 1) && w->paused > 0 && --w->paused == 0) {
+		w->start_wall += mono_now() - w->pause_wall;
+		/* seen_cpu is the watchdog's base for this slice; if it has not seen
+		 * the slice yet, it takes its base later (the pause then counts, but
+		 * only for the first tick's worth). */
+		if (w->seen_gen == w->gen)
+			w->seen_cpu += thread_cpu(w) - w->pause_cpu;
+	}
+	pthread_mutex_unlock(&w->mu);
 }
 
 sigjmp_buf *watch_escape(struct watch *w) { return &w->escape; }

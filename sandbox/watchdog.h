@@ -27,6 +27,12 @@ void watch_begin(struct watch *w, lua_State *L, double cpu_seconds, double wall_
 /* Ends it; returns why the watchdog stopped it (WATCH_RUNNING if it did not). */
 enum watch_stop watch_end(struct watch *w);
 
+/* Pause/resume the slice's clocks (sandbox_pause.h): while paused the watchdog
+ * does not judge the slice; on resume its CPU and wall starts move forward by
+ * the paused span. Nest; no-ops outside a slice. */
+void watch_pause(struct watch *w);
+void watch_resume(struct watch *w);
+
 sigjmp_buf *watch_escape(struct watch *w);
 /* After a hard stop: the thread's signal mask as it was when its watch was made
  * (the jump left the handler's mask, which blocks every signal, in force). */

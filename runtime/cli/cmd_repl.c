@@ -11,6 +11,7 @@
 #include "case.h"
 #include "datadir.h"
 #include "integration.h"
+#include "lineedit.h"
 #include "rbac.h"
 #include "redact.h"
 #include "runopts.h"
@@ -26,7 +27,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <dirent.h>
-#include <editline/readline.h>
 #include <getopt.h>
 #include <lauxlib.h>
 #include <luajit.h>
@@ -912,31 +912,8 @@ static int handle(struct repl *r, const char *input)
 
 /* ---- line editing ---- */
 
-static struct repl *completing;
-
-static char **completions;
-static int ncompletions;
-
-static void add_completion(const char *s)
-{
-	for (int i = 0; i < ncompletions; i++)
-		if (!strcmp(completions[i], s))
-			return;
-	char **grown = realloc(completions, (size_t)(ncompletions + 1) * sizeof *completions);
-	if (!grown)
-		return;
-	completions = grown;
-	completions[ncompletions++] = strdup(s);
-}
-
-static void clear_completions(void)
-{
-	for (int i = 0; i < ncompletions; i++)
-		free(completions[i]);
-	free(completions);
-	completions = NULL;
-	ncompletions = 0;
-}
+/* Candidates go to the shared line editor (lineedit.h). */
+#define add_completion lineedit_add
 
 /* Keys of the table at idx (and of the tables its __index chain reaches, read
  * raw: no Lua runs while completing) that start with `prefix`. */
@@ -1078,46 +1055,17 @@ static void complete_line(struct repl *r, const char *line, int start, const cha
 	lua_settop(L, top);
 }
 
-static char *completion_generator(const char *text, int state)
+static void complete_cb(void *ud, const char *line, int start, const char *word)
 {
-	(void)text;
-	if (state < 0 || state >= ncompletions)
-		return NULL;
-	return strdup(completions[state]);
-}
-
-static char **attempt_completion(const char *text, int start, int end)
-{
-	(void)end;
-	clear_completions();
-	if (completing)
-		complete_line(completing, rl_line_buffer, start, text);
-	rl_attempted_completion_over = 1;
-	if (!ncompletions)
-		return NULL;
-	if (ncompletions == 1 && completions[0][strlen(completions[0]) - 1] == '=')
-		rl_completion_append_character = '\0';
-	return rl_completion_matches(text, completion_generator);
+	complete_line(ud, line, start, word);
 }
 
 /* ---- input ---- */
 
-static char *history_path(char *buf, size_t len)
-{
-	const char *dir = datadir_get();
-	if (!dir)
-		return NULL;
-	struct stat sb;
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return NULL;
-	snprintf(buf, len, "%s/repl_history", dir);
-	return buf;
-}
-
 static char *read_input(struct repl *r, const char *prompt)
 {
 	if (r->interactive)
-		return readline(prompt);
+		return lineedit_read(prompt);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n = getline(&line, &cap, stdin);
@@ -1133,17 +1081,8 @@ static char *read_input(struct repl *r, const char *prompt)
 /* Reads lines until an input is complete (a Lua chunk may need several). */
 static int session(struct repl *r)
 {
-	char hist[4200];
-	const char *hpath = r->interactive ? history_path(hist, sizeof hist) : NULL;
 	if (r->interactive) {
-		rl_readline_name = "soarctl";
-		rl_attempted_completion_function = attempt_completion;
-		rl_basic_word_break_characters = " \t\n\"'=(,{[+-*/<>~";
-		completing = r;
-		using_history();
-		stifle_history(1000);
-		if (hpath)
-			read_history(hpath);
+		lineedit_open("repl_history", " \t\n\"'=(,{[+-*/<>~", complete_cb, r);
 		printf("soarctl repl: Lua in the sandbox; !integration.command runs a command%s. "
 		       ":help, :quit\n", r->case_ref ? ", recorded on the case" : "");
 	}
@@ -1188,15 +1127,14 @@ static int session(struct repl *r)
 				continue;               /* incomplete: read on */
 		}
 		if (r->interactive && *s)
-			add_history(input);
+			lineedit_remember(input);
 		go = handle(r, input);
 		store_buf_free(&pending);
 		memset(&pending, 0, sizeof pending);
 	}
 	store_buf_free(&pending);
-	if (hpath)
-		write_history(hpath);
-	clear_completions();
+	if (r->interactive)
+		lineedit_close();
 	return 0;
 }
 

@@ -24,6 +24,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_serve,
 	&cmd_job,
 	&cmd_repl,
+	&cmd_debug,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

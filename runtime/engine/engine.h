@@ -33,9 +33,11 @@ struct engine_run {
 	char *children_json;           /* [{run_id, playbook, status}] of children run after it */
 	struct runloop_item *async;      /* set when a scheduler drives the run (runloop.c) */
 	unsigned char key[16];           /* rec.id parsed, for the journal's keys */
+	const struct step_watch *watch;  /* a debugger's (step.h), or NULL */
 };
 
 struct runloop_item;
+struct step_watch;
 
 struct engine_options {
 	struct sandbox_limits limits;

@@ -383,6 +383,8 @@ void playbook_inputs_from_table(lua_State *L, int pb, int given)
 static int prepare(lua_State *L, int env, void *ud)
 {
 	struct playbook_run *run = ud;
+	if (run->on_prepare)
+		run->on_prepare(L, run->on_prepare_ud);
 	push_chunk(L, run);                             /* stack: chunk */
 	lua_pushvalue(L, env);
 	lua_setfenv(L, -2);

@@ -54,6 +54,10 @@ struct playbook_run {
 	const char *input_json;   /* a JSON object of inputs, or NULL */
 	const char *case_ref;     /* the case the run works on (ctx.case), or NULL */
 	struct sandbox_limits limits;
+	/* Called first thing on the state that will run the playbook, before its
+	 * chunk executes (a debugger sets its hook there), or NULL. */
+	void (*on_prepare)(lua_State *L, void *ud);
+	void *on_prepare_ud;
 	/* Out (free with playbook_run_clear): */
 	enum playbook_status status;
 	char *result_json;        /* the encoded result on success; malloc'd */

@@ -91,9 +91,34 @@ static int push_recorded(lua_State *L, const char *result_json)
 	return n;
 }
 
+static int record(lua_State *L, const char *name, const char *args, int n, int may_suspend);
+
+/* A debugger's watch (step.h): the values it gives instead of the step's. */
+static int watched(lua_State *L, struct engine_run *e, const char *name,
+		   const struct journal_entry *je)
+{
+	int top = lua_gettop(L);
+	int n = e->watch->before(L, e->watch->ud, e->next_step, name, je);
+	if (n < 0) {
+		lua_settop(L, top);
+		return -1;
+	}
+	if (je)
+		e->next_step++;          /* a replayed step given other values */
+	else
+		record(L, name, "(given by the debugger)", n, 0);
+	return n;
+}
+
 int step_replay(lua_State *L, const char *name)
 {
 	const struct journal_entry *je = step_lookup(L, name);
+	struct engine_run *e = current();
+	if (e && e->watch) {
+		int n = watched(L, e, name, je);
+		if (n >= 0)
+			return n;
+	}
 	if (!je)
 		return -1;
 	step_advance(L);
@@ -339,6 +364,16 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 		je.result_json = scrubbed;
 	if (sargs)
 		je.args = sargs;
+	if (e->watch && e->watch->no_store) {
+		/* A dry run or a replay: the debugger keeps it, the store never sees it. */
+		e->watch->after(e->watch->ud, &je);
+		e->rec.steps = je.no;
+		e->next_step++;
+		store_buf_free(&b);
+		free(scrubbed);
+		free(sargs);
+		return n;
+	}
 	if (may_suspend && e->async && sandbox_can_suspend(L)) {
 		/* Event-driven: let other runs go on while this entry is made durable
 		 * together with theirs. */
@@ -359,6 +394,8 @@ static int record(lua_State *L, const char *name, const char *args, int n, int m
 	}
 	char serr[512];
 	int rc = save(e, &je, serr, sizeof serr);
+	if (rc == 0 && e->watch)
+		e->watch->after(e->watch->ud, &je);
 	store_buf_free(&b);
 	free(scrubbed);
 	free(sargs);
@@ -463,6 +500,12 @@ int step_write(lua_State *L, struct store *st, const char *name, const char *arg
 			je.args = sargs;
 		else
 			je.args = (char *)args;
+		if (e->watch && e->watch->no_store) {
+			/* The debugger answers every write of a dry run (step.h). */
+			free(sargs);
+			release_written(ws);
+			return luaL_error(L, "%s: a dry run writes nothing", name);
+		}
 		if (e->async && sandbox_can_suspend(L)) {
 			const struct run_rec *rec = NULL;
 			if (!e->recorded) {
@@ -494,6 +537,10 @@ int step_write(lua_State *L, struct store *st, const char *name, const char *arg
 			e->recorded = 1;
 			e->rec.steps = je.no;
 			e->next_step++;
+			if (e->watch) {
+				je.result_json = w->json.p;
+				e->watch->after(e->watch->ud, &je);
+			}
 		}
 	}
 	if (rc != 0) {
@@ -527,7 +574,15 @@ void step_fail(lua_State *L, const char *name, const char *args, const char *mes
 		if (scrubbed)
 			je.error = scrubbed;
 		char serr[512];
-		int rc = save(e, &je, serr, sizeof serr);
+		int rc = 0;
+		if (e->watch && e->watch->no_store) {
+			e->watch->after(e->watch->ud, &je);
+			e->next_step++;
+		} else {
+			rc = save(e, &je, serr, sizeof serr);
+			if (rc == 0 && e->watch)
+				e->watch->after(e->watch->ud, &je);
+		}
 		free(scrubbed);
 		if (rc)
 			luaL_error(L, "%s: cannot journal step %d: %s", name, (int)je.no, serr);

@@ -65,6 +65,25 @@ unsigned step_position(lua_State *L);
  * what). Call as `return step_park(L);` from the primitive. */
 int step_park(lua_State *L);
 
+/* A watcher of a run's steps (a debugger): set engine_run.watch. Called on the
+ * run's thread. */
+struct step_watch {
+	/* Before step `no` named `name` is taken (step_replay), with `je` its
+	 * recorded entry or NULL (it would act). Returns -1 to go on as usual, or
+	 * n >= 0 values it pushed, which the step returns instead (a replayed
+	 * entry is passed over; a live one is journaled with them unless
+	 * no_store). May raise. */
+	int (*before)(lua_State *L, void *ud, unsigned no, const char *name,
+		      const struct journal_entry *je);
+	/* After step je->no was taken live (acted, or given values by before):
+	 * what it returned, as the journal has it. */
+	void (*after)(void *ud, const struct journal_entry *je);
+	void *ud;
+	/* Nothing goes to the store: live steps are only passed to after (a dry
+	 * run, a replay of a recorded run). */
+	int no_store;
+};
+
 /* The current task path ("" when none), for records that carry it. */
 const char *step_task(lua_State *L);
 

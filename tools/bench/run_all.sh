@@ -12,6 +12,7 @@ run "$B/bench_pool" 200000 5
 run python3 tools/bench/cold_start.py "$BUILD/soarctl" playbooks/hello.lua 100
 run "$B/bench_runs" replay 1000
 run "$B/bench_codec" 7
+run "$B/bench_debug" 1000 9
 run "$B/bench_runs" steps-loop 2000 50
 run "$B/bench_runs" waiting 100000 32
 run "$B/bench_hardstop" 1000 10 5
