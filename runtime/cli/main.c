@@ -24,6 +24,8 @@ static const struct cli_command *const commands[] = {
 	&cmd_serve,
 	&cmd_job,
 	&cmd_repl,
+	&cmd_backup,
+	&cmd_restore,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
