@@ -10,10 +10,10 @@
 #include "secret_cli.h"
 
 #include "audit.h"
-#include "case.h"
 #include "datadir.h"
 #include "keyfile.h"
 #include "rbac.h"
+#include "store_check.h"
 #include "store_copy.h"
 
 #include <errno.h>
@@ -177,17 +177,36 @@ static int backup_main(int argc, char **argv)
 }
 
 /* The checks a store must pass before it is used: LMDB's view of every named
- * database, cases against their indexes, the audit chain. */
+ * database, records against their indexes and back (store_check), the audit
+ * chain. */
 static int check_store(struct store *st, uint64_t *cases, struct audit_report *rep, char *err,
 		       size_t errlen)
 {
-	uint64_t entries;
 	char e[768];
-	if (store_verify(st, &entries, e, sizeof e) != 0 || case_check(st, cases, e, sizeof e) != 0) {
-		snprintf(err, errlen, "the store is inconsistent: %s", e);
+	struct store_check_report *cr = malloc(sizeof *cr);
+	if (!cr) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = audit_verify(st, NULL, rep, e, sizeof e);
+	int rc = store_check(st, cr, e, sizeof e);
+	if (rc != 0) {
+		if (rc < 0)
+			snprintf(err, errlen, "the store cannot be read: %s", e);
+		else
+			snprintf(err, errlen, "the store is inconsistent (%" PRIu64 " problems; "
+				 "`soarctl store check --data DIR` lists them): %s", cr->problems,
+				 cr->problem[0]);
+		free(cr);
+		return -1;
+	}
+	free(cr);
+	struct store_db_stat s[STORE_DB__COUNT];
+	if (store_db_stats(st, s, NULL, NULL, e, sizeof e) != 0) {
+		snprintf(err, errlen, "%s", e);
+		return -1;
+	}
+	*cases = s[STORE_DB_CASES].entries;
+	rc = audit_verify(st, NULL, rep, e, sizeof e);
 	if (rc < 0) {
 		snprintf(err, errlen, "the audit log cannot be read: %s", e);
 		return -1;

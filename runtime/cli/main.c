@@ -26,6 +26,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_repl,
 	&cmd_backup,
 	&cmd_restore,
+	&cmd_store,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -228,6 +228,12 @@ static int peek_status(const void *data, size_t len, int *status, int *cancel)
 	return 0;
 }
 
+int run_record_status(const void *data, size_t len)
+{
+	int status = -1, cancel = 0;
+	return peek_status(data, len, &status, &cancel) == 0 ? status : -1;
+}
+
 static void free_strings(const struct field *f, void *rec)
 {
 	for (; f->tag; f++)
