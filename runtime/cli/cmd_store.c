@@ -7,10 +7,17 @@
 #include "store_check.h"
 #include "store_copy.h"
 
+#include "audit.h"
+#include "backup_files.h"
+
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CMD "store"
 
@@ -23,8 +30,11 @@ static const char usage[] =
 	"          entries their lists. Reads one snapshot; the daemon may run.\n"
 	"  stats   bytes and entries per kind (cases, runs, journals, blobs, EDLs, audit,\n"
 	"          secrets ...), per named database, and cases per case type\n"
+	"  compact rewrites the store without its free pages (a compacting copy in\n"
+	"          DATA/.compact/, synced, then renamed over DATA/store.mdb). Offline:\n"
+	"          refused while another process (the daemon) has the store open.\n"
 	"\n"
-	"Needs the audit.read permission (role admin).\n"
+	"check and stats need the audit.read permission, compact user.manage (role admin).\n"
 	"Exit codes: 0 ok (check: consistent), 1 problems found or failed, 2 bad arguments.\n";
 
 static int do_check(struct scli *c)
@@ -149,6 +159,101 @@ static int do_stats(struct scli *c)
 	return EXIT_OK;
 }
 
+/* The pid of another process holding the store's LMDB lock file (every process
+ * with the environment open holds a shared fcntl lock on its first byte), 0 when
+ * none, -1 when it cannot tell. */
+static long other_user(const char *dir)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/store.mdb-lock", dir);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	long r = fcntl(fd, F_GETLK, &fl) != 0 ? -1 : fl.l_type == F_UNLCK ? 0 : (long)fl.l_pid;
+	close(fd);
+	return r;
+}
+
+static int do_compact(struct scli *c)
+{
+	char err[1024];
+	long pid = other_user(c->dir);
+	if (pid != 0) {
+		char who[40] = "";
+		if (pid > 0)
+			snprintf(who, sizeof who, " (pid %ld)", pid);
+		return cli_fail(CMD, EXIT_FAIL, "the store in %s is open in another process%s: "
+				"stop the daemon (and other soarctl commands) first; compact is "
+				"offline", c->dir, who);
+	}
+	uint64_t pages;
+	unsigned psize;
+	struct store_db_stat s[STORE_DB__COUNT];
+	if (store_db_stats(c->st, s, &pages, &psize, err, sizeof err) != 0)
+		return cli_fail(CMD, EXIT_FAIL, "%s", err);
+	uint64_t before = pages * psize;
+	/* Audited first, so that the entry is in the compacted copy: after the
+	 * rename this process still maps the old file. */
+	char details[128];
+	snprintf(details, sizeof details, "{\"bytes_before\":%" PRIu64 "}", before);
+	if (audit_append(c->st, c->actor, "store.compact", c->dir, details, err, sizeof err) != 0)
+		return cli_fail(CMD, EXIT_FAIL, "%s", err);
+	/* A compaction cut short (crash, full disk) leaves DATA/.compact: it was never
+	 * renamed, so the store is whole; start again. */
+	char tdir[4200], tfile[4300], dst[4200];
+	snprintf(tdir, sizeof tdir, "%s/.compact", c->dir);
+	snprintf(tfile, sizeof tfile, "%s/store.mdb", tdir);
+	snprintf(dst, sizeof dst, "%s/store.mdb", c->dir);
+	unlink(tfile);
+	if (mkdir(tdir, 0700) != 0 && errno != EEXIST)
+		return cli_fail(CMD, EXIT_FAIL, "cannot create %s: %s", tdir, strerror(errno));
+	if (store_copy(c->st, tfile, 1, err, sizeof err) != 0) {
+		rmdir(tdir);
+		return cli_fail(CMD, EXIT_FAIL, "%s (the store is unchanged)", err);
+	}
+	/* The copy must open and be consistent before it replaces anything. */
+	struct store *cp = store_open_readonly(tdir, err, sizeof err);
+	struct store_check_report *rep = malloc(sizeof *rep);
+	int rc = cp && rep ? store_check(cp, rep, err, sizeof err) : -1;
+	if (cp)
+		store_close(cp);
+	if (rc != 0) {
+		if (rc > 0)
+			snprintf(err, sizeof err, "%s", rep->problem[0]);
+		free(rep);
+		unlink(tfile);
+		rmdir(tdir);
+		return cli_fail(CMD, EXIT_FAIL, "the compacted copy failed its check (%s); the "
+				"store is unchanged: run `soarctl store check`", err);
+	}
+	free(rep);
+	struct stat sb;
+	uint64_t after = stat(tfile, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	/* Last look: nobody opened the store meanwhile (they would keep the old file). */
+	if ((pid = other_user(c->dir)) != 0) {
+		unlink(tfile);
+		rmdir(tdir);
+		return cli_fail(CMD, EXIT_FAIL, "another process opened the store during the "
+				"compaction; the store is unchanged: stop it and run again");
+	}
+	if (rename(tfile, dst) != 0) {
+		int e = errno;
+		unlink(tfile);
+		rmdir(tdir);
+		return cli_fail(CMD, EXIT_FAIL, "cannot rename %s over %s: %s (the store is "
+				"unchanged)", tfile, dst, strerror(e));
+	}
+	rmdir(tdir);
+	if (bf_sync_dir(c->dir, err, sizeof err) != 0)
+		return cli_fail(CMD, EXIT_FAIL, "%s", err);
+	if (c->json)
+		printf("{\"bytes_before\":%" PRIu64 ",\"bytes_after\":%" PRIu64 "}\n", before, after);
+	else
+		printf("store compacted: %" PRIu64 " bytes -> %" PRIu64 " bytes\n", before, after);
+	return EXIT_OK;
+}
+
 static int store_main(int argc, char **argv)
 {
 	struct scli c;
@@ -156,18 +261,20 @@ static int store_main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (c.npos != 1)
-		return cli_usage(CMD, "which subcommand? check or stats");
+		return cli_usage(CMD, "which subcommand? check, stats or compact");
 	static const char *const known[] = { NULL };
 	if ((rc = scli_only(&c, known)))
 		return rc;
 	int check = strcmp(c.pos[0], "check") == 0, stats = strcmp(c.pos[0], "stats") == 0;
-	if (!check && !stats)
-		return cli_usage(CMD, "no subcommand '%s': check or stats", c.pos[0]);
-	if ((rc = scli_open(&c)) || (rc = scli_require(&c, RBAC_AUDIT_READ, "store")))
+	int compact = strcmp(c.pos[0], "compact") == 0;
+	if (!check && !stats && !compact)
+		return cli_usage(CMD, "no subcommand '%s': check, stats or compact", c.pos[0]);
+	if ((rc = scli_open(&c)) ||
+	    (rc = scli_require(&c, compact ? RBAC_USER_MANAGE : RBAC_AUDIT_READ, "store")))
 		return rc;
-	return check ? do_check(&c) : do_stats(&c);
+	return check ? do_check(&c) : stats ? do_stats(&c) : do_compact(&c);
 }
 
 const struct cli_command cmd_store = {
-	"store", "the store as a whole: check its consistency, statistics", usage, store_main,
+	"store", "the store as a whole: check, stats, compact", usage, store_main,
 };
