@@ -13,6 +13,7 @@
 #include "datadir.h"
 #include "keyfile.h"
 #include "rbac.h"
+#include "secret_crypto.h"
 #include "store_check.h"
 #include "store_copy.h"
 
@@ -119,7 +120,8 @@ static int backup_main(int argc, char **argv)
 	m.created_ms = store_now_ms();
 	m.compact = compact;
 	double t0 = now_s();
-	if (store_copy(c.st, tmp, compact, err, sizeof err) != 0)
+	unsigned char sum[32];
+	if (store_copy(c.st, tmp, compact, sum, err, sizeof err) != 0)
 		return cli_fail("backup", EXIT_FAIL, "%s", err);
 	double copy_s = now_s() - t0;
 	if (rename(tmp, data) != 0) {
@@ -132,8 +134,14 @@ static int backup_main(int argc, char **argv)
 		return cli_fail("backup", EXIT_FAIL, "the copy does not open: %s", err);
 	rc = fill_counts(copy, &m, err, sizeof err);
 	store_close(copy);
-	if (rc != 0 || bf_sha256(data, m.data_sha256, &m.data_bytes, err, sizeof err) != 0)
+	if (rc != 0)
 		return cli_fail("backup", EXIT_FAIL, "reading the copy: %s", err);
+	/* the checksum of the bytes as they were written (no second read) */
+	struct stat sb;
+	if (stat(data, &sb) != 0)
+		return cli_fail("backup", EXIT_FAIL, "cannot read %s: %s", data, strerror(errno));
+	m.data_bytes = (uint64_t)sb.st_size;
+	sc_hex(sum, 32, m.data_sha256);
 	if (with_key) {
 		unsigned char key[32];
 		/* read first: refuses a key file others can read, as every command does */

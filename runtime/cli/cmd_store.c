@@ -208,7 +208,7 @@ static int do_compact(struct scli *c)
 	unlink(tfile);
 	if (mkdir(tdir, 0700) != 0 && errno != EEXIST)
 		return cli_fail(CMD, EXIT_FAIL, "cannot create %s: %s", tdir, strerror(errno));
-	if (store_copy(c->st, tfile, 1, err, sizeof err) != 0) {
+	if (store_copy(c->st, tfile, 1, NULL, err, sizeof err) != 0) {
 		rmdir(tdir);
 		return cli_fail(CMD, EXIT_FAIL, "%s (the store is unchanged)", err);
 	}

@@ -9,9 +9,13 @@
 /* Copies the store into the new file `path` (created with O_EXCL, mode 0600),
  * fsync'd, from one read transaction: the copy is the store as of one commit,
  * and writers (this process's committer or another process's) go on meanwhile.
- * `compact` drops free pages and renumbers the rest (slower, smaller). On
- * failure the partial file is removed. Returns 0, or -1 with `err` set. */
-int store_copy(struct store *st, const char *path, int compact, char *err, size_t errlen);
+ * `compact` drops free pages and renumbers the rest (slower, smaller). The
+ * writeback is paced (a few MiB dirty at a time) so that other writers' fsyncs
+ * are not held up, and the written pages leave the page cache. sha256 (may be
+ * NULL) receives the SHA-256 of the file. On failure the partial file is
+ * removed. Returns 0, or -1 with `err` set. */
+int store_copy(struct store *st, const char *path, int compact, unsigned char sha256[32],
+	       char *err, size_t errlen);
 
 /* One named database as mdb_stat sees it. */
 struct store_db_stat {
