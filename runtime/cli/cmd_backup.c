@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,27 @@ static int fill_counts(struct store *st, struct bf_manifest *m, char *err, size_
 	return 0;
 }
 
+/* A backup that failed leaves nothing behind: its files go, and DEST too when
+ * this backup created it, so that the same command can simply be run again. */
+__attribute__((format(printf, 3, 4)))
+static int bk_fail(const char *dest, int created, const char *fmt, ...)
+{
+	static const char *const files[] = { BACKUP_DATA ".part", BACKUP_DATA, BACKUP_KEY,
+					     BACKUP_MANIFEST };
+	char msg[2048], path[4200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dest, files[i]);
+		unlink(path);
+	}
+	if (created)
+		rmdir(dest);
+	return cli_fail("backup", EXIT_FAIL, "%s; nothing was kept in %s", msg, dest);
+}
+
 static int backup_main(int argc, char **argv)
 {
 	static const char *const bools[] = { "compact", "with-key", NULL };
@@ -127,24 +149,24 @@ static int backup_main(int argc, char **argv)
 	double t0 = now_s();
 	unsigned char sum[32];
 	if (store_copy(c.st, tmp, compact, sum, err, sizeof err) != 0)
-		return cli_fail("backup", EXIT_FAIL, "%s", err);
+		return bk_fail(dest, ds == BF_MISSING, "%s", err);
 	double copy_s = now_s() - t0;
 	if (rename(tmp, data) != 0) {
 		unlink(tmp);
-		return cli_fail("backup", EXIT_FAIL, "cannot rename %s: %s", tmp, strerror(errno));
+		return bk_fail(dest, ds == BF_MISSING, "cannot rename %s: %s", tmp, strerror(errno));
 	}
 	/* The manifest describes the copy itself, not the live store (which moved on). */
 	struct store *copy = store_open_readonly(dest, err, sizeof err);
 	if (!copy)
-		return cli_fail("backup", EXIT_FAIL, "the copy does not open: %s", err);
+		return bk_fail(dest, ds == BF_MISSING, "the copy does not open: %s", err);
 	rc = fill_counts(copy, &m, err, sizeof err);
 	store_close(copy);
 	if (rc != 0)
-		return cli_fail("backup", EXIT_FAIL, "reading the copy: %s", err);
+		return bk_fail(dest, ds == BF_MISSING, "reading the copy: %s", err);
 	/* the checksum of the bytes as they were written (no second read) */
 	struct stat sb;
 	if (stat(data, &sb) != 0)
-		return cli_fail("backup", EXIT_FAIL, "cannot read %s: %s", data, strerror(errno));
+		return bk_fail(dest, ds == BF_MISSING, "cannot read %s: %s", data, strerror(errno));
 	m.data_bytes = (uint64_t)sb.st_size;
 	sc_hex(sum, 32, m.data_sha256);
 	if (with_key) {
@@ -155,12 +177,12 @@ static int backup_main(int argc, char **argv)
 		char kdst[4200];
 		snprintf(kdst, sizeof kdst, "%s/%s", dest, BACKUP_KEY);
 		if (rc != 0 || bf_copy(keypath, kdst, 0600, err, sizeof err) != 0)
-			return cli_fail("backup", EXIT_FAIL, "copying the master key: %s", err);
+			return bk_fail(dest, ds == BF_MISSING, "copying the master key: %s", err);
 		m.key_included = 1;
 	}
 	if (bf_manifest_write(dest, &m, err, sizeof err) != 0 ||
 	    bf_sync_dir(dest, err, sizeof err) != 0)
-		return cli_fail("backup", EXIT_FAIL, "%s", err);
+		return bk_fail(dest, ds == BF_MISSING, "%s", err);
 	char details[512];
 	snprintf(details, sizeof details, "{\"compact\":%s,\"key_included\":%s,\"bytes\":%" PRIu64
 		 ",\"cases\":%" PRIu64 ",\"sha256\":\"%s\"}", compact ? "true" : "false",

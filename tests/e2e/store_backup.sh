@@ -110,6 +110,22 @@ expect_exit 0 -- env -u SOARCTL_MASTER_KEY_FILE "$S" run "$SOAR_TMP/reader.lua" 
 [ "$(json_field "$out" 'j["result"]["sha"]')" = "$want_sha" ] || fail "secret after restore with key: $out"
 
 # refusals
+# --with-key without a key file: refused before anything is written
+expect_exit 1 -- env SOARCTL_MASTER_KEY_FILE="$SOAR_TMP/no.key" "$S" backup "$SOAR_TMP/bk3" --with-key
+contains "$err" "no key file at $SOAR_TMP/no.key"
+[ ! -e "$SOAR_TMP/bk3" ] || fail "a refused backup created its directory"
+# a key file others can read: refused after the copy, and nothing is left behind
+chmod 644 "$SOAR_TMP/data/master.key"
+expect_exit 1 -- "$S" backup "$SOAR_TMP/bk3" --with-key
+contains "$err" "chmod 600"
+contains "$err" "nothing was kept"
+[ ! -e "$SOAR_TMP/bk3" ] || fail "a failed backup left $(ls "$SOAR_TMP/bk3" 2>&1)"
+chmod 600 "$SOAR_TMP/data/master.key"
+mkdir "$SOAR_TMP/bk4"
+chmod 644 "$SOAR_TMP/data/master.key"
+expect_exit 1 -- "$S" backup "$SOAR_TMP/bk4" --with-key
+[ -d "$SOAR_TMP/bk4" ] && [ -z "$(ls -A "$SOAR_TMP/bk4")" ] || fail "an empty DEST given by the user: kept, and empty"
+chmod 600 "$SOAR_TMP/data/master.key"
 expect_exit 1 -- "$S" backup "$B"
 contains "$err" "is not empty"
 : > "$SOAR_TMP/afile"
