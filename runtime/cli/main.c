@@ -25,6 +25,9 @@ static const struct cli_command *const commands[] = {
 	&cmd_job,
 	&cmd_repl,
 	&cmd_debug,
+	&cmd_backup,
+	&cmd_restore,
+	&cmd_store,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -75,6 +75,12 @@ static int peek_status(const void *data, size_t len, int *status, int *cancel)
 	return 0;
 }
 
+int run_record_status(const void *data, size_t len)
+{
+	int status = -1, cancel = 0;
+	return peek_status(data, len, &status, &cancel) == 0 ? status : -1;
+}
+
 void run_rec_free(struct run_rec *r) { record_free(run_fields, r); }
 void prompt_rec_free(struct prompt_rec *p) { record_free(prompt_fields, p); }
 

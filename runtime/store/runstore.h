@@ -42,6 +42,9 @@ struct run_rec {
 	int cancel_requested;
 };
 void run_rec_free(struct run_rec *r);
+/* The status of an encoded run record (the value under STORE_DB_RUNS), or -1
+ * when it does not decode: for the store's consistency check. */
+int run_record_status(const void *data, size_t len);
 
 /* An entry of a run's journal: one step. */
 struct journal_entry {

@@ -125,6 +125,11 @@ MDB_dbi store_dbi(const struct store *st, enum store_db db)
 	return st->dbi[db];
 }
 
+const char *store_db_name(enum store_db db)
+{
+	return db >= 0 && db < STORE_DB__COUNT ? db_names[db] : "?";
+}
+
 unsigned store_schema(const struct store *st)
 {
 	return st->schema;
@@ -353,6 +358,91 @@ struct store *store_open(const char *dir, const struct store_options *opt,
 		goto fail;
 	return st;
 fail:
+	if (st->env)
+		mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->resize_lock);
+	pthread_mutex_destroy(&st->q_lock);
+	pthread_cond_destroy(&st->q_work);
+	pthread_cond_destroy(&st->q_done);
+	free(st);
+	return NULL;
+}
+
+/* Read-only: MDB_RDONLY | MDB_NOLOCK, so nothing is written, not even a lock
+ * file (a backup on read-only media opens). NOLOCK is safe only because no one
+ * writes a backup; never use this on a live data directory. */
+struct store *store_open_readonly(const char *dir, char *err, size_t errlen)
+{
+	struct store *st = calloc(1, sizeof *st);
+	if (!st) {
+		snprintf(err, errlen, "opening the store: out of memory");
+		return NULL;
+	}
+	snprintf(st->dir, sizeof st->dir, "%s", dir);
+	st->pid = getpid();
+	st->max_batch = 1;
+	pthread_rwlock_init(&st->resize_lock, NULL);
+	pthread_mutex_init(&st->q_lock, NULL);
+	pthread_cond_init(&st->q_work, NULL);
+	pthread_cond_init(&st->q_done, NULL);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/store.mdb", dir);
+	MDB_txn *txn = NULL;
+	struct stat sb;
+	int rc = stat(path, &sb) != 0 ? errno : 0;
+	if (rc == 0)
+		rc = mdb_env_create(&st->env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(st->env, 64);
+	/* the map must cover the file: LMDB takes the larger of this and the file */
+	if (rc == 0)
+		rc = mdb_env_open(st->env, path, MDB_NOSUBDIR | MDB_NOTLS | MDB_RDONLY | MDB_NOLOCK,
+				  0600);
+	if (rc == 0)
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc) {
+		if (rc == ENOENT)
+			snprintf(err, errlen, "opening the store: %s does not exist", path);
+		else
+			store_error(st, rc, "opening the store", err, errlen);
+		goto fail;
+	}
+	for (int i = 0; i < STORE_DB__COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], db_flags[i], &st->dbi[i]);
+		if (rc) {
+			if (rc == MDB_NOTFOUND)
+				snprintf(err, errlen, "opening the store: %s has no database '%s' "
+					 "(not a store of this soarctl, or damaged)", path, db_names[i]);
+			else
+				store_error(st, rc, "opening the store", err, errlen);
+			goto fail;
+		}
+	}
+	MDB_val k = { 6, "schema" }, v;
+	rc = mdb_get(txn, st->dbi[STORE_DB_META], &k, &v);
+	if (rc || v.mv_size != 4) {
+		snprintf(err, errlen, "opening the store: %s records no schema version "
+			 "(not a store of this soarctl, or damaged)", path);
+		goto fail;
+	}
+	st->schema = store_get_u32(v.mv_data);
+	if (st->schema != STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "opening the store: %s has schema %u; this soarctl reads "
+			 "schema %u read-only%s", path, st->schema, STORE_SCHEMA_VERSION,
+			 st->schema > STORE_SCHEMA_VERSION ? ": upgrade soarctl" : "");
+		goto fail;
+	}
+	/* the handles stay valid for the environment's life after this commit */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc) {
+		store_error(st, rc, "opening the store", err, errlen);
+		goto fail;
+	}
+	return st;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
 	if (st->env)
 		mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->resize_lock);

@@ -77,6 +77,11 @@ struct store_options {
 struct store *store_open(const char *dir, const struct store_options *opt,
 			 char *err, size_t errlen);
 
+/* Opens the store in `dir` read-only without a lock file (MDB_NOLOCK): for a
+ * backup that no process writes (restore checks one before using it). The
+ * schema must be this soarctl's. Writes through it fail. Close with store_close. */
+struct store *store_open_readonly(const char *dir, char *err, size_t errlen);
+
 /* Stops the committer (after finishing queued writes) and closes the env. NULL ok. */
 void store_close(struct store *st);
 
@@ -87,6 +92,9 @@ struct store *store_default(char *err, size_t errlen);
 
 /* The handle of a named database, valid for the store's lifetime. */
 MDB_dbi store_dbi(const struct store *st, enum store_db db);
+
+/* The LMDB name of a named database ("cases", "journal" ...). */
+const char *store_db_name(enum store_db db);
 
 /* Schema version found in the file (after migrations, = STORE_SCHEMA_VERSION). */
 unsigned store_schema(const struct store *st);
