@@ -1,4 +1,6 @@
 /* cmd_serve.c - `soarctl serve`: the daemon (daemon.h, docs/daemon.md). */
+#include "access.h"
+#include "runout.h"
 #include "cli.h"
 #include "daemon.h"
 #include "datadir.h"
@@ -77,6 +79,11 @@ static int serve_main(int argc, char **argv)
 		return cli_fail("serve", EXIT_FAIL, "%s", err);
 	datadir_set(dir);
 	o.data_dir = dir;
+	/* The daemon acts for everyone: its OS user needs playbook.run and
+	 * job.manage in the store (access.c). */
+	struct store *st = runout_open_store("serve", dir, 1);
+	if (!st || access_check(st, "serve", NULL, "daemon", NULL) != 0)
+		return EXIT_FAIL;
 	/* The daemon holds keys to everything: no core dumps, no ptrace. */
 	sc_harden_process();
 	return daemon_main(&o);

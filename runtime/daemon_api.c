@@ -1,11 +1,13 @@
 /* daemon_api.c - the HTTP routes of `soarctl serve`.
  *
  * Every route but /healthz needs `Authorization: Bearer TOKEN` (an API token,
- * rbac.h) whose user holds the route's permission. EDLs may instead use a
+ * rbac.h) whose user holds the route's permission (access.c, beside the
+ * command line's: one table each). EDLs may instead use a
  * per-list token or basic auth from DATADIR/edl-auth (firewalls cannot send
  * bearer tokens); the prompt form accepts ?token= (it is opened from an email).
  * Token checks are cached for AUTH_TTL seconds: rbac_token_auth writes an audit
  * entry per use, which would put an fsync on every alert. */
+#include "access.h"
 #include "audit.h"
 #include "case.h"
 #include "daemon.h"
@@ -499,7 +501,7 @@ static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6]
 {
 	char err[256];
 	if (n == 3 && strcmp(httpd_method(r), "GET") == 0) {
-		if (!require(d, r, RBAC_CASE_READ, NULL))
+		if (!require(d, r, access_route_perm(ROUTE_JOBS_READ), NULL))
 			return;
 		struct store_buf b = {0};
 		store_buf_str(&b, "{\"jobs\":");
@@ -513,7 +515,7 @@ static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6]
 		return;
 	}
 	if (n == 5 && strcmp(httpd_method(r), "POST") == 0) {
-		if (!require(d, r, RBAC_JOB_MANAGE, NULL))
+		if (!require(d, r, access_route_perm(ROUTE_JOBS_MANAGE), NULL))
 			return;
 		int rc;
 		if (strcmp(seg[4], "run") == 0)
@@ -554,7 +556,7 @@ static void html_escape(struct store_buf *b, const char *s)
 static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
 {
 	const char *token = httpd_query(r, "token");
-	if (!require(d, r, RBAC_PROMPT_ANSWER, token))
+	if (!require(d, r, access_route_perm(ROUTE_PROMPT_FORM), token))
 		return;
 	struct prompt_rec p;
 	char err[256];
@@ -724,7 +726,7 @@ static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
 			fields = strndup(f->raw, f->rawlen);
 		ij_free(&doc);
 	}
-	const char *user = require(d, r, RBAC_PROMPT_ANSWER, token[0] ? token : NULL);
+	const char *user = require(d, r, access_route_perm(ROUTE_PROMPT_ANSWER), token[0] ? token : NULL);
 	if (!user) {
 		free(fields);
 		return;
@@ -855,7 +857,7 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 		httpd_error(r, 404, "not_found", "no such list", NULL);
 		return;
 	}
-	if (!edl_own_auth(r, name) && !require(d, r, RBAC_CASE_READ, NULL))
+	if (!edl_own_auth(r, name) && !require(d, r, access_route_perm(ROUTE_EDL), NULL))
 		return;
 	struct edl_out o;
 	memset(&o, 0, sizeof o);
@@ -901,7 +903,7 @@ void api_handle(struct httpd_req *r, void *ud)
 		return;
 	}
 	if (n == 1 && strcmp(seg[0], "metrics") == 0 && get) {
-		if (!require(d, r, RBAC_CASE_READ, NULL))
+		if (!require(d, r, access_route_perm(ROUTE_METRICS), NULL))
 			return;
 		struct store_buf b = {0};
 		metrics_render(&b);
@@ -923,7 +925,7 @@ void api_handle(struct httpd_req *r, void *ud)
 	if (n >= 3 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
 		const char *what = seg[2];
 		if (strcmp(what, "alerts") == 0 && n == 3 && post) {
-			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
+			const char *user = require(d, r, access_route_perm(ROUTE_ALERTS), NULL);
 			if (user)
 				ingest_alerts(d, r, user);
 			return;
@@ -935,7 +937,8 @@ void api_handle(struct httpd_req *r, void *ud)
 		if (strcmp(what, "cases") == 0 && n == 5 &&
 		    ((post && (strcmp(seg[4], "notes") == 0 || strcmp(seg[4], "links") == 0)) ||
 		     (get && (strcmp(seg[4], "timeline") == 0 || strcmp(seg[4], "children") == 0)))) {
-			const char *user = require(d, r, post ? RBAC_CASE_WRITE : RBAC_CASE_READ, NULL);
+			const char *user = require(d, r, access_route_perm(post ? ROUTE_CASES_WRITE : ROUTE_CASES_READ),
+						   NULL);
 			if (user)
 				case_sub(d, r, user, seg[3], seg[4]);
 			return;
@@ -947,23 +950,23 @@ void api_handle(struct httpd_req *r, void *ud)
 					    NULL);
 				return;
 			}
-			const char *user = require(d, r, RBAC_CASE_WRITE, NULL);
+			const char *user = require(d, r, access_route_perm(ROUTE_CASES_WRITE), NULL);
 			if (user)
 				write_case(d, r, user, n >= 4 ? seg[3] : NULL, close);
 			return;
 		}
 		if (strcmp(what, "runs") == 0 && post && n == 5 && strcmp(seg[4], "resume") == 0) {
-			if (require(d, r, RBAC_PLAYBOOK_RUN, NULL))
+			if (require(d, r, access_route_perm(ROUTE_RUNS_CONTROL), NULL))
 				resume_run(d, r, seg[3]);
 			return;
 		}
 		if (strcmp(what, "runs") == 0 && get && n == 5 && strcmp(seg[4], "steps") == 0) {
-			if (require(d, r, RBAC_CASE_READ, NULL))
+			if (require(d, r, access_route_perm(ROUTE_RUNS_READ), NULL))
 				get_steps(d, r, seg[3]);
 			return;
 		}
 		if (strcmp(what, "runs") == 0 && post && n == 5 && strcmp(seg[4], "cancel") == 0) {
-			if (!require(d, r, RBAC_PLAYBOOK_RUN, NULL))
+			if (!require(d, r, access_route_perm(ROUTE_RUNS_CONTROL), NULL))
 				return;
 			char err[256];
 			if (run_cancel(d->st, seg[3], err, sizeof err) != 0)
@@ -974,7 +977,7 @@ void api_handle(struct httpd_req *r, void *ud)
 			return;
 		}
 		if (strcmp(what, "cases") == 0 && get && n <= 4) {
-			if (!require(d, r, RBAC_CASE_READ, NULL))
+			if (!require(d, r, access_route_perm(ROUTE_CASES_READ), NULL))
 				return;
 			if (n == 3)
 				get_cases(d, r);
@@ -983,7 +986,7 @@ void api_handle(struct httpd_req *r, void *ud)
 			return;
 		}
 		if (strcmp(what, "runs") == 0 && get && n <= 4) {
-			if (!require(d, r, RBAC_CASE_READ, NULL))
+			if (!require(d, r, access_route_perm(ROUTE_RUNS_READ), NULL))
 				return;
 			get_runs(d, r, n == 4 ? seg[3] : NULL);
 			return;

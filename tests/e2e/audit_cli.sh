@@ -4,14 +4,13 @@
 # right sequence number; a rolled-back copy (the tail cut) is found against a
 # checkpoint taken later.
 . "$(dirname "$0")/lib.bash"
-export USER=auditor1
 DIR="$SOAR_TMP/data"
 D=(--data "$DIR")
 
 expect_exit 0 -- "$SOARCTL" audit --help
 contains "$out" "checkpoint"
 expect_exit 0 -- "$SOARCTL" init "${D[@]}"
-for u in u1 u2 u3 u4 u5; do expect_exit 0 -- "$SOARCTL" user add "$u" --role viewer "${D[@]}"; done
+for u in uid4001 u2 u3 u4 u5; do expect_exit 0 -- "$SOARCTL" user add "$u" --role viewer "${D[@]}"; done
 expect_exit 0 -- "$SOARCTL" audit list "${D[@]}"
 contains "$out" "user.bootstrap"
 contains "$out" "user.add"
@@ -81,9 +80,13 @@ contains "$err" "moved or swapped"
 
 # a viewer may not read the log, and the refusal is itself audited
 rm -rf "$DIR" && cp -a "$SOAR_TMP/pristine" "$DIR"
-USER=u1 expect_exit 1 -- "$SOARCTL" audit list "${D[@]}"
-contains "$err" "lacks audit.read"
-expect_exit 0 -- "$SOARCTL" audit list --last 1 "${D[@]}" --json
-[ "$(json_field "$out" 'j["entries"][0]["action"]')" = access.denied ] || fail "refusal audited: $out"
+if can_switch_uid; then
+	as_uid 4001 1 -- "$SOARCTL" audit list "${D[@]}"
+	contains "$err" "lacks audit.read"
+	expect_exit 0 -- "$SOARCTL" audit list --last 1 "${D[@]}" --json
+	[ "$(json_field "$out" 'j["entries"][0]["action"]')" = access.denied ] || fail "refusal audited: $out"
+else
+	echo "SKIP: acting as another OS user needs root"
+fi
 expect_exit 0 -- "$SOARCTL" audit verify "${D[@]}"
 finish
