@@ -3,6 +3,8 @@
 #include "access.h"
 
 #include "cli.h"
+#include "datadir.h"
+#include "secret.h"
 #include "runout.h"
 
 #include <stdio.h>
@@ -114,6 +116,12 @@ int access_check(struct store *st, const char *cmd, const char *sub, const char 
 	struct access_who local;
 	if (!who)
 		who = &local;
+	/* The master key first, when there is one: it keys the audit entries this
+	 * command (and a refusal) writes. */
+	char kerr[512];
+	if (secret_vault_prepare(st, datadir_get(), kerr, sizeof kerr) < 0)
+		fprintf(stderr, "soarctl %s: the audit log is keyed and the master key did not "
+			"open: %s\n", cmd, kerr);
 	access_os_user(who->user, sizeof who->user);
 	snprintf(who->actor, sizeof who->actor, "cli:%s", who->user);
 	unsigned perm = access_cli_perm(cmd, sub);

@@ -75,6 +75,8 @@ int audit_checkpoint_parse(const char *s, struct audit_checkpoint *cp);
 
 struct audit_report {
 	uint64_t entries;       /* entries read */
+	uint64_t keyed_from;    /* 0: no chain key (legacy); else the first keyed entry */
+	int head_file;          /* 1 checked, 0 none found, 2 none found and written now */
 	uint64_t first_bad;     /* 0 = intact; else the first seq found bad */
 	char why[256];          /* what is wrong with it */
 	struct audit_checkpoint head;

@@ -187,10 +187,37 @@ static struct secret_vault *vault_alloc(void)
 	return memset(p, 0, sizeof(struct secret_vault));
 }
 
+/* The vault audit.c keys entries with: the last one opened in this process
+ * (a process works on one store; tests open several one after another). */
+static pthread_mutex_t attached_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct secret_vault *attached;
+static pid_t attached_pid;
+
+static void attach(struct secret_vault *v)
+{
+	pthread_mutex_lock(&attached_lock);
+	attached = v;
+	attached_pid = getpid();
+	pthread_mutex_unlock(&attached_lock);
+}
+
+struct secret_vault *secret_vault_attached(struct store *st)
+{
+	pthread_mutex_lock(&attached_lock);
+	struct secret_vault *v = attached && attached_pid == getpid() && attached->st == st
+				 ? attached : NULL;
+	pthread_mutex_unlock(&attached_lock);
+	return v;
+}
+
 void secret_vault_close(struct secret_vault *v)
 {
 	if (!v)
 		return;
+	pthread_mutex_lock(&attached_lock);
+	if (attached == v)
+		attached = NULL;
+	pthread_mutex_unlock(&attached_lock);
 	sc_zero(v, sizeof *v);
 	munlock(v, 4096);
 	munmap(v, 4096);
@@ -352,6 +379,7 @@ struct secret_vault *secret_vault_open(struct store *st, const char *datadir,
 		secret_vault_close(v);
 		return NULL;
 	}
+	attach(v);
 	return v;
 }
 
@@ -372,6 +400,26 @@ struct secret_vault *secret_vault_default(char *err, size_t errlen)
 	struct secret_vault *v = default_vault;
 	pthread_mutex_unlock(&default_lock);
 	return v;
+}
+
+int secret_vault_prepare(struct store *st, const char *datadir, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	int keyed = 0;
+	if (store_read_begin(st, &txn, err, errlen) == 0) {
+		MDB_val k = { 11, "audit_chain" }, d;
+		keyed = mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &k, &d) == 0;
+		store_read_end(st, txn);
+	}
+	const char *mk = getenv("SOARCTL_MASTER_KEY"), *pp = getenv("SOARCTL_PASSPHRASE");
+	char path[4096];
+	keyfile_path(datadir, path, sizeof path);
+	int have = keyed || (mk && *mk) || (pp && *pp) || access(path, F_OK) == 0;
+	if (!have)
+		return 0;
+	if (secret_vault_default(err, errlen))
+		return 1;
+	return keyed ? -1 : 0;
 }
 
 int secret_init_keyfile(const char *datadir, char *err, size_t errlen)
