@@ -68,6 +68,15 @@ static size_t key_rec_len;
 static uint64_t key_from;
 static const struct secret_vault *key_vault;
 
+void audit_key_forget(void)
+{
+	pthread_mutex_lock(&key_lock);
+	sc_zero(key_k, sizeof key_k);
+	key_rec_len = 0;
+	key_vault = NULL;
+	pthread_mutex_unlock(&key_lock);
+}
+
 static int get_key(MDB_txn *txn, MDB_dbi dbi, const char *name, MDB_val *out)
 {
 	MDB_val k = { strlen(name), (void *)name };

@@ -88,6 +88,10 @@ struct audit_report {
 int audit_verify(struct store *st, const struct audit_checkpoint *cp,
 		 struct audit_report *rep, char *err, size_t errlen);
 
+/* Drops the chain key this process unwrapped (secret.c calls it when a vault
+ * is opened or closed: the next append unwraps it again, with that vault). */
+void audit_key_forget(void);
+
 /* Scrubs details JSON (see above) with the HMAC `key` into `out`. Returns 0, or
  * -1 when `json` is not a JSON object (err says where). Exposed for tests. */
 struct store_buf;

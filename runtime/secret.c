@@ -199,6 +199,7 @@ static void attach(struct secret_vault *v)
 	attached = v;
 	attached_pid = getpid();
 	pthread_mutex_unlock(&attached_lock);
+	audit_key_forget();
 }
 
 struct secret_vault *secret_vault_attached(struct store *st)
@@ -218,6 +219,7 @@ void secret_vault_close(struct secret_vault *v)
 	if (attached == v)
 		attached = NULL;
 	pthread_mutex_unlock(&attached_lock);
+	audit_key_forget();
 	sc_zero(v, sizeof *v);
 	munlock(v, 4096);
 	munmap(v, 4096);
@@ -984,14 +986,20 @@ struct master_ctx {
 static int master_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct master_ctx *c = ud;
-	int rc = keyring_rewrap(c->v, txn, c->next, &c->rewrapped, err, errlen);
+	unsigned n = 0;
+	int rc = keyring_count(c->v, txn, &n);
 	if (rc)
 		return rc;
+	/* The entry first: it is keyed with the audit key as the old master key
+	 * unwraps it; keyring_rewrap then wraps that key under the new one. */
 	char det[96];
 	snprintf(det, sizeof det, "{\"from\":\"%s\",\"to\":\"%s\",\"data_keys\":%u}",
-		 src_names[c->v->src], src_names[c->next->src], c->rewrapped);
-	return audit_append_txn(st, txn, c->actor, "secret.rotate-master", "keyring", det, NULL,
-				err, errlen);
+		 src_names[c->v->src], src_names[c->next->src], n);
+	rc = audit_append_txn(st, txn, c->actor, "secret.rotate-master", "keyring", det, NULL,
+			      err, errlen);
+	if (rc)
+		return rc;
+	return keyring_rewrap(c->v, txn, c->next, &c->rewrapped, err, errlen);
 }
 
 static int fsync_dir_of(const char *path)

@@ -290,6 +290,20 @@ struct ids {
 	size_t n;
 };
 
+static int count_one(MDB_cursor *cur, uint32_t id, void *ud)
+{
+	(void)cur;
+	(void)id;
+	(*(unsigned *)ud)++;
+	return 0;
+}
+
+int keyring_count(struct secret_vault *v, MDB_txn *txn, unsigned *n)
+{
+	*n = 0;
+	return each_dk(v, txn, count_one, n);
+}
+
 static int collect_id(MDB_cursor *cur, uint32_t id, void *ud)
 {
 	(void)cur;
