@@ -1,13 +1,19 @@
 /* audit.h - the append-only, hash-chained audit log (STORE_DB_AUDIT).
  *
  * Entry (value under key seq u64 BE), all integers big endian:
- *   u8 version (1) | u64 seq | i64 time_ms | u16 len, actor | u16 len, action |
+ *   u8 version | u64 seq | i64 time_ms | u16 len, actor | u16 len, action |
  *   u16 len, object | u32 len, details (JSON) | prev hash [32] | hash [32]
- * hash = SHA-256("soarctl-audit-v1" || every byte of the value before `hash`).
- * prev hash is the previous entry's hash (32 zero bytes for seq 1). Changing any
- * byte, deleting, inserting or reordering entries breaks the chain at the first
- * affected seq; removing the tail is found only against a checkpoint (seq and
- * head hash kept elsewhere by the operator).
+ * Version 2 (keyed): hash = HMAC-SHA256(K, every byte before `hash`), K the
+ * chain key the master key wraps (secret.h secret_audit_key). Version 1
+ * (entries written before the log was keyed, or in a store without a master
+ * key): hash = SHA-256("soarctl-audit-v1" || every byte before `hash`).
+ * prev hash is the previous entry's hash (32 zero bytes for seq 1). The head
+ * (last seq and hash, MAC'd under K) is kept in the keyring ("audit_head",
+ * with every keyed entry) and in the head file (DATADIR/audit.head), so that
+ * changing, deleting, inserting or reordering entries, and cutting the tail,
+ * are found without a checkpoint by anyone verifying with the master key
+ * (docs/security.md says what stays possible). A process that has not opened
+ * the vault cannot append to a keyed log: the append is refused.
  *
  * Details are JSON; values that look like secrets (under keys such as
  * "password", "token", "api_key", or strings shaped like credentials) are
