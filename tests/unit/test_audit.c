@@ -363,6 +363,26 @@ static void test_keyed(void)
 		CHECK(audit_append(st, "cli:bob", "case.update", "case-9", NULL, err, sizeof err) == 0);
 	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 0);
 	CHECK(rep.keyed_from == 5 && rep.entries == 7);
+	/* the documented format: entry hash = HMAC-SHA256(K, bytes before it), and
+	 * the head record's MAC = HMAC-SHA256(K, "h" | u64 seq | hash) */
+	{
+		MDB_txn *txn;
+		unsigned char k[32], mac[32], e6[4096], hb[41];
+		uint64_t from = 0;
+		CHECK(store_read_begin(st, &txn, err, sizeof err) == 0);
+		CHECK(secret_audit_key(v, txn, 0, 0, k, &from, err, sizeof err) == 0 && from == 5);
+		MDB_val hk = { 10, "audit_head" }, hv;
+		CHECK(mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &hk, &hv) == 0 && hv.mv_size == 73);
+		size_t n6 = raw_get(st, 6, e6, sizeof e6);
+		sc_hmac_sha256(k, 32, e6, n6 - 32, mac);
+		CHECK(n6 > 64 && e6[0] == 2 && memcmp(mac, e6 + n6 - 32, 32) == 0);
+		hb[0] = 'h';
+		memcpy(hb + 1, (const unsigned char *)hv.mv_data + 1, 40);
+		sc_hmac_sha256(k, 32, hb, sizeof hb, mac);
+		CHECK(memcmp(mac, (const unsigned char *)hv.mv_data + 41, 32) == 0);
+		store_read_end(st, txn);
+		sc_zero(k, sizeof k);
+	}
 
 	/* the legacy part rewritten consistently: the first keyed entry does not chain */
 	unsigned char keep[4][4096];
