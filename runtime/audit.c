@@ -246,17 +246,26 @@ static int head_file_read(uint64_t *seq, unsigned char hash[32], unsigned char m
 	return 1;
 }
 
-/* Once per write transaction, the head committed before it goes to the head
- * file: the head this transaction writes is not durable yet (it may be rolled
- * back), the one it reads is. The committer is one thread per process. */
+/* At the first append of a write transaction, at most once a second, the
+ * head committed before it goes to the head file: the head this transaction
+ * writes is not durable yet (it may be rolled back), the one it reads is.
+ * Once a second because a rename on the committer thread costs up to
+ * milliseconds (ext4 flushes a file renamed over another): every commit
+ * waited on it, and the daemon's sleeping runs came back a third slower. The
+ * committer is one thread per process. */
 static void head_file_sync(struct store *st, MDB_txn *txn)
 {
 	static __thread size_t last_txn;
+	static __thread int64_t last_ms;
 	static uint64_t written;
 	size_t id = mdb_txn_id(txn);
 	if (id == last_txn)
 		return;
 	last_txn = id;
+	int64_t now = store_now_ms();
+	if (now - last_ms < 1000 && now >= last_ms)
+		return;
+	last_ms = now;
 	MDB_val d;
 	if (get_key(txn, store_dbi(st, STORE_DB_SECRET_KEYS), HEAD_KEY, &d) != 0 ||
 	    d.mv_size != HEAD_REC)
