@@ -121,9 +121,10 @@ static int do_verify(struct scli *c)
 		printf("audit log intact: %" PRIu64 " entries, head %s%s\n", rep.entries, head,
 		       cps ? " (matches the checkpoint)" : "");
 		if (rep.keyed_from > 1)
-			printf("entries 1-%" PRIu64 " predate the keyed chain (plain SHA-256: "
-			       "rewriting them all together would not show); entries from %" PRIu64
-			       " on are keyed\n", rep.keyed_from - 1, rep.keyed_from);
+			printf("entries 1-%" PRIu64 " predate the keyed chain (plain SHA-256, held "
+			       "by entry %" PRIu64 ", the first keyed one, which chains to them); "
+			       "entries from %" PRIu64 " on are keyed\n", rep.keyed_from - 1,
+			       rep.keyed_from, rep.keyed_from);
 		else if (!rep.keyed_from && rep.entries)
 			printf("the log is not keyed (no master key has written to it): edits are "
 			       "found, a cut tail only against a checkpoint\n");
