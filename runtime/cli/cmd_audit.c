@@ -110,8 +110,9 @@ static int do_verify(struct scli *c)
 		return cli_fail(CMD, EXIT_FAIL, "%s", err);
 	audit_checkpoint_format(&rep.head, head, sizeof head);
 	if (c->json) {
-		printf("{\"intact\":%s,\"entries\":%" PRIu64 ",\"head\":\"%s\"", rc ? "false" : "true",
-		       rep.entries, head);
+		printf("{\"intact\":%s,\"entries\":%" PRIu64 ",\"head\":\"%s\",\"keyed_from\":%" PRIu64
+		       ",\"head_file\":%s", rc ? "false" : "true", rep.entries, head, rep.keyed_from,
+		       rep.head_file == 1 ? "\"checked\"" : rep.head_file == 2 ? "\"written\"" : "null");
 		if (rc) {
 			printf(",\"first_bad\":%" PRIu64 ",\"why\":", rep.first_bad);
 			cli_json_string(stdout, rep.why, strlen(rep.why));
@@ -120,6 +121,14 @@ static int do_verify(struct scli *c)
 	} else if (rc == 0) {
 		printf("audit log intact: %" PRIu64 " entries, head %s%s\n", rep.entries, head,
 		       cps ? " (matches the checkpoint)" : "");
+		if (rep.keyed_from > 1)
+			printf("entries 1-%" PRIu64 " predate the keyed chain (plain SHA-256, held "
+			       "by entry %" PRIu64 ", the first keyed one, which chains to them); "
+			       "entries from %" PRIu64 " on are keyed\n", rep.keyed_from - 1,
+			       rep.keyed_from, rep.keyed_from);
+		else if (!rep.keyed_from && rep.entries)
+			printf("the log is not keyed (no master key has written to it): edits are "
+			       "found, a cut tail only against a checkpoint\n");
 	}
 	if (rc)
 		return cli_fail(CMD, EXIT_FAIL, "audit log TAMPERED at entry %" PRIu64 ": %s "

@@ -1,5 +1,6 @@
 /* cmd_case.c - `soarctl case`: list, show, new, update, close, note, attach,
  * link, children, check. A thin front end over case.h. */
+#include "access.h"
 #include "cli.h"
 #include "runout.h"
 #include "rbac.h"
@@ -134,9 +135,11 @@ static int only(const struct opts *o, const char *const *known)
 	return 0;
 }
 
+static const char *case_sub; /* the subcommand: its permission (access.c) */
+
 static struct store *open_store(const struct opts *o)
 {
-	return runout_open_store(CMD, o->data, 0);
+	return access_open(CMD, case_sub, o->data, 0, NULL);
 }
 
 static const char *actor(void)
@@ -866,6 +869,7 @@ static int case_main(int argc, char **argv)
 		return cli_usage(CMD, "which subcommand? list, show, new, update, close, note, attach, "
 				 "link, children or check");
 	const char *sub = argv[1];
+	case_sub = sub;
 	static const char *const list_bools[] = { "asc", NULL };
 	struct opts o;
 	int rc = parse(argc - 2, argv + 2, &o, strcmp(sub, "list") == 0 ? list_bools : NULL);

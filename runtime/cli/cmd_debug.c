@@ -1,6 +1,7 @@
 /* cmd_debug.c - `soarctl debug`: a playbook run, or a recorded run replayed,
  * under the debugger (engine/debugger.h), at a terminal (lineedit.h: history,
  * completion) or reading commands from a pipe. See docs/debugging.md. */
+#include "access.h"
 #include "cli.h"
 #include "dap.h"
 #include "debugger.h"
@@ -138,7 +139,7 @@ static int debug_main(int argc, char **argv)
 				 : "one playbook FILE at a time");
 	}
 	char err[512];
-	struct store *st = runout_open_store("debug", data, 1);
+	struct store *st = access_open("debug", NULL, data, 1, NULL);
 	if (!st) {
 		free(inputs);
 		return EXIT_FAIL;

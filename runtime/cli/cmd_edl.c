@@ -1,4 +1,5 @@
 /* cmd_edl.c - `soarctl edl list|show|add|rm|export`, over edl.h. */
+#include "access.h"
 #include "cli.h"
 #include "runout.h"
 #include "datadir.h"
@@ -31,9 +32,11 @@ static const char usage[] =
 	"domain = host name or *.example.com; url = host[/path] without a scheme.\n"
 	"Exit codes: 0 ok, 1 failed or not found, 2 bad arguments or an invalid value.\n";
 
+static const char *cmd_sub; /* the subcommand: its permission (access.c) */
+
 static struct store *open_store(const char *data)
 {
-	return runout_open_store(CMD, data, 0);
+	return access_open(CMD, cmd_sub, data, 0, NULL);
 }
 
 static void iso(int64_t ms, char *buf, size_t len)
@@ -127,6 +130,7 @@ static int edl_main(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage(CMD, "which subcommand? list, show, add, rm or export");
 	const char *sub = argv[optind++];
+	cmd_sub = sub;
 	int nargs = argc - optind;
 	char **args = argv + optind;
 	char err[1024];

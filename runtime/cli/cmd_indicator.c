@@ -1,4 +1,5 @@
 /* cmd_indicator.c - `soarctl indicator get|set|list`, over indicator.h. */
+#include "access.h"
 #include "cli.h"
 #include "runout.h"
 
@@ -29,9 +30,11 @@ static const char usage[] =
 
 #define CMD "indicator"
 
+static const char *cmd_sub; /* the subcommand: its permission (access.c) */
+
 static struct store *open_store(const char *data)
 {
-	return runout_open_store(CMD, data, 0);
+	return access_open(CMD, cmd_sub, data, 0, NULL);
 }
 
 static void print_ind(const struct indicator *ind, int json)
@@ -80,6 +83,7 @@ static int indicator_main(int argc, char **argv)
 	if (argc < 2)
 		return cli_usage(CMD, "which subcommand? get, set or list");
 	const char *sub = argv[1], *data = NULL, *pos[3] = { 0 };
+	cmd_sub = sub;
 	int npos = 0, json = 0, rc;
 	struct indicator_update u;
 	indicator_update_init(&u);

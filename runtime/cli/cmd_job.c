@@ -1,6 +1,7 @@
 /* cmd_job.c - `soarctl job list|run|pause|resume`: scheduled jobs as the
  * running daemon sees them (their records in the store, store/jobstore.c). `run` and
  * `pause` are requests the daemon acts on within a second. */
+#include "access.h"
 #include "cli.h"
 #include "jobstore.h"
 #include "runout.h"
@@ -54,7 +55,7 @@ static int job_main(int argc, char **argv)
 		return cli_usage("job", "unknown subcommand '%s'", sub);
 	if (!list && !name)
 		return cli_usage("job", "which job? give its NAME");
-	struct store *st = runout_open_store("job", data, 1);
+	struct store *st = access_open("job", sub, data, 1, NULL);
 	if (!st)
 		return EXIT_FAIL;
 	char err[512];

@@ -1,4 +1,5 @@
 /* cmd_prompt.c - `soarctl prompt list|show|answer`: questions runs ask people. */
+#include "access.h"
 #include "cli.h"
 #include "audit.h"
 #include "engine.h"
@@ -312,7 +313,7 @@ static int prompt_main(int argc, char **argv)
 			 strcmp(argv[i - 1], "--field"))
 			id = argv[i];
 	}
-	struct store *st = runout_open_store("prompt", data, 0);
+	struct store *st = access_open("prompt", action, data, 0, NULL);
 	if (!st)
 		return EXIT_FAIL;
 	char err[512];

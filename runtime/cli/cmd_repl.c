@@ -7,6 +7,7 @@
  * commands (:help, :case, :note ...) are the session's own. Input comes from a
  * terminal (libedit: history, completion), a pipe or -e; --json prints one JSON
  * object per input. See docs/repl.md. */
+#include "access.h"
 #include "cli.h"
 #include "case.h"
 #include "datadir.h"
@@ -1183,7 +1184,7 @@ static int repl_main(int argc, char **argv)
 	}
 	if (r.mock)
 		integration_set_mock_all(1);
-	r.st = runout_open_store(CMD, data, 1);
+	r.st = access_open(CMD, NULL, data, 1, NULL);    /* playbook.run; opens the vault */
 	if (!r.st) {
 		free(chunks);
 		return EXIT_FAIL;
@@ -1192,10 +1193,6 @@ static int repl_main(int argc, char **argv)
 	snprintf(r.actor, sizeof r.actor, "cli:%s", r.user);
 	r.info.actor = r.actor;
 	char err[512];
-	if (rbac_require(r.st, r.user, r.actor, RBAC_PLAYBOOK_RUN, "repl", err, sizeof err) != 0) {
-		free(chunks);
-		return cli_fail(CMD, EXIT_FAIL, "%s", err);
-	}
 	uuid_v7(r.info.id);
 	snprintf(r.info.playbook, sizeof r.info.playbook, "repl");
 	r.sb = sandbox_new(getenv("SOARCTL_LUA_DIR"), err, sizeof err);

@@ -1,4 +1,5 @@
 /* cmd_run.c - `soarctl run FILE`: one playbook, now, to its end. */
+#include "access.h"
 #include "cli.h"
 #include "datadir.h"
 #include "integration.h"
@@ -82,7 +83,7 @@ static int run_main(int argc, char **argv)
 					: "one playbook FILE at a time");
 	}
 	char err[512];
-	struct store *st = runout_open_store("run", data, 1);
+	struct store *st = access_open("run", NULL, data, 1, NULL);
 	if (!st) {
 		free(inputs);
 		return EXIT_FAIL;

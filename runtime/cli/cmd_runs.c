@@ -1,4 +1,5 @@
 /* cmd_runs.c - `soarctl runs list|show|resume|cancel`. */
+#include "access.h"
 #include "cli.h"
 #include "engine.h"
 #include "ingest_json.h"
@@ -283,7 +284,7 @@ static int runs_main(int argc, char **argv)
 		else if (argv[i][0] != '-' && !id)
 			id = argv[i];
 	}
-	struct store *st = runout_open_store("runs", data, 0);
+	struct store *st = access_open("runs", action, data, 0, NULL);
 	if (!st)
 		return EXIT_FAIL;
 	if (strcmp(action, "list") == 0)

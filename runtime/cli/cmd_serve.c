@@ -1,4 +1,6 @@
 /* cmd_serve.c - `soarctl serve`: the daemon (daemon.h, docs/daemon.md). */
+#include "access.h"
+#include "runout.h"
 #include "cli.h"
 #include "daemon.h"
 #include "datadir.h"
@@ -70,13 +72,16 @@ static int serve_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
-	char dir[4096], err[512];
+	char dir[4096];
 	if (!datadir_resolve(data, dir, sizeof dir))
 		return cli_usage("serve", "no data directory: give --data DIR or set SOARCTL_DATA");
-	if (datadir_create(dir, err, sizeof err) != 0)
-		return cli_fail("serve", EXIT_FAIL, "%s", err);
-	datadir_set(dir);
 	o.data_dir = dir;
+	/* The daemon acts for everyone: its OS user needs playbook.run and
+	 * job.manage in the store (access.c). A data directory made here makes
+	 * that user its first admin, as `init` does. */
+	struct store *st = runout_open_store("serve", dir, 1);
+	if (!st || access_check(st, "serve", NULL, "daemon", NULL) != 0)
+		return EXIT_FAIL;
 	/* The daemon holds keys to everything: no core dumps, no ptrace. */
 	sc_harden_process();
 	return daemon_main(&o);

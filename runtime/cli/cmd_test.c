@@ -4,6 +4,7 @@
  * sandboxed run (fresh environment, the same limits as a playbook), in name order,
  * against a scratch data directory that is removed afterwards (unless --data). */
 #define _XOPEN_SOURCE 700
+#include "access.h"
 #include "cli.h"
 #include "datadir.h"
 #include "playbook.h"
@@ -185,6 +186,10 @@ static int test_main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage("test", "which test files? give at least one FILE");
+	/* A scratch store is the tests' own; a store given with --data is checked
+	 * like `run` (playbook.run). */
+	if (data && !access_open("test", NULL, data, 1, NULL))
+		return EXIT_FAIL;
 
 	char err[512];
 	struct sandbox *sb = sandbox_new(getenv("SOARCTL_LUA_DIR"), err, sizeof err);

@@ -12,6 +12,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE   /* fopencookie */
 #endif
+#include "access.h"
 #include "dap.h"
 #include "cli.h"
 #include "debugger.h"
@@ -523,7 +524,7 @@ int dap_main(const char *data, const struct sandbox_limits *lim)
 	if (lc.mock)
 		integration_set_mock_all(1);
 	char err[512];
-	struct store *st = runout_open_store("debug", data, 1);
+	struct store *st = access_open("debug", NULL, data, 1, NULL);
 	struct playbook_src src;
 	memset(&src, 0, sizeof src);
 	struct sandbox *sb = NULL;

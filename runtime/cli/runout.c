@@ -138,10 +138,10 @@ struct store *runout_open_store(const char *cmd, const char *data_flag, int crea
 		cli_fail(cmd, EXIT_FAIL, "%s", err);
 		return NULL;
 	}
-	/* A data directory made here gets what `soarctl init` gives it: a master
-	 * key and its first admin. */
+	/* A data directory made here (by any command) gets what `soarctl init`
+	 * gives it: a master key and its first admin, the OS user who made it. */
 	char msg[512];
-	if (create && fresh && secret_init_datadir(dir, msg, sizeof msg, err, sizeof err) != 0) {
+	if (fresh && secret_init_datadir(dir, msg, sizeof msg, err, sizeof err) != 0) {
 		cli_fail(cmd, EXIT_FAIL, "%s", err);
 		return NULL;
 	}

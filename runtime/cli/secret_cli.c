@@ -1,6 +1,7 @@
 /* secret_cli.c - shared plumbing of cmd_secret.c, cmd_user.c, cmd_audit.c. */
 #include "secret_cli.h"
 
+#include "access.h"
 #include "cli.h"
 #include "datadir.h"
 #include "rbac.h"
@@ -83,9 +84,12 @@ int scli_open(struct scli *c)
 	c->st = store_default(err, sizeof err);
 	if (!c->st)
 		return cli_fail(c->cmd, EXIT_FAIL, "%s", err);
-	rbac_os_user(c->user, sizeof c->user);
-	snprintf(c->actor, sizeof c->actor, "cli:%s", c->user);
-	return 0;
+	/* the one check of every command (access.c); commands check more after */
+	struct access_who who;
+	int rc = access_check(c->st, c->cmd, c->npos ? c->pos[0] : NULL, NULL, &who);
+	snprintf(c->user, sizeof c->user, "%s", who.user);
+	snprintf(c->actor, sizeof c->actor, "%s", who.actor);
+	return rc;
 }
 
 int scli_require(struct scli *c, unsigned perm, const char *object)

@@ -1,6 +1,7 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
 #include "daemon_warroom.h"
+#include "secret.h"
 #include "datadir.h"
 #include "integration.h"
 #include "metrics.h"
@@ -360,6 +361,12 @@ int daemon_main(const struct daemon_opts *o)
 		integration_set_mock_all(1);
 	if (!(d->st = store_default(err, sizeof err))) {
 		dlog(LOG_ERROR, NULL, "%s", err);
+		return 1;
+	}
+	/* the master key keys the audit log: without it a keyed store refuses writes */
+	if (secret_vault_prepare(d->st, o->data_dir, err, sizeof err) < 0) {
+		dlog(LOG_ERROR, NULL, "the audit log is keyed and the master key did not open: %s",
+		     err);
 		return 1;
 	}
 	if (!(d->integ = integrations_load(err, sizeof err)) ||

@@ -1,11 +1,13 @@
 /* daemon_api.c - the HTTP routes of `soarctl serve`.
  *
  * Every route but /healthz needs `Authorization: Bearer TOKEN` (an API token,
- * rbac.h) whose user holds the route's permission. EDLs may instead use a
+ * rbac.h) whose user holds the route's permission (access.c, beside the
+ * command line's: one table each). EDLs may instead use a
  * per-list token or basic auth from DATADIR/edl-auth (firewalls cannot send
  * bearer tokens); the prompt form accepts ?token= (it is opened from an email).
  * Token checks are cached for AUTH_TTL seconds: rbac_token_auth writes an audit
  * entry per use, which would put an fsync on every alert. */
+#include "access_rules.h"
 #include "audit.h"
 #include "case.h"
 #include "daemon_int.h"
@@ -920,52 +922,52 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 	if (n == 1 && strcmp(seg[0], "healthz") == 0)
 		TO(R_HEALTHZ, AUTH_NONE, 0, 0);
 	else if (n == 1 && strcmp(seg[0], "metrics") == 0 && get)
-		TO(R_METRICS, AUTH_TOKEN, RBAC_CASE_READ, 0);
+		TO(R_METRICS, AUTH_TOKEN, access_route_perm(ROUTE_METRICS), 0);
 	else if (n == 2 && strcmp(seg[0], "edl") == 0 && get) {
 		if (edl_name_ok(seg[1]))
-			TO(R_EDL, AUTH_EDL, RBAC_CASE_READ, 0);
+			TO(R_EDL, AUTH_EDL, access_route_perm(ROUTE_EDL), 0);
 		else
 			rt->msg = "no such list";
 	} else if (n == 2 && strcmp(seg[0], "prompts") == 0 && get)
-		TO(R_PROMPT_FORM, AUTH_PROMPT, RBAC_PROMPT_ANSWER, 0);
+		TO(R_PROMPT_FORM, AUTH_PROMPT, access_route_perm(ROUTE_PROMPT_FORM), 0);
 	else if (n == 2 && strcmp(seg[0], "slack") == 0 && strcmp(seg[1], "interactive") == 0 && post)
 		TO(R_SLACK, AUTH_SLACK, 0, 1);
 	else if (n >= 3 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
 		const char *what = seg[2];
 		int cases = strcmp(what, "cases") == 0, runs = strcmp(what, "runs") == 0;
 		if (strcmp(what, "alerts") == 0 && n == 3 && post)
-			TO(R_ALERTS, AUTH_TOKEN, RBAC_CASE_WRITE, 1);
+			TO(R_ALERTS, AUTH_TOKEN, access_route_perm(ROUTE_ALERTS), 1);
 		else if (strcmp(what, "prompts") == 0 && n == 5 && strcmp(seg[4], "answer") == 0 && post)
-			TO(R_ANSWER, AUTH_PROMPT, RBAC_PROMPT_ANSWER, 1);
+			TO(R_ANSWER, AUTH_PROMPT, access_route_perm(ROUTE_PROMPT_ANSWER), 1);
 		else if (cases && n == 5 && post &&
 			 (strcmp(seg[4], "notes") == 0 || strcmp(seg[4], "links") == 0))
-			TO(R_CASE_SUB, AUTH_TOKEN, RBAC_CASE_WRITE, 1);
+			TO(R_CASE_SUB, AUTH_TOKEN, access_route_perm(ROUTE_CASES_WRITE), 1);
 		else if (cases && n == 5 && get &&
 			 (strcmp(seg[4], "timeline") == 0 || strcmp(seg[4], "children") == 0))
-			TO(R_CASE_SUB, AUTH_TOKEN, RBAC_CASE_READ, 0);
+			TO(R_CASE_SUB, AUTH_TOKEN, access_route_perm(ROUTE_CASES_READ), 0);
 		else if (cases && post && n == 5 && strcmp(seg[4], "warroom") == 0)
-			TO(R_WARROOM, AUTH_TOKEN, RBAC_CASE_WRITE, 1);
+			TO(R_WARROOM, AUTH_TOKEN, access_route_perm(ROUTE_WARROOM), 1);
 		else if (cases && post && n == 5 && strcmp(seg[4], "close") != 0)
 			rt->msg = "POST /api/v1/cases/REF/close|notes|links|warroom";
 		else if (cases && post && n <= 5)
-			TO(R_CASE_WRITE, AUTH_TOKEN, RBAC_CASE_WRITE, 1);
+			TO(R_CASE_WRITE, AUTH_TOKEN, access_route_perm(ROUTE_CASES_WRITE), 1);
 		else if (runs && post && n == 5 && strcmp(seg[4], "resume") == 0)
-			TO(R_RUN_RESUME, AUTH_TOKEN, RBAC_PLAYBOOK_RUN, 1);
+			TO(R_RUN_RESUME, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_CONTROL), 1);
 		else if (runs && get && n == 5 && strcmp(seg[4], "steps") == 0)
-			TO(R_RUN_STEPS, AUTH_TOKEN, RBAC_CASE_READ, 0);
+			TO(R_RUN_STEPS, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_READ), 0);
 		else if (runs && post && n == 5 && strcmp(seg[4], "cancel") == 0)
-			TO(R_RUN_CANCEL, AUTH_TOKEN, RBAC_PLAYBOOK_RUN, 1);
+			TO(R_RUN_CANCEL, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_CONTROL), 1);
 		else if (cases && get && n <= 4)
-			TO(R_CASES, AUTH_TOKEN, RBAC_CASE_READ, 0);
+			TO(R_CASES, AUTH_TOKEN, access_route_perm(ROUTE_CASES_READ), 0);
 		else if (runs && get && n <= 4)
-			TO(R_RUNS, AUTH_TOKEN, RBAC_CASE_READ, 0);
+			TO(R_RUNS, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_READ), 0);
 		else if (strcmp(what, "jobs") == 0) {
 			if (n == 3 && strcmp(m, "GET") == 0)
-				TO(R_JOBS, AUTH_TOKEN, RBAC_CASE_READ, 0);
+				TO(R_JOBS, AUTH_TOKEN, access_route_perm(ROUTE_JOBS_READ), 0);
 			else if (n == 5 && strcmp(m, "POST") == 0) {
 				if (strcmp(seg[4], "run") == 0 || strcmp(seg[4], "pause") == 0 ||
 				    strcmp(seg[4], "resume") == 0)
-					TO(R_JOB_ACTION, AUTH_TOKEN, RBAC_JOB_MANAGE, 1);
+					TO(R_JOB_ACTION, AUTH_TOKEN, access_route_perm(ROUTE_JOBS_MANAGE), 1);
 				else
 					rt->msg = "POST /api/v1/jobs/NAME/run|pause|resume";
 			} else {

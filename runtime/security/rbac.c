@@ -101,17 +101,15 @@ unsigned rbac_builtin_perms(const char *role)
 
 const char *rbac_os_user(char *buf, size_t len)
 {
-	const char *u = getenv("USER");
-	if (u && *u) {
-		snprintf(buf, len, "%s", u);
-		return buf;
-	}
+	/* Never $USER or another variable: anyone can set those, and the name
+	 * decides what the process may do. */
 	struct passwd pw, *res = NULL;
 	char tmp[4096];
-	if (getpwuid_r(geteuid(), &pw, tmp, sizeof tmp, &res) == 0 && res)
+	uid_t uid = geteuid();
+	if (getpwuid_r(uid, &pw, tmp, sizeof tmp, &res) == 0 && res && res->pw_name[0])
 		snprintf(buf, len, "%s", res->pw_name);
 	else
-		snprintf(buf, len, "uid%u", (unsigned)geteuid());
+		snprintf(buf, len, "uid%u", (unsigned)uid);
 	return buf;
 }
 
@@ -286,10 +284,11 @@ int rbac_check(struct store *st, const char *user, unsigned perm, char *err, siz
 	} else if (u.disabled) {
 		snprintf(err, errlen, "permission denied: user '%s' is disabled", user);
 	} else if ((user_perms(st, txn, &u) & perm) != perm) {
-		char roles[600];
+		char roles[600], names[256];
 		snprintf(err, errlen, "permission denied: user '%s' (roles: %s) lacks %s; an admin "
 			 "can give a role that has it, e.g. `soarctl user role %s admin`", user,
-			 roles_join(&u, roles, sizeof roles), rbac_perm_name(perm), user);
+			 roles_join(&u, roles, sizeof roles),
+			 rbac_perms_format(perm & ~user_perms(st, txn, &u), names, sizeof names), user);
 	} else {
 		result = 0;
 	}
@@ -302,8 +301,9 @@ int rbac_require(struct store *st, const char *user, const char *actor, unsigned
 {
 	int rc = rbac_check(st, user, perm, err, errlen);
 	if (rc == RBAC_DENIED) {
-		char det[128], aerr[256];
-		snprintf(det, sizeof det, "{\"permission\":\"%s\"}", rbac_perm_name(perm));
+		char det[320], names[256], aerr[256];
+		snprintf(det, sizeof det, "{\"permission\":\"%s\"}",
+			 perm ? rbac_perms_format(perm, names, sizeof names) : "(a soarctl user)");
 		audit_append(st, actor, "access.denied", object ? object : "", det, aerr, sizeof aerr);
 	}
 	return rc;

@@ -48,8 +48,9 @@ const char *rbac_perms_format(unsigned perms, char *buf, size_t len);
 /* The permissions of a built-in role, or 0 when `role` is not built in. */
 unsigned rbac_builtin_perms(const char *role);
 
-/* The OS user this process acts for: $USER if set, else the passwd name of the
- * effective uid, else "uid<N>". Returns buf. The CLI maps it to the soarctl
+/* The OS user this process acts for: the passwd name of the effective uid,
+ * else "uid<N>" (never an environment variable, which anyone could set).
+ * Returns buf. The CLI maps it to the soarctl
  * user of the same name. */
 const char *rbac_os_user(char *buf, size_t len);
 

@@ -43,6 +43,7 @@ struct redact_set {
 	size_t npats, cappats;
 	unsigned char bit2[65536 / 8];
 	unsigned one[256];  /* 1-byte values: secret index + 1, else 0 */
+	size_t maxlen;      /* longest pattern */
 };
 
 struct redact_set *redact_new(void)
@@ -170,6 +171,8 @@ static int add_pattern(struct redact_set *rs, const unsigned char *p, size_t len
 		return -1;
 	memcpy(copy, p, len);
 	rs->pats[rs->npats++] = (struct pattern){ copy, len, secret, (unsigned)p[0] << 8 | p[1] };
+	if (len > rs->maxlen)
+		rs->maxlen = len;
 	return 0;
 }
 
@@ -226,6 +229,44 @@ static void jsonenc(struct form *f, const unsigned char *v, size_t n)
 	}
 }
 
+/* Every byte as %XX (`upper` hex case): encoders that escape everything. */
+static void pctall(struct form *f, const unsigned char *v, size_t n, int upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		char e[3] = { '%', hex[v[i] >> 4], hex[v[i] & 15] };
+		form_put(f, e, 3);
+	}
+}
+
+static void hexenc(struct form *f, const unsigned char *v, size_t n, int upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		char e[2] = { hex[v[i] >> 4], hex[v[i] & 15] };
+		form_put(f, e, 2);
+	}
+}
+
+/* JSON escapes other encoders choose: every byte as \u00XX (`all`), or only the
+ * slash, as "\/" (slash 0) or "\u002f"/"\u002F" (slash 1/2); the rest as jsonenc. */
+static void jsonalt(struct form *f, const unsigned char *v, size_t n, int all, int slash,
+		    int upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		if (all) {
+			char e[6] = { '\\', 'u', '0', '0', hex[v[i] >> 4], hex[v[i] & 15] };
+			form_put(f, e, 6);
+		} else if (v[i] == '/') {
+			form_put(f, slash == 0 ? "\\/" : slash == 1 ? "\\u002f" : "\\u002F",
+				 slash == 0 ? 2 : 6);
+		} else {
+			jsonenc(f, v + i, 1);
+		}
+	}
+}
+
 static int cmp_pattern(const void *a, const void *b)
 {
 	const struct pattern *x = a, *y = b;
@@ -269,6 +310,19 @@ static int add_forms(struct redact_set *rs, const unsigned char *v, size_t n, un
 		}
 	jsonenc(&f, v, n);
 	rc |= add_form(rs, &f, idx);
+	for (int u = 0; u < 2; u++) {
+		pctall(&f, v, n, u);
+		rc |= add_form(rs, &f, idx);
+		hexenc(&f, v, n, u);
+		rc |= add_form(rs, &f, idx);
+		jsonalt(&f, v, n, 1, 0, u);
+		rc |= add_form(rs, &f, idx);
+	}
+	if (memchr(v, '/', n))
+		for (int sl = 0; sl < 3; sl++) {
+			jsonalt(&f, v, n, 0, sl, 0);
+			rc |= add_form(rs, &f, idx);
+		}
 	return rc ? -1 : 0;
 }
 
@@ -329,8 +383,9 @@ out:
 	return rc;
 }
 
-/* The longest pattern matching at s (n bytes left), or 0. */
-static size_t match_at(const struct redact_set *rs, const unsigned char *s, size_t n,
+/* The longest pattern matching at s (n bytes left), or 0. Inlined: it runs
+ * once per input byte. */
+static inline __attribute__((always_inline)) size_t match_at(const struct redact_set *rs, const unsigned char *s, size_t n,
 		       unsigned *secret)
 {
 	if (n >= 2) {
@@ -383,6 +438,180 @@ static int out_put(struct outbuf *o, const void *p, size_t n)
 	return 0;
 }
 
+/* Spans to replace, in the input's offsets. */
+struct span {
+	size_t start, end;
+	unsigned secret;
+};
+
+struct spans {
+	struct span *v;
+	size_t n, cap;
+};
+
+static int span_add(struct spans *sp, size_t start, size_t end, unsigned secret)
+{
+	if (sp->n && start < sp->v[sp->n - 1].end && start >= sp->v[sp->n - 1].start) {
+		if (end > sp->v[sp->n - 1].end)
+			sp->v[sp->n - 1].end = end; /* overlapping forms: one span */
+		return 0;
+	}
+	if (sp->n == sp->cap) {
+		size_t cap = sp->cap ? sp->cap * 2 : 8;
+		struct span *nv = realloc(sp->v, cap * sizeof *nv);
+		if (!nv)
+			return -1;
+		sp->v = nv;
+		sp->cap = cap;
+	}
+	sp->v[sp->n++] = (struct span){ start, end, secret };
+	return 0;
+}
+
+/* Where the unwrapped text joins two pieces: from t-offset `at` on, the
+ * input offset is the t-offset plus `shift`. */
+struct join {
+	size_t at, shift;
+};
+
+static size_t unmap(const struct join *j, size_t nj, size_t x)
+{
+	size_t lo = 0, hi = nj; /* the last join at or before x */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (j[mid].at <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return x + (lo ? j[lo - 1].shift : 0);
+}
+
+/* Finds the patterns starting in s[from, to) (s holds len bytes). With
+ * joins, s is the unwrapped text and offsets are mapped back to the input's.
+ * -1 when out of memory. */
+static int scan(const struct redact_set *rs, const unsigned char *s, size_t from, size_t to,
+		size_t len, const struct join *j, size_t nj, struct spans *sp)
+{
+	for (size_t i = from; i < to; i++) {
+		unsigned sec;
+		size_t ml = match_at(rs, s + i, len - i, &sec);
+		if (!ml)
+			continue;
+		size_t a = j ? unmap(j, nj, i) : i, b = j ? unmap(j, nj, i + ml - 1) + 1 : i + ml;
+		if (span_add(sp, a, b, sec) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int is_break(unsigned char c)
+{
+	return c == '\r' || c == '\n';
+}
+
+static int is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || is_break(c);
+}
+
+/* A line break between two non-blank bytes: wrapped text (MIME base64 at 76
+ * columns, a folded header, a long token broken by a logger), where a secret's
+ * form may be cut in two. */
+static int inner_at(const unsigned char *s, const unsigned char *end, const unsigned char *p)
+{
+	const unsigned char *a = p, *b = p;
+	while (a > s && is_break(a[-1]))
+		a--;
+	while (b < end && is_space(*b))
+		b++;
+	return a > s && !is_space(a[-1]) && b < end;
+}
+
+static int has_inner_break(const unsigned char *s, size_t len)
+{
+	const unsigned char *end = s + len;
+	for (int c = '\n'; c; c = c == '\n' ? '\r' : 0)
+		for (const unsigned char *p = s; (p = memchr(p, c, (size_t)(end - p))) != NULL; p++)
+			if (inner_at(s, end, p))
+				return 1;
+	return 0;
+}
+
+/* The second pass: the text with every run of line breaks (and the blanks that
+ * follow them, as in a folded header) that sits between two non-blank bytes
+ * taken out. Only a match that crosses a join is new, so only the positions
+ * between the last blank before a join (no encoded form holds a blank) and the
+ * join, at most the longest pattern's length, are tried again. */
+static int scan_unwrapped(const struct redact_set *rs, const unsigned char *s, size_t len,
+			  struct spans *sp)
+{
+	unsigned char *t = malloc(len);
+	struct join *j = NULL;
+	size_t n = 0, nj = 0, capj = 0;
+	int rc = -1;
+	if (!t)
+		return -1;
+	int cr = memchr(s, '\r', len) != NULL;
+	for (size_t i = 0; i < len;) {
+		if (!cr) { /* the usual text: copy up to the next LF at once */
+			const unsigned char *nl = memchr(s + i, '\n', len - i);
+			size_t chunk = nl ? (size_t)(nl - s) - i : len - i;
+			memcpy(t + n, s + i, chunk);
+			n += chunk;
+			i += chunk;
+			if (i == len)
+				break;
+		}
+		if (is_break(s[i]) && n && !is_space(t[n - 1])) {
+			size_t k = i;
+			while (k < len && is_space(s[k]))
+				k++;
+			if (k < len) {
+				if (nj == capj) {
+					capj = capj ? capj * 2 : 16;
+					struct join *nv = realloc(j, capj * sizeof *nv);
+					if (!nv)
+						goto out;
+					j = nv;
+				}
+				j[nj++] = (struct join){ n, k - n };
+				i = k; /* joined: the breaks and the blanks after them go */
+				continue;
+			}
+		}
+		t[n++] = s[i++];
+	}
+	rc = 0;
+	size_t done = 0, reach = rs->maxlen ? rs->maxlen - 1 : 0;
+	for (size_t k = 0; k < nj && rc == 0; k++) {
+		size_t from = j[k].at > reach ? j[k].at - reach : 0;
+		if (from < done)
+			from = done;
+		/* a form cut by the break has no blank before it: start after the last one */
+		for (size_t b = j[k].at; b > from; b--)
+			if (is_space(t[b - 1])) {
+				from = b;
+				break;
+			}
+		rc = scan(rs, t, from, j[k].at, n, j, nj, sp);
+		done = j[k].at;
+	}
+out:
+	sc_zero(t, n);
+	free(t);
+	free(j);
+	return rc;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
 int redact(const struct redact_set *rs, const char *in, size_t len, char **out, size_t *outlen)
 {
 	*out = NULL;
@@ -393,38 +622,37 @@ int redact(const struct redact_set *rs, const char *in, size_t len, char **out, 
 	struct redact_set *m = (struct redact_set *)rs;
 	pthread_rwlock_rdlock(&m->lock);
 	const unsigned char *s = (const unsigned char *)in;
+	struct spans sp = { 0 };
 	struct outbuf o = { 0 };
-	size_t copied = 0, span_start = 0, span_end = 0;
-	unsigned span_secret = 0;
-	int spans = 0, in_span = 0, rc = 0;
-	for (size_t i = 0; i < len && rs->nsecrets; i++) {
-		unsigned sec;
-		size_t ml = match_at(rs, s + i, len - i, &sec);
-		if (!ml)
-			continue;
-		if (in_span && i < span_end) {
-			if (i + ml > span_end)
-				span_end = i + ml; /* overlapping forms: one span */
-			continue;
-		}
-		if (in_span) {
-			const struct secret_entry *e = &rs->secrets[span_secret];
-			if (out_put(&o, in + copied, span_start - copied) ||
-			    out_put(&o, e->repl, e->repl_len))
+	int rc = 0;
+	if (rs->nsecrets) {
+		size_t first;
+		if (scan(rs, s, 0, len, len, NULL, 0, &sp) != 0)
+			goto oom;
+		first = sp.n;
+		if (has_inner_break(s, len)) {
+			if (scan_unwrapped(rs, s, len, &sp) != 0)
 				goto oom;
-			copied = span_end;
+			if (sp.n > first)
+				qsort(sp.v, sp.n, sizeof *sp.v, cmp_span);
 		}
-		in_span = 1;
-		spans++;
-		span_start = i;
-		span_end = i + ml;
-		span_secret = sec;
 	}
-	if (in_span) {
-		const struct secret_entry *e = &rs->secrets[span_secret];
-		if (out_put(&o, in + copied, span_start - copied) ||
-		    out_put(&o, e->repl, e->repl_len) ||
-		    out_put(&o, in + span_end, len - span_end))
+	if (sp.n) {
+		size_t copied = 0, k = 0;
+		int spans = 0;
+		while (k < sp.n) {
+			size_t start = sp.v[k].start, end = sp.v[k].end;
+			unsigned sec = sp.v[k].secret;
+			for (k++; k < sp.n && sp.v[k].start < end; k++)
+				if (sp.v[k].end > end)
+					end = sp.v[k].end;
+			const struct secret_entry *e = &rs->secrets[sec];
+			if (out_put(&o, in + copied, start - copied) || out_put(&o, e->repl, e->repl_len))
+				goto oom;
+			copied = end;
+			spans++;
+		}
+		if (out_put(&o, in + copied, len - copied))
 			goto oom;
 		o.p[o.len] = '\0';
 		*out = o.p;
@@ -432,9 +660,11 @@ int redact(const struct redact_set *rs, const char *in, size_t len, char **out, 
 			*outlen = o.len;
 		rc = spans;
 	}
+	free(sp.v);
 	pthread_rwlock_unlock(&m->lock);
 	return rc;
 oom:
+	free(sp.v);
 	if (o.p) {
 		sc_zero(o.p, o.len);
 		free(o.p);

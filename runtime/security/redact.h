@@ -9,17 +9,28 @@
  *     that is fixed whatever precedes the value inside a longer base64 text
  *     (the three byte alignments: "user:" + secret in HTTP Basic auth);
  *   - URL (percent) encoding, upper- and lowercase hex, and form encoding (+);
- *   - JSON string escaping (when the value holds quotes, backslashes, controls).
+ *     every byte as %XX (both cases);
+ *   - hex of the bytes, lower- and uppercase;
+ *   - JSON string escaping (quotes, backslashes, controls), every byte as
+ *     \u00XX (both cases), and the slash alone as "\/", "\u002f" or "\u002F".
+ * Text with a line break between two non-blank bytes (MIME base64 at 76
+ * columns, a folded header, a wrapped log line) is also scanned with those
+ * breaks (and the blanks after them) taken out, so a form cut by a break is
+ * found; the replacement then covers the break too.
  * Every occurrence becomes "[secret:NAME]"; overlapping matches merge into one.
  *
  * Limits (see docs/security.md): a value split across two separate writes, or
- * transformed otherwise (hex, hashed, reversed), is not found. Values shorter
- * than 4 bytes are still redacted raw, which may mangle unrelated text; the
- * base64 alignment parts are used only when at least 6 characters long.
+ * transformed otherwise (hashed, reversed, compressed, hex or %XX mixing upper
+ * and lower case, \u escapes of some bytes only, a break inside a value that
+ * holds a blank), is not found. Values shorter than 4 bytes are still redacted
+ * raw, which may mangle unrelated text; the base64 alignment parts are used
+ * only when at least 6 characters long.
  *
  * Threads: redact() may run on many threads at once with one redact_add()
  * between them (a read-write lock). Cost: one table lookup per input byte when
- * nothing matches (bitmap of the patterns' first two bytes). */
+ * nothing matches (bitmap of the patterns' first two bytes), plus, for text
+ * with inner line breaks, a copy without them and a second look at the last
+ * token before each break (docs/PERFORMANCE.md). */
 #ifndef SOAR_REDACT_H
 #define SOAR_REDACT_H
 

@@ -188,10 +188,42 @@ static struct secret_vault *vault_alloc(void)
 	return memset(p, 0, sizeof(struct secret_vault));
 }
 
+/* The vault audit.c keys entries with: the last one opened in this process
+ * (a process works on one store; tests open several one after another). */
+static pthread_mutex_t attached_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct secret_vault *attached;
+static pid_t attached_pid;
+
+static const struct audit_key_source audit_keys = { secret_vault_attached, secret_audit_key };
+
+static void attach(struct secret_vault *v)
+{
+	audit_set_key_source(&audit_keys);
+	pthread_mutex_lock(&attached_lock);
+	attached = v;
+	attached_pid = getpid();
+	pthread_mutex_unlock(&attached_lock);
+	audit_key_forget();
+}
+
+struct secret_vault *secret_vault_attached(struct store *st)
+{
+	pthread_mutex_lock(&attached_lock);
+	struct secret_vault *v = attached && attached_pid == getpid() && attached->st == st
+				 ? attached : NULL;
+	pthread_mutex_unlock(&attached_lock);
+	return v;
+}
+
 void secret_vault_close(struct secret_vault *v)
 {
 	if (!v)
 		return;
+	pthread_mutex_lock(&attached_lock);
+	if (attached == v)
+		attached = NULL;
+	pthread_mutex_unlock(&attached_lock);
+	audit_key_forget();
 	sc_zero(v, sizeof *v);
 	munlock(v, 4096);
 	munmap(v, 4096);
@@ -353,6 +385,7 @@ struct secret_vault *secret_vault_open(struct store *st, const char *datadir,
 		secret_vault_close(v);
 		return NULL;
 	}
+	attach(v);
 	return v;
 }
 
@@ -373,6 +406,26 @@ struct secret_vault *secret_vault_default(char *err, size_t errlen)
 	struct secret_vault *v = default_vault;
 	pthread_mutex_unlock(&default_lock);
 	return v;
+}
+
+int secret_vault_prepare(struct store *st, const char *datadir, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	int keyed = 0;
+	if (store_read_begin(st, &txn, err, errlen) == 0) {
+		MDB_val k = { 11, "audit_chain" }, d;
+		keyed = mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &k, &d) == 0;
+		store_read_end(st, txn);
+	}
+	const char *mk = getenv("SOARCTL_MASTER_KEY"), *pp = getenv("SOARCTL_PASSPHRASE");
+	char path[4096];
+	keyfile_path(datadir, path, sizeof path);
+	int have = keyed || (mk && *mk) || (pp && *pp) || access(path, F_OK) == 0;
+	if (!have)
+		return 0;
+	if (secret_vault_default(err, errlen))
+		return 1;
+	return keyed ? -1 : 0;
 }
 
 int secret_init_keyfile(const char *datadir, char *err, size_t errlen)
@@ -937,14 +990,20 @@ struct master_ctx {
 static int master_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct master_ctx *c = ud;
-	int rc = keyring_rewrap(c->v, txn, c->next, &c->rewrapped, err, errlen);
+	unsigned n = 0;
+	int rc = keyring_count(c->v, txn, &n);
 	if (rc)
 		return rc;
+	/* The entry first: it is keyed with the audit key as the old master key
+	 * unwraps it; keyring_rewrap then wraps that key under the new one. */
 	char det[96];
 	snprintf(det, sizeof det, "{\"from\":\"%s\",\"to\":\"%s\",\"data_keys\":%u}",
-		 src_names[c->v->src], src_names[c->next->src], c->rewrapped);
-	return audit_append_txn(st, txn, c->actor, "secret.rotate-master", "keyring", det, NULL,
-				err, errlen);
+		 src_names[c->v->src], src_names[c->next->src], n);
+	rc = audit_append_txn(st, txn, c->actor, "secret.rotate-master", "keyring", det, NULL,
+			      err, errlen);
+	if (rc)
+		return rc;
+	return keyring_rewrap(c->v, txn, c->next, &c->rewrapped, err, errlen);
 }
 
 static int fsync_dir_of(const char *path)

@@ -148,6 +148,27 @@ int secret_rotate_master(struct secret_vault *v, const char *datadir, const char
 			 const char *actor, struct secret_master_rotation *out, char *err,
 			 size_t errlen);
 
+/* The audit log's chain key (audit.c), kept in the keyring wrapped under the
+ * master key (record "audit_chain", docs/security.md). Inside a write (or
+ * read) transaction. With `create`, makes it when absent, the log keyed from
+ * entry `next_seq` on. Returns 0 (key and *keyed_from set; the caller zeroes
+ * key), MDB_NOTFOUND (absent and not created), STORE_REFUSED (does not open
+ * with this master key: err), or an LMDB code. */
+int secret_audit_key(struct secret_vault *v, MDB_txn *txn, int create, uint64_t next_seq,
+		     unsigned char key[32], uint64_t *keyed_from, char *err, size_t errlen);
+
+/* The vault opened in this process for `st` (by secret_vault_open), or NULL:
+ * what audit.c keys new entries with. */
+struct secret_vault *secret_vault_attached(struct store *st);
+
+/* For commands and the daemon, before they write: opens the process's default
+ * vault (which keys the audit log) when a master key can be had: the store's
+ * audit log is keyed (then a passphrase may be asked at a terminal),
+ * $SOARCTL_MASTER_KEY or $SOARCTL_PASSPHRASE is set, or the key file exists.
+ * Returns 1 opened, 0 no key to be had, -1 the log is keyed and the key did not
+ * open (err says why; writes will be refused). */
+int secret_vault_prepare(struct store *st, const char *datadir, char *err, size_t errlen);
+
 /* For `soarctl init` (see secret_init.c): creates the master key file (0600)
  * when no key is given by the environment and the file does not exist.
  * Returns 1 created, 0 nothing to do, -1 error. */

@@ -19,6 +19,9 @@ int secret_init_datadir(const char *datadir, char *msg, size_t msglen, char *err
 	struct store *st = store_default(err, errlen);
 	if (!st)
 		return -1;
+	/* the first entries of a new store are keyed already (audit.c) */
+	char kerr[256];
+	secret_vault_prepare(st, datadir, kerr, sizeof kerr);
 	char user[256];
 	rbac_os_user(user, sizeof user);
 	int made_user = rbac_bootstrap(st, user, err, errlen);

@@ -48,6 +48,9 @@ int keyring_retire(struct secret_vault *v, MDB_txn *txn, uint32_t keep, unsigned
 int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
 		   unsigned *n, char *err, size_t errlen);
 
+/* How many data keys the keyring holds. 0 or an LMDB code. */
+int keyring_count(struct secret_vault *v, MDB_txn *txn, unsigned *n);
+
 /* Compares the master key with the stored check value (read-only). Returns 0
  * (matches, or no keyring yet), STORE_REFUSED with a message, or an LMDB code. */
 int keyring_check(struct secret_vault *v, MDB_txn *txn, char *err, size_t errlen);

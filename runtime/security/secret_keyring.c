@@ -5,6 +5,7 @@
  *   "current"    u32 id of the data key new values are sealed with
  *   "dk" u32 id  u8 version 1 | i64 created_ms | nonce[12] | wrapped key[32] | tag[16]
  *                AAD "soarctl-dk-v1" | u32 id | i64 created_ms
+ *   "audit_chain" the audit log's chain key, wrapped the same way (end of file)
  * The check value is an HMAC, not an encryption of something known: it tells a
  * wrong key from a right one and reveals nothing usable about the key. */
 #include "secret_int.h"
@@ -201,6 +202,9 @@ static int create(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
 	return rc;
 }
 
+static int audit_key_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
+			    char *err, size_t errlen);
+
 static int current_id(struct secret_vault *v, MDB_txn *txn, uint32_t *id)
 {
 	MDB_val d;
@@ -291,6 +295,20 @@ struct ids {
 	size_t n;
 };
 
+static int count_one(MDB_cursor *cur, uint32_t id, void *ud)
+{
+	(void)cur;
+	(void)id;
+	(*(unsigned *)ud)++;
+	return 0;
+}
+
+int keyring_count(struct secret_vault *v, MDB_txn *txn, unsigned *n)
+{
+	*n = 0;
+	return each_dk(v, txn, count_one, n);
+}
+
 static int collect_id(MDB_cursor *cur, uint32_t id, void *ud)
 {
 	(void)cur;
@@ -331,6 +349,8 @@ int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vau
 	if (rc)
 		return rc;
 	*n = (unsigned)nids;
+	if ((rc = audit_key_rewrap(v, txn, next, err, errlen)) != 0)
+		return rc;
 	if (nids == 0)
 		return 0;   /* no keyring yet: the first `secret set` makes it, under next */
 	unsigned char chk[34];
@@ -350,5 +370,81 @@ int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vau
 		if (rc == MDB_NOTFOUND)
 			rc = 0;
 	}
+	return rc;
+}
+
+/* ---- the audit log's chain key (audit.c; docs/security.md) ----
+ *   "audit_chain"  u8 version 1 | u64 keyed_from | nonce[12] | wrapped key[32] |
+ *                  tag[16]; AAD "soarctl-audit-chain-v1" | u8 version | u64 keyed_from */
+
+#define AC_AAD "soarctl-audit-chain-v1"
+#define AC_REC (1 + 8 + SC_NONCE_LEN + SC_KEY_LEN + SC_TAG_LEN)
+
+static void ac_aad(unsigned char aad[sizeof AC_AAD - 1 + 9], const unsigned char *rec)
+{
+	memcpy(aad, AC_AAD, sizeof AC_AAD - 1);
+	memcpy(aad + sizeof AC_AAD - 1, rec, 9);
+}
+
+static int ac_wrap_put(const struct secret_vault *v, MDB_txn *txn, uint64_t keyed_from,
+		       const unsigned char key[SC_KEY_LEN], char *err, size_t errlen)
+{
+	unsigned char rec[AC_REC], aad[sizeof AC_AAD - 1 + 9];
+	rec[0] = 1;
+	store_put_u64(rec + 1, keyed_from);
+	if (sc_random(rec + 9, SC_NONCE_LEN, err, errlen) != 0)
+		return STORE_REFUSED;
+	ac_aad(aad, rec);
+	if (sc_seal(v->master, rec + 9, aad, sizeof aad, key, SC_KEY_LEN, rec + 9 + SC_NONCE_LEN,
+		    rec + 9 + SC_NONCE_LEN + SC_KEY_LEN) != 0) {
+		snprintf(err, errlen, "wrapping the audit key failed (mbedTLS)");
+		return STORE_REFUSED;
+	}
+	return put((struct secret_vault *)v, txn, "audit_chain", 11, rec, sizeof rec);
+}
+
+int secret_audit_key(struct secret_vault *v, MDB_txn *txn, int create, uint64_t next_seq,
+		     unsigned char key[32], uint64_t *keyed_from, char *err, size_t errlen)
+{
+	MDB_val d;
+	int rc = get(v, txn, "audit_chain", &d);
+	if (rc == MDB_NOTFOUND && create) {
+		/* a wrong key must not start a chain that the right one cannot check */
+		if ((rc = keyring_check(v, txn, err, errlen)) != 0)
+			return rc;
+		if (sc_random(key, SC_KEY_LEN, err, errlen) != 0)
+			return STORE_REFUSED;
+		*keyed_from = next_seq;
+		return ac_wrap_put(v, txn, next_seq, key, err, errlen);
+	}
+	if (rc)
+		return rc;
+	const unsigned char *p = d.mv_data;
+	unsigned char aad[sizeof AC_AAD - 1 + 9];
+	if (d.mv_size == AC_REC && p[0] == 1) {
+		ac_aad(aad, p);
+		if (sc_open(v->master, p + 9, aad, sizeof aad, p + 9 + SC_NONCE_LEN, SC_KEY_LEN,
+			    p + 9 + SC_NONCE_LEN + SC_KEY_LEN, key) == 0) {
+			*keyed_from = store_get_u64(p + 1);
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "the audit log's key does not open with the master key (from %s): "
+		 "a wrong master key, or the key record was changed", v->source);
+	return STORE_REFUSED;
+}
+
+/* For keyring_rewrap: the audit key under next's master key. 0, or an error. */
+static int audit_key_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
+			    char *err, size_t errlen)
+{
+	unsigned char key[SC_KEY_LEN];
+	uint64_t from;
+	int rc = secret_audit_key(v, txn, 0, 0, key, &from, err, errlen);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = ac_wrap_put(next, txn, from, key, err, errlen);
+	sc_zero(key, sizeof key);
 	return rc;
 }

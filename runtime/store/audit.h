@@ -1,13 +1,19 @@
 /* audit.h - the append-only, hash-chained audit log (STORE_DB_AUDIT).
  *
  * Entry (value under key seq u64 BE), all integers big endian:
- *   u8 version (1) | u64 seq | i64 time_ms | u16 len, actor | u16 len, action |
+ *   u8 version | u64 seq | i64 time_ms | u16 len, actor | u16 len, action |
  *   u16 len, object | u32 len, details (JSON) | prev hash [32] | hash [32]
- * hash = SHA-256("soarctl-audit-v1" || every byte of the value before `hash`).
- * prev hash is the previous entry's hash (32 zero bytes for seq 1). Changing any
- * byte, deleting, inserting or reordering entries breaks the chain at the first
- * affected seq; removing the tail is found only against a checkpoint (seq and
- * head hash kept elsewhere by the operator).
+ * Version 2 (keyed): hash = HMAC-SHA256(K, every byte before `hash`), K the
+ * chain key the master key wraps (secret.h secret_audit_key). Version 1
+ * (entries written before the log was keyed, or in a store without a master
+ * key): hash = SHA-256("soarctl-audit-v1" || every byte before `hash`).
+ * prev hash is the previous entry's hash (32 zero bytes for seq 1). The head
+ * (last seq and hash, MAC'd under K) is kept in the keyring ("audit_head",
+ * with every keyed entry) and in the head file (DATADIR/audit.head), so that
+ * changing, deleting, inserting or reordering entries, and cutting the tail,
+ * are found without a checkpoint by anyone verifying with the master key
+ * (docs/security.md says what stays possible). A process that has not opened
+ * the vault cannot append to a keyed log: the append is refused.
  *
  * Details are JSON; values that look like secrets (under keys such as
  * "password", "token", "api_key", or strings shaped like credentials) are
@@ -75,6 +81,8 @@ int audit_checkpoint_parse(const char *s, struct audit_checkpoint *cp);
 
 struct audit_report {
 	uint64_t entries;       /* entries read */
+	uint64_t keyed_from;    /* 0: no chain key (legacy); else the first keyed entry */
+	int head_file;          /* 1 checked, 0 none found, 2 none found and written now */
 	uint64_t first_bad;     /* 0 = intact; else the first seq found bad */
 	char why[256];          /* what is wrong with it */
 	struct audit_checkpoint head;
@@ -85,6 +93,23 @@ struct audit_report {
  * Returns 0 intact, 1 tampered (see report), -1 could not read (err). */
 int audit_verify(struct store *st, const struct audit_checkpoint *cp,
 		 struct audit_report *rep, char *err, size_t errlen);
+
+/* Drops the chain key this process unwrapped (secret.c calls it when a vault
+ * is opened or closed: the next append unwraps it again, with that vault). */
+void audit_key_forget(void);
+
+/* The chain key lives with the secrets (security/, a layer above the store):
+ * the secrets hand these down when a vault is opened (secret.c), so the store
+ * never calls up. Until then no process can key or check a keyed log. */
+struct secret_vault;
+struct audit_key_source {
+	/* the vault opened in this process for st, or NULL */
+	struct secret_vault *(*vault_of)(struct store *st);
+	/* secret_audit_key (secret.h) */
+	int (*key)(struct secret_vault *v, MDB_txn *txn, int create, uint64_t next_seq,
+		   unsigned char key[32], uint64_t *keyed_from, char *err, size_t errlen);
+};
+void audit_set_key_source(const struct audit_key_source *src);
 
 /* Scrubs details JSON (see above) with the HMAC `key` into `out`. Returns 0, or
  * -1 when `json` is not a JSON object (err says where). Exposed for tests. */

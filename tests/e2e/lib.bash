@@ -73,3 +73,16 @@ standin_start() {
 	[ -n "$port" ] || { echo "stand-in did not start"; exit 1; }
 	base="http://127.0.0.1:$port"
 }
+
+# Acting as another OS user. soarctl takes its user from the effective uid's
+# passwd name (never from $USER), and a uid without a passwd entry is called
+# "uidN". can_switch_uid: whether this test can (root and setpriv).
+# as_uid UID CODE -- command...: expect_exit for the command run as uid UID;
+# the data directory is handed to that uid first (LMDB writes its lock file;
+# root reaches it whoever owns it).
+can_switch_uid() { [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; }
+as_uid() {
+	local u=$1 code=$2; shift 2; [ "$1" = "--" ] && shift
+	chown -R "$u" "$SOARCTL_DATA"
+	expect_exit "$code" -- setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
+}

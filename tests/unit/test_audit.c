@@ -5,6 +5,9 @@
 #include "check.h"
 
 #include "audit.h"
+#include "hmac.h"
+#include "secret.h"
+#include "secret_crypto.h"
 #include "store.h"
 #include "store_buf.h"
 
@@ -320,6 +323,141 @@ static void test_details_scrubbed(void)
 	done(st);
 }
 
+/* The keyed chain: a store written before keys keeps its entries as legacy and
+ * keys the next ones; a rewritten legacy part, a cut tail, a deleted head
+ * record, a missing or wrong master key; a master key rotation keeps the log
+ * verifiable. */
+static void rechain_plain(struct store *st, uint64_t from, uint64_t to)
+{
+	unsigned char buf[4096], prev[32];
+	size_t n = raw_get(st, from - 1, buf, sizeof buf);
+	CHECK(n > 32);
+	memcpy(prev, buf + n - 32, 32);
+	for (uint64_t q = from; q <= to; q++) {
+		n = raw_get(st, q, buf, sizeof buf);
+		CHECK(n > 64);
+		memcpy(buf + n - 64, prev, 32);
+		sc_sha256_2("soarctl-audit-v1", 16, buf, n - 32, buf + n - 32);
+		memcpy(prev, buf + n - 32, 32);
+		raw_put(st, q, buf, n);
+	}
+}
+
+static int del_head(struct store *st, MDB_txn *txn, void *ud, char *e, size_t elen)
+{
+	(void)ud;
+	(void)e;
+	(void)elen;
+	MDB_val k = { 10, "audit_head" };
+	return mdb_del(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &k, NULL);
+}
+
+static void test_keyed(void)
+{
+	struct store *st = fresh("keyed", 4);
+	struct audit_report rep;
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 0 && rep.keyed_from == 0);
+	setenv("SOARCTL_MASTER_KEY", "1111111111111111111111111111111111111111111111111111111111111111", 1);
+	struct secret_vault *v = secret_vault_open(st, dir, err, sizeof err);
+	CHECK(v != NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK(audit_append(st, "cli:bob", "case.update", "case-9", NULL, err, sizeof err) == 0);
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 0);
+	CHECK(rep.keyed_from == 5 && rep.entries == 7);
+	/* the documented format: entry hash = HMAC-SHA256(K, bytes before it), and
+	 * the head record's MAC = HMAC-SHA256(K, "h" | u64 seq | hash) */
+	{
+		MDB_txn *txn;
+		unsigned char k[32], mac[32], e6[4096], hb[41];
+		uint64_t from = 0;
+		CHECK(store_read_begin(st, &txn, err, sizeof err) == 0);
+		CHECK(secret_audit_key(v, txn, 0, 0, k, &from, err, sizeof err) == 0 && from == 5);
+		MDB_val hk = { 10, "audit_head" }, hv;
+		CHECK(mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &hk, &hv) == 0 && hv.mv_size == 73);
+		size_t n6 = raw_get(st, 6, e6, sizeof e6);
+		hmac_sha256(k, 32, e6, n6 - 32, mac);
+		CHECK(n6 > 64 && e6[0] == 2 && memcmp(mac, e6 + n6 - 32, 32) == 0);
+		hb[0] = 'h';
+		memcpy(hb + 1, (const unsigned char *)hv.mv_data + 1, 40);
+		hmac_sha256(k, 32, hb, sizeof hb, mac);
+		CHECK(memcmp(mac, (const unsigned char *)hv.mv_data + 41, 32) == 0);
+		store_read_end(st, txn);
+		sc_zero(k, sizeof k);
+	}
+
+	/* the legacy part rewritten consistently: the first keyed entry does not chain */
+	unsigned char keep[4][4096];
+	size_t keepn[4];
+	for (int q = 2; q <= 4; q++)
+		keepn[q - 1] = raw_get(st, (uint64_t)q, keep[q - 1], sizeof keep[0]);
+	unsigned char buf[4096];
+	size_t n = raw_get(st, 2, buf, sizeof buf);
+	buf[30] ^= 1;
+	raw_put(st, 2, buf, n);
+	rechain_plain(st, 2, 4);
+	CHECK(first_bad(st, NULL) == 5);
+	for (int q = 2; q <= 4; q++)
+		raw_put(st, (uint64_t)q, keep[q - 1], keepn[q - 1]);
+	CHECK(first_bad(st, NULL) == 0);
+
+	/* a keyed entry rewritten as a plain one, hashes recomputed */
+	n = raw_get(st, 6, keep[0], sizeof keep[0]);
+	memcpy(buf, keep[0], n);
+	buf[0] = 1;
+	buf[20] ^= 1;
+	raw_put(st, 6, buf, n);
+	rechain_plain(st, 6, 7);
+	CHECK(first_bad(st, NULL) == 6);
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 1 && strstr(rep.why, "not keyed"));
+	raw_put(st, 6, keep[0], n);
+
+	/* the tail cut: the head record says more */
+	CHECK(first_bad(st, NULL) == 7); /* entry 7 is still the rechained plain one */
+	struct edit del = { 7, 1, { 0, NULL }, 0 };
+	CHECK(store_write(st, edit_apply, &del, err, sizeof err) == 0);
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 1);
+	CHECK(rep.first_bad == 7 && strstr(rep.why, "truncated"));
+	/* the head record deleted too */
+	CHECK(store_write(st, del_head, NULL, err, sizeof err) == 0);
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 1 && strstr(rep.why, "head record"));
+	done(st);
+
+	/* a new store, keyed from the start; without the key nothing is appended or verified */
+	st = fresh("keyed2", 0);
+	v = secret_vault_open(st, dir, err, sizeof err);
+	CHECK(v != NULL);
+	CHECK(audit_append(st, "system", "x.one", "", NULL, err, sizeof err) == 0);
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 0 && rep.keyed_from == 1);
+	secret_vault_close(v);
+	CHECK(audit_append(st, "system", "x.two", "", NULL, err, sizeof err) == -1);
+	CHECK(strstr(err, "keyed with the master key") != NULL);
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == -1 && strstr(err, "master key"));
+	/* a wrong master key opens no chain key (no keyring to refuse it earlier) */
+	setenv("SOARCTL_MASTER_KEY", "2222222222222222222222222222222222222222222222222222222222222222", 1);
+	v = secret_vault_open(st, dir, err, sizeof err);
+	CHECK(v != NULL);
+	CHECK(audit_append(st, "system", "x.two", "", NULL, err, sizeof err) == -1);
+	CHECK(strstr(err, "does not open with the master key") != NULL);
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 1);
+	secret_vault_close(v);
+	/* a master key rotation wraps the chain key again: still verifiable */
+	setenv("SOARCTL_MASTER_KEY", "1111111111111111111111111111111111111111111111111111111111111111", 1);
+	v = secret_vault_open(st, dir, err, sizeof err);
+	CHECK(v != NULL);
+	setenv("SOARCTL_NEW_MASTER_KEY", "3333333333333333333333333333333333333333333333333333333333333333", 1);
+	struct secret_master_rotation mr;
+	int rrc = secret_rotate_master(v, dir, "env", "cli:root", &mr, err, sizeof err);
+	if (rrc != 0)
+		fprintf(stderr, "rotate-master: %s\n", err);
+	CHECK(rrc == 0);
+	CHECK(audit_append(st, "system", "x.three", "", NULL, err, sizeof err) == 0);
+	CHECK(audit_verify(st, NULL, &rep, err, sizeof err) == 0 && rep.entries >= 3);
+	secret_vault_close(v);
+	unsetenv("SOARCTL_MASTER_KEY");
+	unsetenv("SOARCTL_NEW_MASTER_KEY");
+	done(st);
+}
+
 int main(void)
 {
 	test_append_list_verify();
@@ -328,5 +466,6 @@ int main(void)
 	test_deleted_swapped();
 	test_truncation_and_rewrite();
 	test_details_scrubbed();
+	test_keyed();
 	return CHECK_DONE();
 }

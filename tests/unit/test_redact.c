@@ -188,6 +188,104 @@ static void test_overlaps_and_many(void)
 	redact_free(rs);
 }
 
+/* Forms issue 12 found leaking: MIME-wrapped base64 (76 columns, CRLF or LF,
+ * the break anywhere inside the secret's part), per-byte %XX of every byte,
+ * \uXXXX JSON escapes (all bytes, or only the slash), hex in both cases. */
+static void strip_breaks(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++)
+		if (*r != '\r' && *r != '\n')
+			*w++ = *r;
+	*w = '\0';
+}
+
+static void test_encodings(void)
+{
+	struct redact_set *rs = redact_new();
+	CHECK(redact_add(rs, "vt.api_key", SECRET, strlen(SECRET)) == 0);
+	size_t sl = strlen(SECRET);
+	char text[4096], enc[2048], plain[1024];
+	/* MIME: base64 of prefix + secret + tail, wrapped at 76 columns; every
+	 * prefix length from 0 to 80 moves the break through the secret's part. */
+	for (int crlf = 0; crlf < 2; crlf++)
+		for (size_t pre = 0; pre <= 80; pre++) {
+			memset(plain, 'p', pre);
+			memcpy(plain + pre, SECRET, sl);
+			memcpy(plain + pre + sl, "-tail-of-the-mail", 17);
+			size_t pl = pre + sl + 17;
+			b64(plain, pl, 0, 1, enc, sizeof enc);
+			char *w = text;
+			w += sprintf(w, "Content-Transfer-Encoding: base64\r\n\r\n");
+			for (size_t i = 0, n = strlen(enc); i < n; i += 76)
+				w += sprintf(w, "%.*s%s", (int)(n - i < 76 ? n - i : 76), enc + i,
+					     crlf ? "\r\n" : "\n");
+			char *got = scrub(rs, text, NULL);
+			if (!strstr(got, "[secret:vt.api_key]")) {
+				check_failures++;
+				fprintf(stderr, "MIME base64 (prefix %zu, %s) not redacted:\n%s\n", pre,
+					crlf ? "CRLF" : "LF", got);
+			}
+			check_count++;
+			/* what is left, unwrapped, holds no 8 characters of the secret's part */
+			strip_breaks(got);
+			size_t start = (pre * 4 + 2) / 3 + 2;
+			char core[16];
+			snprintf(core, sizeof core, "%.8s", enc + start);
+			if (strstr(got, core)) {
+				check_failures++;
+				fprintf(stderr, "MIME base64 (prefix %zu): '%s' left in %s\n", pre, core, got);
+			}
+			check_count++;
+			free(got);
+		}
+	/* a folded header: line break plus a leading space */
+	b64(SECRET, sl, 0, 1, enc, sizeof enc);
+	snprintf(text, sizeof text, "X-Token: %.10s\r\n %s\r\n", enc, enc + 10);
+	expect(rs, text, "X-Token: [secret:vt.api_key]\r\n");
+
+	/* every byte percent-encoded, lower- and upper-case hex */
+	for (int upper = 0; upper < 2; upper++) {
+		char *w = enc;
+		for (size_t i = 0; i < sl; i++)
+			w += sprintf(w, upper ? "%%%02X" : "%%%02x", (unsigned char)SECRET[i]);
+		snprintf(text, sizeof text, "GET /x?k=%s&y=1", enc);
+		expect(rs, text, "GET /x?k=[secret:vt.api_key]&y=1");
+	}
+	/* hex of the bytes, both cases (seen in an EDL comment) */
+	for (int upper = 0; upper < 2; upper++) {
+		char *w = enc;
+		for (size_t i = 0; i < sl; i++)
+			w += sprintf(w, upper ? "%02X" : "%02x", (unsigned char)SECRET[i]);
+		snprintf(text, sizeof text, "10.0.0.1 # seen with %s", enc);
+		expect(rs, text, "10.0.0.1 # seen with [secret:vt.api_key]");
+	}
+	/* JSON: every byte as \u00XX (both cases), and only the slash escaped */
+	for (int upper = 0; upper < 2; upper++) {
+		char *w = enc;
+		for (size_t i = 0; i < sl; i++)
+			w += sprintf(w, upper ? "\\u%04X" : "\\u%04x", (unsigned char)SECRET[i]);
+		snprintf(text, sizeof text, "{\"k\":\"%s\"}", enc);
+		expect(rs, text, "{\"k\":\"[secret:vt.api_key]\"}");
+	}
+	const char *slashes[] = { "\\/", "\\u002F", "\\u002f", NULL };
+	for (int i = 0; slashes[i]; i++) {
+		const char *slash = strchr(SECRET, '/');
+		snprintf(text, sizeof text, "{\"k\":\"%.*s%s%s\"}", (int)(slash - SECRET), SECRET,
+			 slashes[i], slash + 1);
+		expect(rs, text, "{\"k\":\"[secret:vt.api_key]\"}");
+	}
+	/* a line break inside a raw secret (a wrapped log line) */
+	snprintf(text, sizeof text, "key=%.12s\n%s end", SECRET, SECRET + 12);
+	expect(rs, text, "key=[secret:vt.api_key] end");
+	/* text with line breaks and no secret is left alone */
+	char *out;
+	size_t ol;
+	const char *ml = "line one\nline two\r\nline three\n";
+	CHECK(redact(rs, ml, strlen(ml), &out, &ol) == 0 && out == NULL);
+	redact_free(rs);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -251,6 +349,7 @@ int main(void)
 {
 	test_forms();
 	test_overlaps_and_many();
+	test_encodings();
 	test_speed();
 	return CHECK_DONE();
 }
