@@ -16,6 +16,7 @@ is reported as "leak check skipped" and exits 1 unless --no-leak-check.
   tools/fuzz/http_fuzz.py --soarctl build-asan/soarctl --seconds 600
 """
 import argparse
+import json
 import os
 import random
 import re
@@ -122,6 +123,8 @@ class Fuzzer:
         self.port, self.tokens, self.rng, self.ids = port, tokens, rng, ids
         self.codes = {}
         self.sent = 0
+        self.show = ""
+        self.bad_json = []
 
     def body(self, seed):
         rng = self.rng
@@ -222,13 +225,23 @@ class Fuzzer:
             s.close()
         m = re.match(rb"HTTP/1\.[01] (\d{3})", got)
         code = m.group(1).decode() if m else "-"
+        # a JSON answer must be JSON (uninitialised bytes sent out are not UTF-8)
+        head, _, body = got.partition(b"\r\n\r\n")
+        if b"application/json" in head and body and b"HTTP/1." not in body:
+            try:
+                json.loads(body.decode("utf-8"))
+            except ValueError:
+                self.bad_json.append((data[:300], got[:400]))
         self.codes[code] = self.codes.get(code, 0) + 1
         self.sent += 1
         return got
 
     def one(self):
         method, path, seed = self.rng.choice(ENDPOINTS)
-        got = self.send(self.request(method, self.path(path), seed))
+        req = self.request(method, self.path(path), seed)
+        got = self.send(req)
+        if self.show and got.startswith(b"HTTP/1.1 " + self.show.encode()):
+            print("http_fuzz: %r\n  -> %r" % (req[:600], got[:400]))
         # learn ids the daemon hands out, so later requests reach real records
         for key, pat in (("cases", rb'"number":(\d+)'), ("runs", rb'"run(?:_id)?":"([0-9a-f-]{36})"'),
                          ("prompts", rb'"prompt(?:_id)?":"([0-9a-f-]{36})"')):
@@ -251,6 +264,7 @@ def main():
     ap.add_argument("--playbooks", default=os.path.join(SRC, "playbooks"))
     ap.add_argument("--keep", action="store_true", help="keep the data directory and log")
     ap.add_argument("--no-leak-check", action="store_true", help="for a build without ASan")
+    ap.add_argument("--show", default="", help="print the requests answered with this status (e.g. 500)")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else int(time.time())
     rng = random.Random(seed)
@@ -289,6 +303,7 @@ def main():
             return 2
         f = Fuzzer(port, {"admin": admin, "viewer": viewer}, rng,
                    {"cases": ["1", "2"], "runs": [RUN_ID], "prompts": [PROMPT_ID]})
+        f.show = a.show
         t0 = time.time()
         down = None
         while time.time() - t0 < a.seconds and f.sent < a.requests:
@@ -331,6 +346,10 @@ def main():
         print("http_fuzz: seed %d, %d requests in %.0f s (%.0f/s); answers %s; daemon exit %s"
               % (seed, f.sent, took, f.sent / max(took, 1e-9), codes, rc))
         failed = False
+        if f.bad_json:
+            print("http_fuzz: %d JSON answers were not valid JSON, e.g.:\n  %r\n  -> %r"
+                  % (len(f.bad_json), f.bad_json[0][0], f.bad_json[0][1]))
+            failed = True
         if down:
             print("http_fuzz: " + down)
             failed = True
