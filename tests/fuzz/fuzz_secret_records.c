@@ -149,6 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (secret_set(vault, "fz.other", "x", 1, "fuzz", err, sizeof err) != 0)
 			FUZZ_CHECK(err[0], "secret_set refused without a message");
 		swap_out(&s);
+		secret_rm(vault, "fz.other", "fuzz", err, sizeof err);
 		break;
 	}
 	case 3: {                                   /* key check value: opening the vault */

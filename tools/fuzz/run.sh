@@ -4,15 +4,20 @@
 #   the repository stay small); crashes, leaks and failed properties are saved as
 #   WORK_DIR/crash-* (leak-*, timeout-*, oom-*) and fail the run. The whole log is
 #   WORK_DIR/log; the last lines (executions, coverage) are printed.
-#   Extra libFuzzer flags: tests/fuzz/NAME.options (one a line, # comments), then
-#   $FUZZ_FLAGS.
+#   Extra libFuzzer flags: tests/fuzz/NAME.options (one a line, # comments;
+#   "env NAME=VALUE" lines set the harness's environment), then $FUZZ_FLAGS.
 set -u
 bin=$1 seeds=$2 work=$3 secs=$4
 name=$(basename "$bin")
 opts_file=$(dirname "$0")/../../tests/fuzz/$name.options
 mkdir -p "$work/corpus"
 extra=""
-[ -f "$opts_file" ] && extra=$(grep -v '^#' "$opts_file" | tr '\n' ' ')
+if [ -f "$opts_file" ]; then
+	extra=$(grep -v -e '^#' -e '^env ' "$opts_file" | tr '\n' ' ')
+	for kv in $(sed -n 's/^env //p' "$opts_file"); do
+		export "${kv?}"
+	done
+fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # shellcheck disable=SC2086
