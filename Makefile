@@ -1,10 +1,13 @@
 # Thin wrapper over CMake: `make run` and `make test` work on a fresh Debian machine.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# `make fuzz`: seconds each libFuzzer harness runs (one after another)
+FUZZ_SECONDS ?= 60
 DATA       ?= ./var
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan run demo test test-fast bench clean
+.PHONY: all deps build build-asan build-fuzz fuzz run demo test test-fast bench clean
 
 all: build
 
@@ -19,6 +22,17 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSOAR_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# The libFuzzer harnesses (tests/fuzz/): clang, ASan + UBSan, a build of their own.
+build-fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSOAR_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Each harness for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600); corpora grow in
+# $(FUZZ_BUILD)/tests/fuzz/work-NAME/, crashes are saved there. FUZZ=NAME runs one.
+fuzz: build-fuzz
+	@sh tools/fuzz/run_all.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
+
 # The main job: the daemon on the embedded default data directory, with the
 # bundled playbooks in mock mode (no vendor credentials needed). Ctrl-C stops it.
 LISTEN ?= 127.0.0.1:8080
@@ -32,10 +46,12 @@ demo: build
 	./$(BUILD)/soarctl run --data $(DATA) playbooks/hello.lua --input name=newcomer
 
 # The whole suite: a normal build, then the same suite under ASan + UBSan.
-test: build build-asan
+# Then each fuzz harness briefly (SOAR_FUZZ_TEST_SECONDS, 15 s) in the clang build.
+test: build build-asan build-fuzz
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE nosan
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS) -L fuzz
 
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -44,4 +60,4 @@ bench: build
 	@sh tools/bench/run_all.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

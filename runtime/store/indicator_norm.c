@@ -95,8 +95,10 @@ static int check_domain(char *d, size_t cap, int min_labels, char *err, size_t e
 		if (*start == '-' || p[-1] == '-')
 			FAIL("a domain label cannot start or end with '-'");
 		labels++;
-		if (*p == '.')
-			p++;
+		/* One trailing dot (the root) was dropped above; another is an empty
+		 * last label ("a.com.."), which would key apart from "a.com". */
+		if (*p == '.' && !*++p)
+			FAIL("domain '%s' has an empty label (two dots in a row, or a leading dot)", d);
 	}
 	if (labels < min_labels)
 		FAIL("'%s' is not a domain: it needs at least two labels (example.com)", d);

@@ -141,6 +141,8 @@ static int get_rec(struct store *st, enum store_db db, const char *id, const str
 	rc = record_decode(v.mv_data, v.mv_size, fields, rec);
 	store_read_end(st, txn);
 	if (rc) {
+		/* callers free only what succeeded: drop the strings decoded before the damage */
+		free_strings(fields, rec);
 		snprintf(err, errlen, "%s %s: record is damaged", what, id);
 		return -1;
 	}
@@ -269,6 +271,12 @@ static int list_index(struct store *st, enum store_db idx, enum store_db db, int
 	store_read_end(st, txn);
 	*out = arr;
 	if (rc) {
+		/* callers free only a list they got: drop the records decoded so far */
+		for (size_t i = 0; i < *n; i++)
+			free_strings(fields, arr + i * recsize);
+		free(arr);
+		*out = NULL;
+		*n = 0;
 		store_error(st, rc, "listing", err, errlen);
 		return -1;
 	}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The daemon under ~20 s of mutated requests to every endpoint (tools/fuzz/http_fuzz.py)
+# answers throughout, stops cleanly on SIGTERM, and in the ASan build ends with zero
+# LeakSanitizer bytes.
+#
+# Not in the suite yet: on main before the httpd branch's fixes it finds the
+# unauthenticated parse-error leaks (ij_parse / post_answer, issue 12 item 6). To
+# enable it once they are merged:
+#   git mv tools/fuzz/e2e_fuzz_serve.sh tests/e2e/fuzz_serve.sh
+# (ctest then runs it as e2e.fuzz_serve, labelled e2e and fuzz, in both builds).
+. "$(dirname "$0")/lib.bash"
+opt=()
+grep -q __asan_init "$SOARCTL" || opt=(--no-leak-check)   # the plain build: no LSan
+expect_exit 0 -- "$PY" "$SOAR_SRC/tools/fuzz/http_fuzz.py" --soarctl "$SOARCTL" \
+	--seconds "${FUZZ_SERVE_SECONDS:-20}" --seed 12 "${opt[@]}"
+echo "$out"
+contains "$out" "daemon exit 0"
+[ ${#opt[@]} -eq 0 ] && contains "$out" "LeakSanitizer: 0 bytes leaked"
+finish
