@@ -142,7 +142,7 @@ static int get_rec(struct store *st, enum store_db db, const char *id, const str
 	store_read_end(st, txn);
 	if (rc) {
 		/* callers free only what succeeded: drop the strings decoded before the damage */
-		free_strings(fields, rec);
+		record_free(fields, rec);
 		snprintf(err, errlen, "%s %s: record is damaged", what, id);
 		return -1;
 	}
@@ -273,7 +273,7 @@ static int list_index(struct store *st, enum store_db idx, enum store_db db, int
 	if (rc) {
 		/* callers free only a list they got: drop the records decoded so far */
 		for (size_t i = 0; i < *n; i++)
-			free_strings(fields, arr + i * recsize);
+			record_free(fields, arr + i * recsize);
 		free(arr);
 		*out = NULL;
 		*n = 0;
