@@ -3,7 +3,7 @@
 #include "audit.h"
 #include "engine.h"
 #include "rbac.h"
-#include "json.h"
+#include "prim_json.h"
 #include "runopts.h"
 #include "runout.h"
 #include "store_buf.h"

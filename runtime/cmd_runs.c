@@ -1,7 +1,7 @@
 /* cmd_runs.c - `soarctl runs list|show|resume|cancel`. */
 #include "cli.h"
 #include "engine.h"
-#include "json.h"
+#include "prim_json.h"
 
 #include <lauxlib.h>
 #include "runopts.h"

@@ -1,5 +1,6 @@
 /* httpd.c - see httpd.h. */
 #include "httpd.h"
+#include "json.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -173,13 +174,31 @@ static struct MHD_Response *make(const char *ctype, const char *body, size_t len
 	return resp;
 }
 
+/* {"error":{"code":CODE,"message":MSG}}, escaped by json.h (a message may quote
+ * the client's input). Long messages are cut at a character boundary. */
+static int error_body(struct json_buf *b, const char *code, const char *msg)
+{
+	size_t n = strlen(msg);
+	if (n > 800) {
+		n = 800;
+		while (n > 0 && ((unsigned char)msg[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return json_buf_put(b, "{\"error\":{\"code\":", 17) ||
+	       json_write_str(code, strlen(code), JSON_ESC_REPLACE, json_buf_put, b, NULL) ||
+	       json_buf_put(b, ",\"message\":", 11) ||
+	       json_write_str(msg, n, JSON_ESC_REPLACE, json_buf_put, b, NULL) ||
+	       json_buf_put(b, "}}", 2);
+}
+
 static enum MHD_Result error_now(struct httpd_req *r, unsigned status, const char *code,
 				 const char *msg)
 {
-	char buf[512];
-	int n = snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
-			 msg);
-	struct MHD_Response *resp = make("application/json", buf, (size_t)n, "Connection: close");
+	struct json_buf b = { 0 };
+	struct MHD_Response *resp = NULL;
+	if (error_body(&b, code, msg) == 0)
+		resp = make("application/json", b.data, b.len, "Connection: close");
+	json_buf_free(&b);
 	if (!resp)
 		return MHD_NO;
 	r->state = 1;
@@ -477,19 +496,12 @@ void httpd_reply(struct httpd_req *r, unsigned status, const char *ctype, const 
 void httpd_error(struct httpd_req *r, unsigned status, const char *code, const char *msg,
 		 const char *extra)
 {
-	char buf[1024];
-	size_t n = (size_t)snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"message\":\"", code);
-	for (const char *p = msg; *p && n < sizeof buf - 8; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch == '"' || ch == '\\')
-			buf[n++] = '\\', buf[n++] = (char)ch;
-		else if (ch < 0x20)
-			buf[n++] = ' ';
-		else
-			buf[n++] = (char)ch;
-	}
-	n += (size_t)snprintf(buf + n, sizeof buf - n, "\"}}");
-	httpd_reply(r, status, "application/json", buf, n, extra);
+	struct json_buf b = { 0 };
+	if (error_body(&b, code, msg) == 0)
+		httpd_reply(r, status, "application/json", b.data, b.len, extra);
+	else
+		httpd_reply(r, 500, "text/plain", "out of memory\n", 14, extra);
+	json_buf_free(&b);
 }
 
 void httpd_suspend(struct httpd_req *r)

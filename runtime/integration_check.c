@@ -5,7 +5,7 @@
  * file's), then with it (a failure is the config file's). The config file must
  * be a JSON object whose keys are integrations, each an object. */
 #include "integration.h"
-#include "json.h"
+#include "prim_json.h"
 #include "runinfo.h"
 #include "sandbox.h"
 

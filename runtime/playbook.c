@@ -3,7 +3,7 @@
  * locals and closures never carry over from one run to the next. */
 #include "playbook.h"
 #include "egress.h"
-#include "json.h"
+#include "prim_json.h"
 #include "redact.h"
 #include "runscrub.h"
 #include "uuid.h"

@@ -17,7 +17,7 @@
 
 #include "case.h"
 #include "indicator.h"
-#include "json.h"
+#include "prim_json.h"
 #include "runinfo.h"
 #include "runstore.h"
 #include "sandbox.h"

@@ -13,7 +13,7 @@
 #include "datadir.h"
 #include "http.h"
 #include "integration.h"
-#include "json.h"
+#include "prim_json.h"
 #include "mime.h"
 #include "prim.h"
 #include "secret.h"

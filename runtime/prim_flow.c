@@ -1,7 +1,7 @@
 /* prim_flow.c - steps that shape a run: random, pick, sleep, wait_until, and the
  * task bookkeeping under the Lua `task` (lua/_prelude.lua). */
 #include "engine.h"
-#include "json.h"
+#include "prim_json.h"
 #include "prim.h"
 #include "step.h"
 #include "timefmt.h"

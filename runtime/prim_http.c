@@ -27,7 +27,7 @@
  */
 #include "http.h"
 #include "http_scope.h"
-#include "json.h"
+#include "prim_json.h"
 #include "log.h"
 #include "prim.h"
 #include "runinfo.h"

@@ -26,7 +26,7 @@
 #include "http_scope.h"
 #include "integration.h"
 #include "integration_lua.h"
-#include "json.h"
+#include "prim_json.h"
 #include "log.h"
 #include "playbook.h"
 #include "prim.h"

@@ -1,5 +1,5 @@
 /* prim_log.c - the `log` namespace and `print`: structured records of a run. */
-#include "json.h"
+#include "prim_json.h"
 #include "log.h"
 #include "prim.h"
 #include "runinfo.h"

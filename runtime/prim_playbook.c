@@ -5,7 +5,7 @@
 #include "case.h"
 #include "engine.h"
 #include "env.h"
-#include "json.h"
+#include "prim_json.h"
 #include "prim.h"
 #include "step.h"
 #include "uuid.h"

@@ -1,7 +1,7 @@
 /* prim_prompt.c - `prompt.ask`: a question to a person; the run waits for the
  * answer without holding an interpreter, and resumes by replay once answered. */
 #include "engine.h"
-#include "json.h"
+#include "prim_json.h"
 #include "prim.h"
 #include "step.h"
 #include "store_buf.h"

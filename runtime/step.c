@@ -1,7 +1,7 @@
 /* step.c - see step.h. */
 #include "step.h"
 #include "engine.h"
-#include "json.h"
+#include "prim_json.h"
 #include "prim.h"
 #include "sandbox.h"
 #include "runloop.h"
