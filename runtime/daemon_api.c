@@ -323,8 +323,9 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 	struct json_doc doc;
 	memset(&doc, 0, sizeof doc);
 	if (json_parse(&doc, body, len, 0, err, sizeof err) != 0 || doc.n[0].type != JSON_OBJECT) {
+		int parsed = doc.n != NULL;
 		json_doc_free(&doc);
-		httpd_error(r, 400, "bad_json", "expected a JSON object", NULL);
+		httpd_error(r, 400, "bad_json", parsed ? "expected a JSON object" : err, NULL);
 		return;
 	}
 	const struct json_node *o = &doc.n[0];

@@ -389,6 +389,11 @@ static long hex4(const struct json_reader *r, const unsigned char *p)
 	return v;
 }
 
+/* Bytes a string holds as they are: printable ASCII but '"' and '\\'. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7F] = 1,
+};
+
 /* Appends decoded bytes to sbuf, handing full buffers to the consumer as parts. */
 static int sput(struct json_reader *r, struct json_event *e, size_t *sn, const void *src,
 		size_t n, const unsigned char *open)
@@ -423,7 +428,9 @@ static int read_string(struct json_reader *r, struct json_event *e)
 	int escaped = 0;
 
 	for (;;) {
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		while (end - p >= 4 && plain[p[0]] && plain[p[1]] && plain[p[2]] && plain[p[3]])
+			p += 4;
+		while (p < end && plain[*p])
 			p++;
 		if (p >= end)
 			return fail_at(r, open, "unterminated string");
@@ -529,6 +536,9 @@ static int read_number(struct json_reader *r, int depth)
 	const unsigned char *start = r->p, *p = r->p;
 	int neg = 0, isint = 1;
 	size_t ndig = 0;
+	long sig = 0;        /* integer digits after leading zeros */
+	long exp10 = 0;      /* the exponent, saturated */
+	int eneg = 0;
 	struct json_event e;
 
 	if (*p == '-') {
@@ -545,6 +555,7 @@ static int read_number(struct json_reader *r, int depth)
 			p++;
 			ndig++;
 		}
+		sig = (long)ndig;
 	} else {
 		return fail_at(r, start, "invalid number");
 	}
@@ -559,11 +570,14 @@ static int read_number(struct json_reader *r, int depth)
 		isint = 0;
 		p++;
 		if (p < r->end && (*p == '+' || *p == '-'))
-			p++;
+			eneg = *p++ == '-';
 		if (!is_digit(r, p))
 			return fail_at(r, start, "invalid number");
-		while (is_digit(r, p))
+		while (is_digit(r, p)) {
+			if (exp10 < 1000000)
+				exp10 = exp10 * 10 + (*p - '0');
 			p++;
+		}
 	}
 	ev_init(r, &e, JSON_EV_VALUE, JSON_NUMBER, depth);
 	e.s = e.raw = (const char *)start;
@@ -581,12 +595,17 @@ static int read_number(struct json_reader *r, int depth)
 		e.kind = JSON_NUM_BIGINT;
 	}
 	if (e.kind != JSON_NUM_INT) {
-		e.num = read_double(r, start, e.n);
-		if (!isfinite(e.num)) {
-			char path[200];
-			reader_path(r, 1, path, sizeof path);
-			return fail_at(r, start, "number out of range (not finite as a double) in %s",
-				       path);
+		/* |value| < 10^(sig + exponent): below 10^308 it is finite for sure. */
+		long mag = sig + (eneg ? -exp10 : exp10);
+		if (!r->range_only || mag > 308) {
+			double v = read_double(r, start, e.n);
+			if (!isfinite(v)) {
+				char path[200];
+				reader_path(r, 1, path, sizeof path);
+				return fail_at(r, start,
+					       "number out of range (not finite as a double) in %s", path);
+			}
+			e.num = r->range_only ? 0 : v;
 		}
 	}
 	r->p = p;
@@ -705,6 +724,7 @@ int json_read(struct json_reader *r, const char *s, size_t len, const struct jso
 	r->max_depth = o && o->max_depth > 0 ? o->max_depth : JSON_DEFAULT_MAX_DEPTH;
 	if (r->max_depth > JSON_MAX_DEPTH_LIMIT)
 		r->max_depth = JSON_MAX_DEPTH_LIMIT;
+	r->range_only = o ? o->range_only : 0;
 	r->noint_enter = o ? o->noint_enter : NULL;
 	r->noint_leave = o ? o->noint_leave : NULL;
 	r->top = NULL;
@@ -722,6 +742,10 @@ int json_read(struct json_reader *r, const char *s, size_t len, const struct jso
 /* ---- the tree ---------------------------------------------------------- */
 
 #define NONE ((size_t)-1)
+/* Objects up to this many members are checked for duplicate names as each name
+ * arrives (a 64-bit filter of name hashes, then the siblings with that hash);
+ * larger ones once more at their end, sorted (O(n log n) against hostile input). */
+#define DUP_INCREMENTAL 64
 
 struct tree {
 	struct json_doc *d;
@@ -729,36 +753,52 @@ struct tree {
 	int str;            /* the string node being read in parts, -1 none */
 	size_t key;         /* offset of the pending member name, NONE */
 	size_t key_at;      /* its offset in the input */
-	int oom;
+	uint32_t kh;        /* its hash */
 };
+
+static uint32_t key_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
 
 static int tree_oom(struct json_reader *r)
 {
-	((struct tree *)r->ctx)->oom = 1;
 	return json_reader_fail(r, "out of memory");
 }
 
-static int tree_put(struct json_reader *r, const void *p, size_t n)
+__attribute__((noinline))
+static int tree_grow(struct json_reader *r, size_t n)
 {
 	struct json_doc *d = ((struct tree *)r->ctx)->d;
-	if (d->slen + n + 1 > d->scap) {
-		size_t cap = d->scap ? d->scap * 2 : 256;
-		while (cap < d->slen + n + 1)
-			cap *= 2;
-		char *s = realloc(d->strs, cap);
-		if (!s)
-			return tree_oom(r);
-		d->strs = s;
-		d->scap = cap;
-	}
-	memcpy(d->strs + d->slen, p, n);
-	d->slen += n;
+	size_t cap = d->scap ? d->scap * 2 : 256;
+	while (cap < d->slen + n + 1)
+		cap *= 2;
+	char *s = realloc(d->strs, cap);
+	if (!s)
+		return tree_oom(r);
+	d->strs = s;
+	d->scap = cap;
 	return 0;
 }
 
-/* Node bookkeeping while parsing: `up` in soff_ of containers is not needed as
- * containers have no string; their parent index lives in `len`. The last child
- * is found through `raw` (a node index until END sets the real span). */
+/* Appends n bytes, and a NUL after them when `nul`. */
+static inline int tree_put(struct json_reader *r, struct json_doc *d, const void *p, size_t n,
+			   int nul)
+{
+	if (d->slen + n + 1 > d->scap && tree_grow(r, n))
+		return -1;
+	memcpy(d->strs + d->slen, p, n);
+	d->slen += n;
+	if (nul)
+		d->strs[d->slen++] = 0;
+	return 0;
+}
+
+/* A new node, linked under the open container. While parsing, a container
+ * keeps its parent's index in soff_ and its last child's in len. */
 static int tree_node(struct json_reader *r, const struct json_event *e)
 {
 	struct tree *t = r->ctx;
@@ -773,131 +813,135 @@ static int tree_node(struct json_reader *r, const struct json_event *e)
 	}
 	int i = d->nn++;
 	struct json_node *n = &d->n[i];
-	memset(n, 0, sizeof *n);
-	n->type = e->type;
-	n->child = n->next = -1;
-	n->soff_ = n->koff_ = NONE;
-	n->raw = e->raw;
-	n->rawlen = e->rawlen;
+	*n = (struct json_node){ .type = e->type, .raw = e->raw, .rawlen = e->rawlen,
+				 .child = -1, .next = -1, .soff_ = NONE, .koff_ = NONE };
 	if (t->cur >= 0) {
 		struct json_node *c = &d->n[t->cur];
 		if (c->child < 0)
 			c->child = i;
 		else
-			d->n[(int)c->len].next = i; /* len: the last child, see tree_end */
+			d->n[(int)c->len].next = i;
 		c->len = (size_t)i;
 		c->count++;
 		n->koff_ = t->key;
 		n->kat_ = t->key_at;
+		n->kh_ = t->kh;
 		t->key = NONE;
 	}
 	return i;
 }
 
-static int key_cmp(const char *strs, const struct json_node *a, const struct json_node *b)
+/* A member name is complete: refuse it if the open object already has it. */
+static int tree_key_seen(struct json_reader *r)
 {
-	return strcmp(strs + a->koff_, strs + b->koff_);
+	struct tree *t = r->ctx;
+	struct json_doc *d = t->d;
+	struct json_node *o = &d->n[t->cur];
+	const char *k = d->strs + t->key;  /* NUL-terminated already */
+	size_t n = d->slen - 1 - t->key;
+	t->kh = key_hash(k, n);
+	uint64_t bit = (uint64_t)1 << (t->kh & 63);
+	if (o->count >= DUP_INCREMENTAL)
+		return 0; /* checked at the end */
+	if (o->bloom_ & bit)
+		for (int i = o->child; i >= 0; i = d->n[i].next)
+			if (d->n[i].kh_ == t->kh && strcmp(d->strs + d->n[i].koff_, k) == 0)
+				return json_reader_dup_key(r, k, n);
+	o->bloom_ |= bit;
+	return 0;
 }
 
-static int tree_sort_doc_cmp(const void *a, const void *b, void *strs)
+static int tree_sort_cmp(const void *a, const void *b, void *strs)
 {
 	const struct json_node *const *x = a, *const *y = b;
-	int c = key_cmp(strs, *x, *y);
+	if ((*x)->kh_ != (*y)->kh_)
+		return (*x)->kh_ < (*y)->kh_ ? -1 : 1;
+	int c = strcmp((const char *)strs + (*x)->koff_, (const char *)strs + (*y)->koff_);
 	if (c)
 		return c;
-	return *x < *y ? -1 : *x > *y; /* document order among equal keys */
+	return *x < *y ? -1 : *x > *y; /* document order among equal names */
 }
 
-/* At the end of an object: refuses a name seen twice, naming the later one. */
-static int tree_dups(struct json_reader *r, int obj)
+/* At the end of a large object: a name seen twice, the later copy named. */
+static int tree_dups_sorted(struct json_reader *r, int obj)
 {
 	struct json_doc *d = ((struct tree *)r->ctx)->d;
-	const struct json_node *o = &d->n[obj];
-	const struct json_node *dup = NULL;
-	if (o->count < 2)
-		return 0;
-	if (o->count <= 16) {
-		for (int i = o->child; i >= 0; i = d->n[i].next)
-			for (int j = d->n[i].next; j >= 0; j = d->n[j].next)
-				if (key_cmp(d->strs, &d->n[i], &d->n[j]) == 0) {
-					if (!dup || &d->n[j] < dup)
-						dup = &d->n[j];
-					break;
-				}
-	} else {
-		const struct json_node **v = malloc((size_t)o->count * sizeof *v);
-		int k = 0;
-		if (!v)
-			return tree_oom(r);
-		for (int i = o->child; i >= 0; i = d->n[i].next)
-			v[k++] = &d->n[i];
-		qsort_r(v, (size_t)k, sizeof *v, tree_sort_doc_cmp, d->strs);
-		for (int i = 1; i < k; i++)
-			if (key_cmp(d->strs, v[i - 1], v[i]) == 0 && (!dup || v[i] < dup))
-				dup = v[i];
-		free(v);
-	}
+	const struct json_node *o = &d->n[obj], *dup = NULL;
+	const struct json_node **v = malloc((size_t)o->count * sizeof *v);
+	int k = 0;
+	if (!v)
+		return tree_oom(r);
+	for (int i = o->child; i >= 0; i = d->n[i].next)
+		v[k++] = &d->n[i];
+	qsort_r(v, (size_t)k, sizeof *v, tree_sort_cmp, d->strs);
+	for (int i = 1; i < k; i++)
+		if (v[i - 1]->kh_ == v[i]->kh_ && strcmp(d->strs + v[i - 1]->koff_, d->strs + v[i]->koff_) == 0 &&
+		    (!dup || v[i] < dup))
+			dup = v[i];
+	free(v);
 	if (!dup)
 		return 0;
-	const char *k = d->strs + dup->koff_;
-	return dup_key_at(r, r->s + dup->kat_, 1, k, strlen(k));
+	const char *name = d->strs + dup->koff_;
+	return dup_key_at(r, r->s + dup->kat_, 1, name, strlen(name));
+}
+
+/* Only a \\u0000 escape makes a NUL, and escaped strings arrive from sbuf. */
+static int has_nul(const struct json_reader *r, const struct json_event *e)
+{
+	return e->s == r->sbuf && memchr(e->s, 0, e->n) != NULL;
 }
 
 static int tree_event(struct json_reader *r, const struct json_event *e)
 {
 	struct tree *t = r->ctx;
 	struct json_doc *d = t->d;
+	int i;
 	switch (e->ev) {
 	case JSON_EV_KEY:
 		if (t->key == NONE) {
 			t->key = d->slen;
 			t->key_at = (size_t)(r->at - r->s);
 		}
-		if (memchr(e->s, 0, e->n))
+		if (has_nul(r, e))
 			return json_reader_fail(r, "NUL (\\u0000) in a member name");
-		if (tree_put(r, e->s, e->n))
+		if (tree_put(r, d, e->s, e->n, !e->more))
 			return -1;
-		if (!e->more)
-			return tree_put(r, "", 1);
-		return 0;
-	case JSON_EV_BEGIN: {
-		int i = tree_node(r, e);
+		return e->more ? 0 : tree_key_seen(r);
+	case JSON_EV_BEGIN:
+		i = tree_node(r, e);
 		if (i < 0)
 			return -1;
 		d->n[i].soff_ = (size_t)t->cur; /* the parent, restored at END */
-		d->n[i].len = 0;
 		t->cur = i;
 		return 0;
-	}
 	case JSON_EV_END: {
-		int i = t->cur;
-		struct json_node *n = &d->n[i];
+		struct json_node *n = &d->n[t->cur];
+		i = t->cur;
 		t->cur = (int)(ssize_t)n->soff_;
 		n->soff_ = NONE;
 		n->len = 0;
 		n->raw = e->raw;
 		n->rawlen = e->rawlen;
-		if (e->type == JSON_OBJECT && tree_dups(r, i))
-			return -1;
+		if (e->type == JSON_OBJECT && n->count > DUP_INCREMENTAL)
+			return tree_dups_sorted(r, i);
 		return 0;
 	}
 	case JSON_EV_VALUE:
 		break;
 	}
-	int i = t->str;
+	if (e->type != JSON_NUMBER && e->type != JSON_STRING)
+		return tree_node(r, e) < 0 ? -1 : 0;
+	i = t->str;
 	if (i < 0) {
 		i = tree_node(r, e);
 		if (i < 0)
 			return -1;
-		if (e->type == JSON_NUMBER || e->type == JSON_STRING)
-			d->n[i].soff_ = d->slen;
+		d->n[i].soff_ = d->slen;
 	}
-	if (e->type == JSON_STRING && memchr(e->s, 0, e->n))
+	if (has_nul(r, e))
 		return json_reader_fail(r, "NUL (\\u0000) in a string");
-	if (e->type == JSON_NUMBER || e->type == JSON_STRING) {
-		if (tree_put(r, e->s, e->n))
-			return -1;
-	}
+	if (tree_put(r, d, e->s, e->n, !e->more))
+		return -1;
 	if (e->more) {
 		t->str = i;
 		return 0;
@@ -906,11 +950,7 @@ static int tree_event(struct json_reader *r, const struct json_event *e)
 	struct json_node *n = &d->n[i];
 	n->raw = e->raw;
 	n->rawlen = e->rawlen;
-	n->num = e->num;
-	if (e->type == JSON_NUMBER || e->type == JSON_STRING) {
-		n->len = d->slen - n->soff_;
-		return tree_put(r, "", 1);
-	}
+	n->len = d->slen - 1 - n->soff_;
 	return 0;
 }
 
@@ -918,9 +958,23 @@ int json_parse(struct json_doc *d, const char *text, size_t len, int max_depth,
 	       char *err, size_t errlen)
 {
 	struct json_reader r;
-	struct json_read_opts o = { max_depth > 0 ? max_depth : JSON_TREE_MAX_DEPTH, NULL, NULL };
+	struct json_read_opts o = { .max_depth = max_depth > 0 ? max_depth : JSON_TREE_MAX_DEPTH,
+				    .range_only = 1 };
 	struct tree t = { d, -1, -1, NONE, 0, 0 };
 	memset(d, 0, sizeof *d);
+	/* Decoded strings, each with its NUL, never need more than the text (a
+	 * string's quotes or a number's separator make room for the NUL): one
+	 * allocation. Nodes: one per 16 bytes to start with, grown by doubling. */
+	d->scap = len + 2;
+	d->strs = malloc(d->scap);
+	d->cap = len / 16 > 16 ? (int)(len / 16 < 65536 ? len / 16 : 65536) : 16;
+	d->n = malloc((size_t)d->cap * sizeof *d->n);
+	if (!d->strs || !d->n) {
+		if (err && errlen)
+			snprintf(err, errlen, "out of memory");
+		json_doc_free(d);
+		return -1;
+	}
 	if (json_read(&r, text, len, &o, tree_event, &t) != 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s", r.msg);
@@ -963,6 +1017,15 @@ const struct json_node *json_at(const struct json_doc *d, const struct json_node
 	while (i >= 0 && k-- > 0)
 		i = d->n[i].next;
 	return i >= 0 ? &d->n[i] : NULL;
+}
+
+int json_number(const struct json_node *v, double *out)
+{
+	if (!v || v->type != JSON_NUMBER)
+		return -1;
+	pthread_once(&c_locale_once, c_locale_init);
+	*out = c_locale ? strtod_l(v->str, NULL, c_locale) : strtod(v->str, NULL);
+	return 0;
 }
 
 const char *json_text(const struct json_node *v)

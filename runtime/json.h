@@ -100,7 +100,7 @@ struct json_event {
 	const char *s;
 	size_t n;
 	int more;
-	double num;           /* numbers: always finite */
+	double num;           /* numbers: always finite (see range_only) */
 	enum json_num_kind kind;
 	size_t count;         /* JSON_EV_END: members or elements */
 	/* The value's text in the input: on scalars (and the last part of a string)
@@ -120,6 +120,9 @@ typedef int (*json_event_fn)(struct json_reader *r, const struct json_event *ev)
  * set-up); others pass NULL. */
 struct json_read_opts {
 	int max_depth;                  /* 0 = JSON_DEFAULT_MAX_DEPTH */
+	/* Numbers: only check that they are finite; ev->num is then 0 unless kind
+	 * is JSON_NUM_INT (the tree reads values on demand: json_number). */
+	int range_only;
 	void (*noint_enter)(void);
 	void (*noint_leave)(void);
 };
@@ -131,7 +134,7 @@ struct json_reader {
 	/* private */
 	const unsigned char *s, *p, *end;
 	json_event_fn fn;
-	int max_depth;
+	int max_depth, range_only;
 	void (*noint_enter)(void), (*noint_leave)(void);
 	const struct json_frame *top;   /* innermost open container (for paths) */
 	const unsigned char *at;        /* the event being handled */
@@ -165,7 +168,6 @@ struct json_node {
 	const char *key;      /* in an object: the member's name (decoded, NUL-terminated) */
 	const char *str;      /* strings: decoded, NUL-terminated; numbers: their text */
 	size_t len;           /* of str */
-	double num;           /* numbers */
 	const char *raw;      /* the value's text in the input (valid while the input is) */
 	size_t rawlen;
 	int child;            /* first child's index, -1 none */
@@ -173,6 +175,8 @@ struct json_node {
 	int count;            /* children */
 	size_t soff_, koff_;  /* private: offsets into strs while parsing */
 	size_t kat_;          /* private: offset of the member name in the input */
+	unsigned kh_;         /* private: hash of the member name */
+	unsigned long long bloom_; /* private: objects: hashes of their names seen */
 };
 
 struct json_doc {
@@ -195,6 +199,8 @@ const struct json_node *json_get(const struct json_doc *d, const struct json_nod
 				 const char *key);
 /* Child k of an array or object, or NULL. */
 const struct json_node *json_at(const struct json_doc *d, const struct json_node *arr, int k);
+/* The value of a number node: 0, or -1 when v is not a number. */
+int json_number(const struct json_node *v, double *out);
 /* A scalar as text: strings decoded, numbers as written, "true"/"false"/"null";
  * NULL for arrays and objects (and for NULL). */
 const char *json_text(const struct json_node *v);

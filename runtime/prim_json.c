@@ -591,7 +591,8 @@ static int dec_document(lua_State *L, struct json_reader *r, const char *s, size
 			const struct json_opts *o, int marker)
 {
 	struct ldec c = { L, marker, 0, { 0 } };
-	struct json_read_opts ro = { o ? o->max_depth : 0, noint_enter, noint_leave };
+	struct json_read_opts ro = { .max_depth = o ? o->max_depth : 0,
+				     .noint_enter = noint_enter, .noint_leave = noint_leave };
 	return json_read(r, s, len, &ro, ldec_event, &c);
 }
 

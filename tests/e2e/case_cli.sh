@@ -33,6 +33,11 @@ expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --severity urgent
 contains "$err" "bad severity 'urgent'"
 expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --custom '{"a":'
 contains "$err" "custom is not valid JSON"
+# One JSON reader everywhere: a key twice or a number no double holds is refused.
+expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --source '{"severity":"low","severity":"critical"}'
+contains "$err" 'source is not valid JSON: duplicate key "severity" in $ (keys must be unique) at offset 18'
+expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --custom '{"score":1e999999}'
+contains "$err" 'custom is not valid JSON: number out of range (not finite as a double) in $.score at offset 9'
 expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --severity low
 contains "$err" "needs --title"
 expect_exit 1 -- "$SOARCTL" case new "${D[@]}" --title x --parent 99

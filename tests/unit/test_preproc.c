@@ -88,7 +88,10 @@ static void test_json(void)
 	json_doc_free(&d);
 	const char *ok = "{\"tiny\":1e-400,\"big\":123456789012345678901234567890,\"f\":2.5}";
 	CHECK(json_parse(&d, ok, strlen(ok), 0, err, sizeof err) == 0);
-	CHECK(json_get(&d, &d.n[0], "f")->num == 2.5);
+	double f = 0;
+	CHECK(json_number(json_get(&d, &d.n[0], "f"), &f) == 0 && f == 2.5);
+	CHECK(json_number(json_get(&d, &d.n[0], "tiny"), &f) == 0 && f == 0);
+	CHECK(json_number(&d.n[0], &f) == -1);
 	CHECK_STR(json_text(json_get(&d, &d.n[0], "big")), "123456789012345678901234567890");
 	json_doc_free(&d);
 }
