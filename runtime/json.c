@@ -756,14 +756,6 @@ struct tree {
 	uint32_t kh;        /* its hash */
 };
 
-static uint32_t key_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
 static int tree_oom(struct json_reader *r)
 {
 	return json_reader_fail(r, "out of memory");
@@ -813,8 +805,19 @@ static int tree_node(struct json_reader *r, const struct json_event *e)
 	}
 	int i = d->nn++;
 	struct json_node *n = &d->n[i];
-	*n = (struct json_node){ .type = e->type, .raw = e->raw, .rawlen = e->rawlen,
-				 .child = -1, .next = -1, .soff_ = NONE, .koff_ = NONE };
+	/* Every field set one by one: a zeroing compound literal compiles to
+	 * `rep stos`, measured at a tenth of the tree's time. */
+	n->type = e->type;
+	n->key = n->str = NULL;
+	n->len = 0;
+	n->raw = e->raw;
+	n->rawlen = e->rawlen;
+	n->child = n->next = -1;
+	n->count = 0;
+	n->soff_ = n->koff_ = NONE;
+	n->kat_ = 0;
+	n->kh_ = 0;
+	n->bloom_ = 0;
 	if (t->cur >= 0) {
 		struct json_node *c = &d->n[t->cur];
 		if (c->child < 0)
@@ -839,7 +842,7 @@ static int tree_key_seen(struct json_reader *r)
 	struct json_node *o = &d->n[t->cur];
 	const char *k = d->strs + t->key;  /* NUL-terminated already */
 	size_t n = d->slen - 1 - t->key;
-	t->kh = key_hash(k, n);
+	t->kh = json_name_hash(k, n);
 	uint64_t bit = (uint64_t)1 << (t->kh & 63);
 	if (o->count >= DUP_INCREMENTAL)
 		return 0; /* checked at the end */

@@ -139,7 +139,7 @@ struct json_reader {
 	const struct json_frame *top;   /* innermost open container (for paths) */
 	const unsigned char *at;        /* the event being handled */
 	int failed;
-	char msg[240];
+	char msg[300];
 	char sbuf[512];                 /* decoded parts of escaped strings */
 };
 
@@ -158,6 +158,17 @@ int json_reader_fail(struct json_reader *r, const char *fmt, ...);
 /* Stops with `duplicate key "K" in $.path at offset N`: call it from a KEY event
  * whose name the object already holds. */
 int json_reader_dup_key(struct json_reader *r, const char *key, size_t len);
+
+/* A hash of a member name for consumers' duplicate checks (a filter in front of
+ * an exact comparison, so its quality only costs comparisons): FNV-1a of the
+ * first 32 bytes and the length. */
+static inline unsigned json_name_hash(const char *s, size_t n)
+{
+	unsigned h = 2166136261u ^ (unsigned)n;
+	for (size_t i = 0; i < n && i < 32; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h ^ h >> 16;
+}
 
 /* ---- reading: a tree (C consumers) -------------------------------------- */
 

@@ -493,6 +493,10 @@ struct ldec {
 	int marker;        /* stack index of the marker table */
 	int buffering;     /* a string is arriving in parts into b */
 	luaL_Buffer b;
+	/* Per open object (by depth of its members): a 64-bit filter of the hashes
+	 * of its names, so that the duplicate check looks into the table only for
+	 * a name whose bit is already set (most never are). */
+	uint64_t names[JSON_MAX_DEPTH_LIMIT + 2];
 };
 
 /* Pushes the string of e, or returns 1 while more parts are to come. */
@@ -527,6 +531,8 @@ static int ldec_event(struct json_reader *r, const struct json_event *e)
 		if (!lua_checkstack(L, LUA_MINSTACK))
 			return json_reader_fail(r, "nesting too deep for the Lua stack");
 		lua_newtable(L);                         /* stack: ..., container */
+		if (e->type == JSON_OBJECT)
+			c->names[e->depth + 1] = 0;
 		if (e->type == JSON_ARRAY) {
 			lua_pushvalue(L, -1);
 			lua_pushboolean(L, 1);
@@ -537,14 +543,24 @@ static int ldec_event(struct json_reader *r, const struct json_event *e)
 		rc = ldec_string(r, c, e);
 		if (rc)
 			return rc > 0 ? 0 : -1;
-		lua_pushvalue(L, -1);
-		lua_rawget(L, -3);                       /* stack: ..., object, key, old */
-		if (!lua_isnil(L, -1)) {
-			size_t n;
-			const char *k = lua_tolstring(L, -2, &n);
-			return json_reader_dup_key(r, k, n);
+		{
+			/* stack: ..., object, key: the event's bytes, unless the key had
+			 * escapes (decoded into sbuf, maybe in parts: read the Lua string) */
+			size_t n = e->n;
+			const char *k = e->s;
+			if (e->s == r->sbuf)
+				k = lua_tolstring(L, -1, &n);
+			unsigned h = json_name_hash(k, n);
+			uint64_t bit = (uint64_t)1 << (h & 63);
+			if (c->names[e->depth] & bit) {
+				lua_pushvalue(L, -1);
+				lua_rawget(L, -3);               /* stack: ..., object, key, old */
+				if (!lua_isnil(L, -1))
+					return json_reader_dup_key(r, k, n);
+				lua_pop(L, 1);                   /* stack: ..., object, key */
+			}
+			c->names[e->depth] |= bit;
 		}
-		lua_pop(L, 1);                           /* stack: ..., object, key */
 		return 0;
 	case JSON_EV_END:
 		break;                                   /* stack: ..., container */
@@ -590,7 +606,10 @@ static void noint_leave(void) { prim_noint_leave(); }
 static int dec_document(lua_State *L, struct json_reader *r, const char *s, size_t len,
 			const struct json_opts *o, int marker)
 {
-	struct ldec c = { L, marker, 0, { 0 } };
+	struct ldec c;  /* not zeroed whole: its luaL_Buffer is 8 KiB, set up when used */
+	c.L = L;
+	c.marker = marker;
+	c.buffering = 0;
 	struct json_read_opts ro = { .max_depth = o ? o->max_depth : 0,
 				     .noint_enter = noint_enter, .noint_leave = noint_leave };
 	return json_read(r, s, len, &ro, ldec_event, &c);
@@ -614,7 +633,11 @@ static int dec_worker(lua_State *L)
 int json_decode_push(lua_State *L, const char *s, size_t len, const struct json_opts *opts,
 		     char *err, size_t errlen)
 {
-	struct dec_args a = { s, len, opts, { 0 } };
+	struct dec_args a;
+	a.s = s;
+	a.len = len;
+	a.o = opts;
+	a.r.failed = 0;
 	int top = lua_gettop(L);
 	c_locale_ready();
 	lua_pushcfunction(L, dec_worker);
