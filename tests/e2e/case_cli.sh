@@ -8,7 +8,7 @@ D=(--data "$SOAR_TMP/data")
 expect_exit 0 -- "$SOARCTL" case --help
 contains "$out" "Status changes allowed"
 expect_exit 0 -- "$SOARCTL" indicator --help
-contains "$out" "punycode"
+contains "$out" "IDNA2008 A-labels"
 expect_exit 2 -- "$SOARCTL" case
 expect_exit 2 -- "$SOARCTL" case frobnicate "${D[@]}"
 
@@ -72,6 +72,13 @@ expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" ipv4 999.0.0.1 --verdict mal
 contains "$err" "invalid ipv4"
 expect_exit 0 -- "$SOARCTL" indicator set "${D[@]}" domain Bücher.de --json
 [ "$(json_field "$out" 'j["value"]')" = xn--bcher-kva.de ] || fail "IDN to punycode: $out"
+# NFD and full-width spellings of one name are one indicator
+expect_exit 0 -- "$SOARCTL" indicator set "${D[@]}" domain $'BU\xcc\x88cher.de' --json
+[ "$(json_field "$out" 'j["value"]')" = xn--bcher-kva.de ] || fail "NFD: $out"
+expect_exit 0 -- "$SOARCTL" indicator get "${D[@]}" domain $'\xef\xbd\x82\xc3\xbc\xef\xbd\x83\xef\xbd\x88\xef\xbd\x85\xef\xbd\x92\xef\xbc\x8e\xef\xbd\x84\xef\xbd\x85' --json
+[ "$(json_field "$out" 'j["value"]')" = xn--bcher-kva.de ] || fail "full width: $out"
+expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" domain xn--n3h.com
+contains "$err" "disallowed character"
 expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" domain $'b\xfccher.de'
 contains "$err" "not valid UTF-8"
 expect_exit 1 -- "$SOARCTL" indicator get "${D[@]}" ipv4 10.9.9.9
