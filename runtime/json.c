@@ -226,6 +226,46 @@ static void path_prepend(char *path, size_t cap, size_t *len, int *cut, const ch
 	path[*len] = 0;
 }
 
+size_t json_shown(char *out, const char *s, size_t len, size_t max)
+{
+	size_t n = 0, i;
+	for (i = 0; i < len && i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[n++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
+	}
+	if (i < len) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = 0;
+	return n;
+}
+
+size_t json_path_key(char out[64], const char *k, size_t len)
+{
+	size_t n = 0;
+	int ident = len > 0 && len <= 40;
+	for (size_t i = 0; ident && i < len; i++) {
+		unsigned char c = (unsigned char)k[i];
+		ident = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+			(i > 0 && c >= '0' && c <= '9');
+	}
+	if (ident) {
+		out[n++] = '.';
+		memcpy(out + n, k, len);
+		n += len;
+		out[n] = 0;
+		return n;
+	}
+	out[n++] = '[';
+	out[n++] = '"';
+	n += json_shown(out + n, k, len, 32);
+	out[n++] = '"';
+	out[n++] = ']';
+	out[n] = 0;
+	return n;
+}
+
 /* "$.alert.tags[2]": the innermost frame's current member too when `member`. */
 static void reader_path(const struct json_reader *r, int member, char *out, size_t cap)
 {
@@ -240,31 +280,7 @@ static void reader_path(const struct json_reader *r, int member, char *out, size
 		if (f->type == JSON_ARRAY) {
 			n = (size_t)snprintf(seg, sizeof seg, "[%zu]", f->index);
 		} else {
-			int ident = f->keylen > 0 && f->keylen <= 40;
-			for (size_t i = 0; ident && i < f->keylen; i++) {
-				unsigned char c = f->key[i];
-				ident = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-					(i > 0 && c >= '0' && c <= '9');
-			}
-			if (ident) {
-				seg[n++] = '.';
-				memcpy(seg + n, f->key, f->keylen);
-				n += f->keylen;
-			} else {
-				size_t i;
-				seg[n++] = '[';
-				seg[n++] = '"';
-				for (i = 0; i < f->keylen && i < 32; i++) {
-					unsigned char c = f->key[i];
-					seg[n++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-				}
-				if (i < f->keylen) {
-					memcpy(seg + n, "...", 3);
-					n += 3;
-				}
-				seg[n++] = '"';
-				seg[n++] = ']';
-			}
+			n = json_path_key(seg, (const char *)f->key, f->keylen);
 		}
 		path_prepend(path, sizeof path, &len, &cut, seg, n);
 	}
@@ -311,16 +327,7 @@ static int dup_key_at(struct json_reader *r, const unsigned char *at, int member
 		      const char *key, size_t len)
 {
 	char path[200], shown[80];
-	size_t n = 0, i;
-	for (i = 0; i < len && n < 60; i++) {
-		unsigned char c = (unsigned char)key[i];
-		shown[n++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-	}
-	if (i < len) {
-		memcpy(shown + n, "...", 3);
-		n += 3;
-	}
-	shown[n] = 0;
+	json_shown(shown, key, len, 60);
 	reader_path(r, member, path, sizeof path);
 	return fail_at(r, at, "duplicate key \"%s\" in %s (keys must be unique)", shown, path);
 }

@@ -69,6 +69,13 @@ void json_buf_free(struct json_buf *b);
 /* json_put_fn for a struct json_buf (ctx); -1 when out of memory. */
 int json_buf_put(void *ctx, const char *s, size_t n);
 
+/* For messages: s with bytes other than printable ASCII (and '"', '\\') shown
+ * as '?', cut after max bytes with "..."; out needs max + 4 bytes. Returns the
+ * length written. */
+size_t json_shown(char *out, const char *s, size_t len, size_t max);
+/* A path segment naming member k: ".name" for identifiers, else ["shown"]. */
+size_t json_path_key(char out[64], const char *k, size_t len);
+
 /* ---- reading: events --------------------------------------------------- */
 
 enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };

@@ -131,38 +131,10 @@ static void path_index(struct enc *e, size_t i)
 	path_prepend(e, s, (size_t)n);
 }
 
-static int ident_char(unsigned char c, int first)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	       (!first && c >= '0' && c <= '9');
-}
-
 static void path_key(struct enc *e, const char *k, size_t len)
 {
 	char s[64];
-	size_t n = 0, i;
-	int ident = len > 0 && len <= 40;
-	for (i = 0; ident && i < len; i++)
-		ident = ident_char((unsigned char)k[i], i == 0);
-	if (ident) {
-		s[n++] = '.';
-		memcpy(s + n, k, len);
-		n += len;
-	} else {
-		s[n++] = '[';
-		s[n++] = '"';
-		for (i = 0; i < len && i < 32; i++) {
-			unsigned char c = (unsigned char)k[i];
-			s[n++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-		}
-		if (i < len) {
-			memcpy(s + n, "...", 3);
-			n += 3;
-		}
-		s[n++] = '"';
-		s[n++] = ']';
-	}
-	path_prepend(e, s, n);
+	path_prepend(e, s, json_path_key(s, k, len));
 }
 
 static void enc_message(const struct enc *e, char *buf, size_t n)
