@@ -1,9 +1,8 @@
 /* cmd_runs.c - `soarctl runs list|show|resume|cancel`. */
 #include "cli.h"
 #include "engine.h"
-#include "prim_json.h"
+#include "json.h"
 
-#include <lauxlib.h>
 #include "runopts.h"
 #include "runout.h"
 #include "timefmt.h"
@@ -142,44 +141,38 @@ struct task_view {
 	int ended_ok;
 };
 
-static void read_task(lua_State *L, const struct journal_entry *e, struct task_view *t)
+static void read_task(const struct journal_entry *e, struct task_view *t)
 {
-	char err[128];
+	struct json_doc d;
 	memset(t, 0, sizeof *t);
 	t->started = e->started;
-	if (!e->result_json || json_decode_push(L, e->result_json, strlen(e->result_json), NULL, err,
-						sizeof err) != 0)
+	if (!e->result_json || json_parse(&d, e->result_json, strlen(e->result_json), 0, NULL, 0) != 0)
 		return;
-	lua_rawgeti(L, -1, 1);
-	if (lua_istable(L, -1)) {
-		lua_getfield(L, -1, "path");
-		lua_getfield(L, -2, "name");
-		snprintf(t->path, sizeof t->path, "%s",
-			 lua_isstring(L, -2) ? lua_tostring(L, -2) : lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
-		lua_getfield(L, -3, "owner");
-		lua_getfield(L, -4, "role");
-		lua_getfield(L, -5, "due");
-		snprintf(t->owner, sizeof t->owner, "%s", lua_isstring(L, -3) ? lua_tostring(L, -3) : "");
-		snprintf(t->role, sizeof t->role, "%s", lua_isstring(L, -2) ? lua_tostring(L, -2) : "");
-		t->due = lua_isnumber(L, -1) ? (int64_t)lua_tonumber(L, -1) : 0;
+	const struct json_node *o = json_at(&d, &d.n[0], 0);
+	if (o && o->type == JSON_OBJECT) {
+		const char *path = json_text(json_get(&d, o, "path")), *name = json_text(json_get(&d, o, "name"));
+		const char *owner = json_text(json_get(&d, o, "owner")), *role = json_text(json_get(&d, o, "role"));
+		double due = 0;
+		snprintf(t->path, sizeof t->path, "%s", path ? path : name ? name : "?");
+		snprintf(t->owner, sizeof t->owner, "%s", owner ? owner : "");
+		snprintf(t->role, sizeof t->role, "%s", role ? role : "");
+		if (json_number(json_get(&d, o, "due"), &due) == 0)
+			t->due = (int64_t)due;
 	}
-	lua_settop(L, 0);
+	json_doc_free(&d);
 }
 
 /* Tasks with their owner, role and SLA: breached when it ended after its due
  * time, or is still open past it. */
 static void print_tasks(const struct journal_entry *j, size_t n)
 {
-	lua_State *L = luaL_newstate();
-	if (!L)
-		return;
 	int header = 0;
 	int64_t now = store_now_ms();
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(j[i].name, "task") != 0)
 			continue;
 		struct task_view t;
-		read_task(L, &j[i], &t);
+		read_task(&j[i], &t);
 		/* Its end: the first task.end after it at the same depth. */
 		int depth = 0;
 		for (size_t k = i + 1; k < n; k++) {
@@ -201,7 +194,6 @@ static void print_tasks(const struct journal_entry *j, size_t n)
 		       t.ended ? (t.ended_ok ? "done" : "failed") : "open",
 		       !t.due ? "no SLA" : breached ? "SLA BREACHED" : "within SLA");
 	}
-	lua_close(L);
 }
 
 static int show(struct store *st, const char *id, int json)
