@@ -2,6 +2,7 @@
  * write(2), so records from several threads never interleave. */
 #include "log.h"
 #include "colour.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,27 +36,32 @@ void log_configure(enum log_level min, int json)
 	json_format = json;
 }
 
-/* Appends `s` JSON-escaped (no quotes) into buf at *n, never past cap. */
-static void append_escaped(char *buf, size_t cap, size_t *n, const char *s, size_t len)
+/* One JSON line, grown as needed (an escaped message may be 6 times longer). */
+static void emit_json(enum log_level level, const char *stamp, const char *source,
+		      const char *run_id, const char *msg, size_t msglen, const char *fields_json)
 {
-	static const char hexd[] = "0123456789abcdef";
-	for (size_t i = 0; i < len && *n + 8 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			buf[(*n)++] = '\\';
-			buf[(*n)++] = (char)c;
-		} else if (c == '\n') {
-			buf[(*n)++] = '\\';
-			buf[(*n)++] = 'n';
-		} else if (c < 0x20) {
-			memcpy(buf + *n, "\\u00", 4);
-			*n += 4;
-			buf[(*n)++] = hexd[c >> 4];
-			buf[(*n)++] = hexd[c & 15];
-		} else {
-			buf[(*n)++] = (char)c;
-		}
+	struct json_buf b = { 0 };
+	char head[128];
+	int n = snprintf(head, sizeof head, "{\"time\":\"%s\",\"level\":\"%s\"", stamp,
+			 names[level]);
+	int rc = json_buf_put(&b, head, (size_t)n);
+	if (source)
+		rc |= json_buf_put(&b, ",\"source\":", 10) |
+		      json_write_str(source, strlen(source), JSON_ESC_REPLACE, json_buf_put, &b, NULL);
+	if (run_id)
+		rc |= json_buf_put(&b, ",\"run_id\":", 10) |
+		      json_write_str(run_id, strlen(run_id), JSON_ESC_REPLACE, json_buf_put, &b, NULL);
+	rc |= json_buf_put(&b, ",\"msg\":", 7) |
+	      json_write_str(msg, msglen, JSON_ESC_REPLACE, json_buf_put, &b, NULL);
+	if (fields_json)
+		rc |= json_buf_put(&b, ",\"fields\":", 10) |
+		      json_buf_put(&b, fields_json, strlen(fields_json));
+	rc |= json_buf_put(&b, "}\n", 2);
+	if (rc == 0) {
+		ssize_t w = write(STDERR_FILENO, b.data, b.len);
+		(void)w;
 	}
+	json_buf_free(&b);
 }
 
 void log_emit(enum log_level level, const char *source, const char *run_id,
@@ -71,27 +77,16 @@ void log_emit(enum log_level level, const char *source, const char *run_id,
 	size_t sl = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(stamp + sl, sizeof stamp - sl, ".%03dZ", (int)(tv.tv_usec / 1000));
 
-	size_t cap = msglen + (fields_json ? strlen(fields_json) * 2 : 0) + 512;
+	if (json_format) {
+		emit_json(level, stamp, source, run_id, msg, msglen, fields_json);
+		return;
+	}
+	size_t cap = msglen + (fields_json ? strlen(fields_json) : 0) + 512;
 	char *buf = malloc(cap);
 	if (!buf)
 		return;
 	size_t n = 0;
-	if (json_format) {
-		n += (size_t)snprintf(buf + n, cap - n, "{\"time\":\"%s\",\"level\":\"%s\"", stamp, names[level]);
-		if (source) {
-			n += (size_t)snprintf(buf + n, cap - n, ",\"source\":\"");
-			append_escaped(buf, cap, &n, source, strlen(source));
-			buf[n++] = '"';
-		}
-		if (run_id)
-			n += (size_t)snprintf(buf + n, cap - n, ",\"run_id\":\"%s\"", run_id);
-		n += (size_t)snprintf(buf + n, cap - n, ",\"msg\":\"");
-		append_escaped(buf, cap, &n, msg, msglen);
-		buf[n++] = '"';
-		if (fields_json)
-			n += (size_t)snprintf(buf + n, cap - n, ",\"fields\":%s", fields_json);
-		n += (size_t)snprintf(buf + n, cap - n, "}\n");
-	} else {
+	{
 		int colour = colour_wanted(stderr);
 		static const char *const colours[] = { "\033[2m", "", "\033[33m", "\033[31m" };
 		n += (size_t)snprintf(buf + n, cap - n, "%s%s %-5s %s%s%s ", colour ? colours[level] : "",

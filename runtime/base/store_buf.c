@@ -1,5 +1,6 @@
 /* store_buf.c - growable buffer, JSON string escaping, varints. */
 #include "store_buf.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,31 +68,15 @@ void store_buf_printf(struct store_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+static int put_buf(void *ctx, const char *s, size_t n)
+{
+	store_buf_add(ctx, s, n);
+	return 0;
+}
+
 void store_buf_json_n(struct store_buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	store_buf_add(b, "\"", 1);
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		store_buf_add(b, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': store_buf_add(b, "\\\"", 2); break;
-		case '\\': store_buf_add(b, "\\\\", 2); break;
-		case '\n': store_buf_add(b, "\\n", 2); break;
-		case '\r': store_buf_add(b, "\\r", 2); break;
-		case '\t': store_buf_add(b, "\\t", 2); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			store_buf_add(b, u, 6);
-		}
-		}
-	}
-	store_buf_add(b, s + run, n - run);
-	store_buf_add(b, "\"", 1);
+	json_write_str(s, n, JSON_ESC_REPLACE, put_buf, b, NULL);
 }
 
 void store_buf_json(struct store_buf *b, const char *s)

@@ -19,7 +19,8 @@ char *store_buf_grow(struct store_buf *b, size_t n);
 void store_buf_str(struct store_buf *b, const char *s);
 __attribute__((format(printf, 2, 3)))
 void store_buf_printf(struct store_buf *b, const char *fmt, ...);
-/* Appends `s` as a JSON string literal, quotes included (NULL -> null). */
+/* Appends `s` as a JSON string literal, quotes included (NULL -> null), with
+ * json.h's escaper (bytes that are not UTF-8 become U+FFFD). */
 void store_buf_json(struct store_buf *b, const char *s);
 void store_buf_json_n(struct store_buf *b, const char *s, size_t n);
 /* Unsigned LEB128 varint: the one varint of the store's records (record.h,

@@ -3,7 +3,7 @@
 #include "backup_files.h"
 
 #include "file_atomic.h"
-#include "ingest_json.h"
+#include "json.h"
 #include "secret_crypto.h"
 #include "store_buf.h"
 
@@ -174,31 +174,31 @@ int bf_manifest_write(const char *dir, const struct bf_manifest *m, char *err, s
 	return rc;
 }
 
-static uint64_t num(const struct ij_doc *d, const struct ij_node *o, const char *key, int *bad)
+static uint64_t num(const struct json_doc *d, const struct json_node *o, const char *key, int *bad)
 {
-	const struct ij_node *v = ij_get(d, o, key);
-	if (!v || v->type != IJ_NUM) {
+	const struct json_node *v = json_get(d, o, key);
+	if (!v || v->type != JSON_NUMBER) {
 		*bad = 1;
 		return 0;
 	}
 	return strtoull(v->str, NULL, 10);
 }
 
-static int flag(const struct ij_doc *d, const struct ij_node *o, const char *key, int *bad)
+static int flag(const struct json_doc *d, const struct json_node *o, const char *key, int *bad)
 {
-	const struct ij_node *v = ij_get(d, o, key);
-	if (!v || (v->type != IJ_TRUE && v->type != IJ_FALSE)) {
+	const struct json_node *v = json_get(d, o, key);
+	if (!v || (v->type != JSON_TRUE && v->type != JSON_FALSE)) {
 		*bad = 1;
 		return 0;
 	}
-	return v->type == IJ_TRUE;
+	return v->type == JSON_TRUE;
 }
 
-static void str(const struct ij_doc *d, const struct ij_node *o, const char *key, char *out,
+static void str(const struct json_doc *d, const struct json_node *o, const char *key, char *out,
 		size_t len, int *bad)
 {
-	const struct ij_node *v = ij_get(d, o, key);
-	if (!v || v->type != IJ_STR || v->len >= len) {
+	const struct json_node *v = json_get(d, o, key);
+	if (!v || v->type != JSON_STRING || v->len >= len) {
 		*bad = 1;
 		return;
 	}
@@ -219,22 +219,22 @@ int bf_manifest_read(const char *dir, struct bf_manifest *m, char *err, size_t e
 	char text[8192];
 	size_t n = fread(text, 1, sizeof text, f);
 	fclose(f);
-	struct ij_doc d = { 0 };
+	struct json_doc d = { 0 };
 	char perr[200];
-	if (n == sizeof text || ij_parse(&d, text, n, perr, sizeof perr) != 0 ||
-	    d.n[0].type != IJ_OBJ) {
+	if (n == sizeof text || json_parse(&d, text, n, 0, perr, sizeof perr) != 0 ||
+	    d.n[0].type != JSON_OBJECT) {
 		snprintf(err, errlen, "%s is damaged: not the JSON object soarctl writes", path);
-		ij_free(&d);
+		json_doc_free(&d);
 		return -1;
 	}
-	const struct ij_node *root = &d.n[0];
+	const struct json_node *root = &d.n[0];
 	int bad = 0;
 	char format[64] = "";
 	str(&d, root, "format", format, sizeof format, &bad);
 	if (bad || strcmp(format, BACKUP_FORMAT) != 0) {
 		snprintf(err, errlen, "%s: unknown backup format '%s' (this soarctl reads %s)", path,
 			 format, BACKUP_FORMAT);
-		ij_free(&d);
+		json_doc_free(&d);
 		return -1;
 	}
 	m->schema = (unsigned)num(&d, root, "schema", &bad);
@@ -244,8 +244,8 @@ int bf_manifest_read(const char *dir, struct bf_manifest *m, char *err, size_t e
 	m->data_bytes = num(&d, root, "data_bytes", &bad);
 	str(&d, root, "data_sha256", m->data_sha256, sizeof m->data_sha256, &bad);
 	str(&d, root, "audit_head", m->audit_head, sizeof m->audit_head, &bad);
-	const struct ij_node *c = ij_get(&d, root, "counts");
-	if (!c || c->type != IJ_OBJ)
+	const struct json_node *c = json_get(&d, root, "counts");
+	if (!c || c->type != JSON_OBJECT)
 		bad = 1;
 	else {
 		m->cases = num(&d, c, "cases", &bad);
@@ -257,7 +257,7 @@ int bf_manifest_read(const char *dir, struct bf_manifest *m, char *err, size_t e
 		m->edl_entries = num(&d, c, "edl_entries", &bad);
 		m->users = num(&d, c, "users", &bad);
 	}
-	ij_free(&d);
+	json_doc_free(&d);
 	if (bad || strlen(m->data_sha256) != 64) {
 		snprintf(err, errlen, "%s is damaged: a field is missing or of the wrong type", path);
 		return -1;

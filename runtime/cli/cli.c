@@ -1,6 +1,7 @@
 /* cli.c - shared helpers of the subcommands (see cli.h). */
 #include "cli.h"
 #include "colour.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -29,29 +30,14 @@ int cli_fail(const char *cmd, int code, const char *fmt, ...)
 	return code;
 }
 
+static int put_file(void *ctx, const char *s, size_t n)
+{
+	return fwrite(s, 1, n, ctx) == n ? 0 : -1;
+}
+
 void cli_json_string(FILE *out, const char *s, size_t len)
 {
-	static const char hexd[] = "0123456789abcdef";
-	fputc('"', out);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (c < 0x20) {
-				fputs("\\u00", out);
-				fputc(hexd[c >> 4], out);
-				fputc(hexd[c & 15], out);
-			} else {
-				fputc(c, out);
-			}
-		}
-	}
-	fputc('"', out);
+	json_write_str(s, len, JSON_ESC_REPLACE, put_file, out, NULL);
 }
 
 int cli_is_help(const char *arg)

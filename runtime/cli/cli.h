@@ -39,7 +39,8 @@ int cli_usage(const char *cmd, const char *fmt, ...);
 __attribute__((format(printf, 3, 4)))
 int cli_fail(const char *cmd, int code, const char *fmt, ...);
 
-/* Writes `s` (length `len`) as a JSON string literal, quotes included. */
+/* Writes `s` (length `len`) as a JSON string literal, quotes included (json.h's
+ * escaper; bytes that are not UTF-8 become U+FFFD so the output stays JSON). */
 void cli_json_string(FILE *out, const char *s, size_t len);
 
 /* True when `arg` is -h or --help. */

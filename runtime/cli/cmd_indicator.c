@@ -25,7 +25,8 @@ static const char usage[] =
 	"        --case links the indicator to a case (and notes it in its timeline)\n"
 	"  list [--type TYPE] [--verdict V] [--tag T] [--min-score N] [--limit N] [--cursor C]\n"
 	"\n"
-	"Internationalised domain names are stored in punycode (Bücher.de -> xn--bcher-kva.de).\n"
+	"Internationalised domain names are stored as IDNA2008 A-labels, one form for every\n"
+	"spelling (Bücher.de, BU\xcc\x88" "CHER.de -> xn--bcher-kva.de).\n"
 	"Exit codes: 0 ok, 1 not found or failed, 2 bad arguments or an invalid value.\n";
 
 #define CMD "indicator"

@@ -7,7 +7,7 @@
 #include "runout.h"
 #include "store_buf.h"
 #include "timefmt.h"
-#include "ingest_json.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,21 +81,21 @@ static int job_main(int argc, char **argv)
 		nl = strchr(line, '\n');
 		if (!nl)
 			break;
-		struct ij_doc d;
-		if (ij_parse(&d, line, (size_t)(nl - line), NULL, 0) == 0) {
-			const struct ij_node *o = &d.n[0];
+		struct json_doc d;
+		if (json_parse(&d, line, (size_t)(nl - line), 0, NULL, 0) == 0) {
+			const struct json_node *o = &d.n[0];
 			char next[40], last[40];
-			when(ij_text(ij_get(&d, o, "next")), next, sizeof next);
-			when(ij_text(ij_get(&d, o, "last")), last, sizeof last);
-			const char *paused = ij_text(ij_get(&d, o, "paused"));
-			const char *running = ij_text(ij_get(&d, o, "running"));
-			printf("%-28s %-20s %-16s %-21s %-21s %s%s%s\n", ij_text(ij_get(&d, o, "name")),
-			       ij_text(ij_get(&d, o, "schedule")), ij_text(ij_get(&d, o, "tz")), next,
+			when(json_text(json_get(&d, o, "next")), next, sizeof next);
+			when(json_text(json_get(&d, o, "last")), last, sizeof last);
+			const char *paused = json_text(json_get(&d, o, "paused"));
+			const char *running = json_text(json_get(&d, o, "running"));
+			printf("%-28s %-20s %-16s %-21s %-21s %s%s%s\n", json_text(json_get(&d, o, "name")),
+			       json_text(json_get(&d, o, "schedule")), json_text(json_get(&d, o, "tz")), next,
 			       last, paused && strcmp(paused, "true") == 0 ? "paused" : "active",
 			       running && strcmp(running, "0") ? ", running " : "",
 			       running && strcmp(running, "0") ? running : "");
 		}
-		ij_free(&d);
+		json_doc_free(&d);
 	}
 	store_buf_free(&b);
 	return EXIT_OK;

@@ -4,7 +4,7 @@
 #include "audit.h"
 #include "engine.h"
 #include "rbac.h"
-#include "ingest_json.h"
+#include "json.h"
 #include "runopts.h"
 #include "runout.h"
 #include "store_buf.h"
@@ -108,20 +108,20 @@ static int typed_value(struct store_buf *b, const char *name, const char *type, 
 static char *build_answer(const char *spec_json, const char *choice, char **fields, int nfields,
 			  char *err, size_t errlen)
 {
-	struct ij_doc d = { 0 };
+	struct json_doc d = { 0 };
 	struct store_buf b = { 0 };
 	char *out = NULL;
 	int *used = NULL;
-	if (ij_parse(&d, spec_json, strlen(spec_json), err, errlen) != 0)
+	if (json_parse(&d, spec_json, strlen(spec_json), 0, err, errlen) != 0)
 		goto done;
-	const struct ij_node *options = ij_get(&d, &d.n[0], "options");
-	if (options && options->type == IJ_ARR) {
+	const struct json_node *options = json_get(&d, &d.n[0], "options");
+	if (options && options->type == JSON_ARRAY) {
 		if (!choice || nfields) {
 			snprintf(err, errlen, "this prompt takes --choice (one of its options)");
 			goto done;
 		}
 		for (int i = 0; i < options->count; i++) {
-			const char *o = ij_text(ij_at(&d, options, i));
+			const char *o = json_text(json_at(&d, options, i));
 			if (o && strcmp(o, choice) == 0) {
 				store_buf_json(&b, choice);
 				out = store_buf_cstr(&b);
@@ -129,15 +129,15 @@ static char *build_answer(const char *spec_json, const char *choice, char **fiel
 			}
 		}
 		for (int i = 0; i < options->count; i++) {
-			const char *o = ij_text(ij_at(&d, options, i));
+			const char *o = json_text(json_at(&d, options, i));
 			store_buf_printf(&b, "%s%s", i ? ", " : "", o ? o : "?");
 		}
 		snprintf(err, errlen, "'%s' is not an option (choose one of: %s)", choice,
 			 store_buf_cstr(&b) ? b.p : "?");
 		goto done;
 	}
-	const struct ij_node *spec = ij_get(&d, &d.n[0], "fields");
-	if (!spec || spec->type != IJ_OBJ || choice) {
+	const struct json_node *spec = json_get(&d, &d.n[0], "fields");
+	if (!spec || spec->type != JSON_OBJECT || choice) {
 		snprintf(err, errlen, "this prompt is a form: answer with --field NAME=VALUE for each field");
 		goto done;
 	}
@@ -155,8 +155,8 @@ static char *build_answer(const char *spec_json, const char *choice, char **fiel
 	}
 	store_buf_add(&b, "{", 1);
 	for (int i = 0; i < spec->count; i++) {
-		const struct ij_node *f = ij_at(&d, spec, i);
-		const char *type = ij_text(f) ? ij_text(f) : "?";
+		const struct json_node *f = json_at(&d, spec, i);
+		const char *type = json_text(f) ? json_text(f) : "?";
 		const char *v = given_field(fields, nfields, f->key, used);
 		if (!v) {
 			snprintf(err, errlen, "missing --field %s=... (%s)", f->key, type);
@@ -180,7 +180,7 @@ done:
 	if (!out)
 		store_buf_free(&b);
 	free(used);
-	ij_free(&d);
+	json_doc_free(&d);
 	return out;
 }
 

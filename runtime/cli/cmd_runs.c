@@ -2,7 +2,7 @@
 #include "access.h"
 #include "cli.h"
 #include "engine.h"
-#include "ingest_json.h"
+#include "json.h"
 #include "runopts.h"
 #include "runout.h"
 #include "timefmt.h"
@@ -135,10 +135,10 @@ struct task_view {
 };
 
 /* A string or number member (what lua_isstring accepted before), or NULL. */
-static const struct ij_node *member(const struct ij_doc *d, const struct ij_node *o, const char *key)
+static const struct json_node *member(const struct json_doc *d, const struct json_node *o, const char *key)
 {
-	const struct ij_node *v = ij_get(d, o, key);
-	return v && (v->type == IJ_STR || v->type == IJ_NUM) ? v : NULL;
+	const struct json_node *v = json_get(d, o, key);
+	return v && (v->type == JSON_STRING || v->type == JSON_NUMBER) ? v : NULL;
 }
 
 /* The task step's recorded result is [{path=, name=, owner=, role=, due=}]; read
@@ -146,15 +146,15 @@ static const struct ij_node *member(const struct ij_doc *d, const struct ij_node
 static void read_task(const struct journal_entry *e, struct task_view *t)
 {
 	char err[128];
-	struct ij_doc d = { 0 };
+	struct json_doc d = { 0 };
 	memset(t, 0, sizeof *t);
 	t->started = e->started;
-	if (e->result_json && ij_parse(&d, e->result_json, strlen(e->result_json), err, sizeof err) == 0) {
-		const struct ij_node *o = d.n[0].type == IJ_ARR ? ij_at(&d, &d.n[0], 0) : NULL;
-		if (o && o->type == IJ_OBJ) {
-			const struct ij_node *path = member(&d, o, "path"), *name = member(&d, o, "name");
-			const struct ij_node *owner = member(&d, o, "owner"), *role = member(&d, o, "role");
-			const struct ij_node *due = member(&d, o, "due");
+	if (e->result_json && json_parse(&d, e->result_json, strlen(e->result_json), 0, err, sizeof err) == 0) {
+		const struct json_node *o = d.n[0].type == JSON_ARRAY ? json_at(&d, &d.n[0], 0) : NULL;
+		if (o && o->type == JSON_OBJECT) {
+			const struct json_node *path = member(&d, o, "path"), *name = member(&d, o, "name");
+			const struct json_node *owner = member(&d, o, "owner"), *role = member(&d, o, "role");
+			const struct json_node *due = member(&d, o, "due");
 			snprintf(t->path, sizeof t->path, "%s", path ? path->str : name ? name->str : "?");
 			snprintf(t->owner, sizeof t->owner, "%s", owner ? owner->str : "");
 			snprintf(t->role, sizeof t->role, "%s", role ? role->str : "");
@@ -163,7 +163,7 @@ static void read_task(const struct journal_entry *e, struct task_view *t)
 			t->due = due && end != due->str && !*end ? (int64_t)v : 0;
 		}
 	}
-	ij_free(&d);
+	json_doc_free(&d);
 }
 
 /* Tasks with their owner, role and SLA: breached when it ended after its due

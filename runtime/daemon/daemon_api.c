@@ -14,7 +14,7 @@
 #include "daemon_warroom.h"
 #include "datadir.h"
 #include "edl.h"
-#include "ingest_json.h"
+#include "json.h"
 #include "metrics.h"
 #include "rbac.h"
 #include "runstore.h"
@@ -198,33 +198,33 @@ static void get_case(struct daemon *d, struct httpd_req *r, const char *ref)
 static int fields_from_json(const char *body, size_t len, struct case_fields *f, char *err,
 			    size_t errlen)
 {
-	struct ij_doc doc;
-	if (ij_parse(&doc, body, len, err, errlen) != 0)
+	struct json_doc doc;
+	if (json_parse(&doc, body, len, 0, err, errlen) != 0)
 		return -1;
-	const struct ij_node *o = &doc.n[0];
+	const struct json_node *o = &doc.n[0];
 	int rc = 0;
-	if (o->type != IJ_OBJ) {
+	if (o->type != JSON_OBJECT) {
 		snprintf(err, errlen, "expected a JSON object of case fields");
 		rc = -1;
 	}
-	for (int k = o->type == IJ_OBJ ? o->child : -1; rc == 0 && k >= 0; k = doc.n[k].next) {
-		const struct ij_node *v = &doc.n[k];
+	for (int k = o->type == JSON_OBJECT ? o->child : -1; rc == 0 && k >= 0; k = doc.n[k].next) {
+		const struct json_node *v = &doc.n[k];
 		struct store_buf b = {0};
-		if (v->type == IJ_ARR) {
+		if (v->type == JSON_ARRAY) {
 			for (int i = 0; i < v->count; i++) {
-				const char *t = ij_text(ij_at(&doc, v, i));
+				const char *t = json_text(json_at(&doc, v, i));
 				store_buf_printf(&b, "%s%s", i ? "," : "", t ? t : "");
 			}
-		} else if (v->type == IJ_OBJ) {
+		} else if (v->type == JSON_OBJECT) {
 			store_buf_add(&b, v->raw, v->rawlen);
 		} else {
-			store_buf_str(&b, ij_text(v));
+			store_buf_str(&b, json_text(v));
 		}
 		const char *text = store_buf_cstr(&b);
 		rc = case_fields_set(f, v->key, text ? text : "", err, errlen);
 		store_buf_free(&b);
 	}
-	ij_free(&doc);
+	json_doc_free(&doc);
 	return rc;
 }
 
@@ -241,14 +241,14 @@ static void write_case(struct daemon *d, struct httpd_req *r, const char *user, 
 	struct case_rec c;
 	int rc;
 	if (close) {
-		struct ij_doc doc;
+		struct json_doc doc;
 		const char *reason = NULL;
-		if (ij_parse(&doc, body, len, err, sizeof err) == 0)
-			reason = ij_text(ij_get(&doc, &doc.n[0], "reason"));
+		if (json_parse(&doc, body, len, 0, err, sizeof err) == 0)
+			reason = json_text(json_get(&doc, &doc.n[0], "reason"));
 		rc = reason ? case_close(d->st, ref, reason, actor, &c, err, sizeof err) : -2;
 		if (rc == -2)
 			snprintf(err, sizeof err, "expected {\"reason\": \"...\"}");
-		ij_free(&doc);
+		json_doc_free(&doc);
 	} else {
 		struct case_fields f;
 		case_fields_init(&f);
@@ -330,21 +330,22 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 	}
 	size_t len;
 	const char *body = httpd_body(r, &len);
-	struct ij_doc doc;
+	struct json_doc doc;
 	memset(&doc, 0, sizeof doc);
-	if (ij_parse(&doc, body, len, err, sizeof err) != 0 || doc.n[0].type != IJ_OBJ) {
-		ij_free(&doc);
-		httpd_error(r, 400, "bad_json", "expected a JSON object", NULL);
+	if (json_parse(&doc, body, len, 0, err, sizeof err) != 0 || doc.n[0].type != JSON_OBJECT) {
+		int parsed = doc.n != NULL;
+		json_doc_free(&doc);
+		httpd_error(r, 400, "bad_json", parsed ? "expected a JSON object" : err, NULL);
 		return;
 	}
-	const struct ij_node *o = &doc.n[0];
+	const struct json_node *o = &doc.n[0];
 	int rc;
 	if (strcmp(sub, "notes") == 0) {
-		const char *text = ij_text(ij_get(&doc, o, "text"));
-		const char *k = ij_text(ij_get(&doc, o, "kind"));
-		const struct ij_node *data = ij_get(&doc, o, "data");
+		const char *text = json_text(json_get(&doc, o, "text"));
+		const char *k = json_text(json_get(&doc, o, "kind"));
+		const struct json_node *data = json_get(&doc, o, "data");
 		int kind = k ? case_entry_kind_parse(k) : CASE_ENTRY_NOTE;
-		char *dj = data && data->type != IJ_NULL ? strndup(data->raw, data->rawlen) : NULL;
+		char *dj = data && data->type != JSON_NULL ? strndup(data->raw, data->rawlen) : NULL;
 		uint32_t no = 0;
 		if (!text || !kind)
 			rc = -2, snprintf(err, sizeof err, "expected {\"text\": \"...\"} (kind: note, "
@@ -355,8 +356,8 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 		if (rc == 0)
 			store_buf_printf(&b, "{\"entry\":%u}", no);
 	} else {
-		const char *other = ij_text(ij_get(&doc, o, "case"));
-		const char *rel = ij_text(ij_get(&doc, o, "relation"));
+		const char *other = json_text(json_get(&doc, o, "case"));
+		const char *rel = json_text(json_get(&doc, o, "relation"));
 		if (!other)
 			rc = -2, snprintf(err, sizeof err, "expected {\"case\": REF, \"relation\": "
 					  "\"related|parent|child\"}");
@@ -365,7 +366,7 @@ static void case_sub(struct daemon *d, struct httpd_req *r, const char *user, co
 		if (rc == 0)
 			store_buf_str(&b, "{\"linked\":true}");
 	}
-	ij_free(&doc);
+	json_doc_free(&doc);
 	if (rc != 0) {
 		store_buf_free(&b);
 		int nf = rc == 1 || strstr(err, "not a case number") || strstr(err, "no case");
@@ -590,18 +591,18 @@ static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
 			}
 		}
 		store_buf_str(&b, "\">");
-		struct ij_doc doc;
-		if (p.spec_json && ij_parse(&doc, p.spec_json, strlen(p.spec_json), NULL, 0) == 0) {
-			const struct ij_node *opts = ij_get(&doc, &doc.n[0], "options");
+		struct json_doc doc;
+		if (p.spec_json && json_parse(&doc, p.spec_json, strlen(p.spec_json), 0, NULL, 0) == 0) {
+			const struct json_node *opts = json_get(&doc, &doc.n[0], "options");
 			for (int i = 0; opts && i < opts->count; i++) {
-				const char *o = ij_text(ij_at(&doc, opts, i));
+				const char *o = json_text(json_at(&doc, opts, i));
 				store_buf_str(&b, "<button name=choice value=\"");
 				html_escape(&b, o);
 				store_buf_str(&b, "\">");
 				html_escape(&b, o);
 				store_buf_str(&b, "</button> ");
 			}
-			ij_free(&doc);
+			json_doc_free(&doc);
 		}
 		store_buf_str(&b, "</form>");
 	}
@@ -669,15 +670,15 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 		return -1;
 	}
 	struct store_buf ans = {0};
-	struct ij_doc doc;
+	struct json_doc doc;
 	int ok = 0;
 	*http_status = 400;
-	if (p.spec_json && ij_parse(&doc, p.spec_json, strlen(p.spec_json), NULL, 0) == 0) {
-		const struct ij_node *opts = ij_get(&doc, &doc.n[0], "options");
+	if (p.spec_json && json_parse(&doc, p.spec_json, strlen(p.spec_json), 0, NULL, 0) == 0) {
+		const struct json_node *opts = json_get(&doc, &doc.n[0], "options");
 		if (opts && choice) {
 			for (int i = 0; i < opts->count && !ok; i++)
 				{
-				const char *o = ij_text(ij_at(&doc, opts, i));
+				const char *o = json_text(json_at(&doc, opts, i));
 				ok = o && strcmp(o, choice) == 0;
 			}
 			if (ok)
@@ -691,7 +692,7 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 			snprintf(err, errlen, opts ? "this prompt takes {\"choice\": OPTION}"
 					   : "this prompt is a form: {\"fields\": {...}}");
 		}
-		ij_free(&doc);
+		json_doc_free(&doc);
 	}
 	int rc = -1;
 	if (ok && prompt_answer(d->st, id, store_buf_cstr(&ans), by, err, errlen) == 0) {
@@ -722,18 +723,18 @@ static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
 	if (form) {
 		form_value(body, len, "choice", choice, sizeof choice);
 	} else {
-		struct ij_doc doc;
-		if (ij_parse(&doc, body, len, err, sizeof err) != 0) {
+		struct json_doc doc;
+		if (json_parse(&doc, body, len, 0, err, sizeof err) != 0) {
 			httpd_error(r, 400, "bad_json", err, NULL);
 			return;
 		}
-		const char *c = ij_text(ij_get(&doc, &doc.n[0], "choice"));
-		const struct ij_node *f = ij_get(&doc, &doc.n[0], "fields");
+		const char *c = json_text(json_get(&doc, &doc.n[0], "choice"));
+		const struct json_node *f = json_get(&doc, &doc.n[0], "fields");
 		if (c)
 			snprintf(choice, sizeof choice, "%s", c);
-		if (f && f->type == IJ_OBJ)
+		if (f && f->type == JSON_OBJECT)
 			fields = strndup(f->raw, f->rawlen);
-		ij_free(&doc);
+		json_doc_free(&doc);
 	}
 	int status;
 	char by[160];
@@ -775,15 +776,15 @@ static void slack_interactive(struct daemon *d, struct httpd_req *r)
 		httpd_error(r, 400, "bad_request", "no payload", NULL);
 		return;
 	}
-	struct ij_doc doc;
-	if (ij_parse(&doc, payload, strlen(payload), err, sizeof err) != 0) {
+	struct json_doc doc;
+	if (json_parse(&doc, payload, strlen(payload), 0, err, sizeof err) != 0) {
 		free(payload);
 		httpd_error(r, 400, "bad_json", err, NULL);
 		return;
 	}
-	const struct ij_node *root = &doc.n[0];
-	const char *val = ij_text(ij_get(&doc, ij_at(&doc, ij_get(&doc, root, "actions"), 0), "value"));
-	const char *uname = ij_text(ij_get(&doc, ij_get(&doc, root, "user"), "username"));
+	const struct json_node *root = &doc.n[0];
+	const char *val = json_text(json_get(&doc, json_at(&doc, json_get(&doc, root, "actions"), 0), "value"));
+	const char *uname = json_text(json_get(&doc, json_get(&doc, root, "user"), "username"));
 	const char *colon = val ? strchr(val, ':') : NULL;
 	int status = 400;
 	if (!colon || colon - val != 36) {
@@ -799,7 +800,7 @@ static void slack_interactive(struct daemon *d, struct httpd_req *r)
 		httpd_reply(r, 200, "application/json", "{\"text\":\"Answer recorded.\"}", 28, NULL);
 	else
 		httpd_error(r, (unsigned)status, "refused", err, NULL);
-	ij_free(&doc);
+	json_doc_free(&doc);
 	free(payload);
 }
 

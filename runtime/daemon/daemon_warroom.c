@@ -8,7 +8,7 @@
 #include "daemon_warroom.h"
 
 #include "case.h"
-#include "ingest_json.h"
+#include "json.h"
 #include "rbac.h"
 #include "store_buf.h"
 #include "warroom.h"
@@ -137,22 +137,22 @@ void warroom_api(struct daemon *d, struct httpd_req *r, const char *user, const 
 	}
 	size_t len;
 	const char *body = httpd_body(r, &len);
-	struct ij_doc doc;
-	if (ij_parse(&doc, body ? body : "", body ? len : 0, err, sizeof err) != 0) {
+	struct json_doc doc;
+	if (json_parse(&doc, body ? body : "", body ? len : 0, 0, err, sizeof err) != 0) {
 		httpd_error(r, 400, "bad_json", err, NULL);
 		return;
 	}
-	const struct ij_node *cmd = doc.n[0].type == IJ_OBJ ? ij_get(&doc, &doc.n[0], "command") : NULL;
-	const struct ij_node *mock = doc.n[0].type == IJ_OBJ ? ij_get(&doc, &doc.n[0], "mock") : NULL;
-	if (!cmd || cmd->type != IJ_STR) {
-		ij_free(&doc);
+	const struct json_node *cmd = doc.n[0].type == JSON_OBJECT ? json_get(&doc, &doc.n[0], "command") : NULL;
+	const struct json_node *mock = doc.n[0].type == JSON_OBJECT ? json_get(&doc, &doc.n[0], "mock") : NULL;
+	if (!cmd || cmd->type != JSON_STRING) {
+		json_doc_free(&doc);
 		httpd_error(r, 400, "bad_request",
 			    "expected {\"command\": \"!integration.command arg=value ...\"}", NULL);
 		return;
 	}
 	struct case_rec c;
 	if (case_get(d->st, ref, &c, err, sizeof err) != 0) {
-		ij_free(&doc);
+		json_doc_free(&doc);
 		httpd_error(r, 404, "not_found", err, NULL);
 		return;
 	}
@@ -166,8 +166,8 @@ void warroom_api(struct daemon *d, struct httpd_req *r, const char *user, const 
 			snprintf(j->line, l + 2, "%s%s", cmd->str[0] == '!' ? "" : "!", cmd->str);
 		snprintf(j->case_ref, sizeof j->case_ref, "%llu", seq);
 	}
-	int is_mock = mock && mock->type == IJ_TRUE;
-	ij_free(&doc);
+	int is_mock = mock && mock->type == JSON_TRUE;
+	json_doc_free(&doc);
 	if (!j || !j->line) {
 		if (j)
 			job_free(j);

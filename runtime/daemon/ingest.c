@@ -9,7 +9,7 @@
  * could not take its runs or too many requests already wait for the store. */
 #include "case.h"
 #include "daemon.h"
-#include "ingest_json.h"
+#include "json.h"
 #include "metrics.h"
 #include "store_buf.h"
 
@@ -27,7 +27,7 @@ struct ingest_req;
 
 struct alert_item {
 	struct ingest_req *q;
-	const struct ij_node *node;
+	const struct json_node *node;
 	struct pp_result pp;
 	struct case_fields f;
 	struct case_create_req *creq;
@@ -40,7 +40,7 @@ struct alert_item {
 struct ingest_req {
 	struct daemon *d;
 	struct httpd_req *r;
-	struct ij_doc doc;
+	struct json_doc doc;
 	struct pb_set *set;
 	struct alert_item *items;
 	int n, pending;
@@ -58,7 +58,7 @@ static void req_free(struct ingest_req *q)
 	for (int i = 0; i < q->n; i++)
 		case_fields_free(&q->items[i].f);
 	free(q->items);
-	ij_free(&q->doc);
+	json_doc_free(&q->doc);
 	pb_set_unref(q->set);
 	free(q);
 	metric_add(M_INFLIGHT_REQUESTS, -1);
@@ -266,24 +266,24 @@ static int set_field(struct alert_item *it, const char *k, const char *v)
  * them (rules' `set` first), its type, the alert itself as source. */
 static int build_fields(struct ingest_req *q, struct alert_item *it)
 {
-	const struct ij_node *a = it->node;
+	const struct json_node *a = it->node;
 	const struct pp_rule *rule = it->pp.rule;
 	case_fields_init(&it->f);
 	static const char *const names[] = {"title", "severity", "owner", "role", "labels"};
-	const char *type = ij_text(ij_get(&q->doc, a, "type"));
+	const char *type = json_text(json_get(&q->doc, a, "type"));
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		const char *v = NULL;
 		for (int k = 0; rule && k < rule->nset; k++)
 			if (strcmp(rule->set_k[k], names[i]) == 0)
 				v = rule->set_v[k];
-		const struct ij_node *n = ij_get(&q->doc, a, names[i]);
-		if (!v && n && n->type == IJ_STR)
+		const struct json_node *n = json_get(&q->doc, a, names[i]);
+		if (!v && n && n->type == JSON_STRING)
 			v = n->str;
 		if (i == 1 && v && !case_severity_parse(v))
 			v = NULL; /* an alert's own severity scale: keep it in the source only */
 		if (i == 0 && !v) {
 			char title[300];
-			const char *src = ij_text(ij_get(&q->doc, a, "src_ip"));
+			const char *src = json_text(json_get(&q->doc, a, "src_ip"));
 			snprintf(title, sizeof title, "%s alert%s%s", type, src ? " from " : "",
 				 src ? src : "");
 			if (set_field(it, "title", title) != 0)
@@ -327,15 +327,15 @@ void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user)
 	q->set = daemon_playbooks(d);
 	pb_set_ref(q->set);
 	char err[200];
-	if (ij_parse(&q->doc, body, len, err, sizeof err) != 0) {
+	if (json_parse(&q->doc, body, len, 0, err, sizeof err) != 0) {
 		char msg[260];
 		snprintf(msg, sizeof msg, "the body is not JSON: %s", err);
 		httpd_error(r, 400, "bad_json", msg, NULL);
 		req_free(q);
 		return;
 	}
-	const struct ij_node *root = &q->doc.n[0];
-	int n = root->type == IJ_ARR ? root->count : 1;
+	const struct json_node *root = &q->doc.n[0];
+	int n = root->type == JSON_ARRAY ? root->count : 1;
 	if (n == 0 || n > MAX_ALERTS_PER_REQUEST) {
 		httpd_error(r, n ? 413 : 400, n ? "too_large" : "bad_request",
 			    n ? "at most 10000 alerts a request" : "an empty array", NULL);
@@ -351,9 +351,9 @@ void ingest_alerts(struct daemon *d, struct httpd_req *r, const char *user)
 	q->items = calloc((size_t)n, sizeof *q->items);
 	q->n = n;
 	for (int i = 0; i < n; i++) {
-		const struct ij_node *a = root->type == IJ_ARR ? ij_at(&q->doc, root, i) : root;
-		const struct ij_node *t = ij_get(&q->doc, a, "type");
-		if (a->type != IJ_OBJ || !t || t->type != IJ_STR || !t->len) {
+		const struct json_node *a = root->type == JSON_ARRAY ? json_at(&q->doc, root, i) : root;
+		const struct json_node *t = json_get(&q->doc, a, "type");
+		if (a->type != JSON_OBJECT || !t || t->type != JSON_STRING || !t->len) {
 			snprintf(err, sizeof err, "alert %d: an object with a \"type\" string", i);
 			httpd_error(r, 400, "bad_alert", err, NULL);
 			req_free(q);

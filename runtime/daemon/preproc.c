@@ -36,18 +36,18 @@ void pp_rule_free(struct pp_rule *r)
 	memset(r, 0, sizeof *r);
 }
 
-int pp_match(const struct ij_doc *d, const struct ij_node *alert, const struct pp_match *m)
+int pp_match(const struct json_doc *d, const struct json_node *alert, const struct pp_match *m)
 {
 	for (int i = 0; i < m->n; i++) {
 		const struct pp_cond *c = &m->c[i];
-		const struct ij_node *v = ij_get(d, alert, c->field);
-		int present = v && v->type != IJ_NULL && !(v->type == IJ_STR && v->len == 0);
+		const struct json_node *v = json_get(d, alert, c->field);
+		int present = v && v->type != JSON_NULL && !(v->type == JSON_STRING && v->len == 0);
 		if (c->nvalues == 0) {
 			if (present != c->want_present)
 				return 0;
 			continue;
 		}
-		const char *t = ij_text(v);
+		const char *t = json_text(v);
 		if (!present || !t)
 			return 0;
 		int any = 0;
@@ -287,15 +287,15 @@ void pp_window_drain(struct pp_window *w, void (*fn)(const char *key, const char
 }
 
 /* "f1:v1|f2:v2" of the key fields; 0 when one is missing. */
-static int make_key(char *const *fields, int nfields, const struct ij_doc *d,
-		    const struct ij_node *alert, char *out, size_t len)
+static int make_key(char *const *fields, int nfields, const struct json_doc *d,
+		    const struct json_node *alert, char *out, size_t len)
 {
 	size_t n = 0;
 	out[0] = 0;
 	for (int i = 0; i < nfields; i++) {
-		const struct ij_node *v = ij_get(d, alert, fields[i]);
-		const char *t = ij_text(v);
-		if (!t || !*t || v->type == IJ_NULL)
+		const struct json_node *v = json_get(d, alert, fields[i]);
+		const char *t = json_text(v);
+		if (!t || !*t || v->type == JSON_NULL)
 			return 0;
 		int k = snprintf(out + n, len - n, "%s%s:%s", i ? "|" : "", fields[i], t);
 		if (k < 0 || (size_t)k >= len - n)
@@ -306,7 +306,7 @@ static int make_key(char *const *fields, int nfields, const struct ij_doc *d,
 }
 
 void pp_evaluate(const struct pp_rule *const *rules, int nrules, struct pp_window *w,
-		 const struct ij_doc *d, const struct ij_node *alert, int64_t now_ms,
+		 const struct json_doc *d, const struct json_node *alert, int64_t now_ms,
 		 struct pp_result *out)
 {
 	memset(out, 0, sizeof *out);
@@ -324,8 +324,8 @@ void pp_evaluate(const struct pp_rule *const *rules, int nrules, struct pp_windo
 			/* Linking needs the store (is the case there, open?): ingest.c
 			 * does it. A field that is missing links nothing: a new case. */
 			out->link = 1;
-			const struct ij_node *v = r->link_case ? ij_get(d, alert, r->link_case) : NULL;
-			const char *t = v && v->type != IJ_NULL ? ij_text(v) : NULL;
+			const struct json_node *v = r->link_case ? json_get(d, alert, r->link_case) : NULL;
+			const char *t = v && v->type != JSON_NULL ? json_text(v) : NULL;
 			if (t && *t && strlen(t) < sizeof out->link_ref)
 				snprintf(out->link_ref, sizeof out->link_ref, "%s", t);
 			if (r->nlink)

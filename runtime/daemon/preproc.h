@@ -10,7 +10,7 @@
 #ifndef SOAR_PREPROC_H
 #define SOAR_PREPROC_H
 
-#include "ingest_json.h"
+#include "json.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -48,7 +48,7 @@ void pp_match_free(struct pp_match *m);
 void pp_rule_free(struct pp_rule *r);
 
 /* Whether alert (an object node of d) satisfies m. */
-int pp_match(const struct ij_doc *d, const struct ij_node *alert, const struct pp_match *m);
+int pp_match(const struct json_doc *d, const struct json_node *alert, const struct pp_match *m);
 
 enum pp_action { PP_CASE, PP_DROP, PP_DUPLICATE };
 
@@ -83,7 +83,7 @@ void pp_window_drain(struct pp_window *w, void (*fn)(const char *key, const char
 
 /* Applies the rules (first match wins) to an alert. */
 void pp_evaluate(const struct pp_rule *const *rules, int nrules, struct pp_window *w,
-		 const struct ij_doc *d, const struct ij_node *alert, int64_t now_ms,
+		 const struct json_doc *d, const struct json_node *alert, int64_t now_ms,
 		 struct pp_result *out);
 
 #endif

@@ -1,6 +1,8 @@
-/* prim_json.c - the `json` namespace and the core's JSON codec (json.h).
+/* prim_json.c - the `json` namespace: JSON values <-> Lua values (prim_json.h).
+ * Reading and string escaping are json.c's, the one codec of the core; this file
+ * builds Lua values from the reader's events and walks Lua tables to write.
  *
- * Why this file parses JSON itself although the design names lua-cjson: Debian's
+ * Why not lua-cjson although the design names it: Debian's
  * lua-cjson 2.1.0, even with decode_invalid_numbers(false), accepts "1.", "-.5",
  * raw control characters and invalid UTF-8 in strings, turns 1e400 into inf,
  * rounds integers beyond 2^53, and encodes with 14 significant digits
@@ -8,8 +10,9 @@
  * decoder also mallocs a scratch buffer that leaks when the Lua allocator raises
  * (a run at its memory cap), and its settings live in an instance that any code
  * holding the config functions can change. The strict pre-pass it would need is
- * already a parser, so: decoding builds Lua values directly and keeps nothing in
- * the C heap (a hard stop or an out-of-memory error leaks nothing). Encoding
+ * already a parser, so: decoding builds Lua values from json.c's events, and
+ * neither keeps anything in the C heap (a hard stop or an out-of-memory error
+ * leaks nothing). Encoding
  * writes to a malloc'd buffer bounded by max_bytes, inside a protected call so
  * that Lua errors cannot skip its free; it stays interruptible by the watchdog's
  * hard stop: each realloc is non-interruptible and records the block in a
@@ -43,28 +46,11 @@ static char null_sentinel; /* its address is json.null */
 static _Thread_local char *t_enc_buf;
 static char marker_key;    /* registry key of the array marker table */
 
-/* Numbers are read and written in the "C" locale whatever setlocale() did. */
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale;
-
-static void c_locale_init(void)
-{
-	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-}
-
 static void c_locale_ready(void)
 {
 	prim_noint_enter(); /* newlocale mallocs */
-	pthread_once(&c_locale_once, c_locale_init);
+	json_locale_init();
 	prim_noint_leave();
-}
-
-static double strtod_c(const char *s)
-{
-	prim_noint_enter(); /* glibc's strtod may malloc for long literals */
-	double d = c_locale ? strtod_l(s, NULL, c_locale) : strtod(s, NULL);
-	prim_noint_leave();
-	return d;
 }
 
 /* Pushes the array marker table, making it on first use. */
@@ -93,15 +79,6 @@ void json_push_null(lua_State *L)
 int json_is_null(lua_State *L, int idx)
 {
 	return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == &null_sentinel;
-}
-
-void json_buf_free(struct json_buf *b)
-{
-	prim_noint_enter();   /* libc's heap, maybe on a run's thread */
-	free(b->data);
-	prim_noint_leave();
-	b->data = NULL;
-	b->len = b->cap = 0;
 }
 
 /* ---- encoding ---------------------------------------------------------- */
@@ -156,38 +133,10 @@ static void path_index(struct enc *e, size_t i)
 	path_prepend(e, s, (size_t)n);
 }
 
-static int ident_char(unsigned char c, int first)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	       (!first && c >= '0' && c <= '9');
-}
-
 static void path_key(struct enc *e, const char *k, size_t len)
 {
 	char s[64];
-	size_t n = 0, i;
-	int ident = len > 0 && len <= 40;
-	for (i = 0; ident && i < len; i++)
-		ident = ident_char((unsigned char)k[i], i == 0);
-	if (ident) {
-		s[n++] = '.';
-		memcpy(s + n, k, len);
-		n += len;
-	} else {
-		s[n++] = '[';
-		s[n++] = '"';
-		for (i = 0; i < len && i < 32; i++) {
-			unsigned char c = (unsigned char)k[i];
-			s[n++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-		}
-		if (i < len) {
-			memcpy(s + n, "...", 3);
-			n += 3;
-		}
-		s[n++] = '"';
-		s[n++] = ']';
-	}
-	path_prepend(e, s, n);
+	path_prepend(e, s, json_path_key(s, k, len));
 }
 
 static void enc_message(const struct enc *e, char *buf, size_t n)
@@ -244,69 +193,29 @@ static int newline(struct enc *e, int depth)
 
 static int enc_number(struct enc *e, double d)
 {
-	char s[40];
-	int n;
-	if (isnan(d))
-		return enc_fail(e, "NaN is not valid JSON");
-	if (isinf(d))
+	char s[32];
+	size_t n = json_fmt_number(s, d);
+	if (!n) {
+		if (isnan(d))
+			return enc_fail(e, "NaN is not valid JSON");
 		return enc_fail(e, "%s is not valid JSON", d > 0 ? "inf" : "-inf");
-	if (d == floor(d) && fabs(d) <= MAX_SAFE_INT) {
-		n = snprintf(s, sizeof s, "%lld", (long long)d);
-	} else {
-		/* The shortest of %.15g..%.17g that reads back as the same double. */
-		locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
-		for (int prec = 15;; prec++) {
-			n = snprintf(s, sizeof s, "%.*g", prec, d);
-			if (prec == 17 || strtod(s, NULL) == d)
-				break;
-		}
-		if (old)
-			uselocale(old);
 	}
-	return put(e, s, (size_t)n);
+	return put(e, s, n);
+}
+
+static int enc_put(void *ctx, const char *s, size_t n)
+{
+	return put(ctx, s, n);
 }
 
 static int enc_string(struct enc *e, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0;
-	if (put(e, "\"", 1))
-		return -1;
-	while (i < len) {
-		unsigned c = p[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			i++;
-			continue;
-		}
-		if (c >= 0x80) {
-			size_t n = json_utf8_seq(p + i, len - i);
-			if (!n)
-				return enc_fail(e, "string is not UTF-8 (byte %zu); "
-						   "base64-encode binary data", i + 1);
-			i += n;
-			continue;
-		}
-		if (put(e, s + run, i - run))
-			return -1;
-		char esc[8] = { '\\', 0 };
-		size_t en = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default: en = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c); break;
-		}
-		if (put(e, esc, en))
-			return -1;
-		run = ++i;
-	}
-	if (put(e, s + run, len - run))
-		return -1;
-	return put(e, "\"", 1);
+	size_t bad = 0;
+	int rc = json_write_str(s, len, JSON_ESC_STRICT, enc_put, e, &bad);
+	if (rc == -2)
+		return enc_fail(e, "string is not UTF-8 (byte %zu); base64-encode binary data",
+				bad + 1);
+	return rc;
 }
 
 static int enc_value(struct enc *e, int idx, int depth);
@@ -558,422 +467,170 @@ int json_encode_lua(lua_State *L, int idx, const struct json_opts *opts,
 	return 0;
 }
 
-/* ---- decoding ---------------------------------------------------------- */
+/* ---- decoding: Lua values from json.c's events ------------------------- */
 
-struct dec {
+struct ldec {
 	lua_State *L;
-	const unsigned char *s, *p, *end;
-	int max_depth;
 	int marker;        /* stack index of the marker table */
-	int failed;
-	char msg[200];
+	int buffering;     /* a string is arriving in parts into b */
+	luaL_Buffer b;
+	/* Per open object (by depth of its members): a 64-bit filter of the hashes
+	 * of its names, so that the duplicate check looks into the table only for
+	 * a name whose bit is already set (most never are). */
+	uint64_t names[JSON_MAX_DEPTH_LIMIT + 2];
 };
 
-/* Messages are "<reason> at offset N"; "expected ..." ones say what was found. */
-__attribute__((format(printf, 3, 4)))
-static int dec_fail(struct dec *d, const unsigned char *at, const char *fmt, ...)
+/* Pushes the string of e, or returns 1 while more parts are to come. */
+static int ldec_string(struct json_reader *r, struct ldec *c, const struct json_event *e)
 {
-	char reason[120], found[32] = "";
-	va_list ap;
-	if (d->failed)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof reason, fmt, ap);
-	va_end(ap);
-	if (strncmp(reason, "expected", 8) == 0) {
-		if (at >= d->end)
-			snprintf(found, sizeof found, ", found end of input");
-		else if (*at >= 0x20 && *at < 0x7f)
-			snprintf(found, sizeof found, ", found '%c'", *at);
-		else
-			snprintf(found, sizeof found, ", found byte 0x%02x", *at);
-	}
-	snprintf(d->msg, sizeof d->msg, "%s%s at offset %zu", reason, found, (size_t)(at - d->s));
-	d->failed = 1;
-	return -1;
-}
-
-static void skip_ws(struct dec *d)
-{
-	while (d->p < d->end && (*d->p == ' ' || *d->p == '\n' || *d->p == '\r' || *d->p == '\t'))
-		d->p++;
-}
-
-static int is_digit(const struct dec *d, const unsigned char *p)
-{
-	return p < d->end && *p >= '0' && *p <= '9';
-}
-
-static int dec_number(struct dec *d)
-{
-	lua_State *L = d->L;
-	const unsigned char *start = d->p, *p = d->p;
-	int neg = 0, isint = 1;
-	size_t ndig = 0;
-
-	if (*p == '-') {
-		neg = 1;
-		p++;
-	}
-	if (p < d->end && *p == '0') {
-		p++;
-		ndig = 1;
-		if (is_digit(d, p))
-			return dec_fail(d, start, "invalid number (leading zero)");
-	} else if (is_digit(d, p)) {
-		while (is_digit(d, p)) {
-			p++;
-			ndig++;
-		}
-	} else {
-		return dec_fail(d, start, "invalid number");
-	}
-	if (p < d->end && *p == '.') {
-		isint = 0;
-		if (!is_digit(d, ++p))
-			return dec_fail(d, start, "invalid number");
-		while (is_digit(d, p))
-			p++;
-	}
-	if (p < d->end && (*p == 'e' || *p == 'E')) {
-		isint = 0;
-		p++;
-		if (p < d->end && (*p == '+' || *p == '-'))
-			p++;
-		if (!is_digit(d, p))
-			return dec_fail(d, start, "invalid number");
-		while (is_digit(d, p))
-			p++;
-	}
-	d->p = p;
-	if (isint && ndig <= 18) { /* fits int64: exact */
-		int64_t v = 0;
-		for (const unsigned char *q = start + neg; q < p; q++)
-			v = v * 10 + (*q - '0');
-		if (v <= ((int64_t)1 << 53)) {
-			lua_pushnumber(L, neg ? -(double)v : (double)v);
-			return 0;
-		}
-	}
-	if (isint) { /* beyond 2^53 a double would change it: keep the digits */
-		lua_pushlstring(L, (const char *)start, (size_t)(p - start));
+	lua_State *L = c->L;
+	if (!e->more && !c->buffering) {
+		lua_pushlstring(L, e->s, e->n);
 		return 0;
 	}
-	char tmp[64];
-	size_t n = (size_t)(p - start);
-	double v;
-	if (n < sizeof tmp) {
-		memcpy(tmp, start, n);
-		tmp[n] = 0;
-		v = strtod_c(tmp);
-	} else {
-		lua_pushlstring(L, (const char *)start, n); /* NUL-terminated copy */
-		v = strtod_c(lua_tostring(L, -1));
-		lua_pop(L, 1);
+	if (!c->buffering) {
+		if (!lua_checkstack(L, LUA_MINSTACK))
+			return json_reader_fail(r, "nesting too deep for the Lua stack");
+		luaL_buffinit(L, &c->b);
+		c->buffering = 1;
 	}
-	if (isinf(v))
-		return dec_fail(d, start, "number out of range");
-	lua_pushnumber(L, v);
+	luaL_addlstring(&c->b, e->s, e->n);
+	if (e->more)
+		return 1;
+	luaL_pushresult(&c->b);
+	c->buffering = 0;
 	return 0;
 }
 
-static long hex4(const struct dec *d, const unsigned char *p)
+static int ldec_event(struct json_reader *r, const struct json_event *e)
 {
-	long v = 0;
-	if (d->end - p < 4)
-		return -1;
-	for (int i = 0; i < 4; i++) {
-		unsigned c = p[i];
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			v = v * 16 + ((c | 0x20) - 'a' + 10);
-		else
-			return -1;
-	}
-	return v;
-}
-
-static size_t utf8_put(char *out, long cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* d->p at the opening quote; pushes the string. Strings without escapes are
- * pushed straight from the input; the others go through a luaL_Buffer, so even
- * a failure half-way leaves nothing to free. */
-static int dec_string(struct dec *d)
-{
-	lua_State *L = d->L;
-	const unsigned char *open = d->p, *p = d->p + 1, *run = p;
-	luaL_Buffer b;
-	int buffered = 0;
-
-	for (;;) {
-		if (p >= d->end)
-			return dec_fail(d, open, "unterminated string");
-		unsigned c = *p;
-		if (c == '"')
-			break;
-		if (c < 0x20)
-			return dec_fail(d, p, "control character in string (must be escaped)");
-		if (c >= 0x80) {
-			size_t n = json_utf8_seq(p, (size_t)(d->end - p));
-			if (!n)
-				return dec_fail(d, p, "invalid UTF-8");
-			p += n;
-			continue;
+	struct ldec *c = r->ctx;
+	lua_State *L = c->L;
+	int rc;
+	switch (e->ev) {
+	case JSON_EV_BEGIN:
+		if (!lua_checkstack(L, LUA_MINSTACK))
+			return json_reader_fail(r, "nesting too deep for the Lua stack");
+		lua_newtable(L);                         /* stack: ..., container */
+		if (e->type == JSON_OBJECT)
+			c->names[e->depth + 1] = 0;
+		if (e->type == JSON_ARRAY) {
+			lua_pushvalue(L, -1);
+			lua_pushboolean(L, 1);
+			lua_rawset(L, c->marker);
 		}
-		if (c != '\\') {
-			p++;
-			continue;
-		}
-		if (!buffered) {
-			if (!lua_checkstack(L, LUA_MINSTACK))
-				return dec_fail(d, p, "nesting too deep for the Lua stack");
-			luaL_buffinit(L, &b);
-			buffered = 1;
-		}
-		luaL_addlstring(&b, (const char *)run, (size_t)(p - run));
-		const unsigned char *esc = p++;
-		if (p >= d->end)
-			return dec_fail(d, open, "unterminated string");
-		long cp;
-		char u[4];
-		switch (*p++) {
-		case '"': luaL_addchar(&b, '"'); break;
-		case '\\': luaL_addchar(&b, '\\'); break;
-		case '/': luaL_addchar(&b, '/'); break;
-		case 'b': luaL_addchar(&b, '\b'); break;
-		case 'f': luaL_addchar(&b, '\f'); break;
-		case 'n': luaL_addchar(&b, '\n'); break;
-		case 'r': luaL_addchar(&b, '\r'); break;
-		case 't': luaL_addchar(&b, '\t'); break;
-		case 'u':
-			cp = hex4(d, p);
-			if (cp < 0)
-				return dec_fail(d, esc, "invalid \\u escape");
-			p += 4;
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				long lo = (d->end - p >= 6 && p[0] == '\\' && p[1] == 'u') ? hex4(d, p + 2) : -1;
-				if (lo < 0xDC00 || lo > 0xDFFF)
-					return dec_fail(d, esc, "unpaired surrogate in \\u escape");
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-				p += 6;
-			} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-				return dec_fail(d, esc, "unpaired surrogate in \\u escape");
+		return 0;
+	case JSON_EV_KEY:
+		rc = ldec_string(r, c, e);
+		if (rc)
+			return rc > 0 ? 0 : -1;
+		{
+			/* stack: ..., object, key: the event's bytes, unless the key had
+			 * escapes (decoded into sbuf, maybe in parts: read the Lua string) */
+			size_t n = e->n;
+			const char *k = e->s;
+			if (e->s == r->sbuf)
+				k = lua_tolstring(L, -1, &n);
+			unsigned h = json_name_hash(k, n);
+			uint64_t bit = (uint64_t)1 << (h & 63);
+			if (c->names[e->depth] & bit) {
+				lua_pushvalue(L, -1);
+				lua_rawget(L, -3);               /* stack: ..., object, key, old */
+				if (!lua_isnil(L, -1))
+					return json_reader_dup_key(r, k, n);
+				lua_pop(L, 1);                   /* stack: ..., object, key */
 			}
-			luaL_addlstring(&b, u, utf8_put(u, cp));
+			c->names[e->depth] |= bit;
+		}
+		return 0;
+	case JSON_EV_END:
+		break;                                   /* stack: ..., container */
+	case JSON_EV_VALUE:
+		switch (e->type) {
+		case JSON_STRING:
+			rc = ldec_string(r, c, e);
+			if (rc)
+				return rc > 0 ? 0 : -1;
+			break;
+		case JSON_NUMBER:
+			if (e->kind == JSON_NUM_BIGINT) /* a double would change it: the digits */
+				lua_pushlstring(L, e->s, e->n);
+			else
+				lua_pushnumber(L, e->num);
+			break;
+		case JSON_TRUE:
+		case JSON_FALSE:
+			lua_pushboolean(L, e->type == JSON_TRUE);
 			break;
 		default:
-			return dec_fail(d, esc, "invalid escape");
+			json_push_null(L);
+			break;
 		}
-		run = p;
+		break;
 	}
-	if (buffered) {
-		luaL_addlstring(&b, (const char *)run, (size_t)(p - run));
-		luaL_pushresult(&b);
-	} else {
-		lua_pushlstring(L, (const char *)run, (size_t)(p - run));
+	/* stack: ..., parent, [key,] value */
+	if (e->parent == JSON_ARRAY) {
+		if (e->index >= INT_MAX - 1)
+			return json_reader_fail(r, "array too long");
+		lua_rawseti(L, -2, (int)e->index + 1);
+	} else if (e->parent == JSON_OBJECT) {
+		lua_rawset(L, -3);
 	}
-	d->p = p + 1;
 	return 0;
 }
 
-static int dec_value(struct dec *d, int depth);
+static void noint_enter(void) { prim_noint_enter(); }
+static void noint_leave(void) { prim_noint_leave(); }
 
-static int dec_open(struct dec *d, int depth)
+/* Decodes with the marker table at stack index `marker`; pushes the value, or
+ * fails (the stack then holds partial values) with the reason in r. */
+static int dec_document(lua_State *L, struct json_reader *r, const char *s, size_t len,
+			const struct json_opts *o, int marker)
 {
-	if (depth > d->max_depth)
-		return dec_fail(d, d->p, "nesting deeper than %d", d->max_depth);
-	if (!lua_checkstack(d->L, LUA_MINSTACK))
-		return dec_fail(d, d->p, "nesting too deep for the Lua stack");
-	d->p++;
-	lua_newtable(d->L);
-	return 0;
+	struct ldec c;  /* not zeroed whole: its luaL_Buffer is 8 KiB, set up when used */
+	c.L = L;
+	c.marker = marker;
+	c.buffering = 0;
+	struct json_read_opts ro = { .max_depth = o ? o->max_depth : 0,
+				     .noint_enter = noint_enter, .noint_leave = noint_leave };
+	return json_read(r, s, len, &ro, ldec_event, &c);
 }
 
-static int dec_array(struct dec *d, int depth)
-{
-	lua_State *L = d->L;
-	if (dec_open(d, depth))
-		return -1;
-	int t = lua_gettop(L);                           /* stack: ..., array */
-	lua_pushvalue(L, t);
-	lua_pushboolean(L, 1);
-	lua_rawset(L, d->marker);
-	skip_ws(d);
-	if (d->p < d->end && *d->p == ']') {
-		d->p++;
-		return 0;
-	}
-	for (int i = 1;; i++) {
-		if (i == INT_MAX)
-			return dec_fail(d, d->p, "array too long");
-		if (dec_value(d, depth))
-			return -1;
-		lua_rawseti(L, t, i);                    /* stack: ..., array */
-		skip_ws(d);
-		if (d->p < d->end && *d->p == ',') {
-			d->p++;
-		} else if (d->p < d->end && *d->p == ']') {
-			d->p++;
-			return 0;
-		} else {
-			return dec_fail(d, d->p, "expected ',' or ']'");
-		}
-	}
-}
+struct dec_args {
+	const char *s;
+	size_t len;
+	const struct json_opts *o;
+	struct json_reader r;
+};
 
-static int dec_object(struct dec *d, int depth)
-{
-	lua_State *L = d->L;
-	if (dec_open(d, depth))
-		return -1;
-	int t = lua_gettop(L);                           /* stack: ..., object */
-	skip_ws(d);
-	if (d->p < d->end && *d->p == '}') {
-		d->p++;
-		return 0;
-	}
-	for (;;) {
-		skip_ws(d);
-		if (d->p >= d->end || *d->p != '"')
-			return dec_fail(d, d->p, "expected a string key");
-		if (dec_string(d))
-			return -1;
-		skip_ws(d);
-		if (d->p >= d->end || *d->p != ':')
-			return dec_fail(d, d->p, "expected ':'");
-		d->p++;
-		if (dec_value(d, depth))
-			return -1;
-		lua_rawset(L, t);                        /* duplicate keys: the last wins */
-		skip_ws(d);
-		if (d->p < d->end && *d->p == ',') {
-			d->p++;
-		} else if (d->p < d->end && *d->p == '}') {
-			d->p++;
-			return 0;
-		} else {
-			return dec_fail(d, d->p, "expected ',' or '}'");
-		}
-	}
-}
-
-static int dec_literal(struct dec *d, const char *word)
-{
-	size_t n = strlen(word);
-	if ((size_t)(d->end - d->p) < n || memcmp(d->p, word, n) != 0)
-		return dec_fail(d, d->p, "expected a value");
-	d->p += n;
-	return 0;
-}
-
-static int dec_value(struct dec *d, int depth)
-{
-	skip_ws(d);
-	if (d->p >= d->end)
-		return dec_fail(d, d->p, "expected a value");
-	switch (*d->p) {
-	case '{':
-		return dec_object(d, depth + 1);
-	case '[':
-		return dec_array(d, depth + 1);
-	case '"':
-		return dec_string(d);
-	case 't':
-		if (dec_literal(d, "true"))
-			return -1;
-		lua_pushboolean(d->L, 1);
-		return 0;
-	case 'f':
-		if (dec_literal(d, "false"))
-			return -1;
-		lua_pushboolean(d->L, 0);
-		return 0;
-	case 'n':
-		if (dec_literal(d, "null"))
-			return -1;
-		json_push_null(d->L);
-		return 0;
-	case '-': case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		return dec_number(d);
-	default:
-		return dec_fail(d, d->p, "expected a value");
-	}
-}
-
-/* Pushes the document's value, or fails (the stack then holds partial values). */
-static int dec_document(struct dec *d)
-{
-	if (dec_value(d, 0))
-		return -1;
-	skip_ws(d);
-	if (d->p < d->end)
-		return dec_fail(d, d->p, "unexpected data after the value");
-	return 0;
-}
-
-static void dec_init(struct dec *d, lua_State *L, const char *s, size_t len,
-		     const struct json_opts *o)
-{
-	memset(d, 0, sizeof *d);
-	d->L = L;
-	d->s = d->p = (const unsigned char *)s;
-	d->end = d->s + len;
-	d->max_depth = o && o->max_depth > 0 ? o->max_depth : JSON_DEFAULT_MAX_DEPTH;
-	if (d->max_depth > JSON_MAX_DEPTH_LIMIT)
-		d->max_depth = JSON_MAX_DEPTH_LIMIT;
-}
-
-/* Runs protected with stack: struct dec. */
+/* Runs protected with stack: struct dec_args. */
 static int dec_worker(lua_State *L)
 {
-	struct dec *d = lua_touserdata(L, 1);
-	d->L = L;
-	marker_push(L);                                  /* stack: dec, marker */
-	d->marker = 2;
-	return dec_document(d) ? 0 : 1;
+	struct dec_args *a = lua_touserdata(L, 1);
+	marker_push(L);                                  /* stack: args, marker */
+	return dec_document(L, &a->r, a->s, a->len, a->o, 2) ? 0 : 1;
 }
 
 int json_decode_push(lua_State *L, const char *s, size_t len, const struct json_opts *opts,
 		     char *err, size_t errlen)
 {
-	struct dec d;
+	struct dec_args a;
+	a.s = s;
+	a.len = len;
+	a.o = opts;
+	a.r.failed = 0;
 	int top = lua_gettop(L);
-	dec_init(&d, L, s, len, opts);
 	c_locale_ready();
 	lua_pushcfunction(L, dec_worker);
-	lua_pushlightuserdata(L, &d);
+	lua_pushlightuserdata(L, &a);
 	if (lua_pcall(L, 1, 1, 0) != 0) {
 		const char *m = lua_tostring(L, -1);
 		snprintf(err, errlen, "%s", m ? m : "error while decoding");
 		lua_settop(L, top);
 		return -1;
 	}
-	if (d.failed) {
-		snprintf(err, errlen, "%s", d.msg);
+	if (a.r.failed) {
+		snprintf(err, errlen, "%s", json_reader_error(&a.r));
 		lua_settop(L, top);
 		return -1;
 	}
@@ -1043,7 +700,7 @@ static int l_encode(lua_State *L)
 static int l_decode(lua_State *L)
 {
 	struct json_opts o = { 0 };
-	struct dec d;
+	struct json_reader r;
 	size_t len;
 
 	if (lua_type(L, 1) != LUA_TSTRING)
@@ -1052,12 +709,10 @@ static int l_decode(lua_State *L)
 	read_opts(L, 2, SIG_DECODE, &o, 0);
 	const char *s = lua_tolstring(L, 1, &len);
 	lua_settop(L, 1);
-	dec_init(&d, L, s, len, &o);
 	marker_push(L);                                  /* stack: text, marker */
-	d.marker = 2;
-	if (dec_document(&d)) {
+	if (dec_document(L, &r, s, len, &o, 2)) {
 		lua_pushnil(L);
-		lua_pushstring(L, d.msg);
+		lua_pushstring(L, json_reader_error(&r));
 		return 2;
 	}
 	return 1;

@@ -1,6 +1,7 @@
 /* egress.c - see egress.h. */
 #include "egress.h"
 #include "http.h"
+#include "idn.h"
 #include "log.h"
 #include "store_buf.h"
 
@@ -14,7 +15,38 @@ static int host_char(int c)
 	return isalnum(c) || c == '-' || c == '.' || c == ':' || c == '_';
 }
 
+/* An internationalised name (or an A-label) to its one ASCII form (idn.h), the
+ * "*." of a wildcard kept, so that a pattern and a request's host compare in the
+ * same form however either was spelled. Returns 0 with out set, or -1. */
+static int host_ascii(const char *p, char *out, size_t outlen, char *err, size_t errlen)
+{
+	size_t skip = p[0] == '*' && p[1] == '.' ? 2 : 0;
+	if (!idn_needed(p + skip)) {
+		snprintf(out, outlen, "%s", p);
+		return 0;
+	}
+	if (outlen <= skip)
+		return -1;
+	memcpy(out, p, skip);
+	if (idn_to_ascii(p + skip, out + skip, outlen - skip, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+static int pattern_check(const char *p, char *err, size_t errlen);
+
 int egress_pattern_check(const char *p, char *err, size_t errlen)
+{
+	char a[EGRESS_HOST_LEN];
+	char why[300];
+	if (host_ascii(p, a, sizeof a, why, sizeof why) != 0) {
+		snprintf(err, errlen, "host %s", why);
+		return -1;
+	}
+	return pattern_check(a, err, errlen);
+}
+
+static int pattern_check(const char *p, char *err, size_t errlen)
 {
 	size_t n = strlen(p);
 	const char *name = p;
@@ -58,10 +90,12 @@ static void lower_copy(char *dst, const char *src)
 
 int egress_add(struct egress_scope *s, const char *pattern, char *err, size_t errlen)
 {
-	if (egress_pattern_check(pattern, err, errlen) != 0)
+	char a[EGRESS_HOST_LEN];
+	if (egress_pattern_check(pattern, err, errlen) != 0 ||
+	    host_ascii(pattern, a, sizeof a, err, errlen) != 0)
 		return -1;
 	char low[EGRESS_HOST_LEN];
-	lower_copy(low, pattern);
+	lower_copy(low, a);
 	for (size_t i = 0; i < s->nhosts; i++)
 		if (strcmp(s->hosts[i], low) == 0)
 			return 0;
@@ -90,8 +124,10 @@ int egress_add_url_host(struct egress_scope *s, const char *url, char *err, size
 
 int egress_allows(const struct egress_scope *s, const char *host)
 {
-	char low[EGRESS_HOST_LEN];
-	lower_copy(low, host);
+	char low[EGRESS_HOST_LEN], a[EGRESS_HOST_LEN], why[300];
+	if (host_ascii(host, a, sizeof a, why, sizeof why) != 0)
+		return 0; /* not a name IDNA2008 allows: nothing lists it */
+	lower_copy(low, a);
 	size_t hl = strlen(low);
 	for (size_t i = 0; i < s->nhosts; i++) {
 		const char *p = s->hosts[i];

@@ -2,6 +2,7 @@
 #include "httpd.h"
 #include "httpd_guard.h"
 #include "httpd_head.h"
+#include "json.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -182,13 +183,31 @@ static struct MHD_Response *make(const char *ctype, const char *body, size_t len
 	return resp;
 }
 
+/* {"error":{"code":CODE,"message":MSG}}, escaped by json.h (a message may quote
+ * the client's input). Long messages are cut at a character boundary. */
+static int error_body(struct json_buf *b, const char *code, const char *msg)
+{
+	size_t n = strlen(msg);
+	if (n > 800) {
+		n = 800;
+		while (n > 0 && ((unsigned char)msg[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return json_buf_put(b, "{\"error\":{\"code\":", 17) ||
+	       json_write_str(code, strlen(code), JSON_ESC_REPLACE, json_buf_put, b, NULL) ||
+	       json_buf_put(b, ",\"message\":", 11) ||
+	       json_write_str(msg, n, JSON_ESC_REPLACE, json_buf_put, b, NULL) ||
+	       json_buf_put(b, "}}", 2);
+}
+
 static enum MHD_Result error_now(struct httpd_req *r, unsigned status, const char *code,
 				 const char *msg)
 {
-	char buf[512];
-	int n = snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
-			 msg);
-	struct MHD_Response *resp = make("application/json", buf, (size_t)n, "Connection: close");
+	struct json_buf b = { 0 };
+	struct MHD_Response *resp = NULL;
+	if (error_body(&b, code, msg) == 0)
+		resp = make("application/json", b.data, b.len, "Connection: close");
+	json_buf_free(&b);
 	if (!resp)
 		return MHD_NO;
 	r->state = 1;
@@ -584,48 +603,17 @@ void httpd_reply(struct httpd_req *r, unsigned status, const char *ctype, const 
 	}
 }
 
-/* The length of the valid UTF-8 sequence at p (2-4 bytes: no overlongs, no
- * surrogates), or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0];
-	size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
-	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
 void httpd_error(struct httpd_req *r, unsigned status, const char *code, const char *msg,
 		 const char *extra)
 {
-	char buf[1024];
-	size_t n = (size_t)snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"message\":\"", code);
+	struct json_buf b = { 0 };
 	if (!msg || !*msg) /* a callee that set no message: say what the status says */
 		msg = status == 404 ? "not found" : "the request could not be handled";
-	/* Messages may quote what a client sent: invalid UTF-8 becomes '?', so
-	 * that the answer is always valid JSON. */
-	for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof buf - 8; p++) {
-		unsigned char ch = *p;
-		size_t k = utf8_len(p);
-		if (ch == '"' || ch == '\\')
-			buf[n++] = '\\', buf[n++] = (char)ch;
-		else if (ch < 0x20)
-			buf[n++] = ' ';
-		else if (ch < 0x80)
-			buf[n++] = (char)ch;
-		else if (k && n + k < sizeof buf - 8) {
-			memcpy(buf + n, p, k);
-			n += k;
-			p += k - 1;
-		} else
-			buf[n++] = '?';
-	}
-	n += (size_t)snprintf(buf + n, sizeof buf - n, "\"}}");
-	httpd_reply(r, status, "application/json", buf, n, extra);
+	if (error_body(&b, code, msg) == 0)
+		httpd_reply(r, status, "application/json", b.data, b.len, extra);
+	else
+		httpd_reply(r, 500, "text/plain", "out of memory\n", 14, extra);
+	json_buf_free(&b);
 }
 
 void httpd_suspend(struct httpd_req *r)

@@ -166,14 +166,27 @@ static void set_time(lua_State *L, const char *k, int64_t ms)
 		set_num(L, k, to_seconds(ms));
 }
 
-/* Decodes stored JSON into a field (stored JSON is always valid). */
+/* Decodes stored JSON into a field. What the store holds passed json_check, the
+ * same reader as json.decode, so this does not fail; a record written by an
+ * older version under looser rules (a duplicate key, 1e999999) may. Then the
+ * field is not silently missing: `<k>_error` says why and `<k>_text` holds the
+ * stored text. */
 static void set_json(lua_State *L, const char *k, const char *json)
 {
-	char err[200];
+	char err[200], name[32];
 	if (!json)
 		return;
-	if (json_decode_push(L, json, strlen(json), NULL, err, sizeof err) == 0)
+	if (json_decode_push(L, json, strlen(json), NULL, err, sizeof err) == 0) {
 		lua_setfield(L, -2, k);
+		return;
+	}
+	snprintf(name, sizeof name, "%s_error", k);
+	lua_pushfstring(L, "the stored %s is not JSON that json.decode reads (%s); "
+			"its text is in %s_text", k, err, k);
+	lua_setfield(L, -2, name);
+	snprintf(name, sizeof name, "%s_text", k);
+	lua_pushstring(L, json);
+	lua_setfield(L, -2, name);
 }
 
 /* Pushes a case as a table. */

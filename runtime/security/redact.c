@@ -7,6 +7,7 @@
  * better, but its tables per run would be far larger than the few dozen
  * patterns a run holds. */
 #include "redact.h"
+#include "json.h"
 
 #include "base64.h"
 #include "hex.h"
@@ -205,27 +206,21 @@ static void urlenc(struct form *f, const unsigned char *v, size_t n, int upper, 
 	}
 }
 
+static int form_sink(void *ctx, const char *s, size_t n)
+{
+	form_put(ctx, s, n);
+	return 0;
+}
+
+/* The value as every JSON writer of ours escapes it (json.h's one escaper),
+ * without the quotes. */
 static void jsonenc(struct form *f, const unsigned char *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned c = v[i];
-		char e[7];
-		switch (c) {
-		case '"': form_put(f, "\\\"", 2); break;
-		case '\\': form_put(f, "\\\\", 2); break;
-		case '\n': form_put(f, "\\n", 2); break;
-		case '\r': form_put(f, "\\r", 2); break;
-		case '\t': form_put(f, "\\t", 2); break;
-		case '\b': form_put(f, "\\b", 2); break;
-		case '\f': form_put(f, "\\f", 2); break;
-		default:
-			if (c < 0x20) {
-				snprintf(e, sizeof e, "\\u%04x", c);
-				form_put(f, e, 6);
-			} else {
-				form_put(f, v + i, 1);
-			}
-		}
+	size_t start = f->len;   /* appended to what f already holds */
+	json_write_str((const char *)v, n, JSON_ESC_REPLACE, form_sink, f, NULL);
+	if (!f->oom && f->len >= start + 2) {
+		memmove(f->p + start, f->p + start + 1, f->len - start - 2);
+		f->len -= 2;
 	}
 }
 

@@ -9,7 +9,7 @@
 
 #include "audit.h"
 #include "blob.h"
-#include "case_json.h"
+#include "json.h"
 #include "uuid.h"
 
 #include <errno.h>
@@ -935,7 +935,7 @@ static int note_check(int kind, const char *text, const char *data, char *err, s
 	}
 	char why[200];
 	if (data && *data && (strlen(data) > CASE_MAX_TEXT ||
-			      case_json_check(data, strlen(data), 0, why, sizeof why))) {
+			      json_check(data, strlen(data), 0, why, sizeof why))) {
 		snprintf(err, errlen, "entry data %s", strlen(data) > CASE_MAX_TEXT ?
 			 "is too large" : why);
 		return -1;

@@ -2,7 +2,7 @@
  * JSON output: everything about a case that needs no store. */
 #include "case_int.h"
 #include "uuid.h"
-#include "case_json.h"
+#include "json.h"
 #include "timefmt.h"
 
 #include <ctype.h>
@@ -320,7 +320,7 @@ int case_fields_set(struct case_fields *f, const char *name, const char *value,
 			snprintf(err, errlen, "%s is larger than %d bytes", name, CASE_MAX_JSON);
 			return -1;
 		}
-		if (case_json_check(value, strlen(value), i == CF_CUSTOM, why, sizeof why)) {
+		if (json_check(value, strlen(value), i == CF_CUSTOM, why, sizeof why)) {
 			snprintf(err, errlen, "%s %s", name, why);
 			return -1;
 		}

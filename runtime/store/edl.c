@@ -3,6 +3,7 @@
  * normalisers so that an EDL entry and an indicator of the same value are
  * written the same way. */
 #include "edl.h"
+#include "idn.h"
 #include "indicator.h"
 
 #include <arpa/inet.h>
@@ -127,17 +128,19 @@ static int norm_url(const char *v, char *out, char *err, size_t errlen)
 	if (scheme)
 		FAIL("'%s': drop the scheme (%.*s://); PAN-OS URL lists take host/path", v,
 		     (int)(scheme - v), v);
-	for (const char *c = v; *c; c++)
-		if (*c == ' ' || (unsigned char)*c >= 0x7f)
-			FAIL("'%s': spaces and non-ASCII characters must be percent-encoded", v);
 	size_t hn = strcspn(v, "/");
+	for (const char *c = v; *c; c++)
+		if (*c == ' ' || *c == 0x7f || ((unsigned char)*c > 0x7f && (size_t)(c - v) >= hn))
+			FAIL("'%s': spaces and non-ASCII characters in the path must be percent-encoded", v);
 	if (hn == 0)
 		FAIL("'%s' has no host", v);
-	if (hn > 253 + 6)
-		FAIL("'%s': the host is too long", v);
 	char host[300];
+	if (hn >= sizeof host)
+		FAIL("'%s': the host is too long", v);
 	memcpy(host, v, hn);
 	host[hn] = 0;
+	if (strlen(host) > 253 + 6)
+		FAIL("'%s': the host is too long", v);
 	/* a port, unless the host is a bracketed IPv6 address */
 	char *colon = host[0] == '[' ? strstr(host, "]:") : strrchr(host, ':');
 	if (colon) {
@@ -148,6 +151,18 @@ static int norm_url(const char *v, char *out, char *err, size_t errlen)
 			colon[1] = 0;
 		else
 			*colon = 0;
+	}
+	/* An internationalised host in its one ASCII form (idn.h), as a domain list's
+	 * entries are; what follows it in v (port, path) is kept as given. */
+	size_t name_len = strlen(host);
+	if (idn_needed(host)) {
+		char ahost[300], why[300];
+		if (strpbrk(host, "*^"))
+			FAIL("'%s': write an internationalised host with wildcards in its ASCII form "
+			     "(xn--...)", v);
+		if (idn_to_ascii(host, ahost, sizeof ahost, why, sizeof why) != 0)
+			FAIL("%s", why);
+		snprintf(host, sizeof host, "%s", ahost);
 	}
 	for (char *c = host; *c; c++) {
 		*c = (char)tolower((unsigned char)*c);
@@ -165,7 +180,7 @@ static int norm_url(const char *v, char *out, char *err, size_t errlen)
 			lab++;
 	}
 	/* the host lower-cased, then port and path exactly as given */
-	snprintf(out, EDL_MAX_VALUE + 1, "%s%s", host, v + strlen(host));
+	snprintf(out, EDL_MAX_VALUE + 1, "%s%s", host, v + name_len);
 	return 0;
 }
 

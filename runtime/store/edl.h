@@ -10,8 +10,10 @@
  *   ip      IPv4 or IPv6 address, CIDR block (host bits cleared), or a range
  *           "first-last" of one family with first <= last
  *   domain  a host name, or "*.example.com" (the wildcard only as the whole
- *           leftmost label); ASCII only (punycode for IDN), lower-cased
- *   url     host[:port][/path] WITHOUT a scheme; the host part lower-cased; '*'
+ *           leftmost label); lower-cased, internationalised names as A-labels
+ *           (idn.h: one form for NFC, NFD, full-width spellings)
+ *   url     host[:port][/path] WITHOUT a scheme; the host part lower-cased (an
+ *           internationalised host as A-labels, without wildcards); '*'
  *           and '^' wildcards allowed as whole tokens (as PAN-OS URL lists)
  *
  * Store: STORE_DB_EDL_LISTS (name -> type u8, cap u32, created i64) and

@@ -26,8 +26,9 @@ int indicator_verdict_parse(const char *s);      /* -1 when unknown */
 
 /* Validates and normalises `value` for `type` into out (IND_MAX_VALUE + 1):
  * ipv4/ipv6 canonical text (inet_ntop), cidr with the network address, domain
- * lower case without trailing dot (internationalised names in punycode, per
- * label: punycode.h), url with lower-case scheme and host (also punycode), hashes lower-case hex of the right length, email
+ * lower case without trailing dot (internationalised names as IDNA2008 A-labels,
+ * idn.h), url with lower-case scheme and host (also A-labels), hashes lower-case
+ * hex of the right length, email
  * with lower-case domain. Returns 0, or -1 with the reason in err. */
 int indicator_normalise(int type, const char *value, char *out, char *err, size_t errlen);
 

@@ -3,7 +3,7 @@
  * "2001:DB8::0:1"). Hostile input gets the reason it was refused. */
 #include "indicator.h"
 
-#include "punycode.h"
+#include "idn.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -44,18 +44,11 @@ int indicator_verdict_parse(const char *s)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
-static int has_non_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
-}
-
 /* A host name: labels of [a-z0-9_-], 1-63 bytes, no leading/trailing hyphen,
  * 253 bytes at most; `min_labels` 2 for a domain indicator. Lower-cases in place
- * (d has room for `cap` bytes); an internationalised name becomes its punycode
- * form (punycode.h: "Bücher.de" -> "xn--bcher-kva.de"). */
+ * (d has room for `cap` bytes); an internationalised name becomes its one ASCII
+ * form (idn.h: IDNA2008 with UTS #46 mapping, "Bücher.de", "BU\u0308cher.de"
+ * and full-width letters all give "xn--bcher-kva.de"). */
 static int check_domain(char *d, size_t cap, int min_labels, char *err, size_t errlen)
 {
 	size_t n = strlen(d);
@@ -63,15 +56,15 @@ static int check_domain(char *d, size_t cap, int min_labels, char *err, size_t e
 		d[--n] = '\0';
 	if (!n)
 		FAIL("empty domain");
-	if (has_non_ascii(d)) {
+	if (idn_needed(d)) {
 		char a[512];
-		if (punycode_domain(d, a, sizeof a, err, errlen) != 0)
+		if (idn_to_ascii(d, a, sizeof a, err, errlen) != 0)
 			return -1;
 		n = strlen(a);
 		if (n && a[n - 1] == '.') /* a trailing ideographic full stop */
 			a[--n] = '\0';
 		if (n >= cap || n > 253)
-			FAIL("domain is %zu bytes long once encoded as punycode; at most 253", n);
+			FAIL("domain is %zu bytes long once encoded in ASCII; at most 253", n);
 		memcpy(d, a, n + 1);
 	}
 	if (n > 253)

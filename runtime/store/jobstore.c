@@ -6,7 +6,7 @@
  * run_now, which the CLI writes; each write is a read-modify-write of its own
  * fields inside one transaction, so neither side loses the other's. */
 #include "jobstore.h"
-#include "ingest_json.h"
+#include "json.h"
 #include "store_buf.h"
 
 #include <errno.h>
@@ -18,30 +18,30 @@
 static void job_rec_decode(const char *p, size_t n, struct job_rec *r)
 {
 	memset(r, 0, sizeof *r);
-	struct ij_doc d;
-	if (ij_parse(&d, p, n, NULL, 0) == 0) {
-		const struct ij_node *o = &d.n[0];
+	struct json_doc d;
+	if (json_parse(&d, p, n, 0, NULL, 0) == 0) {
+		const struct json_node *o = &d.n[0];
 		const char *v;
-		if ((v = ij_text(ij_get(&d, o, "schedule"))))
+		if ((v = json_text(json_get(&d, o, "schedule"))))
 			snprintf(r->schedule, sizeof r->schedule, "%s", v);
-		if ((v = ij_text(ij_get(&d, o, "tz"))))
+		if ((v = json_text(json_get(&d, o, "tz"))))
 			snprintf(r->tz, sizeof r->tz, "%s", v);
-		if ((v = ij_text(ij_get(&d, o, "overlap"))))
+		if ((v = json_text(json_get(&d, o, "overlap"))))
 			snprintf(r->overlap, sizeof r->overlap, "%s", v);
-		if ((v = ij_text(ij_get(&d, o, "missed"))))
+		if ((v = json_text(json_get(&d, o, "missed"))))
 			snprintf(r->missed, sizeof r->missed, "%s", v);
-		if ((v = ij_text(ij_get(&d, o, "paused"))))
+		if ((v = json_text(json_get(&d, o, "paused"))))
 			r->paused = strcmp(v, "true") == 0;
-		if ((v = ij_text(ij_get(&d, o, "running"))))
+		if ((v = json_text(json_get(&d, o, "running"))))
 			r->running = atoi(v);
-		if ((v = ij_text(ij_get(&d, o, "last"))))
+		if ((v = json_text(json_get(&d, o, "last"))))
 			r->last = strtoll(v, NULL, 10);
-		if ((v = ij_text(ij_get(&d, o, "next"))))
+		if ((v = json_text(json_get(&d, o, "next"))))
 			r->next = strtoll(v, NULL, 10);
-		if ((v = ij_text(ij_get(&d, o, "run_now"))))
+		if ((v = json_text(json_get(&d, o, "run_now"))))
 			r->run_now = strtoll(v, NULL, 10);
 	}
-	ij_free(&d);
+	json_doc_free(&d);
 }
 
 static void rec_encode(const char *name, const struct job_rec *r, struct store_buf *b)

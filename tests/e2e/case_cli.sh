@@ -8,7 +8,7 @@ D=(--data "$SOAR_TMP/data")
 expect_exit 0 -- "$SOARCTL" case --help
 contains "$out" "Status changes allowed"
 expect_exit 0 -- "$SOARCTL" indicator --help
-contains "$out" "punycode"
+contains "$out" "IDNA2008 A-labels"
 expect_exit 2 -- "$SOARCTL" case
 expect_exit 2 -- "$SOARCTL" case frobnicate "${D[@]}"
 
@@ -33,6 +33,11 @@ expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --severity urgent
 contains "$err" "bad severity 'urgent'"
 expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --custom '{"a":'
 contains "$err" "custom is not valid JSON"
+# One JSON reader everywhere: a key twice or a number no double holds is refused.
+expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --source '{"severity":"low","severity":"critical"}'
+contains "$err" 'source is not valid JSON: duplicate key "severity" in $ (keys must be unique) at offset 18'
+expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --custom '{"score":1e999999}'
+contains "$err" 'custom is not valid JSON: number out of range (not finite as a double) in $.score at offset 9'
 expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --severity low
 contains "$err" "needs --title"
 expect_exit 1 -- "$SOARCTL" case new "${D[@]}" --title x --parent 99
@@ -67,6 +72,13 @@ expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" ipv4 999.0.0.1 --verdict mal
 contains "$err" "invalid ipv4"
 expect_exit 0 -- "$SOARCTL" indicator set "${D[@]}" domain Bücher.de --json
 [ "$(json_field "$out" 'j["value"]')" = xn--bcher-kva.de ] || fail "IDN to punycode: $out"
+# NFD and full-width spellings of one name are one indicator
+expect_exit 0 -- "$SOARCTL" indicator set "${D[@]}" domain $'BU\xcc\x88cher.de' --json
+[ "$(json_field "$out" 'j["value"]')" = xn--bcher-kva.de ] || fail "NFD: $out"
+expect_exit 0 -- "$SOARCTL" indicator get "${D[@]}" domain $'\xef\xbd\x82\xc3\xbc\xef\xbd\x83\xef\xbd\x88\xef\xbd\x85\xef\xbd\x92\xef\xbc\x8e\xef\xbd\x84\xef\xbd\x85' --json
+[ "$(json_field "$out" 'j["value"]')" = xn--bcher-kva.de ] || fail "full width: $out"
+expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" domain xn--n3h.com
+contains "$err" "disallowed character"
 expect_exit 2 -- "$SOARCTL" indicator set "${D[@]}" domain $'b\xfccher.de'
 contains "$err" "not valid UTF-8"
 expect_exit 1 -- "$SOARCTL" indicator get "${D[@]}" ipv4 10.9.9.9

@@ -129,6 +129,19 @@ is "$(code -H "Authorization: Bearer $VTOK" -X POST "$A/api/v1/alerts" -d '{"typ
 is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":')" 400 "bad JSON"
 contains "$(cat "$SOAR_TMP/body")" '"code":"bad_json"'
 is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"no_type":1}')" 400 "an alert needs a type"
+# One rule for duplicate keys: refused before pre-processing or a playbook reads
+# either copy; numbers no double holds are refused, naming the field.
+is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"x","severity":"low","severity":"critical"}')" 400 "a key twice"
+contains "$(cat "$SOAR_TMP/body")" '"code":"bad_json"'
+contains "$(cat "$SOAR_TMP/body")" 'duplicate key \"severity\" in $ (keys must be unique) at offset 29'
+is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '[{"type":"x"},{"type":"x","a":{"b":1,"b":2}}]')" 400 "a key twice in the second alert of a batch"
+contains "$(cat "$SOAR_TMP/body")" 'duplicate key \"b\" in $[1].a'
+is "$(code "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"x","data":{"score":1e999999}}')" 400 "a number out of range"
+contains "$(cat "$SOAR_TMP/body")" 'number out of range (not finite as a double) in $.data.score at offset 28'
+is "$(code "${H[@]}" -X POST "$A/api/v1/cases" -d '{"title":"t","title":"u"}')" 400 "a case with a key twice"
+contains "$(cat "$SOAR_TMP/body")" 'duplicate key \"title\"'
+is "$(code "${H[@]}" -X POST "$A/api/v1/cases" -d '{"title":"t","custom":{"k":1,"k":2}}')" 400 "a case whose custom has a key twice"
+contains "$(cat "$SOAR_TMP/body")" 'duplicate key \"k\" in $.custom'
 is "$(code "${H[@]}" -H "Authorization: Bearer $TOK" "$A/metrics")" 200 "metrics"
 contains "$(cat "$SOAR_TMP/body")" "# TYPE soarctl_alerts_received_total counter"
 

@@ -34,6 +34,14 @@ return {
     t.raises(function() case.create{ title = "x", colour = "red" } end, "unknown case field 'colour'")
     t.raises(function() case.create{ title = "x", severity = "urgent" } end, "case.create")
     t.raises(function() case.create("x") end, "expected a table")
+    -- JSON text is read by the one reader: a key twice or a number no double
+    -- holds is refused, so what is stored always reads back.
+    t.raises(function() case.create{ title = "x", source = '{"severity":"low","severity":"critical"}' } end,
+      'source is not valid JSON: duplicate key "severity" in %$ %(keys must be unique%) at offset 18')
+    t.raises(function() case.create{ title = "x", source = '{"score":1e999999}' } end,
+      "source is not valid JSON: number out of range %(not finite as a double%) in %$%.score at offset 9")
+    t.raises(function() case.create{ title = "x", custom = '{"a":{"b":1,"b":2}}' } end,
+      'custom is not valid JSON: duplicate key "b" in %$%.a')
     t.raises(function() case.get({}) end, "ref must be")
     t.raises(function() case.note(1) end, "case.note")
     t.raises(function() case.search{ colour = "red" } end, "unknown filter")
@@ -101,5 +109,13 @@ return {
     local list = indicator.search{ verdict = "malicious" }
     t.eq(#list, 1)
     t.eq(list[1].type, "ipv4")
+  end,
+
+  ["9 stored JSON reads back, never a silent nil"] = function()
+    local c = case.create{ title = "as text", source = '{"score":1e300,"n":[1,2]}' }
+    local got = case.get(c.number)
+    t.eq(got.source.score, 1e300)
+    t.eq(got.source.n, { 1, 2 })
+    t.eq(got.source_error, nil)
   end,
 }

@@ -5,7 +5,7 @@
 #include "blob.h"
 #include "case.h"
 #include "case_int.h"
-#include "case_json.h"
+#include "json.h"
 #include "uuid.h"
 #include "store_buf.h"
 
@@ -407,7 +407,7 @@ static void test_json(struct store *st)
 	CHECK(strstr(s, "\"status\":\"closed\"") != NULL);
 	CHECK(strstr(s, "\"custom\":{\"reporter\":\"bob\"}") != NULL);
 	char why[200];
-	CHECK(case_json_check(s, strlen(s), 1, why, sizeof why) == 0);
+	CHECK(json_check(s, strlen(s), 1, why, sizeof why) == 0);
 	store_buf_free(&b);
 	case_rec_free(&c);
 }

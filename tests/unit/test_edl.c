@@ -54,7 +54,18 @@ static void test_formats(void)
 	ok(EDL_DOMAIN, "xn--bcher-kva.example", "xn--bcher-kva.example");
 	bad(EDL_DOMAIN, "*example.com", "whole leftmost label");
 	bad(EDL_DOMAIN, "a.*.example.com", "only be the leftmost");
-	ok(EDL_DOMAIN, "Bücher.example", "xn--bcher-kva.example");   /* IDN as punycode (indicator rules) */
+	ok(EDL_DOMAIN, "Bücher.example", "xn--bcher-kva.example");   /* IDN as A-labels (indicator rules) */
+	/* One entry however it is spelled: NFC, NFD, full width, an A-label. */
+	ok(EDL_DOMAIN, "caf\xc3\xa9.example", "xn--caf-dma.example");
+	ok(EDL_DOMAIN, "cafe\xcc\x81.example", "xn--caf-dma.example");
+	ok(EDL_DOMAIN, "*.\xef\xbd\x83\xef\xbd\x81\xef\xbd\x86\xc3\xa9\xef\xbc\x8e\xef\xbd\x85\xef\xbd\x98"
+	   "\xef\xbd\x81\xef\xbd\x8d\xef\xbd\x90\xef\xbd\x8c\xef\xbd\x85", "*.xn--caf-dma.example");
+	ok(EDL_DOMAIN, "XN--CAF-DMA.example", "xn--caf-dma.example");
+	bad(EDL_DOMAIN, "xn--n3h.example", "disallowed character");
+	ok(EDL_URL, "cafe\xcc\x81.example:8443/Menu", "xn--caf-dma.example:8443/Menu");
+	ok(EDL_URL, "CAF\xc3\x89.example/a", "xn--caf-dma.example/a");
+	bad(EDL_URL, "*.caf\xc3\xa9.example/a", "ASCII form");
+	bad(EDL_URL, "example.com/caf\xc3\xa9", "percent-encoded");
 	bad(EDL_DOMAIN, "https://example.com/x", "is a URL");
 	bad(EDL_DOMAIN, "exa mple.com", "not allowed");
 	bad(EDL_DOMAIN, "localhost", "at least two labels");

@@ -272,6 +272,25 @@ static void test_egress(void)
 	CHECK(egress_add(&s, "x.com/path", err, sizeof err) == -1);
 	CHECK(egress_add(&s, "", err, sizeof err) == -1);
 
+	/* Internationalised names: one form (IDNA2008, UTS #46) on both sides, so a
+	 * spelling neither dodges the list nor misses an allowed host. */
+	CHECK(egress_add(&s, "caf\xc3\xa9.example", err, sizeof err) == 0);        /* NFC */
+	CHECK(egress_add(&s, "*.B\xc3\xbc" "cher.example", err, sizeof err) == 0);
+	CHECK(egress_allows(&s, "xn--caf-dma.example"));
+	CHECK(egress_allows(&s, "cafe\xcc\x81.example"));                        /* NFD */
+	CHECK(egress_allows(&s, "CAF\xc3\x89.EXAMPLE."));
+	CHECK(egress_allows(&s, "\xef\xbd\x83\xef\xbd\x81\xef\xbd\x86\xc3\xa9.example")); /* full width */
+	CHECK(egress_allows(&s, "api.xn--bcher-kva.example"));
+	CHECK(egress_allows(&s, "api.bu\xcc\x88" "cher.example"));
+	CHECK(!egress_allows(&s, "xn--bcher-kva.example"));                      /* the wildcard needs a label */
+	CHECK(!egress_allows(&s, "cafe.example"));
+	CHECK(!egress_allows(&s, "xn--n3h.example"));                            /* not IDNA2008 */
+	CHECK(egress_add(&s, "\xe2\x98\x83.example", err, sizeof err) == -1);
+	CHECK_HAS(err, "disallowed character");
+	memset(&s, 0, sizeof s);
+	CHECK(egress_add(&s, "xn--caf-dma.example", err, sizeof err) == 0);      /* listed as an A-label */
+	CHECK(egress_allows(&s, "cafe\xcc\x81.example"));
+
 	char host[256];
 	CHECK(http_url_host("http://user:pw@Example.COM:80/x", host, sizeof host) == 0);
 	CHECK_STR(host, "example.com");

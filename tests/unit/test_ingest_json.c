@@ -1,23 +1,23 @@
-/* test_ingest_json.c - ij_parse frees what it built when it fails: bodies from
+/* test_ingest_json.c - json_parse frees what it built when it fails: bodies from
  * the network that fail to parse (at every kind of failure, deep in a big tree)
- * leave nothing held, whether or not the caller calls ij_free. Under the ASan
- * build LeakSanitizer also checks the calls below that never call ij_free. */
+ * leave nothing held, whether or not the caller calls json_doc_free. Under the ASan
+ * build LeakSanitizer also checks the calls below that never call json_doc_free. */
 #include "check.h"
-#include "ingest_json.h"
+#include "json.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static void fails_clean(const char *text, size_t len)
 {
-	struct ij_doc d;
+	struct json_doc d;
 	char err[128] = "";
-	CHECK(ij_parse(&d, text, len, err, sizeof err) == -1);
+	CHECK(json_parse(&d, text, len, 0, err, sizeof err) == -1);
 	CHECK(err[0] != 0);
 	CHECK(d.n == NULL && d.strs == NULL && d.nn == 0 && d.slen == 0);
 	if (d.n || d.strs)
 		fprintf(stderr, "  held after a failure: %.60s\n", text);
-	/* no ij_free: a failure must hold nothing */
+	/* no json_doc_free: a failure must hold nothing */
 }
 
 int main(void)
@@ -43,12 +43,12 @@ int main(void)
 	big[off++] = '}';
 	fails_clean(big, off);
 	free(big);
-	/* ij_free after a failure stays harmless, and a good parse still works. */
-	struct ij_doc d;
-	CHECK(ij_parse(&d, "{\"a\":", 5, NULL, 0) == -1);
-	ij_free(&d);
-	CHECK(ij_parse(&d, "{\"a\":[1,\"x\"]}", 13, NULL, 0) == 0);
-	CHECK_STR(ij_text(ij_at(&d, ij_get(&d, &d.n[0], "a"), 1)), "x");
-	ij_free(&d);
+	/* json_doc_free after a failure stays harmless, and a good parse still works. */
+	struct json_doc d;
+	CHECK(json_parse(&d, "{\"a\":", 5, 0, NULL, 0) == -1);
+	json_doc_free(&d);
+	CHECK(json_parse(&d, "{\"a\":[1,\"x\"]}", 13, 0, NULL, 0) == 0);
+	CHECK_STR(json_text(json_at(&d, json_get(&d, &d.n[0], "a"), 1)), "x");
+	json_doc_free(&d);
 	return CHECK_DONE();
 }

@@ -1,5 +1,7 @@
 /* test_json.c - the JSON codec: strictness, numbers, UTF-8, nesting, the C API. */
 #include "check.h"
+#include "cli.h"
+#include "store_buf.h"
 #include "prim_json.h"
 #include "prim.h"
 #include "prims.h"
@@ -68,7 +70,8 @@ static void test_decode_strict(void)
 		{ ".5", "expected a value" },
 		{ "-.5", "invalid number at offset 0" },
 		{ "1e", "invalid number" },
-		{ "1e400", "number out of range at offset 0" },
+		{ "1e400", "number out of range (not finite as a double) in $ at offset 0" },
+		{ "[1,-1e999999]", "number out of range (not finite as a double) in $[1] at offset 3" },
 		{ "[1,2,]", "expected a value, found ']' at offset 5" },
 		{ "{\"a\":1,}", "expected a string key, found '}' at offset 7" },
 		{ "{a:1}", "expected a string key, found 'a' at offset 1" },
@@ -129,6 +132,13 @@ static void test_strings(void)
 
 static void test_numbers(void)
 {
+	/* Beyond what a double can hold: refused, never inf, never a string of digits. */
+	CHECK_STR(eval("return select(2, json.decode('{\"score\": 1e999999}'))"),
+		  "number out of range (not finite as a double) in $.score at offset 10");
+	CHECK_HAS(eval("return select(2, json.decode('[' .. string.rep('9', 400) .. ']'))"),
+		  "number out of range (not finite as a double) in $[0] at offset 1");
+	CHECK_STR(eval("return json.decode('[' .. string.rep('9', 300) .. ']')[1]:sub(1, 3)"), "999");
+	CHECK_STR(eval("return tostring(json.decode('1e-999999'))"), "0");
 	/* lua-cjson 2.1.0 prints 1.2345678901235e+15 for this 16-digit id. */
 	CHECK_STR(eval("return json.encode({1234567890123456})"), "[1234567890123456]");
 	CHECK_STR(roundtrip("1234567890123456"), "1234567890123456");
@@ -171,7 +181,15 @@ static void test_tables(void)
 	CHECK_STR(roundtrip("{\"a\":null}"), "{\"a\":null}");
 	CHECK_STR(eval("return tostring(json.decode('null') == json.null)"), "true");
 	CHECK_STR(eval("return json.encode(nil)"), "null");
-	CHECK_STR(roundtrip("{\"a\":1,\"a\":2}"), "{\"a\":2}");      /* the last key wins */
+	/* A key twice is refused (a reader keeping the first and one keeping the
+	 * last would see two different documents), however it is spelled. */
+	CHECK_STR(roundtrip("{\"a\":1,\"a\":2}"),
+		  "nil: duplicate key \"a\" in $ (keys must be unique) at offset 7");
+	CHECK_STR(eval("return select(2, json.decode('{\"severity\":\"low\",\"severity\":\"critical\"}'))"),
+		  "duplicate key \"severity\" in $ (keys must be unique) at offset 18");
+	CHECK_STR(roundtrip("{\"x\":[{\"k\":null,\"\\u006b\":null}]}"),
+		  "nil: duplicate key \"k\" in $.x[0] (keys must be unique) at offset 16");
+	CHECK_STR(roundtrip("[{\"a\":1},{\"a\":2}]"), "[{\"a\":1},{\"a\":2}]"); /* per object */
 	CHECK_STR(eval("return select(2, pcall(json.encode, {1, 2, nil, 4}))"),
 		  "json.encode: sparse array: 3 elements but index 4 (use json.null for holes) at $");
 	CHECK_STR(eval("return select(2, pcall(json.encode, {list = {1, x = 2}}))"),
@@ -353,6 +371,114 @@ static void test_small_stack(void)
 	CHECK(rc == 0);
 }
 
+/* Strings with escapes reach consumers in parts of 512 bytes: the Lua values
+ * and the tree must both see the whole string, and duplicate keys spelled
+ * across parts are still one key. */
+static void test_long_escaped(void)
+{
+	size_t n = 3000;
+	char *raw = malloc(n + 1), *text = malloc(4 * n + 64), err[300];
+	size_t t = 0;
+	for (size_t i = 0; i < n; i++)
+		raw[i] = (char)(i % 97 == 0 ? '\n' : 'a' + i % 26);
+	raw[n] = 0;
+	text[t++] = '{';
+	for (int k = 0; k < 2; k++) {
+		text[t++] = '"';
+		for (size_t i = 0; i < n; i++) {
+			if (raw[i] == '\n') {
+				text[t++] = '\\';
+				text[t++] = 'n';
+			} else {
+				text[t++] = raw[i];
+			}
+		}
+		t += (size_t)sprintf(text + t, "\":%d%s", k, k ? "}" : ",");
+	}
+	/* the tree */
+	struct json_doc d;
+	CHECK(json_parse(&d, text, t, 0, err, sizeof err) == -1);
+	CHECK_STR(err, "duplicate key \"?bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefgh...\" in $ (keys must be unique) at offset 3037");
+	json_doc_free(&d);
+	/* json.decode */
+	lua_pushlstring(L, text, t);
+	lua_setglobal(L, "long_text");
+	CHECK_HAS(eval("return select(2, json.decode(long_text))"), "duplicate key \"?bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefgh...\" in $ (keys must be unique) at offset 3037");
+	/* and the same string once, as key and value: whole in both readers */
+	t = (size_t)(strchr(text + 1, ':') - text);
+	memcpy(text + t, ":\"", 2);
+	memcpy(text + t + 2, text + 2, t - 3);
+	t = t + 2 + t - 3;
+	memcpy(text + t, "\"}", 2);
+	t += 2;
+	CHECK(json_parse(&d, text, t, 0, err, sizeof err) == 0);
+	CHECK(d.n[0].count == 1 && d.n[1].len == n && memcmp(d.n[1].str, raw, n) == 0);
+	CHECK(strlen(d.n[1].key) == n && memcmp(d.n[1].key, raw, n) == 0);
+	CHECK(d.n[1].raw[0] == '"' && d.n[1].raw + d.n[1].rawlen == text + t - 1);
+	json_doc_free(&d);
+	lua_pushlstring(L, text, t);
+	lua_setglobal(L, "long_text");
+	lua_pushlstring(L, raw, n);
+	lua_setglobal(L, "long_raw");
+	CHECK_STR(eval("return tostring(json.decode(long_text)[long_raw] == long_raw)"), "true");
+	free(raw);
+	free(text);
+}
+
+static char err_unused[200];
+
+static int put_buf(void *ctx, const char *s, size_t n)
+{
+	return json_buf_put(ctx, s, n);
+}
+
+/* One escaper: every writer of ours writes a string the same way. */
+static void test_writer(void)
+{
+	struct json_buf b = { 0 };
+	size_t bad = 0;
+	const char s[] = "q\"b\\ \b\f\n\r\t\x01\x1f\x7f/caf\xc3\xa9";
+	CHECK(json_write_str(s, sizeof s - 1, JSON_ESC_STRICT, put_buf, &b, &bad) == 0);
+	const char *want = "\"q\\\"b\\\\ \\b\\f\\n\\r\\t\\u0001\\u001f\x7f/caf\xc3\xa9\"";
+	CHECK_STR(b.data, want);
+	lua_pushlstring(L, s, sizeof s - 1);
+	lua_setglobal(L, "s");
+	CHECK_STR(eval("return json.encode(s)"), want);
+	struct store_buf sb = { 0 };
+	store_buf_json_n(&sb, s, sizeof s - 1);
+	CHECK_STR(store_buf_cstr(&sb), want);
+	store_buf_free(&sb);
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *f = open_memstream(&mem, &memlen);
+	cli_json_string(f, s, sizeof s - 1);
+	fclose(f);
+	CHECK_STR(mem, want);
+	free(mem);
+	json_buf_free(&b);
+	/* Not UTF-8: strict refuses and says where; replace keeps the text JSON. */
+	CHECK(json_write_str("ab\xff\xc3", 4, JSON_ESC_STRICT, put_buf, &b, &bad) == -2 && bad == 2);
+	json_buf_free(&b);
+	CHECK(json_write_str("ab\xff\xc3", 4, JSON_ESC_REPLACE, put_buf, &b, NULL) == 0);
+	CHECK_STR(b.data, "\"ab\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK(json_check(b.data, b.len, 0, err_unused, sizeof err_unused) == 0);
+	json_buf_free(&b);
+	/* Numbers: exact integers, shortest round trip, none for NaN/inf. */
+	char num[32];
+	CHECK(json_fmt_number(num, 9007199254740992.0) == 16 && strcmp(num, "9007199254740992") == 0);
+	CHECK(json_fmt_number(num, 0.1) == 3 && strcmp(num, "0.1") == 0);
+	CHECK(json_fmt_number(num, 1.0 / 0.0) == 0);
+	/* json_check: the case store's check, under the same rules. */
+	char err[200];
+	CHECK(json_check("{\"a\":1,\"a\":1}", 13, 1, err, sizeof err) == -1);
+	CHECK_STR(err, "is not valid JSON: duplicate key \"a\" in $ (keys must be unique) at offset 7");
+	CHECK(json_check("[1]", 3, 1, err, sizeof err) == -1);
+	CHECK_STR(err, "must be a JSON object ({...})");
+	CHECK(json_check(" [1e5] ", 7, 0, err, sizeof err) == 0);
+	CHECK(json_check("[1e500]", 7, 0, err, sizeof err) == -1);
+	CHECK_HAS(err, "number out of range");
+}
+
 int main(void)
 {
 	L = luaL_newstate();
@@ -372,6 +498,8 @@ int main(void)
 	test_fresh_state();
 	test_locale();
 	test_small_stack();
+	test_long_escaped();
+	test_writer();
 
 	lua_close(L);
 	return CHECK_DONE();

@@ -1,8 +1,8 @@
-/* test_preproc.c - the daemon's JSON reader (ingest_json.h) and the
+/* test_preproc.c - the daemon's JSON reader (the tree of json.h) and the
  * pre-processing fast path (preproc.h): matching, drop, dedupe within a
  * window (controllable clock: the now argument), bounded memory. */
 #include "check.h"
-#include "ingest_json.h"
+#include "json.h"
 #include "preproc.h"
 
 #include <stdlib.h>
@@ -10,25 +10,25 @@
 
 static void test_json(void)
 {
-	struct ij_doc d;
+	struct json_doc d;
 	char err[128];
 	const char *s = "[{\"type\":\"connection\",\"src_ip\":\"1.2.3.4\",\"port\":8333,\"ok\":true,"
 			"\"x\":null,\"u\":\"caf\\u00e9 \\ud83d\\ude00\",\"n\":{\"a\":[1,2]}}, {\"type\":\"y\"}]";
-	CHECK(ij_parse(&d, s, strlen(s), err, sizeof err) == 0);
-	const struct ij_node *root = &d.n[0];
-	CHECK(root->type == IJ_ARR && root->count == 2);
-	const struct ij_node *a = ij_at(&d, root, 0);
-	CHECK_STR(ij_text(ij_get(&d, a, "type")), "connection");
-	CHECK_STR(ij_text(ij_get(&d, a, "port")), "8333");
-	CHECK_STR(ij_text(ij_get(&d, a, "ok")), "true");
-	CHECK_STR(ij_text(ij_get(&d, a, "x")), "null");
-	CHECK_STR(ij_text(ij_get(&d, a, "u")), "caf\xc3\xa9 \xf0\x9f\x98\x80");
-	CHECK(ij_get(&d, a, "missing") == NULL);
-	CHECK(ij_text(ij_get(&d, a, "n")) == NULL);
+	CHECK(json_parse(&d, s, strlen(s), 0, err, sizeof err) == 0);
+	const struct json_node *root = &d.n[0];
+	CHECK(root->type == JSON_ARRAY && root->count == 2);
+	const struct json_node *a = json_at(&d, root, 0);
+	CHECK_STR(json_text(json_get(&d, a, "type")), "connection");
+	CHECK_STR(json_text(json_get(&d, a, "port")), "8333");
+	CHECK_STR(json_text(json_get(&d, a, "ok")), "true");
+	CHECK_STR(json_text(json_get(&d, a, "x")), "null");
+	CHECK_STR(json_text(json_get(&d, a, "u")), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+	CHECK(json_get(&d, a, "missing") == NULL);
+	CHECK(json_text(json_get(&d, a, "n")) == NULL);
 	/* The raw text of an element: stored as the case's source, as it came. */
 	CHECK(a->rawlen > 10 && a->raw[0] == '{' && a->raw[a->rawlen - 1] == '}');
-	CHECK_STR(ij_text(ij_get(&d, ij_at(&d, root, 1), "type")), "y");
-	ij_free(&d);
+	CHECK_STR(json_text(json_get(&d, json_at(&d, root, 1), "type")), "y");
+	json_doc_free(&d);
 
 	static const char *const bad[] = {
 		"", "{", "{\"a\":}", "[1,]", "{\"a\":1,}", "01", "NaN", "\"\\x\"", "\"a",
@@ -36,19 +36,64 @@ static void test_json(void)
 		"\"\\u0000\"", "tru",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		int rc = ij_parse(&d, bad[i], strlen(bad[i]), err, sizeof err);
+		int rc = json_parse(&d, bad[i], strlen(bad[i]), 0, err, sizeof err);
 		if (rc == 0)
 			fprintf(stderr, "accepted: %s\n", bad[i]);
 		CHECK(rc == -1);
-		ij_free(&d);
+		json_doc_free(&d);
 	}
 	/* Nesting is bounded. */
 	char deep[200];
 	memset(deep, '[', 100);
 	memset(deep + 100, ']', 100);
-	CHECK(ij_parse(&d, deep, 200, err, sizeof err) == -1);
-	CHECK(strstr(err, "nested too deeply") != NULL);
-	ij_free(&d);
+	CHECK(json_parse(&d, deep, 200, 0, err, sizeof err) == -1);
+	CHECK_STR(err, "nesting deeper than 32 at offset 32");
+	json_doc_free(&d);
+
+	/* One rule for every reader: a key seen twice is refused, whichever copy a
+	 * later reader would keep, and the error names the key and the object. */
+	const char *dup = "{\"severity\":\"low\",\"severity\":\"critical\"}";
+	CHECK(json_parse(&d, dup, strlen(dup), 0, err, sizeof err) == -1);
+	CHECK_STR(err, "duplicate key \"severity\" in $ (keys must be unique) at offset 18");
+	CHECK(d.n == NULL && d.strs == NULL); /* nothing kept after a failure */
+	json_doc_free(&d);
+	/* Spelled differently but the same key once decoded; nested; many keys. */
+	const char *dup2 = "[{\"a\":{\"x\":1,\"sev\":1,\"s\\u0065v\":2}}]";
+	CHECK(json_parse(&d, dup2, strlen(dup2), 0, err, sizeof err) == -1);
+	CHECK_STR(err, "duplicate key \"sev\" in $[0].a (keys must be unique) at offset 21");
+	json_doc_free(&d);
+	/* An object with many members (the sorted check), with and without a twin. */
+	for (int twin = 0; twin < 2; twin++) {
+		char big[4096];
+		size_t n = (size_t)snprintf(big, sizeof big, "{");
+		for (int i = 0; i < 100; i++)
+			n += (size_t)snprintf(big + n, sizeof big - n, "\"k%d\":%d,", i, i);
+		n += (size_t)snprintf(big + n, sizeof big - n, "\"%s\":0}", twin ? "k57" : "zz");
+		CHECK(json_parse(&d, big, n, 0, err, sizeof err) == (twin ? -1 : 0));
+		if (twin)
+			CHECK_HAS(err, "duplicate key \"k57\" in $ (keys must be unique) at offset ");
+		else
+			CHECK(d.n[0].count == 101);
+		json_doc_free(&d);
+	}
+
+	/* Numbers JSON cannot carry as a double are refused, naming the field. */
+	const char *huge = "{\"type\":\"x\",\"data\":{\"score\":1e999999}}";
+	CHECK(json_parse(&d, huge, strlen(huge), 0, err, sizeof err) == -1);
+	CHECK_STR(err, "number out of range (not finite as a double) in $.data.score at offset 28");
+	json_doc_free(&d);
+	const char *huge2 = "[-1e400]";
+	CHECK(json_parse(&d, huge2, strlen(huge2), 0, err, sizeof err) == -1);
+	CHECK_STR(err, "number out of range (not finite as a double) in $[0] at offset 1");
+	json_doc_free(&d);
+	const char *ok = "{\"tiny\":1e-400,\"big\":123456789012345678901234567890,\"f\":2.5}";
+	CHECK(json_parse(&d, ok, strlen(ok), 0, err, sizeof err) == 0);
+	double f = 0;
+	CHECK(json_number(json_get(&d, &d.n[0], "f"), &f) == 0 && f == 2.5);
+	CHECK(json_number(json_get(&d, &d.n[0], "tiny"), &f) == 0 && f == 0);
+	CHECK(json_number(&d.n[0], &f) == -1);
+	CHECK_STR(json_text(json_get(&d, &d.n[0], "big")), "123456789012345678901234567890");
+	json_doc_free(&d);
 }
 
 struct seen_s { int calls; unsigned dups; char ref[40]; };
@@ -81,12 +126,36 @@ static struct pp_rule rule_dedupe(void)
 static enum pp_action eval(const struct pp_rule *const *rules, int n, struct pp_window *w,
 			   const char *json, int64_t now, struct pp_result *res)
 {
-	struct ij_doc d;
-	if (ij_parse(&d, json, strlen(json), NULL, 0) != 0)
+	struct json_doc d;
+	if (json_parse(&d, json, strlen(json), 0, NULL, 0) != 0)
 		return (enum pp_action)-1;
 	pp_evaluate(rules, n, w, &d, &d.n[0], now, res);
-	ij_free(&d);
+	json_doc_free(&d);
 	return res->action;
+}
+
+/* Pre-processing never sees a document with a key twice: the reader refuses it
+ * before any rule runs, so a drop rule on "severity":"low" cannot be shown one
+ * value while the playbook reads another. */
+static void test_rules_dup(void)
+{
+	struct pp_window *w = pp_window_new(10);
+	struct pp_rule drop;
+	struct pp_result res;
+	memset(&drop, 0, sizeof drop);
+	drop.drop = 1;
+	drop.match.n = 1;
+	drop.match.c = calloc(1, sizeof *drop.match.c);
+	drop.match.c[0].field = strdup("severity");
+	drop.match.c[0].values = calloc(1, sizeof(char *));
+	drop.match.c[0].values[0] = strdup("low");
+	drop.match.c[0].nvalues = 1;
+	const struct pp_rule *rules[] = { &drop };
+	CHECK(eval(rules, 1, w, "{\"severity\":\"low\"}", 0, &res) == PP_DROP);
+	CHECK((int)eval(rules, 1, w, "{\"severity\":\"low\",\"severity\":\"critical\"}", 0, &res) == -1);
+	CHECK((int)eval(rules, 1, w, "{\"severity\":\"critical\",\"severity\":\"low\"}", 0, &res) == -1);
+	pp_rule_free(&drop);
+	pp_window_free(w);
 }
 
 static void test_rules(void)
@@ -186,6 +255,7 @@ static void test_link(void)
 int main(void)
 {
 	test_json();
+	test_rules_dup();
 	test_rules();
 	test_link();
 	return CHECK_DONE();
