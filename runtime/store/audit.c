@@ -661,6 +661,7 @@ int audit_verify(struct store *st, const struct audit_checkpoint *cp,
 	if (rc == STORE_REFUSED && !(ks && ks->vault_of(st))) {
 		snprintf(err, errlen, "the audit log is keyed with the master key: give it to verify "
 			 "the log ($SOARCTL_MASTER_KEY, the key file, or $SOARCTL_PASSPHRASE)");
+		rep->need_key = 1;
 		store_read_end(st, txn);
 		return -1;
 	}

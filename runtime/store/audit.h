@@ -85,6 +85,7 @@ struct audit_report {
 	int head_file;          /* 1 checked, 0 none found, 2 none found and written now */
 	uint64_t first_bad;     /* 0 = intact; else the first seq found bad */
 	char why[256];          /* what is wrong with it */
+	int need_key;           /* -1 returned because the log is keyed and no key was given */
 	struct audit_checkpoint head;
 };
 
