@@ -152,6 +152,13 @@ int idn_to_ascii(const char *in, char *out, size_t outlen, char *err, size_t err
 			res = conv;
 		}
 		size_t rn = strlen(res);
+		if (n && !rn) {  /* only characters UTS #46 maps to nothing (a soft hyphen) */
+			snprintf(err, errlen, "'%s': label '%.*s' has no characters once normalised",
+				 in, shown(label, n), label);
+			if (conv)
+				lib.free(conv);
+			return -1;
+		}
 		if (o + rn + 1 >= outlen) {
 			if (conv)
 				lib.free(conv);

@@ -162,6 +162,9 @@ static int norm_url(const char *v, char *out, char *err, size_t errlen)
 			     "(xn--...)", v);
 		if (idn_to_ascii(host, ahost, sizeof ahost, why, sizeof why) != 0)
 			FAIL("%s", why);
+		if (strlen(ahost) > 253)   /* the limit holds for the form that is kept */
+			FAIL("'%s': the host is too long once encoded in ASCII (%zu bytes, at most 253)",
+			     v, strlen(ahost));
 		snprintf(host, sizeof host, "%s", ahost);
 	}
 	for (char *c = host; *c; c++) {
