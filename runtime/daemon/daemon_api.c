@@ -151,16 +151,31 @@ static void get_cases(struct daemon *d, struct httpd_req *r)
 			q.status_mask = 1u << CASE_NEW | 1u << CASE_ACTIVE | 1u << CASE_PENDING;
 		else if (case_status_parse(v))
 			q.status_mask = 1u << case_status_parse(v);
+		else {
+			httpd_error(r, 400, "bad_request", "status must be new, active, pending, closed "
+				    "or open", NULL);
+			return;
+		}
 	}
 	q.type = httpd_query(r, "type");
 	q.dedupe_key = httpd_query(r, "dedupe_key");
 	q.cursor = httpd_query(r, "cursor");
-	if ((v = httpd_query(r, "limit")))
-		q.limit = strtoul(v, NULL, 10);
+	if ((v = httpd_query(r, "limit"))) {
+		char *end;
+		unsigned long l = strtoul(v, &end, 10);
+		if (!*v || *end || l == 0) {
+			httpd_error(r, 400, "bad_request", "limit must be a whole number from 1 (at most "
+				    "1000 are returned)", NULL);
+			return;
+		}
+		q.limit = l;
+	}
 	struct case_page page;
 	char err[256] = "";
 	if (case_search(d->st, &q, &page, err, sizeof err) != 0) {
-		httpd_error(r, 500, "store", err, NULL);
+		/* a cursor this query did not give is the client's mistake */
+		int bad_cursor = q.cursor && strstr(err, "cursor") != NULL;
+		httpd_error(r, bad_cursor ? 400 : 500, bad_cursor ? "bad_request" : "store", err, NULL);
 		return;
 	}
 	struct store_buf b = {0};

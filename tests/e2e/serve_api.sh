@@ -53,6 +53,12 @@ contains "$tl" '"actor":"http:root"' "written as the token's user"
 is "$(json_field "$tl" 'j["entries"][1]["data"]')" "{'host': 'host-7'}" "the note's data"
 is "$(code "${H[@]}" "$A/api/v1/cases/$c/timeline?from=2&limit=1")" 200 "a timeline page"
 is "$(json_field "$(body)" '[e["no"] for e in j["entries"]]')" "[2]" "from, limit"
+# Client mistakes in a case query are 400 with what to fix, not 500.
+is "$(code "${H[@]}" "$A/api/v1/cases?cursor=x")" 400 "a cursor the query did not give"
+contains "$(body)" "cursor 'x' is not one this query returned" "the cursor's message"
+is "$(code "${H[@]}" "$A/api/v1/cases?limit=abc")" 400 "a limit that is not a number"
+is "$(code "${H[@]}" "$A/api/v1/cases?status=bogus")" 400 "an unknown status"
+is "$(code "${H[@]}" "$A/api/v1/cases?status=open&limit=2")" 200 "a good query"
 # The CLI sees the same.
 expect_exit 0 -- "$S" case show "$c" --json
 contains "$out" "seen on host-7"
