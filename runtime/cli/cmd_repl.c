@@ -178,16 +178,7 @@ static int prepare(lua_State *L, int env, void *ud)
 
 static char *scrubbed_copy(struct repl *r, const char *s, size_t len)
 {
-	size_t outlen;
-	char *clean = run_scrub(&r->info, s, len, &outlen);
-	if (clean)
-		return clean;
-	char *copy = malloc(len + 1);
-	if (copy) {
-		memcpy(copy, s, len);
-		copy[len] = 0;
-	}
-	return copy;
+	return run_scrub_dup(&r->info, s, len);
 }
 
 /* Calls json.encode(v) for the value at idx; pushes the text or nil. */

@@ -42,6 +42,22 @@ char *run_scrub(const struct run_info *ri, const char *s, size_t len, size_t *ou
 	return NULL;
 }
 
+char *run_scrub_dup(const struct run_info *ri, const char *s, size_t len)
+{
+	if (!s)
+		return NULL;
+	size_t outlen;
+	char *clean = run_scrub(ri, s, len, &outlen);
+	if (clean)
+		return clean;
+	char *copy = malloc(len + 1);
+	if (copy) {
+		memcpy(copy, s, len);
+		copy[len] = 0;
+	}
+	return copy;
+}
+
 void run_scrub_str(const struct run_info *ri, char **s)
 {
 	if (!*s)

@@ -19,6 +19,10 @@ struct redact_set *run_redact_set(struct run_info *ri);
  * use s as it is. */
 char *run_scrub(const struct run_info *ri, const char *s, size_t len, size_t *outlen);
 
+/* Always a malloc'd copy (scrubbed when needed), NUL-terminated; NULL when s
+ * is NULL or out of memory. The caller frees it. */
+char *run_scrub_dup(const struct run_info *ri, const char *s, size_t len);
+
 /* In place, for a malloc'd string the caller owns: replaces *s when needed. */
 void run_scrub_str(const struct run_info *ri, char **s);
 

@@ -50,18 +50,7 @@ static int prepare(lua_State *L, int env, void *ud)
  * NULL when the value is nil. */
 static char *dup_scrubbed(const struct warroom_cmd *w, const char *s, size_t len)
 {
-	if (!s)
-		return NULL;
-	size_t outlen;
-	char *clean = run_scrub(&w->info, s, len, &outlen);
-	if (clean)
-		return clean;
-	char *copy = malloc(len + 1);
-	if (copy) {
-		memcpy(copy, s, len);
-		copy[len] = 0;
-	}
-	return copy;
+	return run_scrub_dup(&w->info, s, len);
 }
 
 static char *dup_at(const struct warroom_cmd *w, lua_State *L, int idx)
