@@ -152,6 +152,20 @@ int idn_to_ascii(const char *in, char *out, size_t outlen, char *err, size_t err
 			res = conv;
 		}
 		size_t rn = strlen(res);
+		for (size_t i = 0; i < rn; i++) {
+			char c = res[i];
+			/* UTS #46 maps some characters to ASCII a name may not hold
+			 * (a full-width bracket to ']'): refused as the ASCII would be */
+			if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+			    c != '-' && c != '_') {
+				snprintf(err, errlen, "'%s': label '%.*s' maps to '%c', which is not allowed "
+					 "in a domain name (letters, digits, '-', '_')", in, shown(label, n),
+					 label, c);
+				if (conv)
+					lib.free(conv);
+				return -1;
+			}
+		}
 		if (n && !rn) {  /* only characters UTS #46 maps to nothing (a soft hyphen) */
 			snprintf(err, errlen, "'%s': label '%.*s' has no characters once normalised",
 				 in, shown(label, n), label);

@@ -57,7 +57,7 @@ static void test_normalise(void)
 	CHECK(norm(IND_DOMAIN, "b\xfc" "cher.de") == NULL);           /* Latin-1, not UTF-8 */
 	CHECK(strstr(err, "not valid UTF-8") != NULL);
 	CHECK(norm(IND_DOMAIN, "bad\xe2\x80\x83space.de") == NULL); /* U+2003 em space */
-	CHECK(strstr(err, "' ' is not allowed") != NULL);  /* UTS #46 maps it to a space */
+	CHECK(strstr(err, "' '") && strstr(err, "not allowed"));  /* UTS #46 maps it to a space */
 	CHECK(norm(IND_DOMAIN, "a\xe2\x98\x83.de") == NULL);        /* U+2603 snowman */
 	CHECK(strstr(err, "disallowed character") != NULL);
 	CHECK(norm(IND_DOMAIN, "\xee\x80\x80.de") == NULL);         /* U+E000 private use */
