@@ -13,6 +13,7 @@
 #include "runout.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@ static const char usage[] =
 	"primitive or integration command such as http.get, abuseipdb.check, or a task\n"
 	"name), stepping, frames, values, step results to override, and travel back\n"
 	"through the journal (the run replays from its start; nothing is sent again).\n"
-	"`help` at the (debug) prompt lists the commands.\n"
+	"`help` at the (debug) prompt lists the commands; Ctrl-C pauses a running\n"
+	"playbook at its next line.\n"
 	"\n"
 	"  --run RUN_ID         replay a recorded run (finished, failed or waiting) from\n"
 	"                       its journal: nothing is sent or recorded; it stops where\n"
@@ -48,11 +50,32 @@ struct ui {
 	struct dbg *d;
 };
 
+/* Ctrl-C while the playbook runs pauses it at its next line; a second one
+ * before it gets there (a step waiting on the network) ends the session. */
+static int pause_req;
+static volatile sig_atomic_t at_prompt;   /* the line editor has the terminal */
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (at_prompt)
+		return;
+	if (__atomic_exchange_n(&pause_req, 1, __ATOMIC_ACQ_REL)) {
+		static const char msg[] = "\ninterrupted twice: the debugger ends\n";
+		if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+			/* nothing more to do */
+		}
+		_exit(130);
+	}
+}
+
 static char *read_line(void *ud, const char *prompt)
 {
 	struct ui *u = ud;
 	if (u->interactive) {
+		at_prompt = 1;
 		char *line = lineedit_read(prompt);
+		at_prompt = 0;
 		if (line && line[strspn(line, " \t")])
 			lineedit_remember(line);
 		return line;
@@ -168,15 +191,23 @@ static int debug_main(int argc, char **argv)
 	struct ui u = { isatty(STDIN_FILENO), NULL };
 	cfg.read_line = read_line;
 	cfg.ui = &u;
+	cfg.pause_req = &pause_req;
 	int rc = EXIT_OK;
 	struct dbg *d = dbg_new(&cfg, err, sizeof err);
 	if (!d) {
 		rc = cli_fail("debug", EXIT_FAIL, "%s", err);
 	} else {
 		u.d = d;
-		if (u.interactive)
+		struct sigaction sa, old_sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		if (u.interactive) {
 			lineedit_open("debug_history", " \t\n\"'=(,{[+-*/<>~", complete, &u);
+			sigaction(SIGINT, &sa, &old_sa);
+		}
 		dbg_session(d);
+		if (u.interactive)
+			sigaction(SIGINT, &old_sa, NULL);
 		if (u.interactive)
 			lineedit_close();
 		dbg_free(d);

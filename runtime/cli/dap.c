@@ -8,7 +8,12 @@
  * breakpoints, and returns the debugger command of the first one that moves
  * the run (continue, next, stepIn, stepOut, stepBack, reverseContinue,
  * disconnect). Everything the session prints becomes `output` events; pauses
- * become `stopped` events; an ended run `exited` and `terminated`. */
+ * become `stopped` events; an ended run `exited` and `terminated`.
+ *
+ * A reader thread takes requests off stdin while the run executes, so that
+ * `pause` reaches a playbook that never stops by itself: it is answered at
+ * once and flags the debugger, which stops at the next line. Every other
+ * request waits in a queue for the main thread. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE   /* fopencookie */
 #endif
@@ -17,6 +22,7 @@
 #include "cli.h"
 #include "debugger.h"
 #include "integration.h"
+#include "json.h"
 #include "prim_json.h"
 #include "playbook.h"
 #include "rbac.h"
@@ -24,6 +30,7 @@
 #include "store_buf.h"
 
 #include <lauxlib.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +38,30 @@
 
 #define MAX_DAP_BPS 256
 #define MAX_MSG ((size_t)16 << 20)
+/* variablesReference: 1 + a frame for its scope, TABLE_REF + a debugger
+ * handle for a table's fields. */
+#define TABLE_REF 1000000
+#define MAX_SHOWN 400          /* characters of a value in the variables view */
+
+struct msg {
+	struct msg *next;
+	char *body;
+	size_t len;
+};
 
 struct dap {
 	FILE *in, *proto;             /* requests; the protocol channel (stdout) */
-	lua_State *J;                 /* decodes requests */
-	int seq;
+	lua_State *J;                 /* decodes requests (main thread only) */
+	int seq;                      /* atomic: both threads send */
+	pthread_mutex_t send_mu;      /* one message on the wire at a time */
+	pthread_mutex_t q_mu;
+	pthread_cond_t q_cv;
+	struct msg *q_head, *q_tail;  /* requests read, not yet handled */
+	int q_eof;
+	int pause_req;                /* atomic: set by a pause request */
+	pthread_t reader;
+	int have_reader;
+	int closed;                   /* proto is closed: the reader sends nothing */
 	struct dbg *d;
 	/* Breakpoints: the debugger's ids, by the source (or "" for function ones). */
 	struct { int id; char *source; } bps[MAX_DAP_BPS];
@@ -51,9 +77,20 @@ struct dap {
 
 static void send_raw(struct dap *a, const char *json, size_t len)
 {
+	pthread_mutex_lock(&a->send_mu);
+	if (a->closed) {
+		pthread_mutex_unlock(&a->send_mu);
+		return;
+	}
 	fprintf(a->proto, "Content-Length: %zu\r\n\r\n", len);
 	fwrite(json, 1, len, a->proto);
 	fflush(a->proto);
+	pthread_mutex_unlock(&a->send_mu);
+}
+
+static int next_seq(struct dap *a)
+{
+	return __atomic_add_fetch(&a->seq, 1, __ATOMIC_RELAXED);
 }
 
 static void send_buf(struct dap *a, struct store_buf *b)
@@ -67,7 +104,7 @@ static void send_buf(struct dap *a, struct store_buf *b)
 static void event(struct dap *a, const char *name, const char *body_json)
 {
 	struct store_buf b = { 0 };
-	store_buf_printf(&b, "{\"seq\":%d,\"type\":\"event\",\"event\":\"%s\"", ++a->seq, name);
+	store_buf_printf(&b, "{\"seq\":%d,\"type\":\"event\",\"event\":\"%s\"", next_seq(a), name);
 	if (body_json)
 		store_buf_printf(&b, ",\"body\":%s", body_json);
 	store_buf_str(&b, "}");
@@ -79,7 +116,7 @@ static void respond(struct dap *a, int req_seq, const char *cmd, int ok, const c
 {
 	struct store_buf b = { 0 };
 	store_buf_printf(&b, "{\"seq\":%d,\"type\":\"response\",\"request_seq\":%d,\"success\":%s,"
-			 "\"command\":", ++a->seq, req_seq, ok ? "true" : "false");
+			 "\"command\":", next_seq(a), req_seq, ok ? "true" : "false");
 	store_buf_json(&b, cmd);
 	if (message) {
 		store_buf_str(&b, ",\"message\":");
@@ -91,16 +128,16 @@ static void respond(struct dap *a, int req_seq, const char *cmd, int ok, const c
 	send_buf(a, &b);
 }
 
-/* Reads one message and leaves it decoded at the top of a->J; 0, or -1 at the
- * end of input or on a damaged frame. */
-static int read_msg(struct dap *a)
+/* Reads one frame's body from in (malloc'd), or NULL at the end of input or
+ * on a damaged frame. */
+static char *read_frame(FILE *in, size_t *lenp)
 {
 	char line[256];
 	size_t len = 0;
 	int have = 0;
 	for (;;) {
-		if (!fgets(line, sizeof line, a->in))
-			return -1;
+		if (!fgets(line, sizeof line, in))
+			return NULL;
 		if (!strcmp(line, "\r\n") || !strcmp(line, "\n")) {
 			if (have)
 				break;
@@ -112,17 +149,90 @@ static int read_msg(struct dap *a)
 		}
 	}
 	if (len == 0 || len > MAX_MSG)
-		return -1;
+		return NULL;
 	char *body = malloc(len + 1);
-	if (!body || fread(body, 1, len, a->in) != len) {
+	if (!body || fread(body, 1, len, in) != len) {
 		free(body);
-		return -1;
+		return NULL;
 	}
 	body[len] = 0;
+	*lenp = len;
+	return body;
+}
+
+/* A pause request is answered here, at once, whatever the main thread does. */
+static int take_pause(struct dap *a, const char *body, size_t len)
+{
+	struct json_doc doc;
+	memset(&doc, 0, sizeof doc);
+	char err[128];
+	int taken = 0;
+	if (json_parse(&doc, body, len, 0, err, sizeof err) == 0) {
+		const char *cmd = json_text(json_get(&doc, &doc.n[0], "command"));
+		double seq = 0;
+		if (cmd && !strcmp(cmd, "pause")) {
+			json_number(json_get(&doc, &doc.n[0], "seq"), &seq);
+			__atomic_store_n(&a->pause_req, 1, __ATOMIC_RELEASE);
+			respond(a, (int)seq, "pause", 1, NULL, NULL);
+			taken = 1;
+		}
+	}
+	json_doc_free(&doc);
+	return taken;
+}
+
+static void *reader_main(void *arg)
+{
+	struct dap *a = arg;
+	for (;;) {
+		size_t len = 0;
+		char *body = read_frame(a->in, &len);
+		if (body && take_pause(a, body, len)) {
+			free(body);
+			continue;
+		}
+		struct msg *m = body ? calloc(1, sizeof *m) : NULL;
+		pthread_mutex_lock(&a->q_mu);
+		if (m) {
+			m->body = body;
+			m->len = len;
+			if (a->q_tail)
+				a->q_tail->next = m;
+			else
+				a->q_head = m;
+			a->q_tail = m;
+		} else {
+			free(body);
+			a->q_eof = 1;
+		}
+		pthread_cond_signal(&a->q_cv);
+		pthread_mutex_unlock(&a->q_mu);
+		if (!m)
+			return NULL;
+	}
+}
+
+/* Takes the next request and leaves it decoded at the top of a->J; 0, or -1
+ * at the end of input or on a damaged frame. */
+static int read_msg(struct dap *a)
+{
+	pthread_mutex_lock(&a->q_mu);
+	while (!a->q_head && !a->q_eof)
+		pthread_cond_wait(&a->q_cv, &a->q_mu);
+	struct msg *m = a->q_head;
+	if (m) {
+		a->q_head = m->next;
+		if (!a->q_head)
+			a->q_tail = NULL;
+	}
+	pthread_mutex_unlock(&a->q_mu);
+	if (!m)
+		return -1;
 	char err[200];
 	lua_settop(a->J, 0);
-	int rc = json_decode_push(a->J, body, len, NULL, err, sizeof err);
-	free(body);
+	int rc = json_decode_push(a->J, m->body, m->len, NULL, err, sizeof err);
+	free(m->body);
+	free(m);
 	if (rc != 0 || !lua_istable(a->J, -1)) {
 		lua_settop(a->J, 0);
 		lua_newtable(a->J);     /* answered as an unknown request */
@@ -330,16 +440,33 @@ static void frame_cb(void *ud, int level, const char *name, const char *source, 
 	store_buf_printf(&c->b, "},\"line\":%d,\"column\":1}", line);
 }
 
-static void var_cb(void *ud, const char *name, const char *value, const char *kind)
+static void var_cb(void *ud, const char *name, const char *value, const char *kind, int ref)
 {
 	struct collect *c = ud;
 	store_buf_printf(&c->b, "%s{\"name\":", c->n++ ? "," : "");
 	store_buf_json(&c->b, name);
 	store_buf_str(&c->b, ",\"value\":");
-	store_buf_json(&c->b, value);
+	size_t len = strlen(value);
+	if (len > MAX_SHOWN) {
+		/* Cut on a character boundary; the text was scrubbed whole before. */
+		size_t cut = MAX_SHOWN;
+		while (cut > 0 && ((unsigned char)value[cut] & 0xC0) == 0x80)
+			cut--;
+		char *shown = malloc(cut + 4);
+		if (shown) {
+			memcpy(shown, value, cut);
+			memcpy(shown + cut, "\xe2\x80\xa6", 4);
+			store_buf_json(&c->b, shown);
+			free(shown);
+		} else {
+			store_buf_json(&c->b, "...");
+		}
+	} else {
+		store_buf_json(&c->b, value);
+	}
 	store_buf_str(&c->b, ",\"type\":");
 	store_buf_json(&c->b, kind);
-	store_buf_str(&c->b, ",\"variablesReference\":0}");
+	store_buf_printf(&c->b, ",\"variablesReference\":%d}", ref ? TABLE_REF + ref : 0);
 }
 
 static void respond_collect(struct dap *a, int seq, const char *cmd, struct collect *c)
@@ -400,7 +527,9 @@ static char *dispatch(struct dap *a)
 		struct collect c = { { 0 }, 0 };
 		store_buf_str(&c.b, "{\"variables\":[");
 		int ref = (int)field_num(J, args, "variablesReference", 0);
-		if (a->d && ref > 0)
+		if (a->d && ref > TABLE_REF)
+			dbg_children(a->d, ref - TABLE_REF, var_cb, &c);
+		else if (a->d && ref > 0)
 			dbg_variables(a->d, ref - 1, var_cb, &c);
 		store_buf_str(&c.b, "]}");
 		respond_collect(a, seq, cmd, &c);
@@ -427,9 +556,9 @@ static char *dispatch(struct dap *a)
 		respond(a, seq, cmd, 1, NULL, NULL);
 		return strdup("back 1");
 	} else if (!strcmp(cmd, "reverseContinue")) {
-		/* Replays from the start to the first stop (breakpoint) on the way. */
+		/* Replays from the start to the last breakpoint before here. */
 		respond(a, seq, cmd, 1, NULL, NULL);
-		return strdup("restart");
+		return strdup("rcontinue");
 	} else if (!strcmp(cmd, "disconnect") || !strcmp(cmd, "terminate")) {
 		respond(a, seq, cmd, 1, NULL, NULL);
 		a->quit = 1;
@@ -501,9 +630,14 @@ static void launch(struct dap *a, int seq, const char *cmd, int args)
 
 int dap_main(const char *data, const struct sandbox_limits *lim)
 {
-	struct dap a;
+	/* Static: the reader thread may still be blocked on stdin when this
+	 * returns, and the process exits under it. */
+	static struct dap a;
 	memset(&a, 0, sizeof a);
 	a.in = stdin;
+	pthread_mutex_init(&a.send_mu, NULL);
+	pthread_mutex_init(&a.q_mu, NULL);
+	pthread_cond_init(&a.q_cv, NULL);
 	/* The protocol owns stdout: anything else printed goes to stderr. */
 	int fd = dup(STDOUT_FILENO);
 	a.proto = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -512,6 +646,9 @@ int dap_main(const char *data, const struct sandbox_limits *lim)
 		return cli_fail("debug", EXIT_FAIL, "cannot start the adapter");
 	dup2(STDERR_FILENO, STDOUT_FILENO);
 	a.limits = *lim;
+	if (pthread_create(&a.reader, NULL, reader_main, &a) != 0)
+		return cli_fail("debug", EXIT_FAIL, "cannot start the adapter's reader");
+	a.have_reader = 1;
 	/* Until launch or attach: initialize, breakpoints, configurationDone. */
 	while (!lc.have || !a.configured) {
 		if (read_msg(&a) != 0 || a.quit)
@@ -566,6 +703,7 @@ int dap_main(const char *data, const struct sandbox_limits *lim)
 	cfg.ui = &a;
 	cfg.stopped = on_stopped;
 	cfg.ended = on_ended;
+	cfg.pause_req = &a.pause_req;
 	a.d = dbg_new(&cfg, err, sizeof err);
 	if (a.d) {
 		for (int i = 0; i < a.npending; i++)
@@ -594,6 +732,11 @@ out:
 	free(lc.run_id);
 	free(lc.input_json);
 	lua_close(a.J);
+	pthread_mutex_lock(&a.send_mu);
+	a.closed = 1;
 	fclose(a.proto);
+	pthread_mutex_unlock(&a.send_mu);
+	if (a.have_reader)
+		pthread_detach(a.reader);
 	return EXIT_OK;
 }

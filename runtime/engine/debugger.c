@@ -18,6 +18,7 @@
 #define MAX_WATCHES 16
 #define MAX_OVERRIDES 32
 #define LIST_AROUND 5
+#define MAX_CHILDREN 1000     /* fields of one table shown to a front end */
 
 /* The error a paused run is unwound with when the person travels, restarts
  * or quits: not a failure of the run. */
@@ -84,6 +85,16 @@ struct dbg {
 	int started;                   /* the person asked to run */
 	int quit;
 	int last_status;
+	/* Where an execution is: every line event and every step counts one, so a
+	 * position is the same in every replay of the same history. */
+	unsigned long tick;
+	unsigned long first_pb_tick;   /* the playbook's first line */
+	/* reverse continue: one replay finds the last stop before rev_target
+	 * (collecting, stopping nowhere), the next stops at it (stop_at_tick). */
+	int rev_collect;
+	unsigned long rev_target, rev_best, stop_at_tick;
+	char rev_why[256];
+	int refs;                      /* registry ref: tables shown to a front end while paused */
 };
 
 /* ---- output, always scrubbed ---- */
@@ -669,6 +680,7 @@ static void pause_here(struct dbg *d, lua_State *co, const char *why)
 	d->frame = first_lua_level(co, d->chunkname);
 	if (d->cfg.stopped) {
 		const char *reason = !why ? "step" : !strncmp(why, "breakpoint", 10) ? "breakpoint" :
+				     !strncmp(why, "paused", 6) ? "pause" :
 				     strstr(why, "failed") ? "exception" : "entry";
 		size_t outlen;
 		char *clean = why ? run_scrub(&d->e.pb.info, why, strlen(why), &outlen) : NULL;
@@ -694,6 +706,12 @@ static void pause_here(struct dbg *d, lua_State *co, const char *why)
 			break;
 	}
 	d->co = NULL;
+	if (d->refs != LUA_NOREF) {
+		luaL_unref(co, LUA_REGISTRYINDEX, d->refs);
+		d->refs = LUA_NOREF;
+	}
+	if (d->cfg.pause_req)   /* a pause asked while paused is answered by this one */
+		__atomic_store_n(d->cfg.pause_req, 0, __ATOMIC_RELEASE);
 	sandbox_clock_resume();
 	if (d->aborting) {
 		lua_sethook(d->mainL, NULL, 0, 0);
@@ -703,6 +721,25 @@ static void pause_here(struct dbg *d, lua_State *co, const char *why)
 }
 
 static void line_hook(lua_State *L, lua_Debug *ar);
+
+/* The collecting replay of a reverse continue reached where the person was:
+ * the next replay stops at the last stop seen on the way (or the playbook's
+ * first line). Abandons this execution. */
+static void reverse_found(struct dbg *d, lua_State *L)
+{
+	d->rev_collect = 0;
+	if (d->rev_best) {
+		d->stop_at_tick = d->rev_best;
+	} else {
+		d->stop_at_tick = d->first_pb_tick ? d->first_pb_tick : 1;
+		snprintf(d->rev_why, sizeof d->rev_why,
+			 "no stop before: at the start of the run (travelled back: nothing sent)");
+	}
+	d->action = ACT_RERUN;
+	d->aborting = 1;
+	lua_pushstring(L, abort_message);
+	lua_error(L);
+}
 
 static void abort_hook(lua_State *L, lua_Debug *ar)
 {
@@ -724,16 +761,39 @@ static void line_hook(lua_State *L, lua_Debug *ar)
 		lua_pushstring(L, abort_message);
 		lua_error(L);
 	}
-	if (ar->event != LUA_HOOKLINE || d->evaluating)
+	/* Code run while paused (print, the value printer) is not the run's. */
+	if (ar->event != LUA_HOOKLINE || d->evaluating || d->co)
 		return;
 	lua_getinfo(L, "S", ar);
 	int line = ar->currentline;
 	int in_pb = strcmp(ar->source, d->chunkname) == 0;
 	if (in_pb && line > 0 && line <= d->nlines)
 		d->line_hits[line]++;
+	d->tick++;
+	if (in_pb && !d->first_pb_tick)
+		d->first_pb_tick = d->tick;
 	char why[256];
 	why[0] = 0;
 	int stop = 0;
+	if (d->rev_collect) {
+		if (d->tick >= d->rev_target)
+			reverse_found(d, L);
+		struct bp *b = d->nbp ? bp_find_line(d, ar->source, line) : NULL;
+		if (b && bp_cond_ok(d, b, L) && bp_hit_ok(b)) {
+			d->rev_best = d->tick;
+			snprintf(d->rev_why, sizeof d->rev_why, "breakpoint %d, %s:%d (travelled back: nothing sent)",
+				 b->id, short_src(ar->source), line);
+		}
+		return;
+	}
+	if (d->stop_at_tick) {
+		if (d->tick == d->stop_at_tick) {
+			d->stop_at_tick = 0;
+			d->mode = MODE_RUN;
+			pause_here(d, L, d->rev_why);
+		}
+		return;
+	}
 	if (d->to_failure || d->stop_before_step) {
 		if (d->to_failure && in_pb && line == d->fail_line && d->line_hits[line] == d->fail_hits) {
 			stop = 1;
@@ -760,6 +820,11 @@ static void line_hook(lua_State *L, lua_Debug *ar)
 				stop = 1;
 				snprintf(why, sizeof why, "breakpoint %d, %s:%d", b->id, short_src(ar->source), line);
 			}
+		}
+		if (!stop && in_pb && d->cfg.pause_req &&
+		    __atomic_exchange_n(d->cfg.pause_req, 0, __ATOMIC_ACQ_REL)) {
+			stop = 1;
+			snprintf(why, sizeof why, "paused at %s:%d", short_src(ar->source), line);
 		}
 		if (!stop && d->nwatch && in_pb) {
 			int changed = 0;
@@ -845,7 +910,26 @@ static int on_before(lua_State *L, void *ud, unsigned no, const char *name,
 	char why[512];
 	why[0] = 0;
 	int stop = 0;
-	if (d->stop_before_step) {
+	d->tick++;
+	if (d->rev_collect) {
+		if (d->tick >= d->rev_target)
+			reverse_found(d, L);
+		for (int i = 0; i < d->nbp; i++) {
+			struct bp *b = &d->bps[i];
+			if (b->step && step_matches(b->step, name, task) && bp_cond_ok(d, b, L) && bp_hit_ok(b)) {
+				d->rev_best = d->tick;
+				snprintf(d->rev_why, sizeof d->rev_why, "breakpoint %d, step %u %s (travelled back: "
+					 "nothing sent)", b->id, no, name);
+				break;
+			}
+		}
+	} else if (d->stop_at_tick) {
+		if (d->tick == d->stop_at_tick) {
+			d->stop_at_tick = 0;
+			stop = 1;
+			snprintf(why, sizeof why, "%s", d->rev_why);
+		}
+	} else if (d->stop_before_step) {
 		if (no == d->stop_before_step) {
 			d->stop_before_step = 0;
 			stop = 1;
@@ -984,6 +1068,8 @@ static int execute(struct dbg *d)
 	memset(d->line_hits, 0, ((size_t)d->nlines + 1) * sizeof *d->line_hits);
 	for (int i = 0; i < d->nbp; i++)
 		d->bps[i].hits = 0;
+	d->tick = 0;
+	d->first_pb_tick = 0;
 	d->have_run = 1;
 	d->running = 1;
 	d->aborting = 0;
@@ -1185,6 +1271,7 @@ static const char help_text[] =
 	"steps                    journaled steps so far, with results\n"
 	"override [STEP_NO] VALUE the next (or that) step returns VALUE (JSON or Lua)\n"
 	"back [N]  goto STEP_NO   travel back: replay from the start, nothing sent\n"
+	"rcontinue (rc)           travel back to the previous stop (breakpoint)\n"
 	"restart  quit (q)\n";
 
 static int is_cmd(const char *c, const char *word, const char *shortform)
@@ -1286,6 +1373,23 @@ int dbg_command(struct dbg *d, const char *input)
 			cmd_goto(d, n);
 			resumes = d->action == ACT_RERUN;
 		}
+	} else if (IS("rcontinue", "rc")) {
+		if (!d->running) {
+			say(d, "rcontinue travels back from a paused run: nothing is paused\n");
+		} else {
+			d->rev_collect = 1;
+			d->rev_target = d->tick;
+			d->rev_best = 0;
+			d->stop_at_tick = 0;
+			d->stop_before_step = 0;
+			d->to_failure = 0;
+			d->mode = MODE_RUN;
+			d->started = 1;
+			say(d, "travelling back to the stop before this one: replaying from the start "
+			    "(nothing sent)\n");
+			abandon(d);
+			resumes = 1;
+		}
 	} else if (IS("restart", NULL)) {
 		d->stop_before_step = 0;
 		d->to_failure = 0;
@@ -1364,6 +1468,11 @@ int dbg_session(struct dbg *d)
 			say(d, "step %u was not reached in this execution\n", d->stop_before_step);
 			d->stop_before_step = 0;
 		}
+		if (d->rev_collect || d->stop_at_tick) {
+			say(d, "the replay took another path: it did not come back to where you were\n");
+			d->rev_collect = 0;
+			d->stop_at_tick = 0;
+		}
 		report(d, status);
 		if (d->cfg.ended)
 			d->cfg.ended(d->cfg.ui, status);
@@ -1415,8 +1524,46 @@ int dbg_frames(struct dbg *d, void (*fn)(void *ud, int level, const char *name,
 	return n;
 }
 
+/* A table shown to a front end gets a handle (1, 2, ...) valid until the run
+ * resumes; 0 for anything else. Pushes nothing. */
+static int table_handle(struct dbg *d, lua_State *co, int idx)
+{
+	if (lua_type(co, idx) != LUA_TTABLE)
+		return 0;
+	idx = idx < 0 ? lua_gettop(co) + idx + 1 : idx;
+	if (d->refs == LUA_NOREF) {
+		lua_newtable(co);
+		d->refs = luaL_ref(co, LUA_REGISTRYINDEX);
+	}
+	lua_rawgeti(co, LUA_REGISTRYINDEX, d->refs);
+	int n = (int)lua_objlen(co, -1) + 1;
+	lua_pushvalue(co, idx);
+	lua_rawseti(co, -2, n);
+	lua_pop(co, 1);
+	return n;
+}
+
+/* Shows the value at the top of co through fn (scrubbed), popping it. */
+static void show_var(struct dbg *d, lua_State *co, const char *name, const char *kind,
+		     void (*fn)(void *ud, const char *name, const char *value, const char *kind, int ref),
+		     void *ud)
+{
+	int v = lua_gettop(co);
+	int ref = table_handle(d, co, v);
+	push_shown(co, v);
+	size_t outlen;
+	const char *text = lua_tostring(co, -1);
+	char *clean = run_scrub(&d->e.pb.info, text, strlen(text), &outlen);
+	char *cname = run_scrub(&d->e.pb.info, name, strlen(name), &outlen);
+	fn(ud, cname ? cname : name, clean ? clean : text, kind, ref);
+	free(clean);
+	free(cname);
+	lua_settop(co, v - 1);
+}
+
 void dbg_variables(struct dbg *d, int level, void (*fn)(void *ud, const char *name,
-							 const char *value, const char *kind), void *ud)
+							 const char *value, const char *kind, int ref),
+		   void *ud)
 {
 	lua_Debug ar;
 	if (!d->co || !lua_getstack(d->co, level, &ar))
@@ -1425,26 +1572,90 @@ void dbg_variables(struct dbg *d, int level, void (*fn)(void *ud, const char *na
 	int top = lua_gettop(co);
 	const char *name;
 	for (int i = 1; (name = lua_getlocal(co, &ar, i)) != NULL; i++) {
-		if (name[0] != '(') {
-			push_shown(co, -1);
-			size_t outlen;
-			const char *v = lua_tostring(co, -1);
-			char *clean = run_scrub(&d->e.pb.info, v, strlen(v), &outlen);
-			fn(ud, name, clean ? clean : v, "local");
-			free(clean);
-		}
+		if (name[0] != '(')
+			show_var(d, co, name, "local", fn, ud);
 		lua_settop(co, top);
 	}
 	lua_getinfo(co, "f", &ar);
 	int f = lua_gettop(co);
 	for (int i = 1; (name = lua_getupvalue(co, f, i)) != NULL; i++) {
-		push_shown(co, -1);
-		size_t outlen;
-		const char *v = lua_tostring(co, -1);
-		char *clean = run_scrub(&d->e.pb.info, v, strlen(v), &outlen);
-		fn(ud, name, clean ? clean : v, "upvalue");
-		free(clean);
+		show_var(d, co, name, "upvalue", fn, ud);
 		lua_settop(co, f);
+	}
+	lua_settop(co, top);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void dbg_children(struct dbg *d, int ref, void (*fn)(void *ud, const char *name,
+						      const char *value, const char *kind, int ref),
+		  void *ud)
+{
+	if (!d->co || d->refs == LUA_NOREF || ref < 1)
+		return;
+	lua_State *co = d->co;
+	int top = lua_gettop(co);
+	lua_rawgeti(co, LUA_REGISTRYINDEX, d->refs);
+	lua_rawgeti(co, -1, ref);
+	int t = lua_gettop(co);
+	if (!lua_istable(co, t)) {
+		lua_settop(co, top);
+		return;
+	}
+	/* Read raw (no metamethod runs): the array part in order, then the other
+	 * string keys sorted, so the same table always lists the same way. */
+	int n = (int)lua_objlen(co, t);
+	for (int i = 1; i <= n && i <= MAX_CHILDREN; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "[%d]", i);
+		lua_rawgeti(co, t, i);
+		show_var(d, co, key, "field", fn, ud);
+	}
+	/* Other keys: strings sorted; others (numbers, booleans ...) after, in
+	 * the order the table gives. */
+	char *keys[MAX_CHILDREN];
+	int nk = 0, others = 0;
+	lua_pushnil(co);
+	while (lua_next(co, t)) {
+		lua_pop(co, 1);
+		if (lua_type(co, -1) == LUA_TSTRING) {
+			if (nk < MAX_CHILDREN && (keys[nk] = strdup(lua_tostring(co, -1))) != NULL)
+				nk++;
+		} else {
+			others++;
+		}
+	}
+	qsort(keys, (size_t)nk, sizeof keys[0], key_cmp);
+	for (int i = 0; i < nk; i++) {
+		lua_pushstring(co, keys[i]);
+		lua_rawget(co, t);
+		show_var(d, co, keys[i], "field", fn, ud);
+		free(keys[i]);
+	}
+	if (others) {
+		int shown = 0;
+		lua_pushnil(co);
+		while (lua_next(co, t) && shown < MAX_CHILDREN) {
+			int kt = lua_type(co, -2);
+			if (kt == LUA_TSTRING || (kt == LUA_TNUMBER && lua_tonumber(co, -2) >= 1 &&
+						  lua_tonumber(co, -2) <= n &&
+						  lua_tonumber(co, -2) == (lua_Number)(int)lua_tonumber(co, -2))) {
+				lua_pop(co, 1);
+				continue;
+			}
+			char key[64];
+			if (kt == LUA_TNUMBER)
+				snprintf(key, sizeof key, "[%.14g]", lua_tonumber(co, -2));
+			else
+				snprintf(key, sizeof key, "[%s]", luaL_typename(co, -2));
+			lua_pushvalue(co, -1);    /* keep the key and its value for lua_next */
+			show_var(d, co, key, "field", fn, ud);
+			lua_pop(co, 1);
+			shown++;
+		}
 	}
 	lua_settop(co, top);
 }
@@ -1488,7 +1699,8 @@ char *dbg_evaluate(struct dbg *d, int level, const char *expr, int *ok)
 
 static const char *const commands[] = {
 	"break", "delete", "list", "run", "continue", "step", "next", "finish", "backtrace", "frame",
-	"locals", "print", "watch", "steps", "override", "back", "goto", "restart", "quit", "help",
+	"locals", "print", "watch", "steps", "override", "back", "goto", "rcontinue", "restart", "quit",
+	"help",
 	NULL,
 };
 
@@ -1615,6 +1827,7 @@ struct dbg *dbg_new(const struct dbg_config *cfg, char *err, size_t errlen)
 	d->sw.after = on_after;
 	d->sw.ud = d;
 	d->sw.no_store = cfg->dry || cfg->run_id;
+	d->refs = LUA_NOREF;
 	if (cfg->run_id) {
 		if (run_get(cfg->st, cfg->run_id, &d->orig, err, errlen) != 0)
 			goto fail;

@@ -44,6 +44,9 @@ struct dbg_config {
 	 * why, scrubbed), or an execution ended with this run status. */
 	void (*stopped)(void *ui, const char *reason, const char *text);
 	void (*ended)(void *ui, int status);
+	/* Optional: another thread sets *pause_req to 1 to pause the running
+	 * playbook at its next line (reason "pause"); the debugger clears it. */
+	int *pause_req;
 };
 
 /* A session, or NULL with a message in err. */
@@ -66,9 +69,17 @@ void dbg_complete(struct dbg *d, const char *line, int start, const char *word,
 int dbg_frames(struct dbg *d, void (*fn)(void *ud, int level, const char *name,
 					 const char *source, int line), void *ud);
 /* While paused: the locals and upvalues of frame `level`, values as shown by
- * print (scrubbed). kind is "local" or "upvalue". */
+ * print (scrubbed). kind is "local" or "upvalue"; ref is a handle for
+ * dbg_children when the value is a table (0 otherwise), valid until the run
+ * resumes. */
 void dbg_variables(struct dbg *d, int level, void (*fn)(void *ud, const char *name,
-							 const char *value, const char *kind), void *ud);
+							 const char *value, const char *kind, int ref),
+		   void *ud);
+/* While paused: the fields of the table behind ref (read raw: no metamethod
+ * runs), kind "field"; nested tables get their own ref. */
+void dbg_children(struct dbg *d, int ref, void (*fn)(void *ud, const char *name,
+						      const char *value, const char *kind, int ref),
+		  void *ud);
 /* While paused: expr evaluated in frame `level`, as print shows it (malloc'd,
  * scrubbed); *ok 0 when it raised (the text is the error). */
 char *dbg_evaluate(struct dbg *d, int level, const char *expr, int *ok);

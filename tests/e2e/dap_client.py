@@ -1,7 +1,7 @@
 """A scripted Debug Adapter Protocol client for `soarctl debug --dap` (run by
 debug_dap.sh): Content-Length framed JSON over the adapter's stdin/stdout.
 
-    dap_client.py SOARCTL DEMO.lua RUN_ID SECRET_VALUE"""
+    dap_client.py SOARCTL DEMO.lua RUN_ID SECRET_VALUE SPIN.lua"""
 import json
 import os
 import select
@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-soarctl, demo, run_id, secret_value = sys.argv[1:5]
+soarctl, demo, run_id, secret_value, spin = sys.argv[1:6]
 
 
 class Dap:
@@ -139,10 +139,36 @@ d.request("setFunctionBreakpoints", {"breakpoints": []})
 d.request("continue", {"threadId": 1})
 d.event("stopped")
 assert d.request("evaluate", {"expression": "i", "frameId": top_frame(d)["id"]})["result"] == "3"
-# reverseContinue: replays from the start to the first stop.
+# Variables: a table local expands to its fields (and nested tables to
+# theirs); a secret stays [secret:NAME] there too.
+f = top_frame(d)
+scopes = d.request("scopes", {"frameId": f["id"]})["scopes"]
+vs = {v["name"]: v for v in d.request("variables", {"variablesReference": scopes[0]["variablesReference"]})["variables"]}
+assert vs["score"]["variablesReference"] == 0, vs["score"]
+assert vs["r"]["variablesReference"] > 0, vs["r"]
+assert "hunter" not in json.dumps(vs) and vs["token"]["value"].strip("\"") == "[secret:dbg.token]", vs["token"]
+rf = {v["name"]: v for v in d.request("variables", {"variablesReference": vs["r"]["variablesReference"]})["variables"]}
+assert rf["status"]["value"] == "200" and rf["status"]["type"] == "field", rf
+assert rf["json"]["variablesReference"] > 0, rf
+jf = {v["name"]: v for v in d.request("variables", {"variablesReference": rf["json"]["variablesReference"]})["variables"]}
+assert jf["n"]["value"] == "42", jf
+# reverseContinue: back to the previous breakpoint (line 18 at i == 2, then
+# i == 1), then with none before, to the start; nothing is sent again.
+d.request("setBreakpoints", {"source": {"path": demo}, "breakpoints": [{"line": 18}]})
+d.request("reverseContinue", {"threadId": 1})
+st = d.event("stopped")
+assert st["reason"] == "breakpoint" and "travelled back" in st["description"], st
+assert d.request("evaluate", {"expression": "i", "frameId": top_frame(d)["id"]})["result"] == "2"
 d.request("reverseContinue", {"threadId": 1})
 d.event("stopped")
-assert d.request("evaluate", {"expression": "i", "frameId": top_frame(d)["id"]})["result"] == "3"
+assert d.request("evaluate", {"expression": "i", "frameId": top_frame(d)["id"]})["result"] == "1"
+d.request("reverseContinue", {"threadId": 1})
+st = d.event("stopped")
+assert "start of the run" in st["description"], st
+d.request("continue", {"threadId": 1})
+d.event("stopped")
+assert d.request("evaluate", {"expression": "i", "frameId": top_frame(d)["id"]})["result"] == "1"
+d.request("setBreakpoints", {"source": {"path": demo}, "breakpoints": []})
 d.request("continue", {"threadId": 1})
 ex = d.event("exited")
 assert ex["exitCode"] == 0, ex
@@ -164,6 +190,22 @@ assert f["line"] == 4
 assert d.request("evaluate", {"expression": "score", "frameId": f["id"]})["result"] == "45"
 d.request("continue", {"threadId": 1})
 d.event("terminated")
+d.request("disconnect")
+assert d.p.wait(10) == 0
+# ---- pause: a playbook that never stops by itself ----
+d = Dap([soarctl, "debug", "--dap"])
+d.request("initialize", {"adapterID": "soarctl"})
+d.request("launch", {"program": spin})
+d.request("configurationDone")
+time.sleep(0.5)
+d.request("pause", {"threadId": 1})
+st = d.event("stopped")
+assert st["reason"] == "pause", st
+f = top_frame(d)
+assert f["source"]["path"].endswith("spin.lua") and f["line"] in (3, 4), f
+assert d.request("evaluate", {"expression": "n > 1000", "frameId": f["id"]})["result"] == "true"
+d.request("next", {"threadId": 1})
+d.event("stopped")
 d.request("disconnect")
 assert d.p.wait(10) == 0
 print("ok")

@@ -89,6 +89,37 @@ expect_exit 0 -- sh -c "printf 'break 6\nrun\noverride {\"status\":200,\"json\":
 contains "$out" "http.request: print, watch and conditions take no steps" "print takes no steps"
 has_line "$out" '^1$' "print after a refused step"
 
+# A task's name as a breakpoint; list around the stop; frame N moves the
+# view to the caller; rcontinue travels back to the previous stop.
+cat > "$SOAR_TMP/tasks.lua" <<'LUA'
+local function double(x)
+  local y = x * 2
+  return y
+end
+
+return { name = "tasks",
+  run = function()
+    local total = 0
+    task("enrich", function() total = total + 1 end)
+    task("contain", function() total = total + 10 end)
+    local d = double(total)
+    return { total = total, d = d }
+  end }
+LUA
+expect_exit 0 -- sh -c "printf 'break contain\nrun\np total\nlist\nbreak 2\nc\nbt\nframe 1\np total\nlist\nrcontinue\np total\nrc\nc\nc\nc\nquit\n' | '$S' debug '$SOAR_TMP/tasks.lua'"
+has_line "$out" '^breakpoint 1, step [0-9]+ task' "a task name as a breakpoint"
+has_line "$out" '^1$' "print at the task breakpoint (enrich ran, contain not yet)"
+has_line "$out" '^>  +10  +task\("contain"' "list marks the current line"
+has_line "$out" '^    9  +task\("enrich"' "list shows the lines around"
+has_line "$out" '^breakpoint 2, tasks.lua:2$' "a line breakpoint in a function"
+has_line "$out" '^ #1  tasks.lua:11' "backtrace shows the caller"
+has_line "$out" '^tasks.lua:11 +local d = double\(total\)$' "frame 1 shows the caller's line"
+has_line "$out" '^11$' "print in frame 1 sees the caller's local"
+has_line "$out" '^>  +11  +local d = double' "list follows the frame"
+has_line "$out" '^breakpoint 1, step [0-9]+ task.*travelled back' "rcontinue went back to the task breakpoint"
+has_line "$out" '^at the start|^no stop before' "rcontinue with no earlier stop goes to the start"
+contains "$out" '"d":22' "the run finished after travelling"
+
 expect_exit 2 -- "$S" debug
 expect_exit 2 -- "$S" debug --bogus x.lua
 expect_exit 1 -- "$S" debug --run 01a00000-0000-7000-8000-000000000000

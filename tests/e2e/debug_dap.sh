@@ -2,8 +2,9 @@
 # soarctl debug --dap: a scripted DAP client (tests/e2e/dap_client.py) launches
 # a playbook against the stand-in (breakpoints with a condition and a hit
 # count, a function breakpoint on a step, stack, scopes, variables, evaluate,
-# stepIn/Out, next, stepBack and reverseContinue by replay) and attaches to a
-# recorded run. A secret evaluates to [secret:NAME].
+# stepIn/Out, next, stepBack and reverseContinue to the previous breakpoint by
+# replay, tables expanded in variables), attaches to a recorded run, and
+# pauses a playbook spinning in a loop. A secret evaluates to [secret:NAME].
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
 standin_start
@@ -37,9 +38,15 @@ return {
   end,
 }
 LUA
+cat > "$SOAR_TMP/spin.lua" <<'LUA'
+return { name = "spin", run = function()
+  local n = 0
+  while true do n = n + 1 end
+end }
+LUA
 expect_exit 0 -- "$S" run "$SOAR_TMP/demo.lua" --json
 run=$(json_field "$out" 'j["run_id"]')
 checks=$((checks + 1))
-"$PY" "$SOAR_SRC/tests/e2e/dap_client.py" "$S" "$SOAR_TMP/demo.lua" "$run" "$secret" \
+"$PY" "$SOAR_SRC/tests/e2e/dap_client.py" "$S" "$SOAR_TMP/demo.lua" "$run" "$secret" "$SOAR_TMP/spin.lua" \
 	|| fail "the DAP session (dap_client.py)"
 finish
