@@ -65,6 +65,12 @@ function case.close(ref, reason) end
 ---@return soarctl.Case[]? cases
 ---@return string? next_cursor_or_err
 function case.search(filters) end
+---The case's timeline, oldest first: {no, kind, at, actor, text, data}. A read, not a step.
+---@param ref integer|string
+---@param opts table? from (entry number, 1 = first), limit (0 = all)
+---@return table[]? entries
+---@return string? err
+function case.timeline(ref, opts) end
 
 ---@class soarctl.Indicator
 ---@field type string

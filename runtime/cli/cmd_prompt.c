@@ -233,8 +233,9 @@ static int answer(struct store *st, int argc, char **argv)
 		int m = rbac_member(st, user, p.to, err, sizeof err);
 		if (m != 1) {
 			if (m == 0)
-				snprintf(err, sizeof err, "prompt %s is for %s; %s is not a member (ask an admin: "
-					 "soarctl user role %s +%s)", id, p.to, user, user, p.to);
+				snprintf(err, sizeof err, "prompt %s is for %s; %s is not a member (an admin "
+					 "adds the role to yours: soarctl user role %s CURRENT_ROLES,%s; "
+					 "soarctl user list shows them)", id, p.to, user, user, p.to);
 			char details[256], aerr[256];
 			snprintf(details, sizeof details, "{\"to\":\"%s\"}", p.to);
 			audit_append(st, actor, "prompt.denied", id, details, aerr, sizeof aerr);

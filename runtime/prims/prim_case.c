@@ -37,6 +37,7 @@
 #define SIG_ATTACH "case.attach(ref, name: string, data: string)"
 #define SIG_LINK "case.link(ref, other [, relation: \"related\"|\"parent\"|\"child\"])"
 #define SIG_CLOSE "case.close(ref, reason: string)"
+#define SIG_TIMELINE "case.timeline(ref [, {from=number, limit=number}])"
 #define SIG_SEARCH "case.search{status=, severity=, type=, owner=, role=, label=, " \
 	"dedupe_key=, parent=, created_after=, created_before=, updated_after=, " \
 	"updated_before=, sort=\"created\"|\"updated\", ascending=, limit=, cursor=}"
@@ -75,6 +76,7 @@ struct box {
 		struct case_page p;
 		struct indicator i;
 		struct indicator_page ip;
+		struct { struct case_entry *e; size_t n; } en;
 	} u;
 };
 
@@ -89,6 +91,7 @@ static int box_gc(lua_State *L)
 	case BOX_PAGE: case_page_free(&b->u.p); break;
 	case BOX_IND: indicator_free(&b->u.i); break;
 	case BOX_IPAGE: indicator_page_free(&b->u.ip); break;
+	case BOX_ENTRIES: case_entries_free(b->u.en.e, b->u.en.n); break;
 	default: break;
 	}
 	b->kind = BOX_NONE;
@@ -590,6 +593,66 @@ static int64_t opt_field_time(lua_State *L, int idx, const char *k, const char *
 	return ms;
 }
 
+/* case.timeline(ref [, {from=, limit=}]): the entries, oldest first, as
+ * {no, kind, at, actor, text, data}. A read: not a step. */
+static int l_timeline(lua_State *L)
+{
+	char rb[32], err[600];
+	const char *ref = check_ref(L, 1, SIG_TIMELINE, rb, sizeof rb);
+	lua_Number from = 1, limit = 0;
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, 2)) {
+			const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+			if (strcmp(k, "from") && strcmp(k, "limit"))
+				return luaL_error(L, "case.timeline: unknown option %s; expected %s", k, SIG_TIMELINE);
+			if (lua_type(L, -1) != LUA_TNUMBER || lua_tonumber(L, -1) < (*k == 'f' ? 1 : 0))
+				return luaL_error(L, "case.timeline: %s must be a number (%s); expected %s", k,
+						  *k == 'f' ? "1 or more" : "0 or more", SIG_TIMELINE);
+			if (*k == 'f')
+				from = lua_tonumber(L, -1);
+			else
+				limit = lua_tonumber(L, -1);
+			lua_pop(L, 1);
+		}
+	}
+	struct box *out = box_new(L, BOX_ENTRIES);
+	struct store *st = get_store(err, sizeof err);
+	if (!st)
+		return fail(L, err);
+	prim_noint_enter();
+	int rc = case_timeline(st, ref, from > 4e9 ? 4000000000u : (uint32_t)from,
+			       limit > 1e6 ? 1000000 : (size_t)limit, &out->u.en.e, &out->u.en.n, err,
+			       sizeof err);
+	prim_noint_leave();
+	if (rc != 0)
+		return fail(L, err);
+	lua_createtable(L, (int)out->u.en.n, 0);
+	for (size_t i = 0; i < out->u.en.n; i++) {
+		const struct case_entry *e = &out->u.en.e[i];
+		lua_createtable(L, 0, 6);
+		lua_pushnumber(L, e->no);
+		lua_setfield(L, -2, "no");
+		lua_pushstring(L, case_entry_kind_name(e->kind));
+		lua_setfield(L, -2, "kind");
+		lua_pushnumber(L, (lua_Number)e->time);
+		lua_setfield(L, -2, "at");
+		lua_pushstring(L, e->actor ? e->actor : "");
+		lua_setfield(L, -2, "actor");
+		lua_pushstring(L, e->text ? e->text : "");
+		lua_setfield(L, -2, "text");
+		if (e->data) {
+			char jerr[200];
+			if (json_decode_push(L, e->data, strlen(e->data), NULL, jerr, sizeof jerr) != 0)
+				lua_pushstring(L, e->data);
+			lua_setfield(L, -2, "data");
+		}
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+	return 1;
+}
+
 static int l_search(lua_State *L)
 {
 	struct case_query q = { 0 };
@@ -895,6 +958,7 @@ static const luaL_Reg case_fns[] = {
 	{ "link", l_link },
 	{ "close", l_close },
 	{ "search", l_search },
+	{ "timeline", l_timeline },
 	{ NULL, NULL },
 };
 

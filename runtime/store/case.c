@@ -395,23 +395,35 @@ static int dedupe_put(struct store *st, MDB_txn *txn, const char *key, uint64_t 
 	return mdb_put(txn, store_dbi(st, STORE_DB_CASE_DEDUPE), &k, &v, 0);
 }
 
-/* Adds "child #N linked" to the parent's timeline. */
-static int note_parent(struct store *st, MDB_txn *txn, uint64_t parent,
-		       const struct case_rec *child, const char *actor, int64_t now)
+/* Adds "child #N: TITLE" (linked) or "child #N STATUS_CHANGE" to the
+ * parent's timeline: whoever owns the parent follows its children there. */
+static int note_parent_text(struct store *st, MDB_txn *txn, uint64_t parent,
+			    const struct case_rec *child, const char *change, const char *actor,
+			    int64_t now)
 {
 	struct case_rec p;
 	int rc = case_load(st, txn, parent, &p);
 	if (rc)
 		return rc;
 	struct case_rec old = p;
-	char text[CASE_MAX_TITLE + 64];
-	snprintf(text, sizeof text, "child #%llu: %s", (unsigned long long)child->seq,
-		 child->title ? child->title : "");
-	rc = case_entry_put(st, txn, &p, CASE_ENTRY_LINK, now, actor, text, NULL);
+	char text[CASE_MAX_TITLE + 800];
+	if (change)
+		snprintf(text, sizeof text, "child #%llu %s", (unsigned long long)child->seq, change);
+	else
+		snprintf(text, sizeof text, "child #%llu: %s", (unsigned long long)child->seq,
+			 child->title ? child->title : "");
+	rc = case_entry_put(st, txn, &p, change ? CASE_ENTRY_STATUS : CASE_ENTRY_LINK, now, actor,
+			    text, NULL);
 	if (rc == 0)
 		rc = case_save(st, txn, &old, &p);
 	case_rec_free(&p);
 	return rc;
+}
+
+static int note_parent(struct store *st, MDB_txn *txn, uint64_t parent,
+		       const struct case_rec *child, const char *actor, int64_t now)
+{
+	return note_parent_text(st, txn, parent, child, NULL, actor, now);
 }
 
 /* ---- create ---- */
@@ -811,6 +823,8 @@ static int update_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *e
 			snprintf(text, sizeof text, "%s -> %s", case_status_name(old.status),
 				 case_status_name(r.status));
 		rc = case_entry_put(st, txn, &r, CASE_ENTRY_STATUS, now, c->actor, text, NULL);
+		if (rc == 0 && r.parent && r.parent == old.parent)
+			rc = note_parent_text(st, txn, r.parent, &r, text, c->actor, now);
 		if (rc == 0 && r.dedupe_key) {
 			uint64_t holder;
 			int dr = dedupe_get(st, txn, r.dedupe_key, &holder);

@@ -118,4 +118,24 @@ return {
     t.eq(got.source.n, { 1, 2 })
     t.eq(got.source_error, nil)
   end,
+
+  ["timeline reads entries oldest first, with from and limit; misuse raises"] = function()
+    local c = case.create{ title = "timeline" }
+    case.note(c.number, "hello", { kind = "result", data = { a = 1 } })
+    local tl = assert(case.timeline(c.number))
+    t.eq(#tl, 2)
+    t.eq(tl[1].kind, "created")
+    t.eq(tl[2].no, 2)
+    t.eq(tl[2].text, "hello")
+    t.eq(tl[2].kind, "result")
+    t.eq(tl[2].data, { a = 1 })
+    t.ok(tl[2].at > 0 and tl[2].actor ~= nil)
+    t.eq(assert(case.timeline(c.number, { from = 2 }))[1].text, "hello")
+    t.eq(#assert(case.timeline(c.number, { limit = 1 })), 1)
+    t.raises(function() case.timeline(c.number, { bogus = 1 }) end, "unknown option bogus")
+    t.raises(function() case.timeline(c.number, { from = 0 }) end, "from must be a number")
+    local none, err = case.timeline(999999)
+    t.eq(none, nil)
+    t.ok(err ~= nil)
+  end,
 }
