@@ -6,7 +6,8 @@
 -- timeline still tells when the child changes status or closes (the store writes
 -- it there), and `soarctl case show PARENT` lists the children.
 -- Try it: soarctl serve --playbooks playbooks, post
---   {"type": "ids_alert", "sid": 2100498, "signature": "GPL ATTACK_RESPONSE id check returned root", "src_ip": "203.0.113.9"}
+--   {"type": "ids_alert", "sid": 2100498, "src_ip": "203.0.113.9",
+--    "signature": "GPL ATTACK_RESPONSE id check returned root"}
 -- then `soarctl prompt list` and `soarctl prompt answer ID --choice yes`.
 return {
   name = "deputise_tune_signature",
