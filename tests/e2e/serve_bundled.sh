@@ -9,16 +9,27 @@
 # - deputise_tune_signature (use case 4): an IDS alert, the analyst's prompt
 #   answered yes, a child case for the IDS team; the analyst closes the parent;
 #   the child's close is told on the parent's timeline.
+# - major_incident_update (use case 3), fired by its job through an SMTP sink:
+#   nothing sent while no critical case is open; then one email to the list,
+#   the case in its text and in the attached CSV (read back with Python's email).
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
 DPID=
 standin_start
-trap 'kill "$STANDIN_PID" 2>/dev/null; [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
+mail="$SOAR_TMP/mail"
+coproc SMTP { exec "$PY" "$SOAR_SRC/tools/standins/smtp.py" "$mail" --stdin-eof; }
+read -r _ smtp <&"${SMTP[0]}"
+[ -n "$smtp" ] || { echo "SMTP sink did not start"; exit 1; }
+trap 'kill "$STANDIN_PID" $SMTP_PID 2>/dev/null; [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
+export SOARCTL_INTEGRATIONS_CONFIG="$SOAR_TMP/integrations.json"
+cat > "$SOARCTL_INTEGRATIONS_CONFIG" <<JSON
+{ "email": { "smtp_url": "smtp://127.0.0.1:$smtp", "from": "soar@example.org" } }
+JSON
 "$S" init >/dev/null 2>&1 || fail "init"
 TOK=$("$S" user token --label e2e 2>/dev/null)
 H=(-H "Authorization: Bearer $TOK")
 pb="$SOAR_TMP/playbooks"; mkdir -p "$pb"
-cp "$SOAR_SRC/playbooks/deputise_tune_signature.lua" "$pb/"
+cp "$SOAR_SRC/playbooks/deputise_tune_signature.lua" "$SOAR_SRC/playbooks/major_incident_update.lua" "$pb/"
 # The team's copy: its controls' addresses as the inputs' defaults.
 sed -e "s|download_url = { type = \"string\", default = \"\"|download_url = { type = \"string\", default = \"$base/ok\"|" \
     -e "s|forbidden_url = { type = \"string\", default = \"\"|forbidden_url = { type = \"string\", default = \"http://127.0.0.1:1/\"|" \
@@ -59,7 +70,7 @@ for h in hooks[int(sys.argv[1]):]: print(json.loads(h["body"])["marker"])' "$see
 	done
 }
 relay & RELAY=$!
-trap 'kill "$STANDIN_PID" $RELAY 2>/dev/null; [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
+trap 'kill "$STANDIN_PID" $SMTP_PID $RELAY 2>/dev/null; [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null' EXIT
 
 expect_exit 0 -- "$S" job run continuous_validation
 run=
@@ -136,6 +147,55 @@ expect_exit 0 -- "$S" case show "$parent" --json
 contains "$out" "child #$child: Tune the IDS signature 2100498" "the parent told of the child"
 contains "$out" "child #$child active -> closed: threshold raised" "the parent told of its close"
 contains "$out" "deputised to ids: case #$child" "the playbook's note"
+
+# ---- major incident communications ----
+# The validation failure above is critical: close it, so none is open.
+expect_exit 0 -- "$S" case close "$vcase" --reason "control fixed"
+job_result() {   # job_result NAME N: the result of the job's Nth finished run
+	local r=
+	for _ in $(seq 150); do
+		r=$("$S" runs list --json --limit 100 | "$PY" -c '
+import json, sys
+rs = sorted((r for r in json.load(sys.stdin) if r["playbook"] == sys.argv[1]
+             and r["status"] in ("succeeded", "failed")), key=lambda r: r["created_ms"])
+print(rs[int(sys.argv[2]) - 1]["id"] if len(rs) >= int(sys.argv[2]) else "")' "$1" "$2")
+		[ -n "$r" ] && break; sleep 0.2
+	done
+	[ -n "$r" ] && "$S" runs show "$r" --json
+}
+expect_exit 0 -- "$S" job run major_incident_update
+res=$(job_result major_incident_update 1)
+is "$(json_field "$res" 'j["run"]["result"]["sent"]')" False "nothing sent with no critical case"
+checks=$((checks + 1))
+[ ! -e "$mail/1.eml" ] || fail "an email was sent with no critical case open"
+expect_exit 0 -- "$S" case new --title "Ransomware on FS01" --severity critical --owner alice
+crit=$(json_field "$("$S" case list --severity critical --status open --json)" 'j["cases"][0]["number"]')
+expect_exit 0 -- "$S" case note "$crit" "FS01 isolated from the network"
+expect_exit 0 -- "$S" job run major_incident_update
+res=$(job_result major_incident_update 2)
+is "$(json_field "$res" 'j["run"]["status"]')" succeeded "the update run"
+is "$(json_field "$res" 'j["run"]["result"]["sent"]')" True "the update was sent"
+for _ in $(seq 50); do [ -f "$mail/1.eml" ] && break; sleep 0.1; done
+checks=$((checks + 1))
+"$PY" - "$mail/1.eml" "$mail/1.env" "$crit" <<'PY' || fail "the update email"
+import email, email.policy, json, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+env = json.load(open(sys.argv[2]))
+crit = sys.argv[3]
+assert m["Subject"].startswith("[Major incident] 1 critical case open"), m["Subject"]
+assert env["rcpt_tos"] == ["management@example.org"], env
+body = m.get_body(preferencelist=("plain",)).get_content()
+assert "#%s  Ransomware on FS01  [new]  owner alice" % crit in body, body
+assert "FS01 isolated from the network" in body, body
+atts = [p for p in m.iter_attachments()]
+assert len(atts) == 1 and atts[0].get_filename().endswith(".csv"), [p.get_filename() for p in atts]
+csv = atts[0].get_content()
+if isinstance(csv, bytes):
+    csv = csv.decode()
+rows = [l for l in csv.splitlines() if l]
+assert rows[0].startswith("number,title,status,owner") and len(rows) == 2, rows
+assert rows[1].startswith(crit + ",Ransomware on FS01,new,alice"), rows
+PY
 
 kill "$RELAY" 2>/dev/null
 serve_stop || fail "serve exit status"
