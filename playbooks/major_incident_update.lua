@@ -23,7 +23,7 @@ return {
     dry = { type = "boolean", default = false,
             description = "compose the update and return it without sending" },
   },
-  run = function(ctx, input)
+  run = function(_, input)
     if input.format ~= "csv" and input.format ~= "html" then
       error("format: csv or html, not " .. tostring(input.format), 0)
     end
@@ -121,7 +121,9 @@ return {
       -- A comms run that could not send must be seen: the run fails, saying why.
       error("the update was not sent: " .. tostring(err), 0)
     end
+    local numbers = {}
+    for i, r in ipairs(rows) do numbers[i] = r.number end
     return { sent = true, open = #rows, to = msg.to, subject = msg.subject, report_name = name,
-             cases = (function() local n = {} for i, r in ipairs(rows) do n[i] = r.number end return n end)() }
+             cases = numbers }
   end,
 }
