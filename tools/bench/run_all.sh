@@ -24,3 +24,4 @@ run tools/bench/bench_serve.sh "$BUILD" 8 3
 run tools/bench/bench_serve_runs.sh "$BUILD" 20000 5
 run tools/bench/bench_slowloris.sh "$BUILD" 15 3 1100
 run env DELAY=1000 tools/bench/bench_serve_runs.sh "$BUILD" 10000 5
+run tools/bench/bench_playbook.sh "$BUILD" inbound_ip_reputation 20000 5
