@@ -7,6 +7,7 @@
 
 #include "blob.h"
 #include "case.h"
+#include "case_attachment.h"
 #include "datadir.h"
 #include "indicator.h"
 #include "store_buf.h"
@@ -42,6 +43,7 @@ static const char usage[] =
 	"  note REF TEXT [--kind note|command|result|prompt|answer] [--data JSON]\n"
 	"        TEXT - reads standard input\n"
 	"  attach REF FILE [--name NAME]   (limit 32 MiB; $SOARCTL_BLOB_MAX)\n"
+	"  attachment get REF NAME [-o FILE]   the attachment's bytes to FILE (else stdout)\n"
 	"  link REF OTHER [--relation related|parent|child]   OTHER becomes REF's ...\n"
 	"  children REF             the cases whose parent is REF\n"
 	"  check                    verify the store's structure and case indexes\n"
@@ -817,6 +819,56 @@ static int do_attach(struct opts *o)
 	return EXIT_OK;
 }
 
+/* case attachment get REF NAME [-o FILE]: the bytes as attached. To a terminal
+ * only with -o (binary on a terminal is never what was meant). */
+static int do_attachment(struct opts *o, const char *out)
+{
+	static const char *const known[] = { "o", "output", NULL };
+	int rc;
+	if ((rc = only(o, known)) != 0)
+		return rc;
+	if (o->npos != 3 || strcmp(o->pos[0], "get") != 0)
+		return cli_usage(CMD, "attachment needs: soarctl case attachment get REF NAME [-o FILE]");
+	if (!out)
+		out = opt(o, "output");
+	if (!out && isatty(1) && !o->json)
+		return cli_usage(CMD, "standard output is a terminal: give -o FILE (or pipe it)");
+	struct store *st = open_store(o);
+	if (!st)
+		return EXIT_FAIL;
+	char err[1024], sha[65];
+	void *data;
+	size_t len;
+	int r = case_attachment_get(st, o->pos[1], o->pos[2], &data, &len, sha, err, sizeof err);
+	if (r != 0)
+		return cli_fail(CMD, EXIT_FAIL, "%s", err);
+	FILE *fp = stdout;
+	if (out && strcmp(out, "-") != 0 && !(fp = fopen(out, "wb"))) {
+		free(data);
+		return cli_fail(CMD, EXIT_FAIL, "cannot write %s: %s", out, strerror(errno));
+	}
+	int bad = fwrite(data, 1, len, fp) != len;
+	bad |= fp != stdout ? fclose(fp) != 0 : fflush(fp) != 0;
+	free(data);
+	if (bad)
+		return cli_fail(CMD, EXIT_FAIL, "cannot write %s: %s", out ? out : "standard output",
+				strerror(errno));
+	if (out && strcmp(out, "-") != 0) {
+		if (o->json) {
+			printf("{\"case\":");
+			cli_json_string(stdout, o->pos[1], strlen(o->pos[1]));
+			printf(",\"name\":");
+			cli_json_string(stdout, o->pos[2], strlen(o->pos[2]));
+			printf(",\"file\":");
+			cli_json_string(stdout, out, strlen(out));
+			printf(",\"sha256\":\"%s\",\"size\":%zu}\n", sha, len);
+		} else {
+			fprintf(stderr, "wrote %s (%zu bytes, sha256 %s)\n", out, len, sha);
+		}
+	}
+	return EXIT_OK;
+}
+
 static int do_link(struct opts *o)
 {
 	static const char *const known[] = { "relation", NULL };
@@ -870,9 +922,24 @@ static int case_main(int argc, char **argv)
 				 "link, children or check");
 	const char *sub = argv[1];
 	case_sub = sub;
-	static const char *const list_bools[] = { "asc", NULL };
+	static const char *const list_bools[] = { "asc", "breached", NULL };
 	struct opts o;
-	int rc = parse(argc - 2, argv + 2, &o, strcmp(sub, "list") == 0 ? list_bools : NULL);
+	/* -o FILE (attachment get): the one short option, taken out before parsing. */
+	const char *out_file = NULL;
+	char *args[64];
+	int nargs = 0;
+	for (int i = 2; i < argc && nargs < 64; i++) {
+		if (strcmp(sub, "attachment") == 0 && strcmp(argv[i], "-o") == 0) {
+			if (i + 1 >= argc)
+				return cli_usage(CMD, "-o needs a file name");
+			out_file = argv[++i];
+			continue;
+		}
+		args[nargs++] = argv[i];
+	}
+	if (argc - 2 > 64)
+		return cli_usage(CMD, "too many arguments");
+	int rc = parse(nargs, args, &o, strcmp(sub, "list") == 0 ? list_bools : NULL);
 	if (rc)
 		return rc;
 	use_colour = !o.json && cli_use_colour(stdout);
@@ -895,6 +962,8 @@ static int case_main(int argc, char **argv)
 		return do_note(&o);
 	if (strcmp(sub, "attach") == 0)
 		return do_attach(&o);
+	if (strcmp(sub, "attachment") == 0)
+		return do_attachment(&o, out_file);
 	if (strcmp(sub, "link") == 0)
 		return do_link(&o);
 	if (strcmp(sub, "check") == 0)

@@ -134,6 +134,26 @@ int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char
 	return work_submit(d, t);
 }
 
+int daemon_start_playbook_as(struct daemon *d, const struct pb_meta *pb, const char *input_json,
+			     const char *actor, char run_id[37])
+{
+	struct task *t = calloc(1, sizeof *t);
+	if (!t)
+		return -1;
+	t->kind = TASK_START;
+	t->set = d->set;
+	pb_set_ref(d->set);
+	t->pb = pb;
+	if (input_json && !(t->input_json = strdup(input_json))) {
+		task_free(t);
+		return -1;
+	}
+	snprintf(t->actor, sizeof t->actor, "%s", actor);
+	uuid_v7(t->run_id);
+	snprintf(run_id, 37, "%s", t->run_id);
+	return work_submit(d, t);
+}
+
 static void task_done(struct daemon *d, struct task *t)
 {
 	if (t->kind == TASK_RESUME)

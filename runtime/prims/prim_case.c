@@ -15,6 +15,7 @@
  */
 #include "prim.h"
 
+#include "case_attachment.h"
 #include "case.h"
 #include "indicator.h"
 #include "prim_json.h"
@@ -22,6 +23,7 @@
 #include "runstore.h"
 #include "sandbox.h"
 
+#include "mime.h"
 #include <errno.h>
 #include <lauxlib.h>
 #include <math.h>
@@ -35,6 +37,7 @@
 #define SIG_UPDATE "case.update(ref, {field=value, ...})"
 #define SIG_NOTE "case.note(ref, text: string [, {kind=string, data=table|string}])"
 #define SIG_ATTACH "case.attach(ref, name: string, data: string)"
+#define SIG_ATTACHMENT "case.attachment(ref, name: string)"
 #define SIG_LINK "case.link(ref, other [, relation: \"related\"|\"parent\"|\"child\"])"
 #define SIG_CLOSE "case.close(ref, reason: string)"
 #define SIG_SEARCH "case.search{status=, severity=, type=, owner=, role=, label=, " \
@@ -65,7 +68,7 @@ static const char *actor(char buf[ACTOR_MAX])
 }
 #define BOX_MT "soarctl.case.box"
 
-enum { BOX_NONE, BOX_FIELDS, BOX_CASE, BOX_PAGE, BOX_IND, BOX_IPAGE, BOX_ENTRIES };
+enum { BOX_NONE, BOX_FIELDS, BOX_CASE, BOX_PAGE, BOX_IND, BOX_IPAGE, BOX_ENTRIES, BOX_BYTES };
 
 struct box {
 	int kind;
@@ -75,6 +78,7 @@ struct box {
 		struct case_page p;
 		struct indicator i;
 		struct indicator_page ip;
+		struct { void *p; size_t n; } bytes;   /* an attachment read back */
 	} u;
 };
 
@@ -89,6 +93,7 @@ static int box_gc(lua_State *L)
 	case BOX_PAGE: case_page_free(&b->u.p); break;
 	case BOX_IND: indicator_free(&b->u.i); break;
 	case BOX_IPAGE: indicator_page_free(&b->u.ip); break;
+	case BOX_BYTES: free(b->u.bytes.p); break;
 	default: break;
 	}
 	b->kind = BOX_NONE;
@@ -541,6 +546,29 @@ static int l_attach(lua_State *L)
 	return 1;
 }
 
+/* case.attachment(ref, name) -> data, content_type; nil, err when the case or
+ * the attachment is not there. The bytes are held in a box while Lua copies
+ * them, so an out-of-memory error in the copy leaks nothing. */
+static int l_attachment(lua_State *L)
+{
+	char rb[32], err[600];
+	const char *ref = check_ref(L, 1, SIG_ATTACHMENT, rb, sizeof rb);
+	const char *name = prim_check_string(L, 2, SIG_ATTACHMENT, NULL);
+	struct box *out = box_new(L, BOX_BYTES);
+	struct store *st = get_store(err, sizeof err);
+	if (!st)
+		return fail(L, err);
+	prim_noint_enter();
+	int rc = case_attachment_get(st, ref, name, &out->u.bytes.p, &out->u.bytes.n, NULL, err,
+				     sizeof err);
+	prim_noint_leave();
+	if (rc != 0)
+		return fail(L, err);
+	lua_pushlstring(L, out->u.bytes.p, out->u.bytes.n);
+	lua_pushstring(L, mime_type_for_name(name));
+	return 2;
+}
+
 static int l_link(lua_State *L)
 {
 	char rb[32], rb2[32], err[600];
@@ -892,6 +920,7 @@ static const luaL_Reg case_fns[] = {
 	{ "update", l_update },
 	{ "note", l_note },
 	{ "attach", l_attach },
+	{ "attachment", l_attachment },
 	{ "link", l_link },
 	{ "close", l_close },
 	{ "search", l_search },
