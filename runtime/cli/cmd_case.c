@@ -8,6 +8,8 @@
 #include "blob.h"
 #include "case.h"
 #include "case_attachment.h"
+#include "case_breached.h"
+#include "sla_watch.h"
 #include "datadir.h"
 #include "indicator.h"
 #include "store_buf.h"
@@ -31,6 +33,7 @@ static const char usage[] =
 	"        --parent REF       children of a case\n"
 	"        --created-since T --created-before T --updated-since T --updated-before T\n"
 	"        --sort created|updated  --asc  --limit N (default 50)  --cursor C\n"
+	"        --breached         only cases whose SLA is breached (or closed late)\n"
 	"  show REF [--entries N]   the case and its timeline (last N entries; default all)\n"
 	"  new --title T [--FIELD VALUE]...\n"
 	"  update REF --FIELD VALUE...\n"
@@ -388,10 +391,11 @@ static int do_list(struct opts *o, uint64_t parent_only)
 {
 	static const char *const known[] = { "status", "severity", "type", "owner", "role", "label",
 		"dedupe-key", "parent", "created-since", "created-before", "updated-since",
-		"updated-before", "sort", "asc", "limit", "cursor", NULL };
+		"updated-before", "sort", "asc", "limit", "cursor", "breached", NULL };
 	int rc;
 	if ((rc = only(o, known)) != 0)
 		return rc;
+	int breached = opt(o, "breached") != NULL;
 	if (o->npos > (parent_only ? 1 : 0))
 		return cli_usage(CMD, "unexpected argument '%s'", o->pos[parent_only ? 1 : 0]);
 	struct case_query q = { 0 };
@@ -451,11 +455,37 @@ static int do_list(struct opts *o, uint64_t parent_only)
 			return rc;
 	struct case_page p;
 	char err[1024];
-	if (case_search(st, &q, &p, err, sizeof err) != 0)
+	if ((breached ? case_search_breached(st, &q, store_now_ms(), 100000, &p, err, sizeof err)
+		      : case_search(st, &q, &p, err, sizeof err)) != 0)
 		return cli_fail(CMD, EXIT_USAGE, "%s", err);
 	rc = print_page(&p, o->json, parent_only ? "children" : "cases match");
 	case_page_free(&p);
 	return rc;
+}
+
+/* The case's escalation and its tasks' SLAs (store/sla_watch.h). */
+static void print_task_slas(struct store *st, const struct case_rec *c, int64_t now)
+{
+	struct sla_watch *w = NULL;
+	size_t n = 0;
+	char err[200], t1[40];
+	if (sla_watch_list(st, c->seq, 0, &w, &n, err, sizeof err) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!w[i].task) {
+			if (w[i].on_breach)
+				printf("  on breach %s%s\n", w[i].on_breach, w[i].fired ? "  (escalated)" : "");
+			continue;
+		}
+		int breached = w[i].done ? w[i].done > w[i].due : now > w[i].due;
+		const char *state = w[i].done ? (breached ? "done late" : "done in time")
+					      : breached ? "BREACHED" : "within SLA";
+		printf("  task SLA %s (run %.8s%s%s) due %s  %s%s%s%s\n", w[i].path, w[i].run,
+		       w[i].role[0] ? ", role " : "", w[i].role, case_time_format(w[i].due, t1, sizeof t1),
+		       col(breached ? C_RED : C_GREEN), state, col(C_RESET),
+		       w[i].fired ? "  (escalated)" : "");
+	}
+	sla_watch_free(w, n);
 }
 
 static void print_case(struct store *st, const struct case_rec *c, const struct case_entry *e,
@@ -491,6 +521,7 @@ static void print_case(struct store *st, const struct case_rec *c, const struct 
 		       col(breached ? C_RED : C_GREEN), breached ? "BREACHED" : "within SLA",
 		       c->sla_paused_at ? " (paused while pending)" : "", col(C_RESET));
 	}
+	print_task_slas(st, c, now);
 	if (c->dedupe_key)
 		printf("  dedupe   %s\n", c->dedupe_key);
 	if (c->parent)
@@ -595,6 +626,9 @@ static int do_show(struct opts *o)
 		struct store_buf b = { 0 };
 		store_buf_str(&b, "{\"case\":");
 		case_rec_json(&c, store_now_ms(), &b);
+		b.len--;        /* reopen the case object: its task SLAs and escalation */
+		sla_case_json(st, c.seq, store_now_ms(), &b);
+		store_buf_str(&b, "}");
 		store_buf_str(&b, ",\"timeline\":[");
 		for (size_t i = 0; i < n; i++) {
 			if (i)

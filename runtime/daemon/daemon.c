@@ -1,6 +1,7 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
 #include "daemon_warroom.h"
+#include "sla_escalate.h"
 #include "secret.h"
 #include "datadir.h"
 #include "integration.h"
@@ -238,6 +239,11 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	if (now - last_flush >= 2000) {
 		last_flush = now;
 		ingest_flush_dups(d);
+	}
+	static int64_t last_sla;
+	if (now - last_sla >= 1000) {   /* breached SLAs escalate within about a second */
+		last_sla = now;
+		sla_sweep(d, now);
 	}
 	metric_set(M_CONNECTIONS, d->http ? httpd_connections(d->http) : 0);
 	metric_set(M_HTTP_CUT, d->http ? (int64_t)httpd_cut(d->http) : 0);

@@ -12,6 +12,8 @@
 #include "case.h"
 #include "daemon_int.h"
 #include "daemon_selfservice.h"
+#include "case_breached.h"
+#include "sla_watch.h"
 #include "daemon_warroom.h"
 #include "datadir.h"
 #include "edl.h"
@@ -173,7 +175,10 @@ static void get_cases(struct daemon *d, struct httpd_req *r)
 	}
 	struct case_page page;
 	char err[256] = "";
-	if (case_search(d->st, &q, &page, err, sizeof err) != 0) {
+	const char *br = httpd_query(r, "breached");
+	int breached = br && (strcmp(br, "1") == 0 || strcmp(br, "true") == 0);
+	if ((breached ? case_search_breached(d->st, &q, now_ms(), 100000, &page, err, sizeof err)
+		      : case_search(d->st, &q, &page, err, sizeof err)) != 0) {
 		/* a cursor this query did not give is the client's mistake */
 		int bad_cursor = q.cursor && strstr(err, "cursor") != NULL;
 		httpd_error(r, bad_cursor ? 400 : 500, bad_cursor ? "bad_request" : "store", err, NULL);
@@ -204,6 +209,9 @@ static void get_case(struct daemon *d, struct httpd_req *r, const char *ref)
 	}
 	struct store_buf b = {0};
 	case_rec_json(&c, now_ms(), &b);
+	b.len--;        /* reopen the object: the task SLAs and the escalation */
+	sla_case_json(d->st, c.seq, now_ms(), &b);
+	store_buf_str(&b, "}");
 	case_rec_free(&c);
 	reply_buf(r, 200, "application/json", &b, NULL);
 }

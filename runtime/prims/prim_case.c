@@ -16,6 +16,8 @@
 #include "prim.h"
 
 #include "case_attachment.h"
+#include "prim_sla.h"
+#include "sla_watch.h"
 #include "case.h"
 #include "indicator.h"
 #include "prim_json.h"
@@ -32,7 +34,7 @@
 #include <string.h>
 
 #define SIG_CREATE "case.create{title=string, type=, severity=, status=, owner=, role=, " \
-	"labels=, custom=, dedupe_key=, source=, parent=, sla_due=, sla_pause_pending=}"
+	"labels=, custom=, dedupe_key=, source=, parent=, sla_due=, sla_pause_pending=, on_breach=}"
 #define SIG_GET "case.get(ref: number|string)"
 #define SIG_UPDATE "case.update(ref, {field=value, ...})"
 #define SIG_NOTE "case.note(ref, text: string [, {kind=string, data=table|string}])"
@@ -319,6 +321,10 @@ static struct case_fields *check_fields(lua_State *L, int idx, const char *sig)
 		if (lua_type(L, -2) != LUA_TSTRING)
 			prim_usage(L, sig, "field names must be strings");
 		const char *name = lua_tostring(L, -2);
+		if (strcmp(name, "on_breach") == 0) {   /* not a field: prim_sla.h */
+			lua_pop(L, 1);
+			continue;
+		}
 		const char *text = field_text(L, sig, name);
 		prim_noint_enter();
 		int rc = case_fields_set(&b->u.f, name, text, err, sizeof err);
@@ -333,9 +339,33 @@ static struct case_fields *check_fields(lua_State *L, int idx, const char *sig)
 
 /* ---- case ---- */
 
+/* The on_breach of a create/update's table at idx, as JSON pushed (or nil). */
+static const char *push_on_breach(lua_State *L, int idx, const char *sig)
+{
+	lua_getfield(L, idx, "on_breach");
+	if (lua_isnil(L, -1))
+		return NULL;
+	const char *j = prim_sla_on_breach(L, lua_gettop(L), sig);
+	lua_remove(L, -2);
+	return j;
+}
+
+/* Declares the case's escalation once its record is durable. */
+static int watch_case(lua_State *L, struct store *st, uint64_t seq, const char *on_breach)
+{
+	char err[300];
+	prim_noint_enter();
+	int rc = sla_watch_case(st, seq, on_breach, err, sizeof err);
+	prim_noint_leave();
+	if (rc != 0)
+		return fail(L, err);
+	return 0;
+}
+
 static int l_create(lua_State *L)
 {
 	struct case_fields *f = check_fields(L, 1, SIG_CREATE);
+	const char *on_breach = push_on_breach(L, 1, SIG_CREATE);
 	struct box *out = box_new(L, BOX_CASE);
 	char err[600];
 	struct store *st = get_store(err, sizeof err);
@@ -351,6 +381,8 @@ static int l_create(lua_State *L)
 		memset(&out->u.c, 0, sizeof out->u.c);
 		return fail(L, err);
 	}
+	if (on_breach && !deduped && watch_case(L, st, out->u.c.seq, on_breach))
+		return 2;
 	push_case(L, &out->u.c);
 	lua_pushboolean(L, deduped);
 	return 2;
@@ -378,6 +410,7 @@ static int l_update(lua_State *L)
 	char rb[32], err[600];
 	const char *ref = check_ref(L, 1, SIG_UPDATE, rb, sizeof rb);
 	struct case_fields *f = check_fields(L, 2, SIG_UPDATE);
+	const char *on_breach = push_on_breach(L, 2, SIG_UPDATE);
 	struct box *out = box_new(L, BOX_CASE);
 	struct store *st = get_store(err, sizeof err);
 	if (!st)
@@ -389,6 +422,8 @@ static int l_update(lua_State *L)
 	prim_noint_leave();
 	if (rc != 0)
 		return fail(L, err);
+	if (on_breach && watch_case(L, st, out->u.c.seq, on_breach))
+		return 2;
 	push_case(L, &out->u.c);
 	return 1;
 }

@@ -5,7 +5,7 @@ local t = require("testing")
 return {
   ["task: an unknown option raises"] = function()
     t.raises(function() task("x", function() end, { owner = "a", deadline = 5 }) end,
-      "unknown option 'deadline' %(known: owner, role, sla%)")
+      "unknown option 'deadline' %(known: on_breach, owner, role, sla%)")
     t.eq(task("y", function() return 7 end, { owner = "a", role = "r", sla = 60 }), 7)
   end,
 
