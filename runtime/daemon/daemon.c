@@ -116,18 +116,29 @@ int daemon_resume(struct daemon *d, const char *run_id)
 	return 0;
 }
 
-int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
-			  const char *input_json, const char *job)
+/* A start task for pb, holding a ref on the current set; NULL out of memory. */
+static struct task *start_task(struct daemon *d, const struct pb_meta *pb, const char *input_json)
 {
 	struct task *t = calloc(1, sizeof *t);
 	if (!t)
-		return -1;
+		return NULL;
 	t->kind = TASK_START;
 	t->set = d->set;
 	pb_set_ref(d->set);
 	t->pb = pb;
-	if (input_json)
-		t->input_json = strdup(input_json);
+	if (input_json && !(t->input_json = strdup(input_json))) {
+		task_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
+			  const char *input_json, const char *job)
+{
+	struct task *t = start_task(d, pb, input_json);
+	if (!t)
+		return -1;
 	if (case_ref)
 		snprintf(t->case_ref, sizeof t->case_ref, "%s", case_ref);
 	if (job)
@@ -138,17 +149,9 @@ int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char
 int daemon_start_playbook_as(struct daemon *d, const struct pb_meta *pb, const char *input_json,
 			     const char *actor, char run_id[37])
 {
-	struct task *t = calloc(1, sizeof *t);
+	struct task *t = start_task(d, pb, input_json);
 	if (!t)
 		return -1;
-	t->kind = TASK_START;
-	t->set = d->set;
-	pb_set_ref(d->set);
-	t->pb = pb;
-	if (input_json && !(t->input_json = strdup(input_json))) {
-		task_free(t);
-		return -1;
-	}
 	snprintf(t->actor, sizeof t->actor, "%s", actor);
 	uuid_v7(t->run_id);
 	snprintf(run_id, 37, "%s", t->run_id);

@@ -560,6 +560,24 @@ void ss_forms_list(struct daemon *d, struct httpd_req *r, const char *user)
 	reply_page(r, 200, &b, NULL);
 }
 
+/* ` id="in-NAME" name="NAME"` and, as the input needs, ` required` and
+ * ` aria-describedby="help-NAME"`: what ties a control to its label and help. */
+static void control_attrs(struct store_buf *b, const struct pb_input *in, int required)
+{
+	store_buf_str(b, " id=\"in-");
+	esc(b, in->name);
+	store_buf_str(b, "\" name=\"");
+	esc(b, in->name);
+	store_buf_str(b, "\"");
+	if (required && in->required)
+		store_buf_str(b, " required");
+	if (in->description) {
+		store_buf_str(b, " aria-describedby=\"help-");
+		esc(b, in->name);
+		store_buf_str(b, "\"");
+	}
+}
+
 /* A form input's HTML: label, control, help, all tied together for screen
  * readers (label for=, aria-describedby). `value` is the submitted text, or
  * NULL for the default. */
@@ -576,83 +594,42 @@ static void render_input(struct store_buf *b, const struct pb_input *in, const c
 		json_doc_free(&d);
 	}
 	const char *v = value ? value : def;
-	const char *label = in->label ? in->label : in->name;
 	store_buf_str(b, "<label for=\"in-");
 	esc(b, in->name);
 	store_buf_str(b, "\">");
-	esc(b, label);
+	esc(b, in->label ? in->label : in->name);
 	if (in->required)
 		store_buf_str(b, " (required)");
 	store_buf_str(b, "</label>");
-	char attrs[600];
-	snprintf(attrs, sizeof attrs, "%s%s", in->required ? " required" : "",
-		 in->description ? " aria-describedby=\"help-" : "");
 	const char *t = in->type;
 	if (in->noptions) {
-		store_buf_str(b, "<select id=\"in-");
-		esc(b, in->name);
-		store_buf_str(b, "\" name=\"");
-		esc(b, in->name);
-		store_buf_str(b, "\"");
-		store_buf_str(b, attrs);
-		if (in->description) {
-			esc(b, in->name);
-			store_buf_str(b, "\"");
-		}
+		store_buf_str(b, "<select");
+		control_attrs(b, in, 1);
 		store_buf_str(b, ">");
 		for (int i = 0; i < in->noptions; i++) {
-			store_buf_str(b, "<option");
-			if (strcmp(in->options[i], v) == 0)
-				store_buf_str(b, " selected");
-			store_buf_str(b, ">");
+			store_buf_str(b, strcmp(in->options[i], v) == 0 ? "<option selected>" : "<option>");
 			esc(b, in->options[i]);
 			store_buf_str(b, "</option>");
 		}
 		store_buf_str(b, "</select>");
 	} else if (strcmp(t, "boolean") == 0) {
-		store_buf_str(b, "<input type=checkbox value=true id=\"in-");
-		esc(b, in->name);
-		store_buf_str(b, "\" name=\"");
-		esc(b, in->name);
-		store_buf_str(b, "\"");
-		if (!strcmp(v, "true") || !strcmp(v, "on"))
-			store_buf_str(b, " checked");
-		if (in->description) {
-			store_buf_str(b, " aria-describedby=\"help-");
-			esc(b, in->name);
-			store_buf_str(b, "\"");
-		}
-		store_buf_str(b, ">");
+		store_buf_str(b, "<input type=checkbox value=true");
+		control_attrs(b, in, 0);      /* unchecked is false: never required */
+		store_buf_str(b, !strcmp(v, "true") || !strcmp(v, "on") ? " checked>" : ">");
 	} else if (strcmp(t, "table") == 0 || strcmp(t, "any") == 0) {
-		store_buf_str(b, "<textarea rows=4 id=\"in-");
-		esc(b, in->name);
-		store_buf_str(b, "\" name=\"");
-		esc(b, in->name);
-		store_buf_str(b, "\"");
-		store_buf_str(b, attrs);
-		if (in->description) {
-			esc(b, in->name);
-			store_buf_str(b, "\"");
-		}
+		store_buf_str(b, "<textarea rows=4");
+		control_attrs(b, in, 1);
 		store_buf_str(b, ">");
 		esc(b, v);
 		store_buf_str(b, "</textarea>");
 	} else {
 		int num = strcmp(t, "number") == 0 || strcmp(t, "integer") == 0;
-		store_buf_printf(b, "<input type=%s%s id=\"in-", num ? "number" : "text",
+		store_buf_printf(b, "<input type=%s%s", num ? "number" : "text",
 				 !num ? "" : t[0] == 'i' ? " step=1" : " step=any");
-		esc(b, in->name);
-		store_buf_str(b, "\" name=\"");
-		esc(b, in->name);
-		store_buf_str(b, "\" value=\"");
+		control_attrs(b, in, 1);
+		store_buf_str(b, " value=\"");
 		esc(b, v);
-		store_buf_str(b, "\"");
-		store_buf_str(b, attrs);
-		if (in->description) {
-			esc(b, in->name);
-			store_buf_str(b, "\"");
-		}
-		store_buf_str(b, ">");
+		store_buf_str(b, "\">");
 	}
 	if (in->description) {
 		store_buf_str(b, "<p class=help id=\"help-");

@@ -143,6 +143,19 @@ static void body_part(struct store_buf *b, const struct mime_message *m)
 	}
 }
 
+/* s percent-encoded: letters, digits and the bytes of `safe` as they are. */
+static void pct_encode(struct store_buf *b, const char *s, const char *safe)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || strchr(safe, *p)) {
+			store_buf_add(b, p, 1);
+		} else {
+			char pct[3] = { '%', hex_upper[*p >> 4], hex_upper[*p & 15] };
+			store_buf_add(b, pct, 3);
+		}
+	}
+}
+
 /* filename="x.pdf", or RFC 2231 filename*=UTF-8''%.. for anything else. */
 static void filename_param(struct store_buf *b, const char *name)
 {
@@ -155,14 +168,7 @@ static void filename_param(struct store_buf *b, const char *name)
 		return;
 	}
 	store_buf_str(b, "filename*=UTF-8''");
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (isalnum(*p) || strchr(".-_", *p)) {
-			store_buf_add(b, p, 1);
-		} else {
-			char pct[3] = { '%', hex_upper[*p >> 4], hex_upper[*p & 15] };
-			store_buf_add(b, pct, 3);
-		}
-	}
+	pct_encode(b, name, ".-_");
 }
 
 static const struct { const char *ext, *type; } media_types[] = {
@@ -201,14 +207,7 @@ void mime_content_disposition(struct store_buf *b, const char *name)
 		}
 	}
 	store_buf_str(b, "\"; filename*=UTF-8''");
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (isalnum(*p) || strchr("!#$&+-.^_`|~", *p)) {
-			store_buf_add(b, p, 1);
-		} else {
-			char pct[3] = { '%', hex_upper[*p >> 4], hex_upper[*p & 15] };
-			store_buf_add(b, pct, 3);
-		}
-	}
+	pct_encode(b, name, "!#$&+-.^_`|~");    /* RFC 8187 attr-char */
 }
 
 /* type/subtype, optionally with parameters ("text/csv; charset=utf-8"):

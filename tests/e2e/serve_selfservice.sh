@@ -100,10 +100,10 @@ lacks "$h" "$AL" "the token never comes back"
 is "$(api -b "$jar" "$A/forms/poc")" 200 "the form"
 page=$(body)
 for want in '<label for="in-customer">Customer (required)</label>' \
-	'<input type=text id="in-customer" name="customer" value="" required aria-describedby="help-customer">' \
+	'<input type=text id="in-customer" name="customer" required aria-describedby="help-customer" value="">' \
 	'<p class=help id="help-customer">Who the PoC is for</p>' \
-	'<input type=number step=1 id="in-seats" name="seats" value="5"' \
-	'<input type=number step=any id="in-budget" name="budget" value="0"' \
+	'<input type=number step=1 id="in-seats" name="seats" aria-describedby="help-seats" value="5">' \
+	'<input type=number step=any id="in-budget" name="budget" value="0">' \
 	'<select id="in-tier" name="tier"><option selected>small</option><option>large</option></select>' \
 	'<input type=checkbox value=true id="in-trial" name="trial"' \
 	'<textarea rows=4 id="in-tags" name="tags"' '<button type=submit>Start</button>'; do
@@ -121,7 +121,7 @@ r=$(run_result "$fid")
 contains "$r" '"result":{"budget":0,"customer":"Initech","seats":2,"tags":{"region":"eu"},"tier":"large","trial":true}' "the form's run"
 is "$(api -b "$jar" -d "_csrf=$csrf" -d customer=Initech -d seats=x "$A/forms/poc")" 400 "a wrong type in the form"
 contains "$(body)" "<p role=alert id=problem>input &#39;seats&#39; must be an integer, got &quot;x&quot;</p>"
-contains "$(body)" 'name="customer" value="Initech"' "the values are kept"
+contains "$(body)" 'name="customer" required aria-describedby="help-customer" value="Initech"' "the values are kept"
 is "$(api -b "$jar" -d customer=Initech "$A/forms/poc")" 403 "no CSRF token"
 is "$(api -b "$jar" -d "_csrf=${csrf%?}0" -d customer=Initech "$A/forms/poc")" 403 "a wrong CSRF token"
 is "$(api -b "$jar" -H "Origin: http://evil.example" -d "_csrf=$csrf" -d customer=Initech "$A/forms/poc")" 403 "another site"
