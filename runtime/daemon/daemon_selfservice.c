@@ -63,6 +63,8 @@ static int str_list(lua_State *L, int idx, char ***out, int *n)
 	return 0;
 }
 
+static void free_list(char **v, int n);
+
 int pb_read_form(lua_State *L, int pb, struct pb_meta *m, char *err, size_t errlen)
 {
 	lua_getfield(L, pb, "inputs");                 /* stack: inputs */
@@ -143,21 +145,49 @@ int pb_read_form(lua_State *L, int pb, struct pb_meta *m, char *err, size_t errl
 		while (!unknown && lua_next(L, f)) {
 			lua_pop(L, 1);
 			const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
-			if (strcmp(k, "title") && strcmp(k, "description") && strcmp(k, "roles")) {
-				snprintf(err, errlen, "form: unknown field '%s' (title, description, roles)", k);
+			if (strcmp(k, "title") && strcmp(k, "description") && strcmp(k, "roles") &&
+			    strcmp(k, "fields")) {
+				snprintf(err, errlen, "form: unknown field '%s' (title, description, roles, "
+					 "fields)", k);
 				unknown = k;
 				lua_pop(L, 1);
 			}
 		}
-		lua_pop(L, 1);
-		if (unknown)
+		if (unknown) {
+			lua_pop(L, 1);
 			return -1;
+		}
 		if (bad || !m->form->title) {
+			lua_pop(L, 1);
 			snprintf(err, errlen, bad ? "form.roles must be a list of role names"
 						  : "form needs a title = \"...\"");
 			return -1;
 		}
-		return 0;
+		/* fields = {"a", "b"}: the order of the form's controls (inputs not
+		 * named follow, by name). Lua tables keep no order of their own. */
+		char **order = NULL;
+		int norder = 0;
+		lua_getfield(L, f, "fields");
+		bad = !lua_isnil(L, -1) && str_list(L, lua_gettop(L), &order, &norder) != 0;
+		lua_pop(L, 2);                     /* fields, form */
+		for (int i = 0, at = 0; !bad && i < norder; i++) {
+			int k = at;
+			while (k < m->ninputs && strcmp(m->inputs[k].name, order[i]) != 0)
+				k++;
+			if (k == m->ninputs) {
+				snprintf(err, errlen, "form.fields: '%s' is not a declared input (or named twice)",
+					 order[i]);
+				bad = 1;
+				break;
+			}
+			struct pb_input x = m->inputs[k];   /* move it to `at`, keeping the rest's order */
+			memmove(&m->inputs[at + 1], &m->inputs[at], (size_t)(k - at) * sizeof x);
+			m->inputs[at++] = x;
+		}
+		if (bad && !err[0])
+			snprintf(err, errlen, "form.fields must be a list of input names");
+		free_list(order, norder);
+		return bad ? -1 : 0;
 	}
 	lua_pop(L, 1);
 	return 0;

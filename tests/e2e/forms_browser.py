@@ -35,6 +35,10 @@ try:
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait.until(EC.presence_of_element_located((By.ID, "in-customer")))
     assert driver.title == "Request a PoC environment - soarctl", driver.title
+    # The order form.fields gives, then the other inputs by name.
+    order = [el.get_attribute("name") for el in
+             driver.find_elements(By.CSS_SELECTOR, "form input:not([type=hidden]), form select, form textarea")]
+    assert order == ["customer", "tier", "seats", "budget", "tags", "trial"], order
     # Every control has a label tied to it (for screen readers).
     for el in driver.find_elements(By.CSS_SELECTOR, "input:not([type=hidden]), select, textarea"):
         cid = el.get_attribute("id")

@@ -20,7 +20,7 @@ pb="$SOAR_TMP/playbooks"; mkdir -p "$pb"
 cat > "$pb/poc.lua" <<'LUA'
 return { name = "poc",
   form = { title = "Request a PoC environment", description = "Accounts for a customer trial.",
-           roles = { "requester" } },
+           roles = { "requester" }, fields = { "customer", "tier", "seats" } },
   inputs = {
     customer = { type = "string", required = true, label = "Customer", description = "Who the PoC is for" },
     seats = { type = "integer", default = 5, description = "Accounts to create" },
