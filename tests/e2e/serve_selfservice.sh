@@ -133,6 +133,12 @@ contains "$(body)" "That token was not accepted"
 is "$(api -D "$SOAR_TMP/h" --data-urlencode "token=$AL" -d next=//evil.example/x "$A/forms/login")" 303 "sign in, hostile next"
 contains "$(tr -d '\r' < "$SOAR_TMP/h")" "Location: /forms"$'\n' "no open redirect"
 
+# ---- bodies before authentication: only the sign-in's, and small ----
+head -c 1048576 /dev/zero | tr '\0' a > "$SOAR_TMP/big"
+is "$(api --data-binary @"$SOAR_TMP/big" "$A/forms/login")" 413 "a big sign-in body refused at its head"
+is "$(api --data-binary @"$SOAR_TMP/big" "$A/forms/poc")" 401 "a form post without a session: 401 at the head"
+is "$(api --data-binary @"$SOAR_TMP/big" "$A/api/v1/playbooks/poc/runs")" 401 "the API without a token: 401 at the head"
+
 # ---- audit: who started what ----
 sleep 0.3
 aud=$("$S" audit list --last 200)
