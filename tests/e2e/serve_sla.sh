@@ -114,7 +114,8 @@ is "$(curl -s "${H[@]}" "$A/api/v1/cases?breached=1" | json_field "$(cat)" 'sort
 is "$(curl -s "${H[@]}" "$A/api/v1/cases?breached=1&status=closed" | json_field "$(cat)" 'j["cases"]')" "[]" "?breached=1&status=closed"
 
 # ---- once, across restarts ----
-serve_stop
+serve_stop; rc=$?   # under ASan the exit runs LeakSanitizer: a leak fails it
+checks=$((checks + 1)); [ "$rc" = 0 ] || fail "the daemon exited $rc (LeakSanitizer?): $(tail -30 "$SOAR_TMP/serve.log")"
 cat > "$tools/late.lua" <<'LUA'
 return { name = "late", run = function()
   return case.create{ title = "Breached while down", severity = "low", sla_due = os.time() + 1,
@@ -126,10 +127,12 @@ sleep 2
 serve_start --playbooks "$pb"
 for _ in $(seq 40); do grep -q "SLA breached (case #6)" "$log" && break; sleep 0.1; done
 sleep 2.5     # two more sweeps
-serve_stop
+serve_stop; rc=$?   # under ASan the exit runs LeakSanitizer: a leak fails it
+checks=$((checks + 1)); [ "$rc" = 0 ] || fail "the daemon exited $rc (LeakSanitizer?): $(tail -30 "$SOAR_TMP/serve.log")"
 serve_start --playbooks "$pb"
 sleep 2.5
-serve_stop
+serve_stop; rc=$?   # under ASan the exit runs LeakSanitizer: a leak fails it
+checks=$((checks + 1)); [ "$rc" = 0 ] || fail "the daemon exited $rc (LeakSanitizer?): $(tail -30 "$SOAR_TMP/serve.log")"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$A/healthz" 2>/dev/null || true)" "000" "stopped"
 is "$("$S" case show 6 --json | json_field "$(cat)" 'j["case"]["severity"]')" "medium" "raised once, not twice"
 is "$(texts 1 | grep -c 'SLA breached (case #1)')" 1 "case 1 escalated once"
