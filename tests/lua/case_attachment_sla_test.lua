@@ -16,7 +16,8 @@ return {
     t.eq(btype, "application/octet-stream")
     local none, err = case.attachment(c.number, "nope.pdf")
     t.eq(none, nil)
-    t.match(err, "attachment 'nope.pdf' not found on case " .. c.number .. " %(its attachments: blob, report.csv")
+    t.match(err, "attachment 'nope.pdf' not found on case " .. c.number
+      .. " %(its attachments: blob, report.csv")
     local none2, err2 = case.attachment(9999, "x")
     t.eq(none2, nil)
     t.match(err2, "not found")
