@@ -10,15 +10,8 @@
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
 DPID=
-mail="$SOAR_TMP/mail"
-coproc SMTP { exec "$PY" "$SOAR_SRC/tools/standins/smtp.py" "$mail" --stdin-eof; }
-read -r _ sport <&"${SMTP[0]}"
+smtp_start
 trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; kill $SMTP_PID 2>/dev/null' EXIT
-[ -n "$sport" ] || { echo "SMTP server did not start"; exit 1; }
-export SOARCTL_INTEGRATIONS_CONFIG="$SOAR_TMP/integrations.json"
-cat > "$SOARCTL_INTEGRATIONS_CONFIG" <<JSON
-{ "email": { "smtp_url": "smtp://127.0.0.1:$sport", "from": "soar@example.org" } }
-JSON
 texts() { "$S" case show "$1" --json | "$PY" -c 'import json,sys; print("\n".join(e["text"] for e in json.load(sys.stdin)["timeline"]))'; }
 is() { checks=$((checks + 1)); [ "$1" = "$2" ] || fail "$3: got $1, want $2"; }
 "$S" init >/dev/null 2>&1 || true
