@@ -133,6 +133,16 @@ local function hash32(s)
   return h
 end
 
+-- { city, region, country, loc } for fake.place
+local FAKE_PLACES = {
+  { "Amsterdam", "North Holland", "NL", "52.3740,4.8897" },
+  { "Frankfurt am Main", "Hesse", "DE", "50.1155,8.6842" },
+  { "Ashburn", "Virginia", "US", "39.0437,-77.4875" },
+  { "Moscow", "Moscow", "RU", "55.7558,37.6173" },
+  { "Beijing", "Beijing", "CN", "39.9042,116.4074" },
+  { "Sao Paulo", "Sao Paulo", "BR", "-23.5505,-46.6333" },
+}
+
 local function new_fake(seed_text)
   local state = hash32(seed_text)
   if state == 0 then state = 1 end
@@ -148,6 +158,12 @@ local function new_fake(seed_text)
   function fake.pick(list) return list[fake.int(1, #list)] end
   function fake.ipv4() return string.format("%d.%d.%d.%d", fake.int(1, 223), fake.int(0, 255),
     fake.int(0, 255), fake.int(1, 254)) end
+  -- Where an IP address is, from the address alone (not from the integration
+  -- asking), so every mock agrees: abuseipdb's country is ipinfo's.
+  function fake.place(ip)
+    local p = new_fake("place:" .. tostring(ip))
+    return p.pick(FAKE_PLACES)
+  end
   function fake.hex(n)
     local t = {}
     for i = 1, n do t[i] = string.format("%x", fake.int(0, 15)) end
@@ -329,6 +345,10 @@ local function integration(name, opts)
   for _, u in ipairs(urls) do raw.allow(scope, "integration " .. name, {}, u) end
 
   local obj = {}
+  -- A mock's memory (ctx.state), one per integration object, so per run: the mock
+  -- Bonusly's balance goes down as it gives. Recorded results replayed after a
+  -- resume do not pass through the mock, so its state restarts with the object.
+  local mock_state = {}
   local info = { name = name, version = m.version, api_version = m.api_version, mode = mode,
                   description = m.description,
                   commands = describe_commands(m.commands) }
@@ -359,7 +379,7 @@ local function integration(name, opts)
       local rec = { raw.replay(qname) }
       if rec[1] then return unpack(rec, 2, table.maxn(rec)) end
       local ctx = make_ctx(m, name, cfg, scope, http_ns, mode, qname)
-      if mode == "mock" then ctx.fake = new_fake(sum) end
+      if mode == "mock" then ctx.fake, ctx.state = new_fake(sum), mock_state end
       local token = raw.quiet_begin(scope)
       local r = { n = 0 }
       local function keep(...) r = { n = select("#", ...), ... } end

@@ -45,12 +45,12 @@ return {
     },
   },
   mock = {
-    check = function(ctx)
+    check = function(ctx, args)
       local score = ctx.fake.pick({ 0, 0, 0, 12, 37, 88, 100 })
       return {
         score = score, reports = score > 0 and ctx.fake.int(1, 2000) or 0,
         users = score > 0 and ctx.fake.int(1, 300) or 0,
-        country = ctx.fake.pick({ "US", "NL", "DE", "RU", "CN", "BR" }),
+        country = ctx.fake.place(args.ip)[3],   -- the same country as ipinfo's mock
         usage = ctx.fake.pick({ "Data Center/Web Hosting/Transit", "Fixed Line ISP", "Mobile ISP" }),
         isp = ctx.fake.pick({ "Example Hosting", "Example Telecom", "Example Cloud" }),
         tor = score == 100, whitelisted = false,

@@ -86,8 +86,12 @@ return {
     },
   },
   mock = {
+    -- A balance drawn once per integration object (ctx.state), taken down by
+    -- each give, so a run that spends it stops on balance as with the real API.
     balance = function(ctx)
-      return { giving_balance = ctx.fake.pick({ 0, 10, 20, 30, 40, 50, 70, 100 }), username = "me" }
+      local st = ctx.state
+      st.balance = st.balance or ctx.fake.pick({ 0, 10, 20, 30, 40, 50, 70, 100 })
+      return { giving_balance = st.balance, username = "me" }
     end,
     users = function(ctx, args)
       local names = { "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi" }
@@ -104,6 +108,12 @@ return {
       return { users = users }
     end,
     give = function(ctx, args)
+      local st = ctx.state
+      st.balance = st.balance or 100
+      if args.amount > st.balance then
+        return nil, "refused", string.format("giving balance %d is under %d", st.balance, args.amount)
+      end
+      st.balance = st.balance - args.amount
       local hashtag = args.hashtag:sub(1, 1) == "#" and args.hashtag or "#" .. args.hashtag
       return { id = ctx.fake.hex(24), amount = args.amount,
                reason = string.format("+%d @%s %s %s", args.amount, args.to, hashtag, args.text) }

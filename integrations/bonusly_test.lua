@@ -52,7 +52,26 @@ return {
     t.eq(#u.users, 3)
     t.eq(u.users[1].username, "alice")
     t.eq(#u.users[1].id, 24)
-    t.eq(b.give{ to = "bob", amount = 20 }.reason, "+20 @bob #thanks for your help")
+    local fresh = integration("bonusly", { mock = true })
+    t.eq(fresh.give{ to = "bob", amount = 20 }.reason, "+20 @bob #thanks for your help")
+  end,
+
+  ["mock: the balance goes down with each give, and a give over it is refused"] = function()
+    local b = integration("bonusly", { mock = true })
+    local start = b.balance().giving_balance
+    local given = 0
+    while b.balance().giving_balance >= 10 do
+      t.ok(b.give{ to = "bob", amount = 10 } ~= nil)
+      given = given + 10
+      t.eq(b.balance().giving_balance, start - given)
+    end
+    t.eq(given, start - start % 10)
+    local r, err, detail = b.give{ to = "bob", amount = 10 }
+    t.eq(r, nil)
+    t.eq(err, "refused")
+    t.match(detail, "under 10")
+    -- another object (another run) starts again from the seeded balance
+    t.eq(integration("bonusly", { mock = true }).balance().giving_balance, start)
   end,
 
   ["a playbook may not point the integration elsewhere"] = function()

@@ -33,11 +33,7 @@ return {
   },
   mock = {
     lookup = function(ctx, args)
-      local place = ctx.fake.pick({
-        { "Amsterdam", "North Holland", "NL", "52.3740,4.8897" },
-        { "Frankfurt am Main", "Hesse", "DE", "50.1155,8.6842" },
-        { "Ashburn", "Virginia", "US", "39.0437,-77.4875" },
-      })
+      local place = ctx.fake.place(args.ip)   -- the same country as abuseipdb's mock
       local asn = ctx.fake.int(1000, 65000)
       return { ip = args.ip, city = place[1], region = place[2], country = place[3], loc = place[4],
                org = "AS" .. asn .. " Example Networks", asn = asn, hostname = "host.example.net" }

@@ -8,11 +8,30 @@ local M = {}
 
 local function pack(...) return { n = select("#", ...), ... } end
 
---- task(name, fn [, {owner=, role=, sla=seconds}]): runs fn(info) as a named task.
+-- An option a function does not know is a usage error (a typo such as `atempts`
+-- would otherwise be silently ignored).
+local function known_opts(opts, allowed, sig)
+  if type(opts) ~= "table" then return end
+  for k in pairs(opts) do
+    if not allowed[k] then
+      local names = {}
+      for n in pairs(allowed) do names[#names + 1] = n end
+      table.sort(names)
+      error(("%s: unknown option '%s' (known: %s)"):format(sig, tostring(k),
+        table.concat(names, ", ")), 3)
+    end
+  end
+end
+
+local TASK_OPTS = { owner = true, role = true, sla = true, on_breach = true }
+local RETRY_OPTS = { attempts = true, backoff = true, on = true }
+
+--- task(name, fn [, {owner=, role=, sla=seconds, on_breach=}]): runs fn(info) as a named task.
 function M.task(name, fn, opts)
   if type(fn) ~= "function" then
     error("task(name: string, fn: function [, opts: table]): fn is a " .. type(fn), 2)
   end
+  known_opts(opts, TASK_OPTS, "task(name, fn [, {owner=, role=, sla=, on_breach=}])")
   local info = raw.task_enter(name, opts)
   local r = pack(pcall(fn, info))
   raw.task_leave(info, r[1])
@@ -37,6 +56,7 @@ function M.retry(fn, opts)
   if type(fn) ~= "function" then
     error("retry(fn: function [, opts: table]): fn is a " .. type(fn), 2)
   end
+  known_opts(opts, RETRY_OPTS, "retry(fn [, {attempts=, backoff=, on=}])")
   opts = opts or {}
   local attempts, backoff = opts.attempts or 3, opts.backoff or 1
   if type(attempts) ~= "number" or attempts < 1 then

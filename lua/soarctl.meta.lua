@@ -50,6 +50,11 @@ function case.note(ref, text, opts) end
 ---@return string? err
 function case.attach(ref, name, data) end
 ---@param ref integer|string
+---@param name string
+---@return string? data the bytes (the latest attached under that name)
+---@return string? content_type_or_err the media type by extension, or why not
+function case.attachment(ref, name) end
+---@param ref integer|string
 ---@param other integer|string
 ---@param relation "related"|"parent"|"child"|nil
 ---@return boolean? ok
@@ -332,7 +337,7 @@ function slack.buttons(prompt_id, question, options) end
 function slack.verify(r) end
 
 email = {}
----@param m {from: string?, to: string|string[], cc: string|string[]|nil, bcc: string|string[]|nil, reply_to: string?, subject: string?, text: string?, html: string?, attachments: {name: string, content: string, type: string?}[]?}
+---@param m {from: string?, to: string|string[], cc: string|string[]|nil, bcc: string|string[]|nil, reply_to: string?, subject: string?, text: string?, html: string?, attachments: ({name: string, content: string, type: string?}|{case: integer|string, name: string, type: string?})[]?}
 ---@return {id: string, recipients: integer, mock: boolean?}?
 ---@return string? err
 ---@return string? detail

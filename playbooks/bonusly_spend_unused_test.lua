@@ -21,6 +21,12 @@ return {
     end
   end,
 
+  ["the mock's balance goes down: a run stops on balance, not on max_gives"] = function()
+    local r = playbook.call("bonusly_spend_unused", { mock = true, colleagues = "alice", max_gives = 50 })
+    t.ok(r.gives < 50, "stopped before max_gives")
+    t.ok(r.balance_left < 10, "stopped because the balance ran out")
+  end,
+
   ["no colleagues: nothing given"] = function()
     local r = playbook.call("bonusly_spend_unused", { mock = true, colleagues = " , " })
     t.eq(r.gives, 0)

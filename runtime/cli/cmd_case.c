@@ -7,6 +7,9 @@
 
 #include "blob.h"
 #include "case.h"
+#include "case_attachment.h"
+#include "case_breached.h"
+#include "sla_watch.h"
 #include "datadir.h"
 #include "indicator.h"
 #include "store_buf.h"
@@ -30,6 +33,7 @@ static const char usage[] =
 	"        --parent REF       children of a case\n"
 	"        --created-since T --created-before T --updated-since T --updated-before T\n"
 	"        --sort created|updated  --asc  --limit N (default 50)  --cursor C\n"
+	"        --breached         only cases whose SLA is breached (or closed late)\n"
 	"  show REF [--entries N]   the case and its timeline (last N entries; default all)\n"
 	"  new --title T [--FIELD VALUE]...\n"
 	"  update REF --FIELD VALUE...\n"
@@ -42,6 +46,7 @@ static const char usage[] =
 	"  note REF TEXT [--kind note|command|result|prompt|answer] [--data JSON]\n"
 	"        TEXT - reads standard input\n"
 	"  attach REF FILE [--name NAME]   (limit 32 MiB; $SOARCTL_BLOB_MAX)\n"
+	"  attachment get REF NAME [-o FILE]   the attachment's bytes to FILE (else stdout)\n"
 	"  link REF OTHER [--relation related|parent|child]   OTHER becomes REF's ...\n"
 	"  children REF             the cases whose parent is REF\n"
 	"  check                    verify the store's structure and case indexes\n"
@@ -386,10 +391,11 @@ static int do_list(struct opts *o, uint64_t parent_only)
 {
 	static const char *const known[] = { "status", "severity", "type", "owner", "role", "label",
 		"dedupe-key", "parent", "created-since", "created-before", "updated-since",
-		"updated-before", "sort", "asc", "limit", "cursor", NULL };
+		"updated-before", "sort", "asc", "limit", "cursor", "breached", NULL };
 	int rc;
 	if ((rc = only(o, known)) != 0)
 		return rc;
+	int breached = opt(o, "breached") != NULL;
 	if (o->npos > (parent_only ? 1 : 0))
 		return cli_usage(CMD, "unexpected argument '%s'", o->pos[parent_only ? 1 : 0]);
 	struct case_query q = { 0 };
@@ -449,11 +455,37 @@ static int do_list(struct opts *o, uint64_t parent_only)
 			return rc;
 	struct case_page p;
 	char err[1024];
-	if (case_search(st, &q, &p, err, sizeof err) != 0)
+	if ((breached ? case_search_breached(st, &q, store_now_ms(), 100000, &p, err, sizeof err)
+		      : case_search(st, &q, &p, err, sizeof err)) != 0)
 		return cli_fail(CMD, EXIT_USAGE, "%s", err);
 	rc = print_page(&p, o->json, parent_only ? "children" : "cases match");
 	case_page_free(&p);
 	return rc;
+}
+
+/* The case's escalation and its tasks' SLAs (store/sla_watch.h). */
+static void print_task_slas(struct store *st, const struct case_rec *c, int64_t now)
+{
+	struct sla_watch *w = NULL;
+	size_t n = 0;
+	char err[200], t1[40];
+	if (sla_watch_list(st, c->seq, 0, &w, &n, err, sizeof err) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!w[i].task) {
+			if (w[i].on_breach)
+				printf("  on breach %s%s\n", w[i].on_breach, w[i].fired ? "  (escalated)" : "");
+			continue;
+		}
+		int breached = w[i].done ? w[i].done > w[i].due : now > w[i].due;
+		const char *state = w[i].done ? (breached ? "done late" : "done in time")
+					      : breached ? "BREACHED" : "within SLA";
+		printf("  task SLA %s (run %.8s%s%s) due %s  %s%s%s%s\n", w[i].path, w[i].run,
+		       w[i].role[0] ? ", role " : "", w[i].role, case_time_format(w[i].due, t1, sizeof t1),
+		       col(breached ? C_RED : C_GREEN), state, col(C_RESET),
+		       w[i].fired ? "  (escalated)" : "");
+	}
+	sla_watch_free(w, n);
 }
 
 static void print_case(struct store *st, const struct case_rec *c, const struct case_entry *e,
@@ -489,6 +521,7 @@ static void print_case(struct store *st, const struct case_rec *c, const struct 
 		       col(breached ? C_RED : C_GREEN), breached ? "BREACHED" : "within SLA",
 		       c->sla_paused_at ? " (paused while pending)" : "", col(C_RESET));
 	}
+	print_task_slas(st, c, now);
 	if (c->dedupe_key)
 		printf("  dedupe   %s\n", c->dedupe_key);
 	if (c->parent)
@@ -593,6 +626,9 @@ static int do_show(struct opts *o)
 		struct store_buf b = { 0 };
 		store_buf_str(&b, "{\"case\":");
 		case_rec_json(&c, store_now_ms(), &b);
+		b.len--;        /* reopen the case object: its task SLAs and escalation */
+		sla_case_json(st, c.seq, store_now_ms(), &b);
+		store_buf_str(&b, "}");
 		store_buf_str(&b, ",\"timeline\":[");
 		for (size_t i = 0; i < n; i++) {
 			if (i)
@@ -817,6 +853,56 @@ static int do_attach(struct opts *o)
 	return EXIT_OK;
 }
 
+/* case attachment get REF NAME [-o FILE]: the bytes as attached. To a terminal
+ * only with -o (binary on a terminal is never what was meant). */
+static int do_attachment(struct opts *o, const char *out)
+{
+	static const char *const known[] = { "o", "output", NULL };
+	int rc;
+	if ((rc = only(o, known)) != 0)
+		return rc;
+	if (o->npos != 3 || strcmp(o->pos[0], "get") != 0)
+		return cli_usage(CMD, "attachment needs: soarctl case attachment get REF NAME [-o FILE]");
+	if (!out)
+		out = opt(o, "output");
+	if (!out && isatty(1) && !o->json)
+		return cli_usage(CMD, "standard output is a terminal: give -o FILE (or pipe it)");
+	struct store *st = open_store(o);
+	if (!st)
+		return EXIT_FAIL;
+	char err[1024], sha[65];
+	void *data;
+	size_t len;
+	int r = case_attachment_get(st, o->pos[1], o->pos[2], &data, &len, sha, err, sizeof err);
+	if (r != 0)
+		return cli_fail(CMD, EXIT_FAIL, "%s", err);
+	FILE *fp = stdout;
+	if (out && strcmp(out, "-") != 0 && !(fp = fopen(out, "wb"))) {
+		free(data);
+		return cli_fail(CMD, EXIT_FAIL, "cannot write %s: %s", out, strerror(errno));
+	}
+	int bad = fwrite(data, 1, len, fp) != len;
+	bad |= fp != stdout ? fclose(fp) != 0 : fflush(fp) != 0;
+	free(data);
+	if (bad)
+		return cli_fail(CMD, EXIT_FAIL, "cannot write %s: %s", out ? out : "standard output",
+				strerror(errno));
+	if (out && strcmp(out, "-") != 0) {
+		if (o->json) {
+			printf("{\"case\":");
+			cli_json_string(stdout, o->pos[1], strlen(o->pos[1]));
+			printf(",\"name\":");
+			cli_json_string(stdout, o->pos[2], strlen(o->pos[2]));
+			printf(",\"file\":");
+			cli_json_string(stdout, out, strlen(out));
+			printf(",\"sha256\":\"%s\",\"size\":%zu}\n", sha, len);
+		} else {
+			fprintf(stderr, "wrote %s (%zu bytes, sha256 %s)\n", out, len, sha);
+		}
+	}
+	return EXIT_OK;
+}
+
 static int do_link(struct opts *o)
 {
 	static const char *const known[] = { "relation", NULL };
@@ -870,9 +956,24 @@ static int case_main(int argc, char **argv)
 				 "link, children or check");
 	const char *sub = argv[1];
 	case_sub = sub;
-	static const char *const list_bools[] = { "asc", NULL };
+	static const char *const list_bools[] = { "asc", "breached", NULL };
 	struct opts o;
-	int rc = parse(argc - 2, argv + 2, &o, strcmp(sub, "list") == 0 ? list_bools : NULL);
+	/* -o FILE (attachment get): the one short option, taken out before parsing. */
+	const char *out_file = NULL;
+	char *args[64];
+	int nargs = 0;
+	for (int i = 2; i < argc && nargs < 64; i++) {
+		if (strcmp(sub, "attachment") == 0 && strcmp(argv[i], "-o") == 0) {
+			if (i + 1 >= argc)
+				return cli_usage(CMD, "-o needs a file name");
+			out_file = argv[++i];
+			continue;
+		}
+		args[nargs++] = argv[i];
+	}
+	if (argc - 2 > 64)
+		return cli_usage(CMD, "too many arguments");
+	int rc = parse(nargs, args, &o, strcmp(sub, "list") == 0 ? list_bools : NULL);
 	if (rc)
 		return rc;
 	use_colour = !o.json && cli_use_colour(stdout);
@@ -895,6 +996,8 @@ static int case_main(int argc, char **argv)
 		return do_note(&o);
 	if (strcmp(sub, "attach") == 0)
 		return do_attach(&o);
+	if (strcmp(sub, "attachment") == 0)
+		return do_attachment(&o, out_file);
 	if (strcmp(sub, "link") == 0)
 		return do_link(&o);
 	if (strcmp(sub, "check") == 0)

@@ -1,6 +1,7 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
 #include "daemon_warroom.h"
+#include "sla_escalate.h"
 #include "secret.h"
 #include "datadir.h"
 #include "integration.h"
@@ -115,22 +116,45 @@ int daemon_resume(struct daemon *d, const char *run_id)
 	return 0;
 }
 
-int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
-			  const char *input_json, const char *job)
+/* A start task for pb, holding a ref on the current set; NULL out of memory. */
+static struct task *start_task(struct daemon *d, const struct pb_meta *pb, const char *input_json)
 {
 	struct task *t = calloc(1, sizeof *t);
 	if (!t)
-		return -1;
+		return NULL;
 	t->kind = TASK_START;
 	t->set = d->set;
 	pb_set_ref(d->set);
 	t->pb = pb;
-	if (input_json)
-		t->input_json = strdup(input_json);
+	if (input_json && !(t->input_json = strdup(input_json))) {
+		task_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
+			  const char *input_json, const char *job)
+{
+	struct task *t = start_task(d, pb, input_json);
+	if (!t)
+		return -1;
 	if (case_ref)
 		snprintf(t->case_ref, sizeof t->case_ref, "%s", case_ref);
 	if (job)
 		snprintf(t->job, sizeof t->job, "%s", job);
+	return work_submit(d, t);
+}
+
+int daemon_start_playbook_as(struct daemon *d, const struct pb_meta *pb, const char *input_json,
+			     const char *actor, char run_id[37])
+{
+	struct task *t = start_task(d, pb, input_json);
+	if (!t)
+		return -1;
+	snprintf(t->actor, sizeof t->actor, "%s", actor);
+	uuid_v7(t->run_id);
+	snprintf(run_id, 37, "%s", t->run_id);
 	return work_submit(d, t);
 }
 
@@ -218,6 +242,11 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	if (now - last_flush >= 2000) {
 		last_flush = now;
 		ingest_flush_dups(d);
+	}
+	static int64_t last_sla;
+	if (now - last_sla >= 1000) {   /* breached SLAs escalate within about a second */
+		last_sla = now;
+		sla_sweep(d, now);
 	}
 	metric_set(M_CONNECTIONS, d->http ? httpd_connections(d->http) : 0);
 	metric_set(M_HTTP_CUT, d->http ? (int64_t)httpd_cut(d->http) : 0);

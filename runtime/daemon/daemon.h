@@ -46,6 +46,25 @@ struct daemon_opts {
 enum job_overlap { OVERLAP_SKIP, OVERLAP_QUEUE, OVERLAP_ALLOW };
 enum job_missed { MISSED_RUN_ONCE, MISSED_SKIP };
 
+/* A declared input, as the self-service form and the run API read it
+ * (daemon_selfservice.c); the engine checks the same declaration again. */
+struct pb_input {
+	char *name, *type;        /* type: string number integer boolean table any */
+	char *label, *description;    /* label defaults to the name; may be NULL */
+	char *default_json;       /* the default as JSON, or NULL */
+	int required;
+	char **options;           /* one-of choices (`options = {...}`), or NULL */
+	int noptions;
+};
+
+/* `form = { title =, description =, roles = {...} }`: the playbook may be
+ * started from GET /forms/NAME by a member of one of the roles. */
+struct pb_form {
+	char *title, *description;
+	char **roles;
+	int nroles;
+};
+
 /* A playbook as loaded, with what the daemon reads from its table. */
 struct pb_meta {
 	char *name, *description, *path;
@@ -59,6 +78,9 @@ struct pb_meta {
 	int ntriggers;
 	struct pp_rule *rules;
 	int nrules;
+	struct pb_input *inputs;  /* sorted by name */
+	int ninputs;
+	struct pb_form *form;     /* NULL: no self-service form */
 };
 
 /* One loaded playbooks directory; replaced as a whole on reload. Refcounted:
@@ -89,6 +111,7 @@ struct task {
 	char case_ref[40];             /* START: the case; NOTE: where */
 	char run_id[37];               /* RESUME; out: the run */
 	char job[128];                 /* START from a job: its name */
+	char actor[160];               /* START: who starts it ("http:alice"), or "" */
 	char *text;                    /* NOTE */
 	int status;                    /* out: the run's status (0 invalid, -1 error) */
 	struct task *next;
@@ -149,6 +172,11 @@ void work_join(struct daemon *d);
 int daemon_resume(struct daemon *d, const char *run_id);
 int daemon_start_playbook(struct daemon *d, const struct pb_meta *pb, const char *case_ref,
 			  const char *input_json, const char *job);
+/* A run started by a person (the API, a form): as `actor` ("http:alice"), its id
+ * chosen here so that the caller can answer with it (run_id, 37 bytes). 0, or
+ * -1 when the queue is full. */
+int daemon_start_playbook_as(struct daemon *d, const struct pb_meta *pb, const char *input_json,
+			     const char *actor, char run_id[37]);
 int daemon_main(const struct daemon_opts *o);
 
 #endif

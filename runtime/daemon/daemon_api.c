@@ -11,6 +11,9 @@
 #include "audit.h"
 #include "case.h"
 #include "daemon_int.h"
+#include "daemon_selfservice.h"
+#include "case_breached.h"
+#include "sla_watch.h"
 #include "daemon_warroom.h"
 #include "datadir.h"
 #include "edl.h"
@@ -172,7 +175,10 @@ static void get_cases(struct daemon *d, struct httpd_req *r)
 	}
 	struct case_page page;
 	char err[256] = "";
-	if (case_search(d->st, &q, &page, err, sizeof err) != 0) {
+	const char *br = httpd_query(r, "breached");
+	int breached = br && (strcmp(br, "1") == 0 || strcmp(br, "true") == 0);
+	if ((breached ? case_search_breached(d->st, &q, now_ms(), 100000, &page, err, sizeof err)
+		      : case_search(d->st, &q, &page, err, sizeof err)) != 0) {
 		/* a cursor this query did not give is the client's mistake */
 		int bad_cursor = q.cursor && strstr(err, "cursor") != NULL;
 		httpd_error(r, bad_cursor ? 400 : 500, bad_cursor ? "bad_request" : "store", err, NULL);
@@ -203,6 +209,9 @@ static void get_case(struct daemon *d, struct httpd_req *r, const char *ref)
 	}
 	struct store_buf b = {0};
 	case_rec_json(&c, now_ms(), &b);
+	b.len--;        /* reopen the object: the task SLAs and the escalation */
+	sla_case_json(d->st, c.seq, now_ms(), &b);
+	store_buf_str(&b, "}");
 	case_rec_free(&c);
 	reply_buf(r, 200, "application/json", &b, NULL);
 }
@@ -907,14 +916,19 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 enum route_id {
 	R_NONE, R_HEALTHZ, R_METRICS, R_EDL, R_PROMPT_FORM, R_SLACK, R_ALERTS, R_ANSWER,
 	R_CASE_SUB, R_CASE_WRITE, R_RUN_RESUME, R_RUN_STEPS, R_RUN_CANCEL, R_CASES, R_RUNS,
-	R_JOBS, R_JOB_ACTION, R_WARROOM
+	R_JOBS, R_JOB_ACTION, R_WARROOM,
+	/* self-service and attachments (daemon_selfservice.c) */
+	R_FORMS, R_FORM_PAGE, R_FORM_SUBMIT, R_FORM_LOGIN, R_PB_RUNS, R_ATTACHMENT
 };
 enum route_auth {
 	AUTH_NONE,
 	AUTH_TOKEN,   /* Authorization: Bearer */
 	AUTH_PROMPT,  /* bearer or ?token= (the form is opened from an email) */
 	AUTH_EDL,     /* the list's own token or basic auth (edl-auth), or a bearer token */
-	AUTH_SLACK    /* Slack's signature over the body: checked with the body, small */
+	AUTH_SLACK,   /* Slack's signature over the body: checked with the body, small */
+	AUTH_FORM,    /* the forms' session cookie or a bearer token; the pages answer a
+	               * sign-in page without either, a post is refused (401) */
+	AUTH_LOGIN    /* none: the sign-in post itself (a token in a small body) */
 };
 
 struct route {
@@ -927,6 +941,7 @@ struct route {
 };
 
 #define SLACK_MAX_BODY (64u << 10)  /* Slack's payloads are a few KiB */
+#define LOGIN_MAX_BODY 4096u          /* a token and where to go next */
 
 static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 {
@@ -948,6 +963,14 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 		TO(R_PROMPT_FORM, AUTH_PROMPT, access_route_perm(ROUTE_PROMPT_FORM), 0);
 	else if (n == 2 && strcmp(seg[0], "slack") == 0 && strcmp(seg[1], "interactive") == 0 && post)
 		TO(R_SLACK, AUTH_SLACK, 0, 1);
+	else if (n == 1 && strcmp(seg[0], "forms") == 0 && get)
+		TO(R_FORMS, AUTH_FORM, access_route_perm(ROUTE_FORMS), 0);
+	else if (n == 2 && strcmp(seg[0], "forms") == 0 && strcmp(seg[1], "login") == 0 && post)
+		TO(R_FORM_LOGIN, AUTH_LOGIN, 0, 1);
+	else if (n == 2 && strcmp(seg[0], "forms") == 0 && get)
+		TO(R_FORM_PAGE, AUTH_FORM, access_route_perm(ROUTE_FORMS), 0);
+	else if (n == 2 && strcmp(seg[0], "forms") == 0 && post)
+		TO(R_FORM_SUBMIT, AUTH_FORM, access_route_perm(ROUTE_FORMS), 1);
 	else if (n >= 3 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
 		const char *what = seg[2];
 		int cases = strcmp(what, "cases") == 0, runs = strcmp(what, "runs") == 0;
@@ -973,6 +996,10 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 			TO(R_RUN_STEPS, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_READ), 0);
 		else if (runs && post && n == 5 && strcmp(seg[4], "cancel") == 0)
 			TO(R_RUN_CANCEL, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_CONTROL), 1);
+		else if (cases && get && n == 6 && strcmp(seg[4], "attachments") == 0)
+			TO(R_ATTACHMENT, AUTH_TOKEN, access_route_perm(ROUTE_CASES_READ), 0);
+		else if (strcmp(what, "playbooks") == 0 && n == 5 && strcmp(seg[4], "runs") == 0 && post)
+			TO(R_PB_RUNS, AUTH_TOKEN, access_route_perm(ROUTE_PLAYBOOK_START), 1);
 		else if (cases && get && n <= 4)
 			TO(R_CASES, AUTH_TOKEN, access_route_perm(ROUTE_CASES_READ), 0);
 		else if (runs && get && n <= 4)
@@ -1027,6 +1054,30 @@ void api_gate(struct httpd_req *r, void *ud)
 			return;
 		user = require(d, r, rt.perm, NULL);
 		break;
+	case AUTH_LOGIN:
+		httpd_set_body_limit(r, LOGIN_MAX_BODY);
+		return;
+	case AUTH_FORM: {
+		/* A bearer token wins; else the session cookie; else the pages show
+		 * the sign-in page and a post is refused before its body is read. */
+		const char *su = bearer(r) ? NULL : ss_session_user(r);
+		if (su) {
+			char err[256] = "", actor[160];
+			snprintf(actor, sizeof actor, "http:%s", su);
+			if (rbac_require(d->st, su, actor, rt.perm, httpd_path(r), err, sizeof err) != 0) {
+				httpd_error(r, 403, "forbidden", err, NULL);
+				return;
+			}
+			user = su;
+		} else if (httpd_header(r, "Authorization")) {
+			user = require(d, r, rt.perm, NULL);
+		} else if (rt.body) {
+			httpd_error(r, 401, "unauthorized", "sign in at GET /forms (or give "
+				    "Authorization: Bearer TOKEN)", "WWW-Authenticate: Bearer");
+			return;
+		}
+		break;
+	}
 	case AUTH_SLACK: {
 		/* The signature covers the body, so the body is read, but only with
 		 * the signature's headers there, and only a small one. */
@@ -1057,7 +1108,8 @@ void api_handle(struct httpd_req *r, void *ud)
 	const char *user = httpd_user(r);
 	/* Fail closed: a route that needs a user and has none never runs (the
 	 * gate answers first; this holds if it ever did not run). */
-	if (rt.id == R_NONE || ((rt.auth == AUTH_TOKEN || rt.auth == AUTH_PROMPT) && !user)) {
+	if (rt.id == R_NONE || ((rt.auth == AUTH_TOKEN || rt.auth == AUTH_PROMPT ||
+				 (rt.auth == AUTH_FORM && rt.body)) && !user)) {
 		httpd_error(r, rt.id == R_NONE ? rt.status : 401,
 			    rt.id == R_NONE ? "not_found" : "unauthorized",
 			    rt.id == R_NONE ? rt.msg : "not authenticated", NULL);
@@ -1128,6 +1180,24 @@ void api_handle(struct httpd_req *r, void *ud)
 		break;
 	case R_WARROOM:
 		warroom_api(d, r, user, seg[3]);
+		break;
+	case R_FORMS:
+		ss_forms_list(d, r, user);
+		break;
+	case R_FORM_PAGE:
+		ss_form_page(d, r, seg[1], user);
+		break;
+	case R_FORM_SUBMIT:
+		ss_form_submit(d, r, seg[1], user);
+		break;
+	case R_FORM_LOGIN:
+		ss_login(d, r);
+		break;
+	case R_PB_RUNS:
+		ss_api_start(d, r, seg[3], user);
+		break;
+	case R_ATTACHMENT:
+		ss_attachment(d, r, seg[3], seg[5]);
 		break;
 	}
 }

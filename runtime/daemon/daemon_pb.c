@@ -4,6 +4,7 @@
  * preprocess. A file that does not load fails the whole set, so that a reload
  * keeps the old, working one. */
 #include "daemon.h"
+#include "daemon_selfservice.h"
 
 #include <dirent.h>
 #include <lauxlib.h>
@@ -246,7 +247,10 @@ static int prepare(lua_State *L, int env, void *ud)
 			lua_pop(L, 1);
 		}
 	}
-	lua_pop(L, 2);
+	lua_pop(L, 1);
+	if (pb_read_form(L, pb, m, j->err, sizeof j->err) != 0)  /* inputs and form */
+		return luaL_error(L, "%s", j->err);
+	lua_pop(L, 1);
 	lua_pushcfunction(L, noop);                    /* the body: nothing to run */
 	return 0;
 }
@@ -273,6 +277,7 @@ static void meta_free(struct pb_meta *m)
 	for (int i = 0; i < m->nrules; i++)
 		pp_rule_free(&m->rules[i]);
 	free(m->rules);
+	pb_form_free(m);
 }
 
 static void set_free(struct pb_set *s)

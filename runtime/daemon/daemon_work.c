@@ -165,6 +165,8 @@ static void rl_task(struct runloop *rl, void *arg)
 		memset(&eo, 0, sizeof eo);
 		sandbox_limits_default(&eo.limits);
 		eo.case_ref = t->case_ref[0] ? t->case_ref : NULL;
+		eo.actor = t->actor[0] ? t->actor : NULL;
+		eo.run_id = t->run_id[0] ? t->run_id : NULL;
 		metric_add(M_RUNS_STARTED, 1);
 		w->running++;
 		if (runloop_start(rl, &t->pb->src, t->input_json, &eo, rl_done, t) == 0)
@@ -228,6 +230,8 @@ static void do_task(struct daemon *d, struct sandbox *sb, struct task *t)
 		memset(&eo, 0, sizeof eo);
 		eo.limits = lim;
 		eo.case_ref = t->case_ref[0] ? t->case_ref : NULL;
+		eo.actor = t->actor[0] ? t->actor : NULL;
+		eo.run_id = t->run_id[0] ? t->run_id : NULL;
 		struct engine_run e;
 		metric_add(M_RUNS_STARTED, 1);
 		int status = engine_start(sb, d->st, &t->pb->src, NULL, 0, t->input_json, &eo, &e);

@@ -129,18 +129,24 @@ int jobs_rebuild(struct sched *s, char *err, size_t errlen)
 		struct job_rec r;
 		jobs_read(daemon_store(s->d), j->name, &r);
 		j->paused = r.paused;
+		/* The reference for missed fires: the last fire, or for a job that
+		 * never fired the fire it was waiting for when the daemon stopped
+		 * (its saved `next`), so a new job down across its first fire still
+		 * runs it once. */
+		int64_t ref = 0;
 		if (first) {
 			j->run_now_seen = r.run_now;
 			j->last = r.last / 1000;
+			ref = j->last > 0 ? j->last : r.next > 0 ? r.next / 1000 - 1 : 0;
 		}
 		j->next = next_after(j, now);
-		if (first && j->last > 0 && !j->paused) {
+		if (first && ref > 0 && !j->paused) {
 			/* Missed: a fire due after the last one and before now. Grace is
 			 * about the latest of them (down for two days, an hourly job with
 			 * an hour's grace still runs once): is one due in the last
 			 * grace_s seconds? */
-			int64_t missed = next_after(j, j->last);
-			int64_t from = now - pb->grace_s - 1 > j->last ? now - pb->grace_s - 1 : j->last;
+			int64_t missed = next_after(j, ref);
+			int64_t from = now - pb->grace_s - 1 > ref ? now - pb->grace_s - 1 : ref;
 			int64_t recent = next_after(j, from);
 			if (missed && missed <= now) {
 				if (pb->missed == MISSED_RUN_ONCE && recent && recent <= now) {
@@ -178,6 +184,7 @@ void jobs_tick(struct sched *s, int64_t now_ms)
 				j->paused = r.paused;
 				if (r.run_now > j->run_now_seen) {
 					j->run_now_seen = r.run_now;
+					j->last = now; /* a fire on request is a fire: LAST shows it */
 					fire(s, j, "run now");
 					changed = 1;
 				}
@@ -222,7 +229,9 @@ int jobs_fire_now(struct sched *s, const char *name, char *err, size_t errlen)
 {
 	for (int i = 0; i < s->njobs; i++)
 		if (strcmp(s->jobs[i].name, name) == 0) {
+			s->jobs[i].last = (int64_t)time(NULL);
 			fire(s, &s->jobs[i], "API");
+			save(s, &s->jobs[i]);
 			return 0;
 		}
 	snprintf(err, errlen, "no job %s", name);

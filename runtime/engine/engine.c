@@ -238,7 +238,10 @@ void engine_setup(struct store *st, const struct playbook_src *src, char *const 
 {
 	memset(e, 0, sizeof *e);
 	e->st = st;
-	uuid_v7(e->rec.id);
+	if (opt && opt->run_id && uuid_valid(opt->run_id, strlen(opt->run_id)))
+		snprintf(e->rec.id, sizeof e->rec.id, "%s", opt->run_id);
+	else
+		uuid_v7(e->rec.id);
 	src_identity(src, &e->rec.path, &e->rec.hash);
 	e->rec.created = e->rec.updated = now_ms();
 	e->rec.status = RUN_RUNNING;

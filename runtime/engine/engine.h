@@ -44,6 +44,9 @@ struct engine_options {
 	const char *case_ref;          /* the case the run works on */
 	const char *parent;            /* parent run id */
 	const char *actor;             /* who starts it (audited); NULL: "soarctl" */
+	const char *run_id;            /* the new run's id, chosen by the caller (the API
+	                                * answers with it before a worker starts the run);
+	                                * NULL or not a UUID: a fresh UUID v7 */
 };
 
 /* Starts src as a new run. Fills `e` (free with engine_run_clear). Returns the

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 /* Appends base64 (standard, padded) of n bytes. */
@@ -142,6 +143,19 @@ static void body_part(struct store_buf *b, const struct mime_message *m)
 	}
 }
 
+/* s percent-encoded: letters, digits and the bytes of `safe` as they are. */
+static void pct_encode(struct store_buf *b, const char *s, const char *safe)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || strchr(safe, *p)) {
+			store_buf_add(b, p, 1);
+		} else {
+			char pct[3] = { '%', hex_upper[*p >> 4], hex_upper[*p & 15] };
+			store_buf_add(b, pct, 3);
+		}
+	}
+}
+
 /* filename="x.pdf", or RFC 2231 filename*=UTF-8''%.. for anything else. */
 static void filename_param(struct store_buf *b, const char *name)
 {
@@ -154,24 +168,61 @@ static void filename_param(struct store_buf *b, const char *name)
 		return;
 	}
 	store_buf_str(b, "filename*=UTF-8''");
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (isalnum(*p) || strchr(".-_", *p)) {
-			store_buf_add(b, p, 1);
-		} else {
-			char pct[3] = { '%', hex_upper[*p >> 4], hex_upper[*p & 15] };
-			store_buf_add(b, pct, 3);
-		}
-	}
+	pct_encode(b, name, ".-_");
 }
 
+static const struct { const char *ext, *type; } media_types[] = {
+	{ "csv", "text/csv; charset=utf-8" }, { "txt", "text/plain; charset=utf-8" },
+	{ "log", "text/plain; charset=utf-8" }, { "md", "text/markdown; charset=utf-8" },
+	{ "html", "text/html; charset=utf-8" }, { "htm", "text/html; charset=utf-8" },
+	{ "json", "application/json" }, { "xml", "application/xml" },
+	{ "pdf", "application/pdf" }, { "zip", "application/zip" }, { "gz", "application/gzip" },
+	{ "png", "image/png" }, { "jpg", "image/jpeg" }, { "jpeg", "image/jpeg" },
+	{ "gif", "image/gif" }, { "svg", "image/svg+xml" }, { "eml", "message/rfc822" },
+	{ "pcap", "application/vnd.tcpdump.pcap" },
+};
+
+const char *mime_type_for_name(const char *name)
+{
+	const char *dot = name ? strrchr(name, '.') : NULL;
+	if (dot && dot[1])
+		for (size_t i = 0; i < sizeof media_types / sizeof media_types[0]; i++)
+			if (strcasecmp(dot + 1, media_types[i].ext) == 0)
+				return media_types[i].type;
+	return "application/octet-stream";
+}
+
+void mime_content_disposition(struct store_buf *b, const char *name)
+{
+	store_buf_str(b, "attachment; filename=\"");
+	int only_dots = 1;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		only_dots &= *p == '.';
+	if (!*name || only_dots) {
+		store_buf_str(b, "download");
+	} else {
+		for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+			char c = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' && *p != '/' ? (char)*p : '_';
+			store_buf_add(b, &c, 1);
+		}
+	}
+	store_buf_str(b, "\"; filename*=UTF-8''");
+	pct_encode(b, name, "!#$&+-.^_`|~");    /* RFC 8187 attr-char */
+}
+
+/* type/subtype, optionally with parameters ("text/csv; charset=utf-8"):
+ * nothing that could end the header or open a quoted string. */
 static int type_ok(const char *t)
 {
 	const char *slash = strchr(t, '/');
-	if (!slash || slash == t || !slash[1])
+	if (!slash || slash == t || !slash[1] || slash[1] == ';')
 		return 0;
-	for (; *t; t++)
-		if (!isalnum((unsigned char)*t) && !strchr("/.+-_", *t))
+	int params = 0;
+	for (; *t; t++) {
+		params |= *t == ';';
+		if (!isalnum((unsigned char)*t) && !strchr(params ? "/.+-_;= " : "/.+-_", *t))
 			return 0;
+	}
 	return 1;
 }
 

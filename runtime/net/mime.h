@@ -43,6 +43,18 @@ int mime_address_ok(const char *addr);
  * (a bad address, a control character in the subject, nothing to send). */
 int mime_build(const struct mime_message *m, struct store_buf *out, char *err, size_t errlen);
 
+/* The media type for a file name, by its extension (".csv" -> "text/csv",
+ * ".html" -> "text/html; charset=utf-8", ".pdf", ".png", ".json", ...);
+ * "application/octet-stream" when unknown. A static string. */
+const char *mime_type_for_name(const char *name);
+
+/* An HTTP Content-Disposition value (RFC 6266) for a download named `name`:
+ * `attachment; filename="..."` with every byte that is not plain printable
+ * ASCII, a quote or a backslash replaced by '_' (and a name of only dots made
+ * "download"), then `; filename*=UTF-8''...` percent-encoded (RFC 8187) with the
+ * name exactly. Nothing of the name can end the header or the parameter. */
+void mime_content_disposition(struct store_buf *out, const char *name);
+
 /* A Message-ID "<random@domain>" for the sender's domain into out (>= 128). */
 void mime_message_id(const char *from, char *out, size_t len);
 

@@ -15,6 +15,9 @@
  */
 #include "prim.h"
 
+#include "case_attachment.h"
+#include "prim_sla.h"
+#include "sla_watch.h"
 #include "case.h"
 #include "indicator.h"
 #include "prim_json.h"
@@ -22,6 +25,7 @@
 #include "runstore.h"
 #include "sandbox.h"
 
+#include "mime.h"
 #include <errno.h>
 #include <lauxlib.h>
 #include <math.h>
@@ -30,11 +34,12 @@
 #include <string.h>
 
 #define SIG_CREATE "case.create{title=string, type=, severity=, status=, owner=, role=, " \
-	"labels=, custom=, dedupe_key=, source=, parent=, sla_due=, sla_pause_pending=}"
+	"labels=, custom=, dedupe_key=, source=, parent=, sla_due=, sla_pause_pending=, on_breach=}"
 #define SIG_GET "case.get(ref: number|string)"
 #define SIG_UPDATE "case.update(ref, {field=value, ...})"
 #define SIG_NOTE "case.note(ref, text: string [, {kind=string, data=table|string}])"
 #define SIG_ATTACH "case.attach(ref, name: string, data: string)"
+#define SIG_ATTACHMENT "case.attachment(ref, name: string)"
 #define SIG_LINK "case.link(ref, other [, relation: \"related\"|\"parent\"|\"child\"])"
 #define SIG_CLOSE "case.close(ref, reason: string)"
 #define SIG_TIMELINE "case.timeline(ref [, {from=number, limit=number}])"
@@ -66,7 +71,7 @@ static const char *actor(char buf[ACTOR_MAX])
 }
 #define BOX_MT "soarctl.case.box"
 
-enum { BOX_NONE, BOX_FIELDS, BOX_CASE, BOX_PAGE, BOX_IND, BOX_IPAGE, BOX_ENTRIES };
+enum { BOX_NONE, BOX_FIELDS, BOX_CASE, BOX_PAGE, BOX_IND, BOX_IPAGE, BOX_ENTRIES, BOX_BYTES };
 
 struct box {
 	int kind;
@@ -77,6 +82,7 @@ struct box {
 		struct indicator i;
 		struct indicator_page ip;
 		struct { struct case_entry *e; size_t n; } en;
+		struct { void *p; size_t n; } bytes;   /* an attachment read back */
 	} u;
 };
 
@@ -92,6 +98,7 @@ static int box_gc(lua_State *L)
 	case BOX_IND: indicator_free(&b->u.i); break;
 	case BOX_IPAGE: indicator_page_free(&b->u.ip); break;
 	case BOX_ENTRIES: case_entries_free(b->u.en.e, b->u.en.n); break;
+	case BOX_BYTES: free(b->u.bytes.p); break;
 	default: break;
 	}
 	b->kind = BOX_NONE;
@@ -317,6 +324,10 @@ static struct case_fields *check_fields(lua_State *L, int idx, const char *sig)
 		if (lua_type(L, -2) != LUA_TSTRING)
 			prim_usage(L, sig, "field names must be strings");
 		const char *name = lua_tostring(L, -2);
+		if (strcmp(name, "on_breach") == 0) {   /* not a field: prim_sla.h */
+			lua_pop(L, 1);
+			continue;
+		}
 		const char *text = field_text(L, sig, name);
 		prim_noint_enter();
 		int rc = case_fields_set(&b->u.f, name, text, err, sizeof err);
@@ -331,9 +342,33 @@ static struct case_fields *check_fields(lua_State *L, int idx, const char *sig)
 
 /* ---- case ---- */
 
+/* The on_breach of a create/update's table at idx, as JSON pushed (or nil). */
+static const char *push_on_breach(lua_State *L, int idx, const char *sig)
+{
+	lua_getfield(L, idx, "on_breach");
+	if (lua_isnil(L, -1))
+		return NULL;
+	const char *j = prim_sla_on_breach(L, lua_gettop(L), sig);
+	lua_remove(L, -2);
+	return j;
+}
+
+/* Declares the case's escalation once its record is durable. */
+static int watch_case(lua_State *L, struct store *st, uint64_t seq, const char *on_breach)
+{
+	char err[300];
+	prim_noint_enter();
+	int rc = sla_watch_case(st, seq, on_breach, err, sizeof err);
+	prim_noint_leave();
+	if (rc != 0)
+		return fail(L, err);
+	return 0;
+}
+
 static int l_create(lua_State *L)
 {
 	struct case_fields *f = check_fields(L, 1, SIG_CREATE);
+	const char *on_breach = push_on_breach(L, 1, SIG_CREATE);
 	struct box *out = box_new(L, BOX_CASE);
 	char err[600];
 	struct store *st = get_store(err, sizeof err);
@@ -349,6 +384,8 @@ static int l_create(lua_State *L)
 		memset(&out->u.c, 0, sizeof out->u.c);
 		return fail(L, err);
 	}
+	if (on_breach && !deduped && watch_case(L, st, out->u.c.seq, on_breach))
+		return 2;
 	push_case(L, &out->u.c);
 	lua_pushboolean(L, deduped);
 	return 2;
@@ -376,6 +413,7 @@ static int l_update(lua_State *L)
 	char rb[32], err[600];
 	const char *ref = check_ref(L, 1, SIG_UPDATE, rb, sizeof rb);
 	struct case_fields *f = check_fields(L, 2, SIG_UPDATE);
+	const char *on_breach = push_on_breach(L, 2, SIG_UPDATE);
 	struct box *out = box_new(L, BOX_CASE);
 	struct store *st = get_store(err, sizeof err);
 	if (!st)
@@ -387,6 +425,8 @@ static int l_update(lua_State *L)
 	prim_noint_leave();
 	if (rc != 0)
 		return fail(L, err);
+	if (on_breach && watch_case(L, st, out->u.c.seq, on_breach))
+		return 2;
 	push_case(L, &out->u.c);
 	return 1;
 }
@@ -542,6 +582,29 @@ static int l_attach(lua_State *L)
 		return fail(L, err);
 	lua_pushstring(L, sha);
 	return 1;
+}
+
+/* case.attachment(ref, name) -> data, content_type; nil, err when the case or
+ * the attachment is not there. The bytes are held in a box while Lua copies
+ * them, so an out-of-memory error in the copy leaks nothing. */
+static int l_attachment(lua_State *L)
+{
+	char rb[32], err[600];
+	const char *ref = check_ref(L, 1, SIG_ATTACHMENT, rb, sizeof rb);
+	const char *name = prim_check_string(L, 2, SIG_ATTACHMENT, NULL);
+	struct box *out = box_new(L, BOX_BYTES);
+	struct store *st = get_store(err, sizeof err);
+	if (!st)
+		return fail(L, err);
+	prim_noint_enter();
+	int rc = case_attachment_get(st, ref, name, &out->u.bytes.p, &out->u.bytes.n, NULL, err,
+				     sizeof err);
+	prim_noint_leave();
+	if (rc != 0)
+		return fail(L, err);
+	lua_pushlstring(L, out->u.bytes.p, out->u.bytes.n);
+	lua_pushstring(L, mime_type_for_name(name));
+	return 2;
 }
 
 static int l_link(lua_State *L)
@@ -955,6 +1018,7 @@ static const luaL_Reg case_fns[] = {
 	{ "update", l_update },
 	{ "note", l_note },
 	{ "attach", l_attach },
+	{ "attachment", l_attachment },
 	{ "link", l_link },
 	{ "close", l_close },
 	{ "search", l_search },

@@ -10,6 +10,7 @@
  * message again. Arguments are checked before anything is allocated in C; the
  * message is built (mime.c) and sent inside a no-interrupt region.
  */
+#include "case_attachment.h"
 #include "datadir.h"
 #include "http.h"
 #include "integration.h"
@@ -28,7 +29,8 @@
 #include <time.h>
 
 #define SIG_SEND "email.send{from=string, to=string|{string}, cc=, bcc=, reply_to=string, " \
-	"subject=string, text=string, html=string, attachments={{name=, content=, type=}}}"
+	"subject=string, text=string, html=string, attachments={{name=, content=, type=} | " \
+	"{case=ref, name=}}}"
 #define MAX_RCPT 100
 #define MAX_ATT 20
 #define MAX_MESSAGE ((size_t)32 << 20)
@@ -186,6 +188,35 @@ static void push_password(lua_State *L, int cfg)
 	prim_noint_leave();
 }
 
+/* The bytes of attachments read from cases, owned by a userdata on the stack
+ * until the call ends: freed by its __gc whatever way the call leaves. */
+#define ATTBOX_MT "soarctl.email.attbox"
+struct attbox {
+	void *p[MAX_ATT];
+};
+
+static int attbox_gc(lua_State *L)
+{
+	struct attbox *b = lua_touserdata(L, 1);
+	for (int i = 0; b && i < MAX_ATT; i++) {
+		free(b->p[i]);
+		b->p[i] = NULL;
+	}
+	return 0;
+}
+
+static struct attbox *attbox_new(lua_State *L)
+{
+	struct attbox *b = lua_newuserdata(L, sizeof *b);
+	memset(b, 0, sizeof *b);
+	if (luaL_newmetatable(L, ATTBOX_MT)) {
+		lua_pushcfunction(L, attbox_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	return b;
+}
+
 static int l_send(lua_State *L)
 {
 	if (!lua_istable(L, 1))
@@ -220,6 +251,8 @@ static int l_send(lua_State *L)
 	m.reply_to = opt_string(L, 1, "reply_to", NULL);
 	const char *from = opt_string(L, 1, "from", NULL);
 	struct mime_attachment att[MAX_ATT];
+	char att_case[MAX_ATT][48];            /* {case=ref, name=}: the case, else "" */
+	memset(att_case, 0, sizeof att_case);
 	lua_getfield(L, 1, "attachments");
 	if (!lua_isnil(L, -1)) {
 		if (!lua_istable(L, -1))
@@ -233,6 +266,35 @@ static int l_send(lua_State *L)
 				prim_usage(L, SIG_SEND, "attachments[%d] is not a table", i);
 			int t = lua_gettop(L);
 			struct mime_attachment *x = &att[m.natt++];
+			lua_getfield(L, t, "case");
+			int ct = lua_type(L, -1);
+			if (ct == LUA_TNUMBER || ct == LUA_TSTRING) {
+				size_t rl;
+				const char *ref = lua_tolstring(L, -1, &rl);
+				if (rl == 0 || rl >= sizeof att_case[0])
+					prim_usage(L, SIG_SEND, "attachments[%d].case is not a case "
+						   "reference", i);
+				memcpy(att_case[m.natt - 1], ref, rl + 1);
+			} else if (ct != LUA_TNIL) {
+				prim_usage(L, SIG_SEND, "attachments[%d].case is a %s, not a case "
+					   "reference", i, luaL_typename(L, -1));
+			}
+			lua_pop(L, 1);
+			if (att_case[m.natt - 1][0]) {
+				lua_getfield(L, t, "name");
+				lua_getfield(L, t, "content");
+				lua_getfield(L, t, "type");
+				if (lua_type(L, -3) != LUA_TSTRING || !lua_isnil(L, -2) ||
+				    !(lua_isnil(L, -1) || lua_type(L, -1) == LUA_TSTRING))
+					prim_usage(L, SIG_SEND, "attachments[%d]: {case=ref, name=string "
+						   "[, type=string]} (the content is the case's)", i);
+				x->name = lua_tostring(L, -3);
+				x->type = lua_tostring(L, -1);
+				x->content = NULL;
+				x->len = 0;
+				lua_pop(L, 3);
+				continue;
+			}
 			lua_getfield(L, t, "name");
 			lua_getfield(L, t, "content");
 			lua_getfield(L, t, "type");
@@ -277,6 +339,33 @@ static int l_send(lua_State *L)
 	const char *ca_file = cfg_str(L, cfg, "ca_file");
 	push_password(L, cfg);
 	const char *password = lua_tostring(L, -1);
+
+	/* Attachments named by case: read now (not when replaying), held by a box. */
+	struct attbox *ab = NULL;
+	for (size_t i = 0; i < m.natt; i++) {
+		if (!att_case[i][0])
+			continue;
+		if (!ab)
+			ab = attbox_new(L);
+		char aerr[600];
+		size_t alen = 0;
+		prim_noint_enter();
+		struct store *st = store_default(aerr, sizeof aerr);
+		int arc = st ? case_attachment_get(st, att_case[i], att[i].name, &ab->p[i], &alen, NULL,
+						   aerr, sizeof aerr) : -1;
+		prim_noint_leave();
+		if (arc != 0) {
+			lua_pushnil(L);
+			lua_pushstring(L, arc == 1 ? "not_found" : "store");
+			lua_pushstring(L, aerr);
+			step_record(L, "email.send", sum, 3);
+			return 3;
+		}
+		att[i].content = ab->p[i];
+		att[i].len = alen;
+		if (!att[i].type)
+			att[i].type = mime_type_for_name(att[i].name);
+	}
 
 	struct store_buf msg = { 0 };
 	char err[512];

@@ -1,6 +1,9 @@
 /* prim_flow.c - steps that shape a run: random, pick, sleep, wait_until, and the
  * task bookkeeping under the Lua `task` (lua/_prelude.lua). */
+#include "case.h"
 #include "engine.h"
+#include "prim_sla.h"
+#include "sla_watch.h"
 #include "prim_json.h"
 #include "prim.h"
 #include "step.h"
@@ -194,7 +197,7 @@ static int l_wait_until(lua_State *L)
 
 /* ---- tasks: the C half of `task` (see lua/_prelude.lua) ---- */
 
-#define TASK_SIG "task(name: string, fn: function [, {owner=, role=, sla=seconds}])"
+#define TASK_SIG "task(name: string, fn: function [, {owner=, role=, sla=seconds, on_breach=}])"
 
 static const char *opt_string(lua_State *L, int t, const char *key)
 {
@@ -204,6 +207,54 @@ static const char *opt_string(lua_State *L, int t, const char *key)
 		prim_usage(L, TASK_SIG, "%s must be a string", key);
 	lua_pop(L, 1);
 	return s;
+}
+
+/* The case seq a run works on (0: none or not found). */
+static uint64_t run_case_seq(struct engine_run *e)
+{
+	if (!e || !e->st || !e->rec.case_ref)
+		return 0;
+	struct case_rec c;
+	char err[200];
+	prim_noint_enter();
+	uint64_t seq = case_get(e->st, e->rec.case_ref, &c, err, sizeof err) == 0 ? c.seq : 0;
+	if (seq)
+		case_rec_free(&c);
+	prim_noint_leave();
+	return seq;
+}
+
+/* A task with an SLA is recorded for its case (shown there) and, with
+ * on_breach, for the daemon's escalation (store/sla_watch.h). Once, at the
+ * task's first execution (a replay finds it recorded). */
+static void watch_task(lua_State *L, struct engine_run *e, int info, const char *on_breach)
+{
+	lua_getfield(L, info, "due");
+	int64_t due = (int64_t)lua_tonumber(L, -1);
+	lua_pop(L, 1);
+	uint64_t seq = run_case_seq(e);
+	if (!due || !e || !e->rec.id[0] || (!seq && !on_breach))
+		return;
+	struct sla_watch w;
+	memset(&w, 0, sizeof w);
+	w.task = 1;
+	w.case_seq = seq;
+	w.due = due;
+	snprintf(w.run, sizeof w.run, "%s", e->rec.id);
+	lua_getfield(L, info, "path");
+	snprintf(w.path, sizeof w.path, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+	lua_getfield(L, info, "owner");
+	snprintf(w.owner, sizeof w.owner, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+	lua_getfield(L, info, "role");
+	snprintf(w.role, sizeof w.role, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+	lua_pop(L, 3);
+	w.on_breach = (char *)on_breach;
+	char err[300];
+	prim_noint_enter();
+	int rc = sla_watch_task(e->st, &w, err, sizeof err);
+	prim_noint_leave();
+	if (rc != 0)
+		luaL_error(L, "task %s: recording its SLA: %s", w.path, err);
 }
 
 /* task_enter(name, opts) -> info table {name, path, owner, role, due} */
@@ -246,6 +297,19 @@ static int l_task_enter(lua_State *L)
 				lua_pushstring(L, name);
 			lua_setfield(L, -2, "path");
 		}
+		const char *on_breach = NULL;
+		if (has_opts) {
+			lua_getfield(L, 2, "on_breach");
+			int nil = lua_isnil(L, -1);
+			lua_pop(L, 1);
+			if (!nil) {
+				lua_getfield(L, 2, "on_breach");
+				on_breach = prim_sla_on_breach(L, lua_gettop(L), TASK_SIG);
+				lua_remove(L, -2);         /* stack: ..., info, json */
+				lua_insert(L, -2);         /* stack: ..., json, info */
+			}
+		}
+		watch_task(L, e, lua_gettop(L), on_breach);
 		step_record(L, "task", name, 1);
 	}
 	if (e) {
@@ -271,6 +335,17 @@ static int l_task_leave(lua_State *L)
 	struct engine_run *e = engine();
 	int ok = lua_toboolean(L, 2);
 	if (step_replay(L, "task.end") < 0) {
+		lua_getfield(L, 1, "due");
+		int has_sla = lua_isnumber(L, -1);
+		lua_getfield(L, 1, "path");
+		if (has_sla && e && e->rec.id[0] && lua_isstring(L, -1)) {
+			char err[300];
+			uint64_t seq = run_case_seq(e);
+			prim_noint_enter();
+			sla_task_done(e->st, seq, e->rec.id, lua_tostring(L, -1), ok, err, sizeof err);
+			prim_noint_leave();
+		}
+		lua_pop(L, 2);
 		lua_getfield(L, 1, "name");
 		const char *name = lua_tostring(L, -1);
 		lua_pushboolean(L, ok);

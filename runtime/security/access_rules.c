@@ -22,6 +22,7 @@ static const struct {
 	{ "case", "close", RBAC_CASE_WRITE },
 	{ "case", "note", RBAC_CASE_WRITE },
 	{ "case", "attach", RBAC_CASE_WRITE },
+	{ "case", "attachment", RBAC_CASE_READ },
 	{ "case", "link", RBAC_CASE_WRITE },
 	{ "indicator", "get", RBAC_CASE_READ },
 	{ "indicator", "list", RBAC_CASE_READ },
@@ -94,6 +95,8 @@ const struct access_route_rule access_routes[ROUTE_COUNT] = {
 	[ROUTE_JOBS_MANAGE] = { "POST /api/v1/jobs/NAME/run|pause|resume", "job run",
 				RBAC_JOB_MANAGE },
 	[ROUTE_WARROOM] = { "POST /api/v1/cases/REF/warroom", "case note", RBAC_CASE_WRITE },
+	[ROUTE_PLAYBOOK_START] = { "POST /api/v1/playbooks/NAME/runs", "run", RBAC_PLAYBOOK_RUN },
+	[ROUTE_FORMS] = { "GET|POST /forms/NAME", "run", RBAC_PLAYBOOK_RUN },
 };
 
 unsigned access_cli_perm(const char *cmd, const char *sub)

@@ -35,6 +35,8 @@ enum access_route {
 	ROUTE_JOBS_READ,      /* GET /api/v1/jobs */
 	ROUTE_JOBS_MANAGE,    /* POST /api/v1/jobs/NAME/run|pause|resume */
 	ROUTE_WARROOM,        /* POST /api/v1/cases/REF/warroom (and playbook.run, checked there) */
+	ROUTE_PLAYBOOK_START, /* POST /api/v1/playbooks/NAME/runs */
+	ROUTE_FORMS,          /* GET /forms, GET|POST /forms/NAME (and the form's roles) */
 	ROUTE_COUNT
 };
 

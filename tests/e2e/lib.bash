@@ -86,3 +86,18 @@ as_uid() {
 	chown -R "$u" "$SOARCTL_DATA"
 	expect_exit "$code" -- setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
 }
+
+# smtp_start: the local SMTP sink (tools/standins/smtp.py) on a free port of
+# 127.0.0.1, each message saved as $mail/N.eml (+ N.env, the envelope), and an
+# integrations config whose "email" entry sends there. Sets mail, sport,
+# SMTP_PID and SOARCTL_INTEGRATIONS_CONFIG; the sink stops when this shell
+# exits (its stdin closes), or with kill $SMTP_PID in the test's EXIT trap.
+smtp_start() {
+	mail="$SOAR_TMP/mail"
+	coproc SMTP { exec "$PY" "$SOAR_SRC/tools/standins/smtp.py" "$mail" --stdin-eof; }
+	read -r _ sport <&"${SMTP[0]}"
+	[ -n "$sport" ] || { echo "SMTP server did not start"; exit 1; }
+	export SOARCTL_INTEGRATIONS_CONFIG="$SOAR_TMP/integrations.json"
+	printf '{ "email": { "smtp_url": "smtp://127.0.0.1:%s", "from": "soar@example.org" } }\n' \
+		"$sport" > "$SOARCTL_INTEGRATIONS_CONFIG"
+}

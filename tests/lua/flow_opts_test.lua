@@ -1,0 +1,20 @@
+-- task() and retry() refuse options they do not know (docs/lua-api.md: misuse
+-- raises), naming the option and the known ones; known options still work.
+local t = require("testing")
+
+return {
+  ["task: an unknown option raises"] = function()
+    t.raises(function() task("x", function() end, { owner = "a", deadline = 5 }) end,
+      "unknown option 'deadline' %(known: on_breach, owner, role, sla%)")
+    t.eq(task("y", function() return 7 end, { owner = "a", role = "r", sla = 60 }), 7)
+  end,
+
+  ["retry: an unknown option raises"] = function()
+    t.raises(function() retry(function() return 1 end, { atempts = 2 }) end,
+      "retry.*unknown option 'atempts' %(known: attempts, backoff, on%)")
+    local n = 0
+    t.eq(retry(function(a) n = a; if a < 2 then error("timeout") end; return "ok" end,
+      { attempts = 3, backoff = 0, on = { "timeout" } }), "ok")
+    t.eq(n, 2)
+  end,
+}
