@@ -8,25 +8,49 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Set by main when the command line holds --json: an error is then also one JSON
+ * object on stdout, so a script that asked for JSON always gets some. */
+static int json_errors, json_error_done;
+
+void cli_set_json_errors(int on)
+{
+	json_errors = on;
+}
+
+static void report(const char *cmd, int code, int try_help, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "soarctl %s: %s\n", cmd, msg);
+	if (try_help)
+		fprintf(stderr, "Try 'soarctl help %s'.\n", cmd);
+	if (!json_errors || json_error_done)
+		return;
+	json_error_done = 1;
+	printf("{\"ok\":false,\"error\":{\"exit\":%d,\"kind\":\"%s\",\"message\":", code,
+	       code == EXIT_USAGE ? "usage" : "failed");
+	cli_json_string(stdout, msg, strlen(msg));
+	printf(",\"command\":");
+	cli_json_string(stdout, cmd, strlen(cmd));
+	printf("}}\n");
+	fflush(stdout);
+}
+
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "soarctl %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report(cmd, EXIT_USAGE, 1, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'soarctl help %s'.\n", cmd);
 	return EXIT_USAGE;
 }
 
 int cli_fail(const char *cmd, int code, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "soarctl %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report(cmd, code, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
 }
 
