@@ -19,7 +19,7 @@ static const char usage[] =
 	"Runs the daemon: fires scheduled playbooks, takes alerts over HTTP (pre-\n"
 	"processing first, then the playbooks whose triggers match), serves EDLs,\n"
 	"prompt forms and answers, the case/run/job API and /metrics. Every endpoint\n"
-	"but /healthz needs an API token (soarctl user token create).\n"
+	"but /healthz needs an API token (soarctl user token [USER]).\n"
 	"\n"
 	"  --listen HOST:PORT   where to listen (default 127.0.0.1:8080; port 0: any)\n"
 	"  --workers N          worker threads running playbooks (default 2)\n"

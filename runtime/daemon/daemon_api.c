@@ -86,12 +86,12 @@ static const char *bearer(struct httpd_req *r)
 static const char *require(struct daemon *d, struct httpd_req *r, unsigned perm,
 			   const char *token)
 {
-	char err[256] = "";
+	char err[512] = "";
 	if (!token)
 		token = bearer(r);
 	if (!token) {
 		httpd_error(r, 401, "unauthorized", "give an API token: Authorization: Bearer TOKEN "
-			    "(soarctl user token create)", "WWW-Authenticate: Bearer");
+			    "(make one with: soarctl user token [USER])", "WWW-Authenticate: Bearer");
 		return NULL;
 	}
 	const char *user = token_user(d, token, err, sizeof err);

@@ -1,5 +1,6 @@
 /* httpd.c - see httpd.h. */
 #include "httpd.h"
+#include "metrics.h"
 #include "httpd_guard.h"
 #include "httpd_head.h"
 #include "json.h"
@@ -153,6 +154,8 @@ static enum MHD_Result queue(struct httpd_req *r, unsigned status, struct MHD_Re
 {
 	enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
+	if (status >= 400)
+		metric_http_error(status);
 	return rc;
 }
 
