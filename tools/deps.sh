@@ -9,7 +9,7 @@ build-essential cmake pkg-config
 libluajit2-5.1-dev
 libcurl4-openssl-dev liblmdb-dev lmdb-utils libev-dev libmbedtls-dev
 libmicrohttpd-dev libgnutls28-dev libpcre2-dev libedit-dev libidn2-dev
-lua-check python3 python3-aiosmtpd python3-jsonschema openssl wrk
+lua-check python3 python3-aiosmtpd openssl wrk
 clang libclang-rt-dev
 "
 
