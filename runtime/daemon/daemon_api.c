@@ -939,7 +939,7 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 	rt->status = 404;
 	rt->msg = "no such endpoint";
 #define TO(i, a, p, b) (rt->id = (i), rt->auth = (a), rt->perm = (p), rt->body = (b))
-	if (n == 1 && strcmp(seg[0], "healthz") == 0)
+	if (n == 1 && strcmp(seg[0], "healthz") == 0 && get)
 		TO(R_HEALTHZ, AUTH_NONE, 0, 0);
 	else if (n == 1 && strcmp(seg[0], "metrics") == 0 && get)
 		TO(R_METRICS, AUTH_TOKEN, access_route_perm(ROUTE_METRICS), 0);
