@@ -37,7 +37,8 @@ fuzz: build-fuzz
 # bundled playbooks in mock mode (no vendor credentials needed). Ctrl-C stops it.
 LISTEN ?= 127.0.0.1:8080
 run: build
-	@[ -d $(DATA) ] || ./$(BUILD)/soarctl init --data $(DATA)
+	@# init, not mkdir: a folder without a store (or the key and first admin) is not a data directory
+	@[ -f $(DATA)/store.mdb ] || ./$(BUILD)/soarctl init --data $(DATA)
 	@echo "soarctl serve on http://$(LISTEN) (data: $(DATA)); an API token: ./$(BUILD)/soarctl user token --data $(DATA)"
 	./$(BUILD)/soarctl serve --data $(DATA) --listen $(LISTEN) --playbooks playbooks --mock
 

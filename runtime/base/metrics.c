@@ -34,6 +34,16 @@ static const struct {
 	[M_JOBS] = {"soarctl_jobs", "scheduled jobs"},
 };
 
+/* Errors by status, 400..599 (others count in the total only). */
+static _Atomic int64_t by_status[200];
+
+void metric_http_error(unsigned status)
+{
+	metric_add(M_HTTP_ERRORS, 1);
+	if (status >= 400 && status < 600)
+		atomic_fetch_add_explicit(&by_status[status - 400], 1, memory_order_relaxed);
+}
+
 void metric_add(enum metric m, int64_t n)
 {
 	atomic_fetch_add_explicit(&values[m], n, memory_order_relaxed);
@@ -53,6 +63,18 @@ void metrics_render(struct store_buf *out)
 {
 	for (int m = 0; m < M__COUNT; m++) {
 		const char *type = m < M__COUNTERS ? "counter" : "gauge";
+		if (m == M_HTTP_ERRORS && metric_get(M_HTTP_ERRORS)) {
+			/* one sample per status seen; the total is their sum */
+			store_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", info[m].name,
+					 info[m].help, info[m].name);
+			for (int i = 0; i < 200; i++) {
+				int64_t v = atomic_load_explicit(&by_status[i], memory_order_relaxed);
+				if (v)
+					store_buf_printf(out, "%s{status=\"%d\"} %lld\n", info[m].name,
+							 400 + i, (long long)v);
+			}
+			continue;
+		}
 		store_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", info[m].name,
 				 info[m].help, info[m].name, type, info[m].name,
 				 (long long)metric_get((enum metric)m));

@@ -42,6 +42,9 @@ enum metric {
 void metric_add(enum metric m, int64_t n);
 void metric_set(enum metric m, int64_t v);
 int64_t metric_get(enum metric m);
+/* An answer with status >= 400: counts M_HTTP_ERRORS and the status's own
+ * counter, rendered as soarctl_http_errors_total{status="404"}. */
+void metric_http_error(unsigned status);
 /* Appends the Prometheus text exposition of every metric. */
 void metrics_render(struct store_buf *out);
 

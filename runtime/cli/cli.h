@@ -5,11 +5,14 @@
 
 #include <stdio.h>
 
-/* Exit codes scripts can rely on. */
+/* Exit codes scripts can rely on, the same for every command (docs/cli.md):
+ * a well-formed reference to something that does not exist (case 42, a run id
+ * no run has) is EXIT_FAIL, like a refusal; a malformed one (`runs show nope`,
+ * an unknown option, a value that does not parse) is EXIT_USAGE. */
 enum {
 	EXIT_OK = 0,      /* done, or the playbook succeeded */
-	EXIT_FAIL = 1,    /* the playbook (or the operation) failed */
-	EXIT_USAGE = 2,   /* bad arguments, invalid playbook, bad input */
+	EXIT_FAIL = 1,    /* the playbook (or the operation) failed; not found; refused */
+	EXIT_USAGE = 2,   /* bad arguments, invalid playbook, bad input, no data directory */
 	EXIT_WAITING = 3, /* a run is waiting (prompt, sleep) */
 };
 
@@ -38,6 +41,11 @@ int cli_usage(const char *cmd, const char *fmt, ...);
 /* Prints "soarctl CMD: MESSAGE" on stderr; returns `code`. */
 __attribute__((format(printf, 3, 4)))
 int cli_fail(const char *cmd, int code, const char *fmt, ...);
+
+/* With --json on the command line (main.c sets it), the first cli_usage or
+ * cli_fail also prints {"ok":false,"error":{"exit":N,"kind":"usage"|"failed",
+ * "message":M,"command":CMD}} on stdout: --json always yields one object. */
+void cli_set_json_errors(int on);
 
 /* Writes `s` (length `len`) as a JSON string literal, quotes included (json.h's
  * escaper; bytes that are not UTF-8 become U+FFFD so the output stays JSON). */

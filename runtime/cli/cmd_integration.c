@@ -3,6 +3,7 @@
  * Manifests are read the way a playbook's `integration()` reads them: evaluated
  * in a sandbox state, in their own environment. */
 #include "cli.h"
+#include "datadir.h"
 #include "integration.h"
 #include "integration_lua.h"
 #include "playbook.h"
@@ -21,7 +22,7 @@
 
 static const char usage[] =
 	"Usage: soarctl integration list [--json]\n"
-	"       soarctl integration show NAME\n"
+	"       soarctl integration show NAME [--data DIR]\n"
 	"       soarctl integration test NAME [soarctl test options]\n"
 	"\n"
 	"Integrations are Lua files (one per vendor) with a manifest, mock versions of\n"
@@ -286,10 +287,28 @@ static int integration_main(int argc, char **argv)
 		return rc;
 	}
 	if (strcmp(sub, "show") == 0) {
-		if (argc != 3)
-			return cli_usage(CMD, "show takes one NAME");
+		/* Options may come before or after the NAME (as in every command). */
+		char *name = NULL;
+		for (int i = 2; i < argc; i++) {
+			const char *a = argv[i];
+			if (strcmp(a, "--data") == 0 || strncmp(a, "--data=", 7) == 0) {
+				const char *v = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
+				char dir[4096];
+				if (!v || !datadir_resolve(v, dir, sizeof dir))
+					return cli_usage(CMD, "--data needs a directory");
+				datadir_set(dir);  /* its integrations.json configures the manifest */
+			} else if (a[0] == '-' && a[1]) {
+				return cli_usage(CMD, "show takes NAME and --data DIR, not %s", a);
+			} else if (name) {
+				return cli_usage(CMD, "show takes one NAME (got '%s' and '%s')", name, a);
+			} else {
+				name = argv[i];
+			}
+		}
+		if (!name)
+			return cli_usage(CMD, "show takes one NAME (see soarctl integration list)");
 		j.show = 1;
-		j.names = &argv[2];
+		j.names = &name;
 		j.nnames = 1;
 		return run_job(&j);
 	}

@@ -1,6 +1,7 @@
 /* cmd_runs.c - `soarctl runs list|show|resume|cancel`. */
 #include "access.h"
 #include "cli.h"
+#include "uuid.h"
 #include "engine.h"
 #include "json.h"
 #include "runopts.h"
@@ -208,7 +209,7 @@ static int show(struct store *st, const char *id, int json)
 	char err[512];
 	int rc = run_get(st, id, &r, err, sizeof err);
 	if (rc != 0)
-		return cli_fail("runs", rc == 1 ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+		return cli_fail("runs", EXIT_FAIL, "%s", err);  /* not found: 1, as case and job */
 	if (journal_load(st, id, &j, &n, err, sizeof err) != 0) {
 		run_rec_free(&r);
 		return cli_fail("runs", EXIT_FAIL, "%s", err);
@@ -291,6 +292,8 @@ static int runs_main(int argc, char **argv)
 		return list(st, argc - 1, argv + 1);
 	if (!id)
 		return cli_usage("runs", "%s needs a run ID", action);
+	if (!uuid_valid(id, strlen(id)))  /* malformed, not merely absent: a bad argument */
+		return cli_usage("runs", "'%s' is not a run ID (a UUID; see soarctl runs list)", id);
 	if (strcmp(action, "show") == 0)
 		return show(st, id, json);
 	char err[512];

@@ -15,11 +15,12 @@
 static const char usage[] =
 	"Usage: soarctl serve [--listen 127.0.0.1:8080] [--workers N] [--data DIR]\n"
 	"                     [--playbooks DIR] [--mock] [--log-json] [--queue N]\n"
+	"                     [--tls-cert FILE --tls-key FILE] [--public-url URL]\n"
 	"\n"
 	"Runs the daemon: fires scheduled playbooks, takes alerts over HTTP (pre-\n"
 	"processing first, then the playbooks whose triggers match), serves EDLs,\n"
 	"prompt forms and answers, the case/run/job API and /metrics. Every endpoint\n"
-	"but /healthz needs an API token (soarctl user token create).\n"
+	"but /healthz needs an API token (soarctl user token [USER]).\n"
 	"\n"
 	"  --listen HOST:PORT   where to listen (default 127.0.0.1:8080; port 0: any)\n"
 	"  --workers N          worker threads running playbooks (default 2)\n"
@@ -28,6 +29,14 @@ static const char usage[] =
 	"  --mock               every integration answers with its mock data\n"
 	"  --log-json           one JSON object per log line on stderr\n"
 	"  --queue N            tasks waiting for a worker before 429 (default 10000)\n"
+	"  --tls-cert FILE      serve HTTPS with this PEM certificate (chain) ...\n"
+	"  --tls-key FILE       ... and its PEM private key (no passphrase); both are\n"
+	"                       checked at start (readable, valid now, a pair) and\n"
+	"                       reread on SIGHUP ($SOARCTL_TLS_CERT, $SOARCTL_TLS_KEY)\n"
+	"  --public-url URL     the base of links the daemon gives out (prompt forms,\n"
+	"                       EDLs), e.g. https://soar.example.com behind a proxy\n"
+	"                       ($SOARCTL_PUBLIC_URL; default: https:// with TLS, else\n"
+	"                       http://, and the --listen address)\n"
 	"\n"
 	"Signals: SIGTERM/SIGINT stop accepting, finish in-flight work, exit within\n"
 	"10 s; SIGHUP reloads the playbooks, the integrations and their config file,\n"
@@ -43,6 +52,8 @@ static int serve_main(int argc, char **argv)
 		{"data", required_argument, NULL, 'd'},   {"playbooks", required_argument, NULL, 'p'},
 		{"mock", no_argument, NULL, 'm'},         {"log-json", no_argument, NULL, 'j'},
 		{"queue", required_argument, NULL, 'q'},  {"help", no_argument, NULL, 'h'},
+		{"tls-cert", required_argument, NULL, 'C'}, {"tls-key", required_argument, NULL, 'K'},
+		{"public-url", required_argument, NULL, 'U'},
 		{NULL, 0, NULL, 0},
 	};
 	struct daemon_opts o;
@@ -50,6 +61,10 @@ static int serve_main(int argc, char **argv)
 	o.listen = "127.0.0.1:8080";
 	o.workers = 2;
 	o.playbooks_dir = "playbooks";
+	/* the environment is the configuration file of a service (EnvironmentFile=) */
+	o.tls_cert = getenv("SOARCTL_TLS_CERT");
+	o.tls_key = getenv("SOARCTL_TLS_KEY");
+	o.public_url = getenv("SOARCTL_PUBLIC_URL");
 	const char *data = NULL;
 	int c;
 	optind = 1;
@@ -66,12 +81,26 @@ static int serve_main(int argc, char **argv)
 		case 'm': o.mock = 1; break;
 		case 'j': o.log_json = 1; break;
 		case 'q': o.queue_cap = strtoul(optarg, NULL, 10); break;
+		case 'C': o.tls_cert = optarg; break;
+		case 'K': o.tls_key = optarg; break;
+		case 'U':
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				return cli_usage("serve", "--public-url: an http:// or https:// URL, got '%s'",
+						 optarg);
+			o.public_url = optarg;
+			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: return cli_usage("serve", "unknown option");
 		}
 	}
 	if (optind < argc)
 		return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+	if (o.tls_cert && !*o.tls_cert)
+		o.tls_cert = NULL;
+	if (o.tls_key && !*o.tls_key)
+		o.tls_key = NULL;
+	if (!o.tls_cert != !o.tls_key)
+		return cli_usage("serve", "TLS needs both --tls-cert FILE and --tls-key FILE");
 	char dir[4096];
 	if (!datadir_resolve(data, dir, sizeof dir))
 		return cli_usage("serve", "no data directory: give --data DIR or set SOARCTL_DATA");

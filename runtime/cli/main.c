@@ -1,5 +1,6 @@
 /* main.c - `soarctl`: finds the subcommand and hands it its arguments. */
 #include "cli.h"
+#include "cli_flags.h"
 #include "prims.h"
 #include "sandbox.h"
 
@@ -49,7 +50,8 @@ static void print_help(FILE *out)
 		"\n"
 		"Data directory: --data DIR, else $SOARCTL_DATA, else $XDG_DATA_HOME/soarctl,\n"
 		"else ~/.local/share/soarctl.\n"
-		"Exit codes: 0 ok, 1 failed, 2 usage error or invalid playbook, 3 waiting.\n");
+		"Exit codes: 0 ok, 1 failed, not found or refused, 2 bad arguments (unknown\n"
+		"option, malformed value, no data directory) or invalid playbook, 3 waiting.\n");
 }
 
 static const struct cli_command *find(const char *name)
@@ -77,6 +79,10 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(name, "help") == 0) {
+		if (argc == 3 && strcmp(argv[2], "--flags") == 0) {
+			cli_flags_print(stdout);   /* the option table (tests, completions) */
+			return EXIT_OK;
+		}
 		if (argc < 3) {
 			print_help(stdout);
 			return EXIT_OK;
@@ -99,5 +105,11 @@ int main(int argc, char **argv)
 			fputs(c->usage, stdout);
 			return EXIT_OK;
 		}
+	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+		if (strcmp(argv[i], "--json") == 0)
+			cli_set_json_errors(1);
+	int rc = cli_flags_check(c->name, c->usage, argc - 1, argv + 1);
+	if (rc)
+		return rc;
 	return c->main(argc - 1, argv + 1);
 }

@@ -2,10 +2,10 @@
 #include "runout.h"
 #include "cli.h"
 #include "datadir.h"
-#include "secret_init.h"
 
 #include <sys/stat.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 static void json_str_or_null(FILE *out, const char *s)
@@ -79,7 +79,10 @@ static void print_text(const char *cmd, const struct engine_run *e, int status)
 		printf("%s\n", e->pb.result_json ? e->pb.result_json : "null");
 		return;
 	case 0:
-		fprintf(stderr, "soarctl %s: invalid playbook: %s\n", cmd, o->message);
+		if (e->pb.bad_input)
+			fprintf(stderr, "soarctl %s: bad input: %s\n", cmd, o->message);
+		else
+			fprintf(stderr, "soarctl %s: invalid playbook: %s\n", cmd, o->message);
 		return;
 	case RUN_WAITING:
 		if (e->rec.wait_prompt)
@@ -119,6 +122,21 @@ int runout_print(const char *cmd, const struct engine_run *e, int status, int js
 	}
 }
 
+void runout_need_store(const char *cmd, const char *dir)
+{
+	/* Only `soarctl init` makes a data directory: a typo in --data must not
+	 * become an empty store that answers "no cases match". */
+	struct stat sb;
+	char mdb[4200];
+	snprintf(mdb, sizeof mdb, "%s/store.mdb", dir);
+	if (stat(dir, &sb) == 0 && stat(mdb, &sb) == 0)
+		return;
+	cli_fail(cmd, EXIT_USAGE, "%s at %s; run soarctl init --data %s",
+		 stat(dir, &sb) != 0 ? "no data directory" : "no soarctl store", dir, dir);
+	fflush(stdout);
+	exit(EXIT_USAGE);  /* the documented code, whatever the caller does on NULL */
+}
+
 struct store *runout_open_store(const char *cmd, const char *data_flag, int create)
 {
 	char dir[4096], err[512];
@@ -126,22 +144,11 @@ struct store *runout_open_store(const char *cmd, const char *data_flag, int crea
 		cli_fail(cmd, EXIT_USAGE, "no data directory: give --data DIR or set SOARCTL_DATA");
 		return NULL;
 	}
-	struct stat sb;
-	int fresh = stat(dir, &sb) != 0;
-	if (create && datadir_create(dir, err, sizeof err) != 0) {
-		cli_fail(cmd, EXIT_FAIL, "%s", err);
-		return NULL;
-	}
+	runout_need_store(cmd, dir);
+	(void)create;
 	datadir_set(dir);
 	struct store *st = store_default(err, sizeof err);
 	if (!st) {
-		cli_fail(cmd, EXIT_FAIL, "%s", err);
-		return NULL;
-	}
-	/* A data directory made here (by any command) gets what `soarctl init`
-	 * gives it: a master key and its first admin, the OS user who made it. */
-	char msg[512];
-	if (fresh && secret_init_datadir(dir, msg, sizeof msg, err, sizeof err) != 0) {
 		cli_fail(cmd, EXIT_FAIL, "%s", err);
 		return NULL;
 	}

@@ -3,6 +3,7 @@
 
 #include "access.h"
 #include "cli.h"
+#include "runout.h"
 #include "datadir.h"
 #include "rbac.h"
 
@@ -80,6 +81,7 @@ int scli_open(struct scli *c)
 	char err[1024];
 	if (!datadir_resolve(c->data, c->dir, sizeof c->dir))
 		return cli_fail(c->cmd, EXIT_USAGE, "no data directory: give --data DIR or set SOARCTL_DATA");
+	runout_need_store(c->cmd, c->dir);
 	datadir_set(c->dir);
 	c->st = store_default(err, sizeof err);
 	if (!c->st)

@@ -1,5 +1,6 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
+#include "httpd_tls.h"
 #include "daemon_warroom.h"
 #include "sla_escalate.h"
 #include "secret.h"
@@ -338,6 +339,30 @@ static void reload(struct daemon *d)
 	loaded_line(d, "reloaded");
 }
 
+/* SIGHUP with TLS: the certificate and key files again (a renewed certificate).
+ * New handshakes get the new ones; a file that does not load or check keeps the
+ * one served now. */
+static void reload_tls(struct daemon *d)
+{
+	if (!d->o.tls_cert || !httpd_is_tls(d->http))
+		return;
+	char err[1024];
+	struct httpd_tls *t = httpd_tls_load(d->o.tls_cert, d->o.tls_key, err, sizeof err);
+	if (!t) {
+		metric_add(M_RELOAD_FAILURES, 1);
+		dlog(LOG_ERROR, NULL, "TLS reload refused, keeping the certificate served now: %s", err);
+		return;
+	}
+	dlog(LOG_INFO, NULL, "TLS certificate reloaded: serial %s from %s", httpd_tls_serial(t),
+	     d->o.tls_cert);
+	httpd_tls_use(t);
+}
+
+const char *daemon_base_url(const struct daemon *d)
+{
+	return d->base_url;
+}
+
 static void on_drain_check(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)revents;
@@ -358,6 +383,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	struct daemon *d = w->data;
 	if (w->signum == SIGHUP) {
 		reload(d);
+		reload_tls(d);
 		return;
 	}
 	if (d->stopping)
@@ -430,7 +456,19 @@ int daemon_main(const struct daemon_opts *o)
 		lim.max_per_ip = strtoul(e, NULL, 10) ? (unsigned)strtoul(e, NULL, 10) : ~0u;
 	if ((e = getenv("SOARCTL_CONN_RESERVE")))
 		lim.reserve = (unsigned)strtoul(e, NULL, 10);
-	d->http = httpd_start(d->loop, o->listen, &lim, api_handle, d, err, sizeof err);
+	struct httpd_tls *tls = NULL;
+	if (o->tls_cert || o->tls_key) {
+		tls = httpd_tls_load(o->tls_cert, o->tls_key, err, sizeof err);
+		if (!tls) {
+			dlog(LOG_ERROR, NULL, "cannot serve HTTPS: %s", err);
+			work_stop(d);
+			work_join(d);
+			return 1;
+		}
+		dlog(LOG_INFO, NULL, "TLS: certificate serial %s from %s", httpd_tls_serial(tls),
+		     o->tls_cert);
+	}
+	d->http = httpd_start_tls(d->loop, o->listen, &lim, tls, api_handle, d, err, sizeof err);
 	if (d->http) /* authentication and routing at the head, before any body */
 		httpd_set_gate(d->http, api_gate);
 	if (!d->http) {
@@ -454,10 +492,22 @@ int daemon_main(const struct daemon_opts *o)
 	d->tick.data = d;
 	ev_timer_start(d->loop, &d->tick);
 	resume_interrupted(d);
+	if (o->public_url && *o->public_url) {
+		snprintf(d->base_url, sizeof d->base_url, "%s", o->public_url);
+	} else {
+		/* the address as given, with the port bound (port 0 picks one) */
+		const char *colon = strrchr(o->listen, ':');
+		int hl = colon ? (int)(colon - o->listen) : (int)strlen(o->listen);
+		snprintf(d->base_url, sizeof d->base_url, "%s://%.*s:%u", tls ? "https" : "http", hl,
+			 o->listen, httpd_port(d->http));
+	}
+	size_t bl = strlen(d->base_url);
+	while (bl && d->base_url[bl - 1] == '/')
+		d->base_url[--bl] = '\0';
 	/* One line a test or a supervisor can wait for. */
-	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s",
-	     o->listen, httpd_port(d->http), d->nthreads, d->set->n, jobs_count(d->sched),
-	     o->mock ? ", mock mode" : "");
+	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s; "
+	     "links: %s", o->listen, httpd_port(d->http), d->nthreads, d->set->n,
+	     jobs_count(d->sched), o->mock ? ", mock mode" : "", d->base_url);
 	ev_run(d->loop, 0);
 	/* Stopping: the drain timer broke the loop. Tasks still running finish their
 	 * step or are abandoned with the process (the journal resumes them). */

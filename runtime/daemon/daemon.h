@@ -41,7 +41,15 @@ struct daemon_opts {
 	int log_json;
 	size_t queue_cap;         /* worker task queue; 429 past it */
 	double tick_s;            /* scheduler/waiting-run tick; default 0.25 */
+	const char *tls_cert;     /* PEM files: HTTPS when set (both); reread on SIGHUP */
+	const char *tls_key;
+	const char *public_url;   /* the base of links the daemon gives out, or NULL */
 };
+
+/* The base URL of links the daemon gives out (prompt forms, EDLs): the
+ * configured public URL, else https:// (with TLS) or http:// and the address it
+ * listens on. No trailing slash. */
+const char *daemon_base_url(const struct daemon *d);
 
 enum job_overlap { OVERLAP_SKIP, OVERLAP_QUEUE, OVERLAP_ALLOW };
 enum job_missed { MISSED_RUN_ONCE, MISSED_SKIP };

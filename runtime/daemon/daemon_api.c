@@ -89,12 +89,12 @@ static const char *bearer(struct httpd_req *r)
 static const char *require(struct daemon *d, struct httpd_req *r, unsigned perm,
 			   const char *token)
 {
-	char err[256] = "";
+	char err[512] = "";
 	if (!token)
 		token = bearer(r);
 	if (!token) {
 		httpd_error(r, 401, "unauthorized", "give an API token: Authorization: Bearer TOKEN "
-			    "(soarctl user token create)", "WWW-Authenticate: Bearer");
+			    "(make one with: soarctl user token [USER])", "WWW-Authenticate: Bearer");
 		return NULL;
 	}
 	const char *user = token_user(d, token, err, sizeof err);
@@ -916,10 +916,14 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 enum route_id {
 	R_NONE, R_HEALTHZ, R_METRICS, R_EDL, R_PROMPT_FORM, R_SLACK, R_ALERTS, R_ANSWER,
 	R_CASE_SUB, R_CASE_WRITE, R_RUN_RESUME, R_RUN_STEPS, R_RUN_CANCEL, R_CASES, R_RUNS,
-	R_JOBS, R_JOB_ACTION, R_WARROOM,
+	R_JOBS, R_JOB_ACTION, R_WARROOM, R_OPENAPI,
 	/* self-service and attachments (daemon_selfservice.c) */
 	R_FORMS, R_FORM_PAGE, R_FORM_SUBMIT, R_FORM_LOGIN, R_PB_RUNS, R_ATTACHMENT
 };
+
+/* docs/openapi.json, embedded by the build (CMakeLists.txt). */
+extern const unsigned char soar_openapi_json[];
+extern const size_t soar_openapi_json_len;
 enum route_auth {
 	AUTH_NONE,
 	AUTH_TOKEN,   /* Authorization: Bearer */
@@ -950,7 +954,7 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 	rt->status = 404;
 	rt->msg = "no such endpoint";
 #define TO(i, a, p, b) (rt->id = (i), rt->auth = (a), rt->perm = (p), rt->body = (b))
-	if (n == 1 && strcmp(seg[0], "healthz") == 0)
+	if (n == 1 && strcmp(seg[0], "healthz") == 0 && get)
 		TO(R_HEALTHZ, AUTH_NONE, 0, 0);
 	else if (n == 1 && strcmp(seg[0], "metrics") == 0 && get)
 		TO(R_METRICS, AUTH_TOKEN, access_route_perm(ROUTE_METRICS), 0);
@@ -974,7 +978,9 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 	else if (n >= 3 && strcmp(seg[0], "api") == 0 && strcmp(seg[1], "v1") == 0) {
 		const char *what = seg[2];
 		int cases = strcmp(what, "cases") == 0, runs = strcmp(what, "runs") == 0;
-		if (strcmp(what, "alerts") == 0 && n == 3 && post)
+		if (strcmp(what, "openapi.json") == 0 && n == 3 && get)
+			TO(R_OPENAPI, AUTH_TOKEN, 0, 0);  /* any user, any role */
+		else if (strcmp(what, "alerts") == 0 && n == 3 && post)
 			TO(R_ALERTS, AUTH_TOKEN, access_route_perm(ROUTE_ALERTS), 1);
 		else if (strcmp(what, "prompts") == 0 && n == 5 && strcmp(seg[4], "answer") == 0 && post)
 			TO(R_ANSWER, AUTH_PROMPT, access_route_perm(ROUTE_PROMPT_ANSWER), 1);
@@ -1198,6 +1204,10 @@ void api_handle(struct httpd_req *r, void *ud)
 		break;
 	case R_ATTACHMENT:
 		ss_attachment(d, r, seg[3], seg[5]);
+		break;
+	case R_OPENAPI:
+		httpd_reply(r, 200, "application/json", (const char *)soar_openapi_json,
+			    soar_openapi_json_len, NULL);
 		break;
 	}
 }

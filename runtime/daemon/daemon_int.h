@@ -32,6 +32,7 @@ struct daemon {
 	/* auth cache (rbac_token_auth writes an audit entry per use) */
 	struct auth_cache *auth;
 	double started;
+	char base_url[512];        /* daemon_base_url */
 };
 
 #endif

@@ -36,7 +36,7 @@ static char *sha256_hex(const char *data, size_t len)
 const char *engine_error_kind(const struct engine_run *e)
 {
 	if (e->pb.status == PLAYBOOK_INVALID)
-		return "invalid";
+		return e->pb.bad_input ? "bad_input" : "invalid";
 	switch (e->pb.outcome.status) {
 	case SANDBOX_OUT_OF_MEMORY: return "out_of_memory";
 	case SANDBOX_CPU_LIMIT: return "cpu_limit";

@@ -118,7 +118,10 @@ static void invalid(lua_State *L, struct playbook_run *run, const char *fmt, ...
 		lua_error(L);
 	}
 	run->status = PLAYBOOK_INVALID;
-	lua_pushfstring(L, "%s: %s", run->src->path, msg);
+	if (run->bad_input)         /* the caller's arguments, not the file, are wrong */
+		lua_pushstring(L, msg);
+	else
+		lua_pushfstring(L, "%s: %s", run->src->path, msg);
 	lua_error(L);
 	abort();
 }
@@ -340,7 +343,7 @@ static void build_inputs(lua_State *L, struct playbook_run *run, int spec)
 		const char *kv = run->inputs[i];
 		const char *eq = strchr(kv, '=');
 		if (!eq || eq == kv)
-			invalid(L, run, "--input takes key=value, got \"%s\"", kv);
+			invalid(L, run, "--input takes KEY=VALUE (like --input name=Ada), got \"%s\"", kv);
 		lua_pushlstring(L, kv, (size_t)(eq - kv));
 		const char *name = lua_tostring(L, -1);
 		lua_getfield(L, spec, name);
@@ -453,7 +456,9 @@ static int prepare(lua_State *L, int env, void *ud)
 	}
 	int spec = lua_gettop(L);
 	check_declarations(L, run, spec);
+	run->bad_input = 1;  /* an error while building them blames the inputs */
 	build_inputs(L, run, spec);                     /* stack: pb, run, spec, input */
+	run->bad_input = 0;
 	if (run->info.engine && !run->inputs_json) {
 		/* A durable run replays with exactly these inputs. */
 		struct json_buf jb = { 0 };

@@ -60,6 +60,7 @@ struct playbook_run {
 	void *on_prepare_ud;
 	/* Out (free with playbook_run_clear): */
 	enum playbook_status status;
+	int bad_input;            /* INVALID because of the inputs given, not the playbook */
 	char *result_json;        /* the encoded result on success; malloc'd */
 	char *version;            /* the playbook's version field, or NULL; malloc'd */
 	char *inputs_json;        /* inputs after defaults and types (durable runs only) */

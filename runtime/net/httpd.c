@@ -1,7 +1,9 @@
 /* httpd.c - see httpd.h. */
 #include "httpd.h"
+#include "metrics.h"
 #include "httpd_guard.h"
 #include "httpd_head.h"
+#include "httpd_tls.h"
 #include "json.h"
 
 #include <arpa/inet.h>
@@ -31,6 +33,7 @@ struct httpd {
 	httpd_handler gate;
 	struct guard guard;       /* slow clients: head and body deadlines, slots */
 	ev_timer sweep;
+	int tls;                  /* serving HTTPS (httpd_tls.h holds the credentials) */
 };
 
 struct httpd_req {
@@ -153,6 +156,8 @@ static enum MHD_Result queue(struct httpd_req *r, unsigned status, struct MHD_Re
 {
 	enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
+	if (status >= 400)
+		metric_http_error(status);
 	return rc;
 }
 
@@ -435,6 +440,13 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct httpd_limits *lim,
 			  httpd_handler handler, void *ud, char *err, size_t errlen)
 {
+	return httpd_start_tls(loop, listen, lim, NULL, handler, ud, err, errlen);
+}
+
+struct httpd *httpd_start_tls(struct ev_loop *loop, const char *listen,
+			      const struct httpd_limits *lim, struct httpd_tls *tls,
+			      httpd_handler handler, void *ud, char *err, size_t errlen)
+{
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	if (parse_listen(listen, &ss, &sl) != 0) {
@@ -482,7 +494,19 @@ struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (tls) {
+		/* each handshake asks httpd_tls for the credentials current then
+		 * (a SIGHUP swaps them); its option goes in tls_opts */
+		flags |= MHD_USE_TLS;
+		httpd_tls_use(tls);
+		h->tls = 1;
+	}
+	struct MHD_OptionItem tls_opts[] = {
+		{ tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, 0, httpd_tls_callback() },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+				  MHD_OPTION_ARRAY, tls_opts,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, 4 * h->lim.max_header,
 				  MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
@@ -495,6 +519,8 @@ struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct
 				  MHD_OPTION_STRICT_FOR_CLIENT, 1,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
+		if (tls)
+			httpd_tls_release_all();
 		if (mhd_lazy_error())
 			snprintf(err, errlen, "%s", mhd_lazy_error());
 		else
@@ -550,8 +576,12 @@ void httpd_stop(struct httpd *h)
 	ev_prepare_stop(h->loop, &h->prep);
 	ev_timer_stop(h->loop, &h->sweep);
 	MHD_stop_daemon(h->mhd);
+	if (h->tls)
+		httpd_tls_release_all();
 	free(h);
 }
+
+int httpd_is_tls(const struct httpd *h) { return h && h->tls; }
 
 const char *httpd_method(const struct httpd_req *r) { return r->method; }
 const char *httpd_path(const struct httpd_req *r) { return r->url; }

@@ -52,6 +52,14 @@ typedef void (*httpd_handler)(struct httpd_req *r, void *ud);
  * message. */
 struct httpd *httpd_start(struct ev_loop *loop, const char *listen, const struct httpd_limits *lim,
 			  httpd_handler handler, void *ud, char *err, size_t errlen);
+/* The same, serving HTTPS with `tls` (httpd_tls_load; httpd owns it from here,
+ * also on failure). A new certificate: httpd_tls_load then httpd_tls_use. */
+struct httpd_tls;
+struct httpd *httpd_start_tls(struct ev_loop *loop, const char *listen,
+			      const struct httpd_limits *lim, struct httpd_tls *tls,
+			      httpd_handler handler, void *ud, char *err, size_t errlen);
+/* Whether it serves HTTPS. */
+int httpd_is_tls(const struct httpd *h);
 void httpd_set_gate(struct httpd *h, httpd_handler gate);
 /* The port actually bound. */
 unsigned httpd_port(const struct httpd *h);

@@ -285,10 +285,20 @@ int rbac_check(struct store *st, const char *user, unsigned perm, char *err, siz
 		snprintf(err, errlen, "permission denied: user '%s' is disabled", user);
 	} else if ((user_perms(st, txn, &u) & perm) != perm) {
 		char roles[600], names[256];
+		unsigned missing = perm & ~user_perms(st, txn, &u);
+		rbac_perms_format(missing, names, sizeof names);
+		roles_join(&u, roles, sizeof roles);
+		/* The smallest built-in role that has what is missing (the table is
+		 * admin first, so the last match is the narrowest), added to the
+		 * user's roles: `user role` replaces them. */
+		const char *fit = NULL;
+		for (size_t i = 0; i < NBUILTIN; i++)
+			if ((builtin_roles[i].perms & missing) == missing)
+				fit = builtin_roles[i].name;
 		snprintf(err, errlen, "permission denied: user '%s' (roles: %s) lacks %s; an admin "
-			 "can give a role that has it, e.g. `soarctl user role %s admin`", user,
-			 roles_join(&u, roles, sizeof roles),
-			 rbac_perms_format(perm & ~user_perms(st, txn, &u), names, sizeof names), user);
+			 "can grant it: `soarctl user role %s %s%s%s` (%s has it; or a role of just "
+			 "that: soarctl user define-role)", user, roles, names, user, roles,
+			 roles[0] ? "," : "", fit ? fit : "admin", fit ? fit : "admin");
 	} else {
 		result = 0;
 	}

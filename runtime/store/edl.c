@@ -110,6 +110,11 @@ static int norm_domain(const char *v, char *out, char *err, size_t errlen)
 		FAIL("'%s': a wildcard may only be the leftmost label ('*.example.com')", v);
 	if (strstr(v, "://") || strchr(v, '/'))
 		FAIL("'%s' is a URL; a domain list takes host names (use a url list for paths)", v);
+	/* digits and dots only: meant as an address, but not a valid one (a new
+	 * list guessed "domain" for it, as no IP type accepts it) */
+	if (v[strspn(v, "0123456789.")] == '\0')
+		FAIL("'%s': not an IPv4 address (four numbers 0-255) and "
+		     "not a host name", v);
 	if (indicator_normalise(IND_DOMAIN, v + (wild ? 2 : 0), tmp, why, sizeof why) != 0)
 		FAIL("%s", why);
 	size_t n = strlen(tmp);

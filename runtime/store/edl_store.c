@@ -133,7 +133,12 @@ static int add_apply(struct store *st, MDB_txn *txn, void *vctx, char *err, size
 	}
 	char norm[EDL_MAX_VALUE + 1], why[400];
 	if (edl_normalise(li.type, c->value, norm, why, sizeof why) != 0) {
-		snprintf(err, errlen, "invalid %s entry for list %s: %s", edl_type_name(li.type), c->list, why);
+		if (is_new_list && !c->o->type)  /* the type was only a guess from this value */
+			snprintf(err, errlen, "not a valid entry for new list %s (an IP, a domain or a "
+				 "URL; --type sets the list's type): %s", c->list, why);
+		else
+			snprintf(err, errlen, "invalid %s entry for list %s: %s", edl_type_name(li.type),
+				 c->list, why);
 		return STORE_REFUSED;
 	}
 	unsigned char k[EDL_MAX_NAME + 2 + EDL_MAX_VALUE];

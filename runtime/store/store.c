@@ -510,6 +510,16 @@ struct store *store_default(char *err, size_t errlen)
 	return st;
 }
 
+void store_default_release(void)
+{
+	pthread_mutex_lock(&default_lock);
+	if (default_store && default_store->pid == getpid())
+		store_close(default_store);
+	default_store = NULL;
+	default_dir[0] = '\0';
+	pthread_mutex_unlock(&default_lock);
+}
+
 int store_verify(struct store *st, uint64_t *entries, char *err, size_t errlen)
 {
 	MDB_txn *txn;

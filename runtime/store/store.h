@@ -90,6 +90,11 @@ void store_close(struct store *st);
  * Owned by the process: do not close it. */
 struct store *store_default(char *err, size_t errlen);
 
+/* Closes the process-wide store, so that the next store_default opens the
+ * data directory set then (`soarctl test` gives each file a scratch one).
+ * Only between runs: no handle from the old store may be in use. */
+void store_default_release(void);
+
 /* The handle of a named database, valid for the store's lifetime. */
 MDB_dbi store_dbi(const struct store *st, enum store_db db);
 

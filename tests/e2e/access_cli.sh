@@ -3,7 +3,7 @@
 # an OS user who is no soarctl user is refused with what to do; a user whose
 # roles lack the permission is refused; the right role passes. Users are OS
 # uids without passwd entries (soarctl names them uidN); $USER changes nothing.
-. "$(dirname "$0")/lib.bash"
+SOAR_NO_INIT=1 . "$(dirname "$0")/lib.bash"  # checks what init does
 S="$SOARCTL"
 if ! can_switch_uid; then
 	echo "SKIP: needs root and setpriv to act as other OS users"
@@ -108,8 +108,11 @@ contains "$err" "user 'uid$OFF' is disabled"
 expect_exit 0 -- "$S" audit list --last 500 --json
 contains "$out" '"actor":"cli:uid3009","action":"access.denied","object":"case new"'
 contains "$out" '"actor":"cli:uid3001","action":"access.denied","object":"edl add","details":{"permission":"case.write"}'
-# a fresh data directory made by `run` makes its OS user the first admin
+# only init makes a data directory, and makes its OS user the first admin
 mkdir -p "$SOAR_TMP/owned" && chown "$ANA" "$SOAR_TMP/owned" && export SOARCTL_DATA="$SOAR_TMP/owned/d"
+expect_exit 2 -- setpriv --reuid="$ANA" --regid="$ANA" --clear-groups "$S" run "$SOAR_TMP/pb/hello.lua"
+contains "$err" "no data directory at $SOARCTL_DATA; run soarctl init --data $SOARCTL_DATA"
+expect_exit 0 -- setpriv --reuid="$ANA" --regid="$ANA" --clear-groups "$S" init
 expect_exit 0 -- setpriv --reuid="$ANA" --regid="$ANA" --clear-groups "$S" run "$SOAR_TMP/pb/hello.lua"
 as_uid "$ANA" 0 -- "$S" user whoami --json
 contains "$out" '"roles":"admin"'

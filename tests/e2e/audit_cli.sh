@@ -3,7 +3,7 @@
 # (mdb_dump/mdb_load): a changed byte and swapped entries are found at the
 # right sequence number; a rolled-back copy (the tail cut) is found against a
 # checkpoint taken later.
-. "$(dirname "$0")/lib.bash"
+SOAR_NO_INIT=1 . "$(dirname "$0")/lib.bash"  # it runs init itself
 DIR="$SOAR_TMP/data"
 D=(--data "$DIR")
 

@@ -28,7 +28,7 @@ contains "$out" "created case #2"
 
 # bad input: clear errors, exit 2, nothing written
 expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --colour red
-contains "$err" "unknown case field 'colour'"
+contains "$err" "unknown option '--colour'"
 expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --severity urgent
 contains "$err" "bad severity 'urgent'"
 expect_exit 2 -- "$SOARCTL" case new "${D[@]}" --title x --custom '{"a":'

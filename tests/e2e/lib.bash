@@ -4,6 +4,9 @@ set -u
 : "${SOARCTL:?set by ctest}" "${SOAR_TMP:?set by ctest}"
 rm -rf "$SOAR_TMP" && mkdir -p "$SOAR_TMP"
 export SOARCTL_DATA="$SOAR_TMP/data"
+# Only `soarctl init` makes a data directory: every test starts from an
+# initialised one (SOAR_NO_INIT=1 before sourcing: a test of what init does).
+[ -n "${SOAR_NO_INIT:-}" ] || "$SOARCTL" init >/dev/null || { echo "soarctl init failed"; exit 1; }
 failures=0
 checks=0
 

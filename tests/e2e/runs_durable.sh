@@ -112,10 +112,11 @@ expect_exit 1 -- "$S" runs cancel "$rid"
 contains "$err" "already cancelled"
 expect_exit 1 -- "$S" prompt answer "$pc" --choice yes
 contains "$err" "did not resume"
-expect_exit 2 -- "$S" runs show 01a00000-0000-7000-8000-000000000000
+# not found: 1 (as case and job); a malformed id: 2, a bad argument (docs/cli.md)
+expect_exit 1 -- "$S" runs show 01a00000-0000-7000-8000-000000000000
 contains "$err" "no run"
-expect_exit 1 -- "$S" runs show not-an-id
-contains "$err" "is not an id"
+expect_exit 2 -- "$S" runs show not-an-id
+contains "$err" "is not a run ID"
 
 # ---- SIGKILL during a sleep: resume waits only what is left ----
 cat > "$pb/sleepy.lua" <<'LUA'

@@ -3,7 +3,7 @@
 # stdin; list never shows values; rm, grants, rotate-key; a wrong master key is
 # refused before anything changes; then no file in the data directory and no
 # output of any command holds a secret value in any common encoding.
-. "$(dirname "$0")/lib.bash"
+SOAR_NO_INIT=1 . "$(dirname "$0")/lib.bash"  # checks what init does
 me=$(id -un 2>/dev/null || echo "uid$(id -u)")
 D=(--data "$SOAR_TMP/data")
 LOG="$SOAR_TMP/all-output.log"

@@ -99,7 +99,7 @@ for p in /api/v1/alerts /api/v1/cases /api/v1/cases/1 /api/v1/cases/1/close /api
 done
 contains "$out" "viewer_head 403 fast" "a viewer's token: 403 before the body"
 contains "$out" "unknown_head 404 fast" "an unknown route: 404 before the body"
-contains "$out" "healthz_body 413 fast" "a body where none is taken: 413 before it"
+contains "$out" "healthz_body 404 fast" "POST /healthz (GET only): refused before the body"
 contains "$out" "slack_unsigned 401 fast" "Slack without its signature headers: 401 before the body"
 contains "$out" "slack_big 413 fast" "Slack: a body past its small cap: 413 before it"
 contains "$out" "badjson_done"

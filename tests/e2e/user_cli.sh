@@ -2,7 +2,7 @@
 # soarctl user: the role x action matrix through the CLI (each refusal
 # audited), custom roles, the last admin kept, API tokens shown once, checked,
 # revoked, expired; users acting as themselves only.
-. "$(dirname "$0")/lib.bash"
+SOAR_NO_INIT=1 . "$(dirname "$0")/lib.bash"  # checks what init does
 D=(--data "$SOAR_TMP/data")
 # People are OS users: root (who ran init, the first admin) and uids without
 # passwd entries, which soarctl names uidN (lib.bash as_uid).
