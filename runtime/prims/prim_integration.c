@@ -20,6 +20,7 @@
  *   record(step, summary, ...)    -> ... (journals the values)
  *   fail(step, summary, message)     journals a failure and raises it
  *   encode(value) -> JSON text | nil;  warn(message)
+ *   schema                        the typed outputs module (lua/_integration_schema.lua)
  *   quiet_begin(scope), quiet_end(token)   around a command's code: its own
  *                                    steps are not journaled (the command is one)
  */
@@ -466,6 +467,14 @@ int prim_open_integration(lua_State *L)
 		lua_error(L);
 	lua_createtable(L, 0, 12);
 	luaL_register(L, NULL, raw_fns);
+	/* raw.schema: the typed outputs (lua/_integration_schema.lua), one module
+	 * the runtime, tests and `soarctl lint` share. */
+	snprintf(path, sizeof path, "%s/_integration_schema.lua", env_lua_dir(L));
+	if (luaL_loadfile(L, path) != 0)
+		lua_error(L);
+	lua_call(L, 0, 1);
+	lua_setfield(L, -2, "schema");
+	snprintf(path, sizeof path, "%s/_runtime.lua", dir);
 	lua_call(L, 1, 1);
 	if (!lua_isfunction(L, -1))
 		luaL_error(L, "%s must return the integration function", path);
