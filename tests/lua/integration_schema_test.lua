@@ -70,7 +70,10 @@ return {
     for seed = 1, 50 do
       local state = seed
       local fake = {}
-      function fake.int(lo, hi) state = (state * 1103515245 + 12345) % 2^31; return lo + state % (hi - lo + 1) end
+      function fake.int(lo, hi)
+        state = (state * 1103515245 + 12345) % 2^31
+        return lo + state % (hi - lo + 1)
+      end
       function fake.float() return fake.int(0, 1000) / 1000 end
       function fake.pick(l) return l[fake.int(1, #l)] end
       function fake.ipv4() return "192.0.2." .. fake.int(1, 254) end
