@@ -318,14 +318,16 @@ local function integration(name, opts)
 
   local mode = "live"
   local fixture_doc
+  -- `soarctl integration record` (the operator's command) or the config file
+  local record_as = raw.record_for(name) or (file_cfg and file_cfg.record)
   if opts.fixture then
     mode = "replay"
     fixture_doc = raw.fixture(scope, path, name, opts.fixture, "replay")
   elseif opts.mock or (opts.mock == nil and ((file_cfg and file_cfg.mock) or raw.mock_all())) then
     mode = "mock"
-  elseif file_cfg and file_cfg.record then
+  elseif record_as then
     mode = "record"
-    raw.fixture(scope, path, name, file_cfg.record, "record")
+    raw.fixture(scope, path, name, record_as, "record")
   end
   if fixture_doc and fixture_doc.api_version and fixture_doc.api_version ~= m.api_version then
     raw.warn(string.format("integration %s: fixture %s was recorded against API %s; the integration "
@@ -381,7 +383,7 @@ local function integration(name, opts)
       keep(pcall(impl, ctx, args))
       raw.quiet_end(token)
       if mode == "record" then
-        raw.save_fixture(scope, path, name, file_cfg.record, { integration = name, version = m.version,
+        raw.save_fixture(scope, path, name, record_as, { integration = name, version = m.version,
           api_version = m.api_version, recorded = os.date("!%Y-%m-%dT%H:%M:%SZ") })
       end
       if not r[1] then raw.fail(qname, sum, tostring(r[2])) end

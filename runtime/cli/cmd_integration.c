@@ -4,6 +4,7 @@
  * in a sandbox state, in their own environment. */
 #include "cli.h"
 #include "integration.h"
+#include "integration_cmds.h"
 #include "integration_lua.h"
 #include "playbook.h"
 #include "runinfo.h"
@@ -23,6 +24,9 @@ static const char usage[] =
 	"Usage: soarctl integration list [--json]\n"
 	"       soarctl integration show NAME\n"
 	"       soarctl integration test NAME [soarctl test options]\n"
+	"       soarctl integration new NAME [--dir DIR]\n"
+	"       soarctl integration record NAME COMMAND [KEY=VALUE]... [--fixture F]\n"
+	"       soarctl integration import-xsoar FILE.yml [--out FILE]\n"
 	"\n"
 	"Integrations are Lua files (one per vendor) with a manifest, mock versions of\n"
 	"their commands and recorded fixtures. They are found in\n"
@@ -33,6 +37,15 @@ static const char usage[] =
 	"  show   one manifest: hosts, secrets, config, commands and their arguments\n"
 	"  test   runs NAME_test.lua (beside NAME.lua) with `soarctl test`: offline,\n"
 	"         against the mock and the recorded fixtures\n"
+	"  new    writes NAME.lua, NAME_test.lua and fixtures/NAME/lookup.json in DIR\n"
+	"         (default $SOARCTL_INTEGRATIONS_DIR): they pass `soarctl lint` and\n"
+	"         `soarctl test` as written\n"
+	"  record calls COMMAND once against the real API (base_url from the config\n"
+	"         file) and stores the exchange, secrets scrubbed, as fixture F\n"
+	"         (default COMMAND); KEY=VALUE are the command's arguments\n"
+	"  import-xsoar  an XSOAR integration YAML -> a manifest skeleton (stdout, or\n"
+	"         --out): commands, arguments, typed outputs, config, secrets; each\n"
+	"         command's run is left to write\n"
 	"See docs/integrations.md.\n";
 
 struct job {
@@ -260,7 +273,7 @@ static const char *lua_dir(void)
 static int integration_main(int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage(CMD, "which subcommand? list, show or test");
+		return cli_usage(CMD, "which subcommand? list, show, test, new, record or import-xsoar");
 	const char *sub = argv[1];
 	struct job j;
 	memset(&j, 0, sizeof j);
@@ -314,7 +327,13 @@ static int integration_main(int argc, char **argv)
 		free(av);
 		return rc;
 	}
-	return cli_usage(CMD, "no subcommand '%s' (list, show, test)", sub);
+	if (strcmp(sub, "new") == 0)
+		return integration_new_main(argc, argv);
+	if (strcmp(sub, "record") == 0)
+		return integration_record_main(argc, argv);
+	if (strcmp(sub, "import-xsoar") == 0)
+		return integration_import_xsoar_main(argc, argv);
+	return cli_usage(CMD, "no subcommand '%s' (list, show, test, new, record, import-xsoar)", sub);
 }
 
 const struct cli_command cmd_integration = {

@@ -15,6 +15,8 @@
  *   save_fixture(scope, path)        writes what was recorded, secrets scrubbed
  *   config(name)                  -> the integration's table from the config file
  *   mock_all()                    -> boolean
+ *   record_for(name)              -> the fixture `soarctl integration record`
+ *                                    records into, or nil
  *   secret(scope, name, key [, config_value]) -> value | nil, err
  *   replay(step)                  -> true, values... | false
  *   record(step, summary, ...)    -> ... (journals the values)
@@ -438,7 +440,18 @@ static int raw_warn(lua_State *L)
 	return 0;
 }
 
+static int raw_record_for(lua_State *L)
+{
+	const char *f = integration_record_for(luaL_checkstring(L, 1));
+	if (f)
+		lua_pushstring(L, f);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
 static const luaL_Reg raw_fns[] = {
+	{ "record_for", raw_record_for },
 	{ "encode", raw_encode },
 	{ "warn", raw_warn },
 	{ "load", integration_load_manifest },
