@@ -69,7 +69,8 @@ parse = function(spec, where)
   for k in pairs(spec) do
     if not SPEC_KEYS[k] then
       error(string.format("%s: unknown key %s in a type (type, optional, description, example, "
-        .. "enum, min, max, of, fields)", where, tostring(k)), 0)
+        .. "enum, min, max, of, fields; an object with a field named type is written "
+        .. "{ type = \"object\", fields = {...} })", where, tostring(k)), 0)
     end
   end
   local node

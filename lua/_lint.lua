@@ -126,7 +126,8 @@ local function check_integration_use(src, add)
   local function check_call(pos, iname, cmd, rest_pos)
     local obj = info_of(iname)
     if obj.err then
-      add(pos, string.format("integration %q does not load: %s", iname, obj.err))
+      if not obj.reported then add(pos, string.format("integration %q does not load: %s", iname, obj.err)) end
+      obj.reported = true
       return
     end
     if INFO[cmd] then return end
@@ -163,8 +164,10 @@ local function check_integration_use(src, add)
     local after = src:sub(call + #args + 2):match("^%s*(.)")
     if after ~= "." and after ~= ":" then vars[var] = iname end
     info_of(iname)
-    if loaded[iname].err then add(pos, string.format("integration %q does not load: %s", iname,
-      loaded[iname].err)) end
+    if loaded[iname].err and not loaded[iname].reported then
+      add(pos, string.format("integration %q does not load: %s", iname, loaded[iname].err))
+      loaded[iname].reported = true
+    end
   end
   for var, iname in pairs(vars) do
     for pos, cmd, after in src:gmatch("()%f[%w_]" .. var .. "%s*[.:]%s*([%a_][%w_]*)()") do
