@@ -103,6 +103,62 @@ static void print_specs(lua_State *L, const char *indent)
 	}
 }
 
+/* Typed outputs (docs/integrations.md): one line a field, nested fields of
+ * objects (and of lists of objects) indented under it. */
+static void print_outputs(lua_State *L, int depth);
+
+static void print_type(lua_State *L, int v, int depth)
+{
+	if (lua_type(L, v) == LUA_TSTRING) {
+		printf("%s\n", lua_tostring(L, v));
+		return;
+	}
+	if (!lua_istable(L, v)) {
+		printf("?\n");
+		return;
+	}
+	lua_getfield(L, v, "type");
+	if (lua_type(L, -1) != LUA_TSTRING) {           /* { field = T, ... } */
+		lua_pop(L, 1);
+		printf("object\n");
+		lua_pushvalue(L, v);
+		print_outputs(L, depth + 1);
+		lua_pop(L, 1);
+		return;
+	}
+	const char *type = lua_tostring(L, -1);
+	lua_getfield(L, v, "optional");
+	int opt = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	const char *desc = field_str(L, v, "description");
+	if (strcmp(type, "list") == 0) {
+		lua_getfield(L, v, "of");
+		printf("list%s%s%s of ", opt ? "?" : "", *desc ? "  " : "", desc);
+		print_type(L, lua_gettop(L), depth);
+		lua_pop(L, 1);
+	} else if (strcmp(type, "object") == 0) {
+		printf("object%s%s%s\n", opt ? "?" : "", *desc ? "  " : "", desc);
+		lua_getfield(L, v, "fields");
+		if (lua_istable(L, -1))
+			print_outputs(L, depth + 1);
+		lua_pop(L, 1);
+	} else {
+		printf("%s%s%s%s\n", type, opt ? "?" : "", *desc ? "  " : "", desc);
+	}
+	lua_pop(L, 1);                                  /* type */
+}
+
+static void print_outputs(lua_State *L, int depth)
+{
+	int t = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		printf("%*s%-14s ", 6 + 2 * depth, "", lua_tostring(L, -2));
+		print_type(L, lua_gettop(L), depth);
+		lua_pop(L, 1);
+	}
+}
+
 static void show(lua_State *L, int m, const char *path)
 {
 	printf("%s %s (vendor API %s)\n", field_str(L, m, "name"), field_str(L, m, "version"),
@@ -133,7 +189,11 @@ static void show(lua_State *L, int m, const char *path)
 				has_mock = lua_isfunction(L, -1);
 				lua_pop(L, 1);
 			}
-			printf("  command %s%s\n    %s\n", cname, has_mock ? "" : " (no mock)",
+			lua_getfield(L, c, "outputs");
+			int typed = lua_istable(L, -1);
+			lua_pop(L, 1);
+			printf("  command %s%s\n    %s\n", cname,
+			       has_mock ? "" : typed ? " (mock generated from the outputs)" : " (no mock)",
 			       field_str(L, c, "description"));
 			lua_getfield(L, c, "args");
 			if (lua_istable(L, -1)) {
@@ -144,7 +204,7 @@ static void show(lua_State *L, int m, const char *path)
 			lua_getfield(L, c, "outputs");
 			if (lua_istable(L, -1)) {
 				printf("    outputs\n");
-				print_specs(L, "      ");
+				print_outputs(L, 0);
 			}
 			lua_settop(L, c - 1);
 		}
