@@ -8,7 +8,9 @@
 #include "cli.h"
 #include "integration.h"
 #include "integration_cmds.h"
+#include "redact.h"
 #include "runinfo.h"
+#include "runscrub.h"
 #include "sandbox.h"
 #include "uuid.h"
 
@@ -72,8 +74,11 @@ static int prepare(lua_State *L, int env, void *ud)
 static int finish(lua_State *L, int nres, void *ud)
 {
 	struct record_job *j = ud;
-	if (nres >= 1 && lua_type(L, -nres) == LUA_TSTRING)
-		j->result = strdup(lua_tostring(L, -nres));
+	size_t len;
+	const char *s = nres >= 1 && lua_type(L, -nres) == LUA_TSTRING ? lua_tolstring(L, -nres, &len) : NULL;
+	/* what the vendor answered, with every secret the integration read scrubbed */
+	if (s)
+		j->result = run_scrub_dup(&j->info, s, len);
 	return 0;
 }
 
@@ -147,6 +152,7 @@ int integration_record_main(int argc, char **argv)
 	}
 	sandbox_outcome_clear(&out);
 	sandbox_free(sb);
+	redact_free(j.info.redact);
 	free(j.result);
 	free(kv);
 	return rc;

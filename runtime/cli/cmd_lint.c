@@ -12,6 +12,7 @@
 #include "datadir.h"
 #include "integration.h"
 #include "playbook.h"
+#include "redact.h"
 #include "runinfo.h"
 #include "sandbox.h"
 #include "secret.h"
@@ -234,6 +235,7 @@ static int lint_file(struct sandbox *sb, struct store *st, const char *path, int
 		(*nproblems)++;
 	}
 	sandbox_outcome_clear(&out);
+	redact_free(j.info.redact);
 	for (int i = 0; i < j.nproblems; i++) {
 		printf("%s:%s\n", path, j.problems[i]);
 		free(j.problems[i]);

@@ -103,6 +103,7 @@ contains "$fixture" "abuseConfidenceScore" "the fixture"
 lacks "$fixture" "test-abuseipdb-key" "the fixture"
 lacks "$fixture" "Authorization" "the fixture"
 contains "$out" '"score"'
+lacks "$out" "test-abuseipdb-key" "the printed result"
 # the recorded fixture replays offline, checked against the typed outputs
 cat > "$own/replay_test.lua" <<'LUA'
 local t = require("testing")
