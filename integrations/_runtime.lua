@@ -266,6 +266,14 @@ local function make_ctx(m, name, cfg, scope, http_ns, mode, qname)
     end
     return v
   end
+  -- A credential got at run time (an OAuth access token): scrubbed from the
+  -- run's output and from recorded fixtures like a secret, as [secret:NAME.LABEL].
+  function ctx.sensitive(label, value)
+    if type(label) ~= "string" or type(value) ~= "string" then
+      error(qname .. ": ctx.sensitive(label: string, value: string)", 2)
+    end
+    return raw.sensitive(scope, name, label, value)
+  end
   -- The field the integration reads, of the type it needs; otherwise a clear
   -- failure naming the field: the vendor's API has moved under the integration.
   function ctx.need(value, path, want)

@@ -18,7 +18,8 @@ local function token(ctx)
     form = { client_id = cfg.client_id, client_secret = ctx.secret("client_secret"),
              scope = "https://graph.microsoft.com/.default", grant_type = "client_credentials" } }))
   if not body then return nil, err, detail end
-  return ctx.need(body, "access_token", "string")
+  -- scrubbed from the run's output and from recorded fixtures, like a secret
+  return ctx.sensitive("access_token", ctx.need(body, "access_token", "string"))
 end
 
 local function mailbox_ok(ctx, m)

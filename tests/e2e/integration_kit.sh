@@ -104,6 +104,31 @@ lacks "$fixture" "test-abuseipdb-key" "the fixture"
 lacks "$fixture" "Authorization" "the fixture"
 contains "$out" '"score"'
 lacks "$out" "test-abuseipdb-key" "the printed result"
+# credentials the integration did not read as secrets: a token it was given at
+# run time (ctx.sensitive) and credential fields of an answer (an echoed header)
+cat > "$own/tokdemo.lua" <<'LUA'
+return { name = "tokdemo", version = "0.1.0", api_version = "v1", hosts = {}, secrets = { "k" },
+  config = { base_url = { type = "url" } },
+  commands = { grab = { outputs = { status = "integer" }, run = function(ctx)
+    local session = ctx.sensitive("session", "sess-777-abc")
+    local r = ctx.http.post(ctx.url("/echo"), { query = { s = session },
+      json = { client_secret = ctx.secret("k"), note = "kept" }, headers = { ["X-Api-Key"] = "hdr-token-999" } })
+    return { status = r.status }
+  end } } }
+LUA
+cat > "$SOARCTL_INTEGRATIONS_CONFIG" <<JSON
+{ "tokdemo": { "base_url": "$base", "k": "the-k-secret-value" } }
+JSON
+expect_exit 0 -- "$S" integration record tokdemo grab
+fixture=$(cat "$own/fixtures/tokdemo/grab.json" 2>/dev/null)
+contains "$fixture" "kept" "the token fixture"
+contains "$fixture" "[secret:tokdemo.session]" "the token fixture"
+lacks "$fixture" "sess-777-abc" "the token fixture"
+lacks "$fixture" "hdr-token-999" "the token fixture"
+lacks "$fixture" "the-k-secret-value" "the token fixture"
+cat > "$SOARCTL_INTEGRATIONS_CONFIG" <<JSON
+{ "abuseipdb": { "base_url": "$base", "api_key": "test-abuseipdb-key" } }
+JSON
 # the recorded fixture replays offline, checked against the typed outputs
 cat > "$own/replay_test.lua" <<'LUA'
 local t = require("testing")
