@@ -251,9 +251,14 @@ static void find_host(struct import *im, yaml_node_t *conf)
 				: def && strncmp(def, "http://", 7) == 0 ? def + 7 : NULL;
 		if (!h)
 			continue;
+		size_t auth = strcspn(h, "/?#");
+		const char *at = memchr(h, '@', auth);
+		if (at)
+			h = at + 1;                     /* user:password@ is not the host */
 		size_t n = strcspn(h, "/:?#");
-		if (n == 0 || n >= sizeof im->host)
-			continue;
+		if (n == 0 || n >= sizeof im->host || strspn(h, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") < n)
+			continue;                       /* not a plain host name: left to the author */
 		memcpy(im->host, h, n);
 		im->host[n] = 0;
 		return;
@@ -384,6 +389,8 @@ static int emit(struct import *im, yaml_node_t *root)
 		ident(cname, id, sizeof id, 1);
 		if (!isalpha((unsigned char)id[0]))
 			id[0] = 'x';
+		if (lua_keyword(id))                    /* `end = {...}` would not compile */
+			snprintf(id + strlen(id), sizeof id - strlen(id), "_cmd");
 		fprintf(o, "    %s = {\n      description = ", id);
 		const char *cd = scalar(im->d, c, "description");
 		lua_str(o, cd ? cd : cname);

@@ -253,6 +253,37 @@ end }
 LUA
 expect_exit 0 -- "$S" run "$pb/use_import.lua" --json
 contains "$out" "run is not written yet (XSOAR command hellothreat-ip)"
+# hostile YAML: quotes, backslashes and newlines in text, odd context paths,
+# keywords as names, a scalar where a list belongs, user:password@ in a URL
+cat > "$SOAR_TMP/Odd.yml" <<'YAML'
+commonfields: {id: "Odd Vendor"}
+name: odd
+description: "says \"hi\" \\ and\nmore ]] --[["
+configuration:
+- {name: url, type: 0, defaultvalue: "https://user:pw@api.odd.example:8443/x"}
+- {name: "api key!", type: 4}
+- {name: 5, type: 9}
+script:
+  commands:
+  - name: "end"
+    arguments:
+    - {name: "function", required: true, description: "a \"quoted\" one"}
+    - {name: "x-y", auto: PREDEFINED, predefined: ["a\"b", "c"]}
+    outputs:
+    - {contextPath: "Odd..Deep.", type: String}
+    - {contextPath: "Odd.while", type: Number}
+    - {contextPath: ".lead", type: Boolean}
+  - name: "2fa"
+    arguments: "not a list"
+    outputs: {contextPath: x}
+YAML
+expect_exit 0 -- "$S" integration import-xsoar "$SOAR_TMP/Odd.yml" --out "$own/odd_vendor.lua"
+contains "$(cat "$own/odd_vendor.lua")" 'hosts = { "api.odd.example" }'
+expect_exit 0 -- "$S" lint "$own/odd_vendor.lua"
+[ -z "$out" ] || fail "lint of the odd import: $out"
+expect_exit 0 -- "$S" integration show odd_vendor
+contains "$out" 'command x2fa'
+contains "$out" 'command end_cmd'
 expect_exit 2 -- "$S" integration import-xsoar "$SOAR_TMP/nope.yml"
 printf 'a: [1, 2\n' > "$SOAR_TMP/bad.yml"
 expect_exit 2 -- "$S" integration import-xsoar "$SOAR_TMP/bad.yml"
