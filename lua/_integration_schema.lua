@@ -179,6 +179,28 @@ function M.check(node, v, path)
   return nil
 end
 
+-- One line for people (the REPL's :help): "integer 0..100", "list of {id, name}",
+-- "string? (malicious|benign)", then the description.
+function M.text(spec)
+  local ok, node = pcall(parse, spec, "output")
+  if not ok then return tostring(spec) end
+  local function fmt(n)
+    local s
+    if n.kind == "list" then s = "list of " .. fmt(n.of)
+    elseif n.kind == "object" then s = "{" .. table.concat(sorted_keys(n.fields), ", ") .. "}"
+    else s = n.kind end
+    if n.optional then s = s .. "?" end
+    if n.enum then
+      local names = {}
+      for i, e in ipairs(n.enum) do names[i] = tostring(e) end
+      s = s .. " (" .. table.concat(names, "|") .. ")"
+    end
+    if n.min or n.max then s = s .. " " .. tostring(n.min or "") .. ".." .. tostring(n.max or "") end
+    return s
+  end
+  return fmt(node) .. (node.description and ("  " .. node.description) or "")
+end
+
 -- Seeded fake data of the node's shape (`fake`: the ctx.fake of mock mode).
 function M.generate(node, fake, name)
   if node.example ~= nil then return node.example end

@@ -65,6 +65,15 @@ return {
       "o.n.example: expected integer, got string")
   end,
 
+  ["one line a type for people (the REPL's :help)"] = function()
+    t.eq(S.text({ type = "integer", min = 0, max = 100, description = "abuse score" }),
+      "integer 0..100  abuse score")
+    t.eq(S.text("list of string"), "list of string")
+    t.eq(S.text({ type = "list", of = { id = "string", name = "string?" } }), "list of {id, name}")
+    t.eq(S.text({ type = "string", enum = { "a", "b" }, optional = true }), "string? (a|b)")
+    t.eq(S.text("prose, not a type"), "prose, not a type")
+  end,
+
   ["generated data always fits its schema"] = function()
     local node = S.parse_outputs(OUT, "outputs")
     for seed = 1, 50 do
