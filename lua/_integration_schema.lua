@@ -103,9 +103,12 @@ parse = function(spec, where)
   return node
 end
 
--- The manifest's `outputs` of a command -> the root node (an object).
+-- The manifest's `outputs` of a command -> the root node (an object). An
+-- empty table declares no field: the result is any table (an action whose
+-- answer is not described yet, an XSOAR command without outputs).
 function M.parse_outputs(outputs, where)
-  return { kind = "object", fields = parse_fields(outputs, where) }
+  return { kind = "object", fields = parse_fields(outputs, where), open = type(outputs) == "table"
+           and next(outputs) == nil or nil }
 end
 
 function M.describe(node)

@@ -48,6 +48,12 @@ return {
     t.eq(check(v), "result.tags: expected a list, got a table with keys")
   end,
 
+  ["empty outputs declare no field: any table passes, a non-table does not"] = function()
+    local open = S.parse_outputs({}, "o")
+    t.eq(S.check(open, { anything = 1 }, "result"), nil)
+    t.eq(S.check(open, "text", "result"), "result: expected object, got string")
+  end,
+
   ["optional fields may be absent, not of another type"] = function()
     local v = good(); v.seen = nil
     t.eq(check(v), nil)
