@@ -397,6 +397,6 @@ static int integration_main(int argc, char **argv)
 }
 
 const struct cli_command cmd_integration = {
-	"integration", "integrations: list, show a manifest, test against fixtures", usage,
+	"integration", "integrations: list, show, test; new, record a fixture, import-xsoar", usage,
 	integration_main,
 };
