@@ -329,10 +329,15 @@ local function integration(name, opts)
   local mode = "live"
   local fixture_doc
   -- `soarctl integration record` (the operator's command) or the config file
-  local record_as = raw.record_for(name) or (file_cfg and file_cfg.record)
+  local forced = raw.record_for(name)
+  local record_as = forced or (file_cfg and file_cfg.record)
   if opts.fixture then
     mode = "replay"
     fixture_doc = raw.fixture(scope, path, name, opts.fixture, "replay")
+  elseif forced then
+    -- the operator asked for one real call: a "mock" setting does not hide it
+    mode = "record"
+    raw.fixture(scope, path, name, record_as, "record")
   elseif opts.mock or (opts.mock == nil and ((file_cfg and file_cfg.mock) or raw.mock_all())) then
     mode = "mock"
   elseif record_as then

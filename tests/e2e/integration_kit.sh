@@ -93,8 +93,9 @@ standin_start
 trap 'kill ${STANDIN_PID:-} 2>/dev/null' EXIT
 cp "$SOAR_SRC/integrations/abuseipdb.lua" "$own/abuseipdb.lua"
 cat > "$SOARCTL_INTEGRATIONS_CONFIG" <<JSON
-{ "abuseipdb": { "base_url": "$base", "api_key": "test-abuseipdb-key" } }
+{ "abuseipdb": { "base_url": "$base", "api_key": "test-abuseipdb-key", "mock": true } }
 JSON
+# (a "mock" setting does not turn the one real call into a mock's answer)
 expect_exit 0 -- "$S" integration record abuseipdb check ip=185.220.101.4 --fixture live1
 fx="$own/fixtures/abuseipdb/live1.json"
 [ -f "$fx" ] || fail "no fixture at $fx: $err"
