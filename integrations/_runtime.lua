@@ -3,6 +3,7 @@
 -- function. It is Lua, not C, so that a command's code may yield once requests
 -- are asynchronous. See docs/integrations.md.
 local raw = ...
+local schema = raw.schema
 
 local TYPES = { string = true, number = true, integer = true, boolean = true, table = true, any = true }
 -- Config entries of type "url" add their host to the integration's egress hosts,
@@ -75,6 +76,12 @@ local function check_manifest(m, name, path)
         bad("commands.%s.args.%s needs type = string|number|integer|boolean|table|any", cname,
           tostring(aname))
       end
+    end
+    -- Typed outputs (lua/_integration_schema.lua): parsed once; every result is checked against them.
+    if c.outputs ~= nil then
+      local ok, node = pcall(schema.parse_outputs, c.outputs, "commands." .. cname .. ".outputs")
+      if not ok then bad("%s", node) end
+      c.output_schema = node
     end
     if m.mock ~= nil and m.mock[cname] ~= nil and type(m.mock[cname]) ~= "function" then
       bad("mock.%s must be a function(ctx, args)", cname)
@@ -223,6 +230,13 @@ local function summary(qname, args)
   return qname .. " " .. text
 end
 
+local function deep_copy(v)
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = deep_copy(x) end
+  return out
+end
+
 -- What the REPL and tools may know of the commands: descriptions and argument
 -- specs, copied (a caller cannot change the manifest through them).
 local function describe_commands(commands)
@@ -234,10 +248,7 @@ local function describe_commands(commands)
                       description = spec.description, enum = spec.enum }
     end
     local outputs
-    if type(c.outputs) == "table" then
-      outputs = {}
-      for k, v in pairs(c.outputs) do outputs[k] = v end
-    end
+    if type(c.outputs) == "table" then outputs = deep_copy(c.outputs) end
     out[cname] = { description = c.description, args = args, outputs = outputs }
   end
   return out
@@ -270,6 +281,16 @@ local function make_ctx(m, name, cfg, scope, http_ns, mode, qname)
       error(string.format("%s: %s (set it with `soarctl secret set %s.%s`)", qname, err, name, key), 2)
     end
     return v
+  end
+  -- A credential got at run time (an OAuth access token): scrubbed from the
+  -- run's output and from recorded fixtures like a secret, as [secret:NAME.LABEL].
+  function ctx.sensitive(label, value)
+    if type(label) ~= "string" or type(value) ~= "string" then
+      error(qname .. ": ctx.sensitive(label: string, value: string)", 2)
+    end
+    -- (a mock's or a fixture's values are placeholders, as their secrets are)
+    if mode == "mock" or mode == "replay" then return value end
+    return raw.sensitive(scope, name, label, value)
   end
   -- The field the integration reads, of the type it needs; otherwise a clear
   -- failure naming the field: the vendor's API has moved under the integration.
@@ -323,14 +344,21 @@ local function integration(name, opts)
 
   local mode = "live"
   local fixture_doc
+  -- `soarctl integration record` (the operator's command) or the config file
+  local forced = raw.record_for(name)
+  local record_as = forced or (file_cfg and file_cfg.record)
   if opts.fixture then
     mode = "replay"
     fixture_doc = raw.fixture(scope, path, name, opts.fixture, "replay")
+  elseif forced then
+    -- the operator asked for one real call: a "mock" setting does not hide it
+    mode = "record"
+    raw.fixture(scope, path, name, record_as, "record")
   elseif opts.mock or (opts.mock == nil and ((file_cfg and file_cfg.mock) or raw.mock_all())) then
     mode = "mock"
-  elseif file_cfg and file_cfg.record then
+  elseif record_as then
     mode = "record"
-    raw.fixture(scope, path, name, file_cfg.record, "record")
+    raw.fixture(scope, path, name, record_as, "record")
   end
   if fixture_doc and fixture_doc.api_version and fixture_doc.api_version ~= m.api_version then
     raw.warn(string.format("integration %s: fixture %s was recorded against API %s; the integration "
@@ -367,6 +395,10 @@ local function integration(name, opts)
     local impl = c.run
     if mode == "mock" then
       impl = m.mock and m.mock[cname]
+      if not impl and c.output_schema then
+        -- No hand-written mock: one generated from the typed outputs.
+        impl = function(ctx) return schema.generate(c.output_schema, ctx.fake) end
+      end
       if not impl then
         impl = function() error(qname .. " has no mock; run it live or add mock." .. cname, 0) end
       end
@@ -386,10 +418,19 @@ local function integration(name, opts)
       keep(pcall(impl, ctx, args))
       raw.quiet_end(token)
       if mode == "record" then
-        raw.save_fixture(scope, path, name, file_cfg.record, { integration = name, version = m.version,
+        raw.save_fixture(scope, path, name, record_as, { integration = name, version = m.version,
           api_version = m.api_version, recorded = os.date("!%Y-%m-%dT%H:%M:%SZ") })
       end
       if not r[1] then raw.fail(qname, sum, tostring(r[2])) end
+      -- A result (not nil, err) must be what the manifest's outputs promise,
+      -- whatever gave it: the vendor (live, record), a fixture or the mock.
+      if r[2] ~= nil and c.output_schema then
+        local msg = schema.check(c.output_schema, r[2], "result")
+        if msg then
+          raw.fail(qname, sum, string.format("%s: %s (%s %s, %s mode: the result does not match the "
+            .. "manifest's outputs)", qname, msg, name, m.version, mode))
+        end
+      end
       return raw.record(qname, sum, unpack(r, 2, r.n))
     end
   end

@@ -17,10 +17,14 @@ return {
       description = "Reputation of one IP address",
       args = { ip = { type = "string", required = true, description = "IPv4 or IPv6 address" } },
       outputs = {
-        score = "integer 0-100 (abuseConfidenceScore)", reports = "integer (totalReports)",
-        users = "integer (numDistinctUsers)", country = "string", usage = "string", isp = "string",
-        tor = "boolean", whitelisted = "boolean", last_reported = "string or nil",
-        verdict = "string: malicious (score >= 75), suspicious (>= 25), benign",
+        score = { type = "integer", min = 0, max = 100, description = "abuseConfidenceScore" },
+        reports = { type = "integer", min = 0, description = "totalReports" },
+        users = { type = "integer", min = 0, description = "numDistinctUsers" },
+        country = "string", usage = "string", isp = "string",
+        tor = "boolean", whitelisted = "boolean",
+        last_reported = { type = "string", optional = true, description = "lastReportedAt" },
+        verdict = { type = "string", enum = { "malicious", "suspicious", "benign" },
+                    description = "malicious (score >= 75), suspicious (>= 25), benign" },
       },
       run = function(ctx, args)
         local body, err, detail = ctx.expect(ctx.http.get(ctx.url("/api/v2/check"), {

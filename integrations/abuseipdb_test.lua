@@ -19,6 +19,12 @@ return {
     t.eq(detail, "HTTP 429")
   end,
 
+  ["fixture whose shape changed: the test names the field"] = function()
+    local a = integration("abuseipdb", { fixture = "check_changed" })
+    t.raises(function() a.check{ ip = "185.220.101.4" } end,
+      "abuseipdb.check: the response has no number at 'data.abuseConfidenceScore' %(found string%)")
+  end,
+
   ["mock: seeded per ip"] = function()
     local a = integration("abuseipdb", { mock = true })
     t.eq(a.check{ ip = "203.0.113.5" }, a.check{ ip = "203.0.113.5" })

@@ -43,7 +43,8 @@ return {
         email = { type = "string", description = "only this user" },
         limit = { type = "integer", default = 50, description = "at most this many (1-100)" },
       },
-      outputs = { users = "list of {id, username, email, full_name}" },
+      outputs = { users = { type = "list", of = { id = "string", username = "string",
+                                                  email = "string?", full_name = "string?" } } },
       run = function(ctx, args)
         local body, err, detail = ctx.expect(ctx.http.get(ctx.url("/api/v1/users"), {
           bearer = ctx.secret("api_token"), timeout = ctx.config.timeout,

@@ -14,7 +14,8 @@ return {
       description = "Geolocation, organisation and ASN of one IP",
       args = { ip = { type = "string", required = true } },
       outputs = { ip = "string", city = "string", region = "string", country = "string",
-                  loc = "string lat,lon", org = "string", asn = "integer or nil", hostname = "string" },
+                  loc = { type = "string", description = "lat,lon" }, org = "string",
+                  asn = "integer?", hostname = "string" },
       run = function(ctx, args)
         if not args.ip:match("^[%x:.]+$") then error("ipinfo.lookup: ip must be an IP address", 0) end
         local body, err, detail = ctx.expect(ctx.http.get(ctx.url("/" .. args.ip .. "/json"), {

@@ -44,7 +44,8 @@ return {
         blocks = { type = "table", description = "Block Kit blocks" },
         thread_ts = { type = "string", description = "reply in this thread" },
       },
-      outputs = { ok = "boolean", channel = "string", ts = "string (message id)" },
+      outputs = { ok = "boolean", channel = "string?",
+                  ts = { type = "string", optional = true, description = "message id (not by webhook)" } },
       run = function(ctx, args)
         if not args.text and not args.blocks then error("slack.post: give text or blocks", 0) end
         local msg = { text = args.text, blocks = args.blocks, thread_ts = args.thread_ts }
@@ -75,7 +76,7 @@ return {
         question = { type = "string", required = true },
         options = { type = "table", required = true, description = "list of option labels" },
       },
-      outputs = { ok = "boolean", channel = "string", ts = "string" },
+      outputs = { ok = "boolean", channel = "string?", ts = "string?" },
       run = function(ctx, args)
         if #args.options == 0 or #args.options > MAX_BUTTONS then
           error("slack.prompt: options must be a list of 1 to 25 labels", 0)

@@ -3,6 +3,7 @@
 -- Plain Lua over the sandbox's own globals: the C side (runtime/cmd_repl.c,
 -- runtime/warroom.c) calls these and prints the strings they return.
 local M = {}
+local SCHEMA = require("_integration_schema")   -- typed outputs, for :help
 
 local LIST_MAX = 20      -- list items shown before "... (N more)"
 local DEPTH_MAX = 6      -- nesting shown before "{...}"
@@ -336,7 +337,7 @@ function M.help(what, mock)
     if cmd ~= "" and spec.outputs then
       out[#out + 1] = "  returns:"
       for _, o in ipairs(sorted_keys(spec.outputs)) do
-        out[#out + 1] = string.format("    %s  %s", o, tostring(spec.outputs[o]))
+        out[#out + 1] = string.format("    %s  %s", o, SCHEMA.text(spec.outputs[o]))
       end
     end
   end

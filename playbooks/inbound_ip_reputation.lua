@@ -7,6 +7,10 @@
 -- an EDL the firewall fetches (GET /edl/blocked_ips), the owner gets an email,
 -- and the case stays open for a person to look at.
 -- Try it: soarctl serve --mock, then post an alert (docs/daemon.md).
+-- The reputation sources this playbook can use (input `source`) and the
+-- command of each that looks up an IP.
+local REPUTATION = { abuseipdb = "check", virustotal = "ip", greynoise = "ip" }
+
 return {
   name = "inbound_ip_reputation",
   description = "Looks up the reputation of inbound connections' source IPs; blocks bad "
@@ -27,6 +31,8 @@ return {
     ttl_days = { type = "integer", default = 30, description = "days an IP stays on the EDL" },
     alert = { type = "string", description = "the alert as JSON, when not run on a case" },
     mock = { type = "boolean", default = false, description = "integrations answer with mock data" },
+    source = { type = "string", default = "abuseipdb",
+               description = "the IP reputation source: abuseipdb, virustotal or greynoise" },
   },
   run = function(ctx, input)
     local alert
@@ -48,15 +54,23 @@ return {
     end
 
     local iopts = input.mock and { mock = true } or nil
-    local abuse = integration("abuseipdb", iopts)
-    local rep, err = abuse.check{ ip = ip }
+    -- Each source's command answers with a score 0-100 and a verdict (their
+    -- typed outputs say so), so the rest of the playbook is the same for all.
+    local command = REPUTATION[input.source]
+    if not command then
+      error(string.format("input source must be one of abuseipdb, virustotal, greynoise (not %s)",
+        input.source), 0)
+    end
+    local abuse = integration(input.source, iopts)
+    local rep, err = abuse[command]{ ip = ip }
     if not rep then
       -- Leave the case open: a person decides (or a later run retries).
       if ctx.case then case.note(ctx.case, "reputation lookup failed: " .. tostring(err)) end
       return { ip = ip, action = "none", reason = "reputation lookup failed: " .. tostring(err) }
     end
-    local summary = string.format("%s: abuse confidence %d%% (%s), %d reports", ip, rep.score,
-      rep.verdict, rep.reports)
+    local summary = input.source == "abuseipdb"
+      and string.format("%s: abuse confidence %d%% (%s), %d reports", ip, rep.score, rep.verdict, rep.reports)
+      or string.format("%s: %s score %d (%s)", ip, input.source, rep.score, rep.verdict)
     if ctx.case then case.note(ctx.case, summary, { kind = "result", data = rep }) end
     if rep.score < input.threshold then
       close("good reputation (score " .. rep.score .. ")")
@@ -70,7 +84,7 @@ return {
         city = geo.city, org = geo.org, asn = geo.asn } })
     end
     local added, eerr = edl.add(input.edl, ip, { ttl = input.ttl_days * 86400,
-      comment = string.format("abuseipdb %d, %s", rep.score, geo.org or "?") })
+      comment = string.format("%s %d, %s", input.source, rep.score, geo.org or "?") })
     local where = string.format("%s, %s (%s)", geo.city or "?", geo.country or "?", geo.org or "?")
     -- The block matters more than the email: a mail set-up problem (even a
     -- missing smtp_url, which raises) is recorded on the case, not fatal.

@@ -52,4 +52,21 @@ return {
     local ok = pcall(function() playbook.call("inbound_ip_reputation", {}) end)
     t.eq(ok, false, "without a case or an alert it refuses")
   end,
+
+  ["the reputation source is chosen by configuration: virustotal, greynoise"] = function()
+    for _, source in ipairs({ "virustotal", "greynoise" }) do
+      local actions = {}
+      for i = 1, 12 do
+        local r = run({ type = "connection", src_ip = "203.0.113." .. i },
+          { source = source, edl = "t_" .. source })
+        t.ok(r.action == "closed" or r.action == "blocked", source .. ": " .. tostring(r.action))
+        t.ok(r.score >= 0 and r.score <= 100)
+        actions[r.action] = true
+        if r.action == "blocked" then t.ok(r.score >= 75, source .. " blocks from the threshold") end
+      end
+      t.ok(actions.closed and actions.blocked, source .. ": both paths seen in 12 IPs")
+    end
+    t.raises(function() run({ type = "connection", src_ip = "203.0.113.1" }, { source = "shodan" }) end,
+      "input source must be one of abuseipdb, virustotal, greynoise")
+  end,
 }

@@ -8,7 +8,7 @@ PACKAGES="
 build-essential cmake pkg-config
 libluajit2-5.1-dev
 libcurl4-openssl-dev liblmdb-dev lmdb-utils libev-dev libmbedtls-dev
-libmicrohttpd-dev libgnutls28-dev libpcre2-dev libedit-dev libidn2-dev
+libmicrohttpd-dev libgnutls28-dev libpcre2-dev libedit-dev libidn2-dev libyaml-dev
 lua-check python3 python3-aiosmtpd openssl wrk
 clang libclang-rt-dev
 chromium chromium-driver python3-selenium

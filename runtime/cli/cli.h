@@ -29,6 +29,7 @@ extern const struct cli_command cmd_case, cmd_indicator;
 extern const struct cli_command cmd_runs, cmd_prompt;
 extern const struct cli_command cmd_secret, cmd_user, cmd_audit;
 extern const struct cli_command cmd_edl, cmd_integration;
+extern const struct cli_command cmd_lint; /* integration kit (issue 18) */
 extern const struct cli_command cmd_cron, cmd_serve, cmd_job; /* daemon (issue 7) */
 extern const struct cli_command cmd_repl, cmd_debug;
 extern const struct cli_command cmd_backup, cmd_restore, cmd_store; /* operations (issue 20) */

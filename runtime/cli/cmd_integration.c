@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "datadir.h"
 #include "integration.h"
+#include "integration_cmds.h"
 #include "integration_lua.h"
 #include "playbook.h"
 #include "runinfo.h"
@@ -24,6 +25,9 @@ static const char usage[] =
 	"Usage: soarctl integration list [--json]\n"
 	"       soarctl integration show NAME [--data DIR]\n"
 	"       soarctl integration test NAME [soarctl test options]\n"
+	"       soarctl integration new NAME [--dir DIR]\n"
+	"       soarctl integration record NAME COMMAND [KEY=VALUE]... [--fixture F]\n"
+	"       soarctl integration import-xsoar FILE.yml [--out FILE]\n"
 	"\n"
 	"Integrations are Lua files (one per vendor) with a manifest, mock versions of\n"
 	"their commands and recorded fixtures. They are found in\n"
@@ -34,6 +38,15 @@ static const char usage[] =
 	"  show   one manifest: hosts, secrets, config, commands and their arguments\n"
 	"  test   runs NAME_test.lua (beside NAME.lua) with `soarctl test`: offline,\n"
 	"         against the mock and the recorded fixtures\n"
+	"  new    writes NAME.lua, NAME_test.lua and fixtures/NAME/lookup.json in DIR\n"
+	"         (default $SOARCTL_INTEGRATIONS_DIR): they pass `soarctl lint` and\n"
+	"         `soarctl test` as written\n"
+	"  record calls COMMAND once against the real API (base_url from the config\n"
+	"         file) and stores the exchange, secrets scrubbed, as fixture F\n"
+	"         (default COMMAND); KEY=VALUE are the command's arguments\n"
+	"  import-xsoar  an XSOAR integration YAML -> a manifest skeleton (stdout, or\n"
+	"         --out): commands, arguments, typed outputs, config, secrets; each\n"
+	"         command's run is left to write\n"
 	"See docs/integrations.md.\n";
 
 struct job {
@@ -91,6 +104,62 @@ static void print_specs(lua_State *L, const char *indent)
 	}
 }
 
+/* Typed outputs (docs/integrations.md): one line a field, nested fields of
+ * objects (and of lists of objects) indented under it. */
+static void print_outputs(lua_State *L, int depth);
+
+static void print_type(lua_State *L, int v, int depth)
+{
+	if (lua_type(L, v) == LUA_TSTRING) {
+		printf("%s\n", lua_tostring(L, v));
+		return;
+	}
+	if (!lua_istable(L, v)) {
+		printf("?\n");
+		return;
+	}
+	lua_getfield(L, v, "type");
+	if (lua_type(L, -1) != LUA_TSTRING) {           /* { field = T, ... } */
+		lua_pop(L, 1);
+		printf("object\n");
+		lua_pushvalue(L, v);
+		print_outputs(L, depth + 1);
+		lua_pop(L, 1);
+		return;
+	}
+	const char *type = lua_tostring(L, -1);
+	lua_getfield(L, v, "optional");
+	int opt = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	const char *desc = field_str(L, v, "description");
+	if (strcmp(type, "list") == 0) {
+		lua_getfield(L, v, "of");
+		printf("list%s%s%s of ", opt ? "?" : "", *desc ? "  " : "", desc);
+		print_type(L, lua_gettop(L), depth);
+		lua_pop(L, 1);
+	} else if (strcmp(type, "object") == 0) {
+		printf("object%s%s%s\n", opt ? "?" : "", *desc ? "  " : "", desc);
+		lua_getfield(L, v, "fields");
+		if (lua_istable(L, -1))
+			print_outputs(L, depth + 1);
+		lua_pop(L, 1);
+	} else {
+		printf("%s%s%s%s\n", type, opt ? "?" : "", *desc ? "  " : "", desc);
+	}
+	lua_pop(L, 1);                                  /* type */
+}
+
+static void print_outputs(lua_State *L, int depth)
+{
+	int t = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		printf("%*s%-14s ", 6 + 2 * depth, "", lua_tostring(L, -2));
+		print_type(L, lua_gettop(L), depth);
+		lua_pop(L, 1);
+	}
+}
+
 static void show(lua_State *L, int m, const char *path)
 {
 	printf("%s %s (vendor API %s)\n", field_str(L, m, "name"), field_str(L, m, "version"),
@@ -121,7 +190,11 @@ static void show(lua_State *L, int m, const char *path)
 				has_mock = lua_isfunction(L, -1);
 				lua_pop(L, 1);
 			}
-			printf("  command %s%s\n    %s\n", cname, has_mock ? "" : " (no mock)",
+			lua_getfield(L, c, "outputs");
+			int typed = lua_istable(L, -1);
+			lua_pop(L, 1);
+			printf("  command %s%s\n    %s\n", cname,
+			       has_mock ? "" : typed ? " (mock generated from the outputs)" : " (no mock)",
 			       field_str(L, c, "description"));
 			lua_getfield(L, c, "args");
 			if (lua_istable(L, -1)) {
@@ -132,7 +205,7 @@ static void show(lua_State *L, int m, const char *path)
 			lua_getfield(L, c, "outputs");
 			if (lua_istable(L, -1)) {
 				printf("    outputs\n");
-				print_specs(L, "      ");
+				print_outputs(L, 0);
 			}
 			lua_settop(L, c - 1);
 		}
@@ -261,7 +334,7 @@ static const char *lua_dir(void)
 static int integration_main(int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage(CMD, "which subcommand? list, show or test");
+		return cli_usage(CMD, "which subcommand? list, show, test, new, record or import-xsoar");
 	const char *sub = argv[1];
 	struct job j;
 	memset(&j, 0, sizeof j);
@@ -333,10 +406,16 @@ static int integration_main(int argc, char **argv)
 		free(av);
 		return rc;
 	}
-	return cli_usage(CMD, "no subcommand '%s' (list, show, test)", sub);
+	if (strcmp(sub, "new") == 0)
+		return integration_new_main(argc, argv);
+	if (strcmp(sub, "record") == 0)
+		return integration_record_main(argc, argv);
+	if (strcmp(sub, "import-xsoar") == 0)
+		return integration_import_xsoar_main(argc, argv);
+	return cli_usage(CMD, "no subcommand '%s' (list, show, test, new, record, import-xsoar)", sub);
 }
 
 const struct cli_command cmd_integration = {
-	"integration", "integrations: list, show a manifest, test against fixtures", usage,
+	"integration", "integrations: list, show, test; new, record a fixture, import-xsoar", usage,
 	integration_main,
 };

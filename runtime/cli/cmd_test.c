@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "datadir.h"
 #include "playbook.h"
+#include "redact.h"
 #include "runinfo.h"
 #include "runopts.h"
 #include "store.h"
@@ -253,6 +254,7 @@ static int run_file(struct sandbox *sb, const char *path, const char *filter,
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		enum sandbox_status st = sandbox_exec(sb, &job, lim, &out);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		redact_free(t.info.redact);     /* the secrets the test's run opened */
 		double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 		if (st == SANDBOX_OK) {
 			printf("ok     %s  (%.1f ms)\n", list.names[i], ms);

@@ -21,6 +21,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_audit,
 	&cmd_edl,
 	&cmd_integration,
+	&cmd_lint,
 	&cmd_cron,
 	&cmd_serve,
 	&cmd_job,

@@ -30,6 +30,19 @@ int integration_mock_all(void)
 	return e && strcmp(e, "1") == 0;
 }
 
+static char record_name[64], record_fixture[64];
+
+void integration_set_record(const char *name, const char *fixture)
+{
+	snprintf(record_name, sizeof record_name, "%s", name && fixture ? name : "");
+	snprintf(record_fixture, sizeof record_fixture, "%s", name && fixture ? fixture : "");
+}
+
+const char *integration_record_for(const char *name)
+{
+	return record_name[0] && strcmp(record_name, name) == 0 ? record_fixture : NULL;
+}
+
 int integration_name_ok(const char *name)
 {
 	size_t n = strlen(name);

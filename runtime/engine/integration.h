@@ -43,6 +43,13 @@ int integration_write_file(const char *path, const char *data, size_t len,
 void integration_set_mock_all(int on);
 int integration_mock_all(void);
 
+/* `soarctl integration record NAME ...`: integration NAME records its live
+ * exchanges as fixture FIXTURE in this process, as a `"record"` setting in the
+ * config file would (NULL: stop). The operator's command, never a playbook's. */
+void integration_set_record(const char *name, const char *fixture);
+/* The fixture NAME records into, or NULL. */
+const char *integration_record_for(const char *name);
+
 /* Reads an integration's source (`path` as integration_find gave it), at most
  * 1 MiB. 0 with *text (malloc'd, caller frees) and *len, or -1 with a message. */
 int integration_source_read(const char *path, char **text, size_t *len, char *err, size_t errlen);

@@ -15,11 +15,15 @@
  *   save_fixture(scope, path)        writes what was recorded, secrets scrubbed
  *   config(name)                  -> the integration's table from the config file
  *   mock_all()                    -> boolean
+ *   sensitive(scope, name, label, value) -> value (scrubbed from now on)
+ *   record_for(name)              -> the fixture `soarctl integration record`
+ *                                    records into, or nil
  *   secret(scope, name, key [, config_value]) -> value | nil, err
  *   replay(step)                  -> true, values... | false
  *   record(step, summary, ...)    -> ... (journals the values)
  *   fail(step, summary, message)     journals a failure and raises it
  *   encode(value) -> JSON text | nil;  warn(message)
+ *   schema                        the typed outputs module (lua/_integration_schema.lua)
  *   quiet_begin(scope), quiet_end(token)   around a command's code: its own
  *                                    steps are not journaled (the command is one)
  */
@@ -44,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
 {
@@ -184,8 +189,45 @@ static int raw_fixture(lua_State *L)
 	return 1;                                       /* the whole fixture document */
 }
 
+/* Names of fields whose values are credentials wherever they appear in a
+ * recorded exchange (a token endpoint's answer, an echoed header): replaced
+ * even when the integration did not read them as secrets. */
+static int credential_key(const char *k)
+{
+	static const char *const keys[] = { "access_token", "refresh_token", "id_token", "token",
+		"password", "client_secret", "secret", "api_key", "apikey", "authorization",
+		"cookie", "set-cookie", "x-apikey", "x-api-key", "x-pan-key", "auth-key" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcasecmp(k, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Replaces, in the table at idx and the tables in it (to a depth), every
+ * string under a credential_key name with "[scrubbed]". May raise (before the
+ * no-interrupt region of the caller). */
+static void scrub_credential_fields(lua_State *L, int idx, int depth)
+{
+	if (depth > 32)
+		return;
+	luaL_checkstack(L, 4, "integration record");
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING &&
+		    credential_key(lua_tostring(L, -2))) {
+			lua_pushvalue(L, -2);
+			lua_pushliteral(L, "[scrubbed]");
+			lua_rawset(L, idx);             /* an existing key: the traversal stays valid */
+		} else if (lua_istable(L, -1)) {
+			scrub_credential_fields(L, lua_gettop(L), depth + 1);
+		}
+		lua_pop(L, 1);
+	}
+}
+
 /* Encodes env.recorded as a fixture document, scrubs every secret value the
- * integration read (env.secrets: name -> value), and writes it atomically. */
+ * integration read (env.secrets: name -> value) and every credential field
+ * (scrub_credential_fields), and writes it atomically. */
 static int raw_save_fixture(lua_State *L)
 {
 	struct http_scope *s = check_scope(L, 1);
@@ -202,6 +244,9 @@ static int raw_save_fixture(lua_State *L)
 		lua_newtable(L);
 	}
 	lua_setfield(L, 5, "exchanges");
+	lua_getfield(L, 5, "exchanges");
+	scrub_credential_fields(L, lua_gettop(L), 0);
+	lua_pop(L, 1);
 	char err[256];
 	struct json_buf jb = { 0 };
 	struct json_opts o = { .pretty = 1, .sort_keys = 1 };
@@ -273,6 +318,37 @@ static int raw_config(lua_State *L)
 		return luaL_error(L, "integration %s: the integration config must be a JSON object", name);
 	lua_getfield(L, -1, name);
 	return 1;
+}
+
+/* sensitive(scope, name, label, value): a credential the integration got at
+ * run time (an OAuth access token) is scrubbed like a secret it read: from
+ * the run's output and from recorded fixtures, as [secret:NAME.LABEL]. */
+static int raw_sensitive(lua_State *L)
+{
+	check_scope(L, 1);
+	const char *name = luaL_checkstring(L, 2);
+	const char *label = luaL_checkstring(L, 3);
+	size_t vl;
+	const char *v = luaL_checklstring(L, 4, &vl);
+	char full[256];
+	snprintf(full, sizeof full, "%s.%s", name, label);
+	struct redact_set *rs = run_redact_set(NULL);
+	prim_noint_enter();
+	if (rs)
+		redact_add(rs, full, v, vl);
+	prim_noint_leave();
+	lua_getfenv(L, 1);
+	lua_getfield(L, -1, "secrets");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, -3, "secrets");
+	}
+	lua_pushvalue(L, 4);
+	lua_setfield(L, -2, full);
+	lua_settop(L, 4);
+	return 1;                                       /* the value */
 }
 
 static int raw_mock_all(lua_State *L)
@@ -437,7 +513,19 @@ static int raw_warn(lua_State *L)
 	return 0;
 }
 
+static int raw_record_for(lua_State *L)
+{
+	const char *f = integration_record_for(luaL_checkstring(L, 1));
+	if (f)
+		lua_pushstring(L, f);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
 static const luaL_Reg raw_fns[] = {
+	{ "record_for", raw_record_for },
+	{ "sensitive", raw_sensitive },
 	{ "encode", raw_encode },
 	{ "warn", raw_warn },
 	{ "load", integration_load_manifest },
@@ -466,6 +554,14 @@ int prim_open_integration(lua_State *L)
 		lua_error(L);
 	lua_createtable(L, 0, 12);
 	luaL_register(L, NULL, raw_fns);
+	/* raw.schema: the typed outputs (lua/_integration_schema.lua), one module
+	 * the runtime, tests and `soarctl lint` share. */
+	snprintf(path, sizeof path, "%s/_integration_schema.lua", env_lua_dir(L));
+	if (luaL_loadfile(L, path) != 0)
+		lua_error(L);
+	lua_call(L, 0, 1);
+	lua_setfield(L, -2, "schema");
+	snprintf(path, sizeof path, "%s/_runtime.lua", dir);
 	lua_call(L, 1, 1);
 	if (!lua_isfunction(L, -1))
 		luaL_error(L, "%s must return the integration function", path);

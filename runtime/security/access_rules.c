@@ -68,6 +68,12 @@ static const struct {
 	{ "integration", "list", ACCESS_OPEN },
 	{ "integration", "show", ACCESS_OPEN },
 	{ "integration", "test", RBAC_PLAYBOOK_RUN }, /* through `test` */
+	/* the integration kit: files only; record calls the vendor with the
+	 * integration's secrets, as a run would */
+	{ "integration", "new", ACCESS_OPEN },
+	{ "integration", "import-xsoar", ACCESS_OPEN },
+	{ "integration", "record", RBAC_PLAYBOOK_RUN },
+	{ "lint", NULL, RBAC_PLAYBOOK_RUN },     /* opens a store only with --data (grants) */
 	{ "init", NULL, ACCESS_OPEN },
 	{ "repl", NULL, RBAC_PLAYBOOK_RUN },   /* attaching a case: case.write, checked by repl */
 	{ "debug", NULL, RBAC_PLAYBOOK_RUN },

@@ -93,6 +93,8 @@ has_line "$out" '^case +1$' ":run on the session's case"
 contains "$out" "repl.token" ":secrets"
 lacks "$out" "hunter2" ":secrets"
 contains "$out" "ip=string (required)" ":help"
+contains "$out" "score  integer 0..100  abuseConfidenceScore" ":help shows the typed outputs"
+lacks "$out" "table: 0x" ":help"
 
 # :open, :attach, :history, :mock, :json, :integrations.
 expect_exit 0 -- "$S" case new --title "second"
