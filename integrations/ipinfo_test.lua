@@ -10,7 +10,8 @@ return {
     t.eq(r.org, "AS64500 Example Hosting GmbH")
   end,
   ["mocks agree: abuseipdb's country is ipinfo's"] = function()
-    local geo, rep = integration("ipinfo", { mock = true }), integration("abuseipdb", { mock = true })
+    local geo = integration("ipinfo", { mock = true })
+    local rep = integration("abuseipdb", { mock = true })
     local seen = {}
     for _, ip in ipairs({ "203.0.113.9", "198.51.100.7", "185.220.101.4", "192.0.2.1", "45.155.205.233",
                           "2001:db8::1", "10.1.2.3", "172.16.5.4" }) do
