@@ -10,6 +10,7 @@ libluajit2-5.1-dev
 libcurl4-openssl-dev liblmdb-dev lmdb-utils libev-dev libmbedtls-dev
 libmicrohttpd-dev libpcre2-dev libedit-dev libidn2-dev
 lua-check python3 python3-aiosmtpd openssl wrk
+man-db dpkg-dev binutils
 clang libclang-rt-dev
 "
 
