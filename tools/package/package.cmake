@@ -46,6 +46,9 @@ set(CPACK_PACKAGE_DESCRIPTION
     "soarctl runs security playbooks written in Lua in a sandbox, keeps cases, \
 indicators and secrets in an LMDB store, and serves alerts, EDLs and prompts over HTTP.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_INSTALL_PREFIX /usr)
+# Shipped stripped, as Debian does (no build paths in the binary).
+set(CPACK_STRIP_FILES ON)
 # Installs with DESTDIR so the absolute /etc/soarctl lands in the package.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
