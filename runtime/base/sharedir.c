@@ -13,9 +13,9 @@
 #define SOURCE_MARKER "soarctl-source-root"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char root[PATH_MAX];
-static char lua[PATH_MAX + 16];
-static char playbooks[PATH_MAX + 16];
+static char root[PATH_MAX + 32];
+static char lua[PATH_MAX + 48];
+static char playbooks[PATH_MAX + 48];
 static const char *origin = "none";
 
 static int is_dir(const char *path)

@@ -132,13 +132,7 @@ contains "$opts" "--playbooks /etc/soarctl/playbooks" "the env file's serve opti
  exec setpriv --reuid=soarctl --regid=soarctl --init-groups --no-new-privs \
 	--inh-caps=-all --bounding-set=-all -- "$@" --listen 127.0.0.1:0) 2>"$log" &
 DPID=$!
-api=
-for _ in $(seq 100); do
-	api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log")
-	[ -n "$api" ] && break; sleep 0.05
-done
-[ -n "$api" ] || { cat "$log"; echo "FAIL: the unit's ExecStart did not start"; exit 1; }
-A="http://127.0.0.1:$api"
+serve_wait "$log"
 checks=$((checks + 1))
 [ "$(ps -o user=,comm= -p "$DPID" | tr -s ' ')" = "soarctl soarctl" ] || fail "the daemon runs as soarctl: $(ps -o user=,comm= -p "$DPID")"
 checks=$((checks + 1))
