@@ -35,7 +35,7 @@ static int read_marker(const char *path, char *out, size_t len)
 	if (!line)
 		return -1;
 	out[strcspn(out, "\r\n")] = '\0';
-	char lua_path[PATH_MAX + 8];
+	char lua_path[PATH_MAX + 64];
 	snprintf(lua_path, sizeof lua_path, "%s/lua", out);
 	return out[0] == '/' && is_dir(lua_path) ? 0 : -1;
 }
