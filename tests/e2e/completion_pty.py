@@ -8,7 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyexpect import Session  # noqa: E402
 
-bindir, script, commands = sys.argv[1], sys.argv[2], sys.argv[3:]
+bindir, script, zsh_dir, commands = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 env = {"PATH": bindir + ":" + os.environ.get("PATH", ""), "PS1": "PROMPT$ ",
        "INPUTRC": "/dev/null", "HISTFILE": "/dev/null"}
 s = Session(["bash", "--norc", "--noprofile", "-i"], env, cols=200)
@@ -37,3 +37,24 @@ except Exception:
     raise
 finally:
     s.close()
+
+if zsh_dir != "-":
+    s = Session(["zsh", "-f", "-i"], dict(env, PS1="PROMPT%% "), cols=200)
+    try:
+        s.expect(r"PROMPT% ")
+        s.send("fpath=('%s' $fpath); autoload -U compinit; compinit -u -D\r" % zsh_dir)
+        s.expect(r"PROMPT% ")
+        s.send("soarctl ca\t")
+        s.expect(r"soarctl case")
+        s.send("lis\t")          # (li: link or list)
+        s.expect(r"list")
+        s.send("--sta\t")
+        s.expect(r"--status")
+        s.send("\x15exit\r")
+        s.wait()
+        print("zsh completion at a terminal: ok")
+    except Exception:
+        print("zsh screen so far: %r" % s.buf[-2000:], file=sys.stderr)
+        raise
+    finally:
+        s.close()

@@ -91,8 +91,12 @@ checks=$((checks + 1))
 [ "$(complete_words soarctl case list --sta)" = "--status" ] || fail "case list --sta<TAB>: $(complete_words soarctl case list --sta)"
 contains "$(complete_words soarctl serve --pl)" "--playbooks" "serve --pl<TAB>"
 contains "$(complete_words soarctl help ru)" "runs" "help ru<TAB>"
-expect_exit 0 -- "$PY" "$(dirname "$0")/completion_pty.py" "$prefix/bin" "$comp" "${cmds[@]}"
+zsh_dir=-
 if command -v zsh >/dev/null; then
-	expect_exit 0 -- zsh -n "$prefix/share/zsh/site-functions/_soarctl"
+	zsh_dir="$prefix/share/zsh/site-functions"
+	expect_exit 0 -- zsh -n "$zsh_dir/_soarctl"
 fi
+expect_exit 0 -- "$PY" "$(dirname "$0")/completion_pty.py" "$prefix/bin" "$comp" "$zsh_dir" "${cmds[@]}"
+contains "$out" "completion at a terminal: ok" "bash at a pty"
+[ "$zsh_dir" = - ] || contains "$out" "zsh completion at a terminal: ok" "zsh at a pty"
 finish
