@@ -374,6 +374,16 @@ int cligen_completion(FILE *out, const struct cligen_table *t, const char *shell
 
 int cligen_completion_main(const struct cligen_table *t, int argc, char **argv)
 {
+	if (argc == 2 && cli_is_help(argv[1])) {
+		fputs("Usage: soarctl completion bash|zsh\n\n"
+		      "Prints the shell completion script, generated from the command table:\n"
+		      "  source <(soarctl completion bash)     # in ~/.bashrc\n"
+		      "  soarctl completion zsh > ~/.zfunc/_soarctl   # a folder in $fpath\n"
+		      "Installed copies: share/bash-completion/completions/soarctl and\n"
+		      "share/zsh/site-functions/_soarctl (vendor-completions in the package).\n",
+		      stdout);
+		return EXIT_OK;
+	}
 	if (argc != 2 || argv[1][0] == '-')
 		return cli_usage("completion", "takes one SHELL: bash or zsh (soarctl completion bash)");
 	if (cligen_completion(stdout, t, argv[1]) != 0)

@@ -132,6 +132,10 @@ int main(int argc, char **argv)
 	if (strcmp(name, "help") == 0) {
 		if (argc >= 3 && (strcmp(argv[2], "--man") == 0 || strcmp(argv[2], "--man-dir") == 0))
 			return generate(argc - 1, argv + 1);
+		if (argc == 3 && strcmp(argv[2], "completion") == 0) {
+			char *help_argv[] = { "completion", "--help", NULL };
+			return generate(2, help_argv);
+		}
 		if (argc < 3) {
 			print_help(stdout);
 			return EXIT_OK;

@@ -77,6 +77,9 @@ expect_exit 0 -- "$S" help --man case
 contains "$out" ".SH SYNOPSIS" "help --man case"
 expect_exit 2 -- "$S" help --man nosuch
 expect_exit 2 -- "$S" completion fish
+contains "$err" "bash or zsh" "completion fish"
+expect_exit 0 -- "$S" help completion
+contains "$out" "Usage: soarctl completion bash|zsh" "help completion"
 
 # Completion: compgen-level (every command; a subcommand; a flag), then at a terminal.
 comp="$prefix/share/bash-completion/completions/soarctl"
