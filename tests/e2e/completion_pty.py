@@ -4,6 +4,7 @@
 argv: BINDIR COMPLETION_FILE COMMAND..."""
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyexpect import Session  # noqa: E402
@@ -11,22 +12,31 @@ from ptyexpect import Session  # noqa: E402
 bindir, script, zsh_dir, commands = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 env = {"PATH": bindir + ":" + os.environ.get("PATH", ""), "PS1": "PROMPT$ ",
        "INPUTRC": "/dev/null", "HISTFILE": "/dev/null"}
+
+def screen_until(sess, words, timeout=10.0):
+    """Reads until every word has appeared since the last call (bash echoes the
+    typed line and redraws it before listing, so a prompt alone proves nothing)."""
+    deadline, seen = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        seen += sess.drain(0.2)
+        if all(w in seen.split() for w in words):
+            return seen
+    raise AssertionError("lacks %s in: %r" % ([w for w in words if w not in seen.split()], seen))
+
+
 s = Session(["bash", "--norc", "--noprofile", "-i"], env, cols=200)
 try:
     s.expect(r"PROMPT\$ ")
-    s.send(". '%s'\r" % script)
+    s.send(". '%s'; echo SOURCED\r" % script)
+    s.expect(r"(?<!echo )SOURCED\r?\n")
     s.expect(r"PROMPT\$ ")
     s.send("soarctl \t\t")
-    listing = s.expect(r"PROMPT\$ soarctl ")
-    missing = [c for c in commands if c not in listing.split()]
-    assert not missing, "soarctl <TAB><TAB> lacks %s in: %r" % (missing, listing)
+    screen_until(s, commands)
     s.send("\x15")                      # ^U: an empty line again
     s.send("soarctl ca\t")
     s.expect(r"soarctl case ")
     s.send("\t\t")
-    listing = s.expect(r"PROMPT\$ soarctl case ")
-    for sub in ("list", "show", "new", "close"):
-        assert sub in listing.split(), "case <TAB><TAB> lacks %s: %r" % (sub, listing)
+    screen_until(s, ["list", "show", "new", "close"])
     s.send("list --sta\t")
     s.expect(r"list --status ")
     s.send("\x15exit\r")
