@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 DATA       ?= ./var
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan build-fuzz fuzz run demo test test-fast bench clean
+.PHONY: all deps build build-asan build-fuzz fuzz run demo test test-fast bench install deb clean
 
 all: build
 
@@ -59,6 +59,20 @@ test-fast: build
 
 bench: build
 	@sh tools/bench/run_all.sh $(BUILD)
+
+# Installs the build into PREFIX (default /usr/local): the binary, the Lua library,
+# the bundled integrations and playbooks in PREFIX/share/soarctl, man pages,
+# completions, a systemd unit and PREFIX/etc/soarctl (docs/install.md).
+# DESTDIR=/tmp/stage make install stages it instead.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package, built from the normal build: $(BUILD)/soarctl_*.deb
+# (install it with `apt install ./build/soarctl_*.deb`).
+deb: build
+	cd $(BUILD) && cpack -G DEB
+	@ls $(BUILD)/soarctl_*.deb
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

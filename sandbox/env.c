@@ -2,6 +2,7 @@
 #include "env.h"
 #include "prim.h"
 #include "sandbox.h"
+#include "sharedir.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -611,7 +612,7 @@ static void lock_down(lua_State *L, int base)
 int env_build_base(lua_State *L)
 {
 	const char *lua_dir = lua_tostring(L, 1);
-	lua_pushstring(L, lua_dir ? lua_dir : SOAR_SOURCE_LUA_DIR);
+	lua_pushstring(L, lua_dir && *lua_dir ? lua_dir : sharedir_lua());
 	reg_set(L, &reg_lua_dir);
 
 	lua_newtable(L);
@@ -730,7 +731,7 @@ const char *env_lua_dir(lua_State *L)
 	reg_get(L, &reg_lua_dir);
 	const char *dir = lua_tostring(L, -1);      /* kept alive by the registry */
 	lua_pop(L, 1);
-	return dir ? dir : SOAR_SOURCE_LUA_DIR;
+	return dir ? dir : sharedir_lua();
 }
 
 void env_push_run(lua_State *L)

@@ -4,6 +4,7 @@
 #include "heap.h"
 #include "watchdog.h"
 #include "noint.h"
+#include "sharedir.h"
 
 #include <lauxlib.h>
 #include <luajit.h>
@@ -154,7 +155,7 @@ struct sandbox *sandbox_new(const char *lua_dir, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	sb->lua_dir = strdup(lua_dir ? lua_dir : SOAR_SOURCE_LUA_DIR);
+	sb->lua_dir = strdup(lua_dir && *lua_dir ? lua_dir : sharedir_lua());
 	if (!sb->lua_dir || state_open(sb, err, errlen) != 0) {
 		free(sb->lua_dir);
 		free(sb);

@@ -4,12 +4,17 @@
 # fetched from anywhere but the configured Debian mirrors.
 set -eu
 
+# man-db: the install test renders the generated man pages; dpkg-dev: make deb's
+# dependency list (dpkg-shlibdeps); lua-cjson: only the comparison benchmark
+# tools/bench/bench_json_cjson (soarctl itself does not use it); zsh: the install
+# test drives the generated zsh completion.
 PACKAGES="
 build-essential cmake pkg-config
 libluajit2-5.1-dev
 libcurl4-openssl-dev liblmdb-dev lmdb-utils libev-dev libmbedtls-dev
 libmicrohttpd-dev libgnutls28-dev libpcre2-dev libedit-dev libidn2-dev libyaml-dev
 lua-check python3 python3-aiosmtpd openssl wrk
+man-db dpkg-dev binutils lua-cjson zsh
 clang libclang-rt-dev
 chromium chromium-driver python3-selenium
 "

@@ -91,6 +91,31 @@ void json_locale_init(void)
 
 /* ---- writing ----------------------------------------------------------- */
 
+/* Bytes a string holds as they are, in JSON text read or written: printable
+ * ASCII but '"' and '\\' (one test per byte). */
+static const unsigned char plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7F] = 1,
+};
+
+size_t json_str_plain(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		if (plain[p[i]]) {
+			i++;
+		} else if (p[i] >= 0x80) {
+			size_t k = json_utf8_seq(p + i, n - i);
+			if (!k)
+				break;
+			i += k;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
 int json_write_str(const char *s, size_t n, enum json_esc_mode mode, json_put_fn put,
 		   void *ctx, size_t *bad)
 {
@@ -101,7 +126,7 @@ int json_write_str(const char *s, size_t n, enum json_esc_mode mode, json_put_fn
 		return -1;
 	while (i < n) {
 		unsigned c = p[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (plain[c]) {
 			i++;
 			continue;
 		}
@@ -149,13 +174,70 @@ int json_write_str(const char *s, size_t n, enum json_esc_mode mode, json_put_fn
 	return put(ctx, "\"", 1) ? -1 : 0;
 }
 
+/* Writes v in decimal; with `point` > 0, a '.' before the last `point` digits
+ * (at least one digit before it). Returns the length; out holds a NUL after. */
+static size_t fmt_int(char *out, long long v, int point)
+{
+	char tmp[24];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	int k = 0;
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u || k <= point);
+	size_t n = 0;
+	if (v < 0)
+		out[n++] = '-';
+	while (k > 0) {
+		if (k == point)
+			out[n++] = '.';
+		out[n++] = tmp[--k];
+	}
+	out[n] = 0;
+	return n;
+}
+
+/* A fraction with at most 15 significant digits and no exponent in %g form
+ * (1e-4 <= |d| < 1e15) is m / 10^k for the smallest k with m whole: written
+ * from m, it is exactly the text %.15g gives (d is within an ulp of m / 10^k,
+ * far inside %.15g's rounding), and it reads back as d (m and 10^k are exact,
+ * so m / 10^k is the correctly rounded double of the decimal, as strtod's is).
+ * Returns 0 when d is not such a number: the caller falls back to printf. */
+static size_t fmt_decimal(char *out, double d)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+					1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	double a = fabs(d);
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	for (int k = 1; k <= 15; k++) {
+		double m = d * pow10[k];
+		if (fabs(m) >= 1e15)
+			return 0;
+		if (m == floor(m) && m / pow10[k] == d) {
+			/* d * 10^k can round to a whole m at a k past the smallest one
+			 * (0.00015 * 1e5 is 15.000000000000002, * 1e6 is 150): the
+			 * same decimal without its trailing zeros. */
+			long long v = (long long)m;
+			while (k > 0 && v % 10 == 0) {
+				v /= 10;
+				k--;
+			}
+			return fmt_int(out, v, k);
+		}
+	}
+	return 0;
+}
+
 size_t json_fmt_number(char out[32], double d)
 {
 	int n;
 	if (!isfinite(d))
 		return 0;
 	if (d == floor(d) && fabs(d) <= MAX_SAFE_INT) {
-		n = snprintf(out, 32, "%lld", (long long)d);
+		n = (int)fmt_int(out, (long long)d, 0);
+	} else if ((n = (int)fmt_decimal(out, d)) > 0) {
+		/* done: the same text as %.15g below, without printf */
 	} else {
 		/* The shortest of %.15g..%.17g that reads back as the same double. */
 		pthread_once(&c_locale_once, c_locale_init);
@@ -395,11 +477,6 @@ static long hex4(const struct json_reader *r, const unsigned char *p)
 	}
 	return v;
 }
-
-/* Bytes a string holds as they are: printable ASCII but '"' and '\\'. */
-static const unsigned char plain[256] = {
-	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7F] = 1,
-};
 
 /* Appends decoded bytes to sbuf, handing full buffers to the consumer as parts. */
 static int sput(struct json_reader *r, struct json_event *e, size_t *sn, const void *src,

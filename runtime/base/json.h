@@ -52,6 +52,12 @@ enum json_esc_mode {
 int json_write_str(const char *s, size_t n, enum json_esc_mode mode, json_put_fn put,
 		   void *ctx, size_t *bad);
 
+/* How many bytes at the start of s json_write_str copies unchanged (printable
+ * ASCII but '"' and '\\', and well-formed UTF-8): a writer that finds the whole
+ * string plain may copy it between quotes itself; any other goes through
+ * json_write_str, so the escaping rules stay in one place. */
+size_t json_str_plain(const char *s, size_t n);
+
 /* A number in JSON: integers up to 2^53 exactly, others in the shortest %.17g
  * form that reads back as the same double, always in the "C" locale. Writes at
  * most 32 bytes and a NUL into out; returns the length, or 0 for NaN and

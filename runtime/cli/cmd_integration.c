@@ -10,6 +10,7 @@
 #include "playbook.h"
 #include "runinfo.h"
 #include "sandbox.h"
+#include "sharedir.h"
 #include "uuid.h"
 
 #include <dirent.h>
@@ -328,7 +329,7 @@ static int run_job(struct job *j)
 static const char *lua_dir(void)
 {
 	const char *d = getenv("SOARCTL_LUA_DIR");
-	return d && *d ? d : SOAR_SOURCE_LUA_DIR;
+	return d && *d ? d : sharedir_lua();
 }
 
 static int integration_main(int argc, char **argv)

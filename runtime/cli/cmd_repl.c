@@ -19,6 +19,7 @@
 #include "runout.h"
 #include "runscrub.h"
 #include "sandbox.h"
+#include "sharedir.h"
 #include "secret.h"
 #include "store_buf.h"
 #include "uuid.h"
@@ -564,7 +565,7 @@ static char **integration_names(int *n)
 	if (own && *own)
 		snprintf(dirs[ndirs++], sizeof dirs[0], "%s", own);
 	const char *lua_dir = getenv("SOARCTL_LUA_DIR");
-	integration_bundled_dir(lua_dir && *lua_dir ? lua_dir : SOAR_SOURCE_LUA_DIR, dirs[ndirs++],
+	integration_bundled_dir(lua_dir && *lua_dir ? lua_dir : sharedir_lua(), dirs[ndirs++],
 				sizeof dirs[0]);
 	char **names = NULL;
 	*n = 0;

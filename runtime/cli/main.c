@@ -1,10 +1,14 @@
 /* main.c - `soarctl`: finds the subcommand and hands it its arguments. */
 #include "cli.h"
 #include "cli_flags.h"
+#include "cligen.h"
+#include "integration.h"
 #include "prims.h"
 #include "sandbox.h"
+#include "sharedir.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Every subcommand, in the order `soarctl --help` lists them. */
@@ -47,12 +51,55 @@ static void print_help(FILE *out)
 	fprintf(out,
 		"\n"
 		"  soarctl help COMMAND   details of one command\n"
-		"  soarctl --version      the version\n"
+		"  soarctl --version      the version (version --json: and the paths in use)\n"
+		"  soarctl completion bash|zsh   the shell completion script\n"
 		"\n"
 		"Data directory: --data DIR, else $SOARCTL_DATA, else $XDG_DATA_HOME/soarctl,\n"
 		"else ~/.local/share/soarctl.\n"
 		"Exit codes: 0 ok, 1 failed, not found or refused, 2 bad arguments (unknown\n"
 		"option, malformed value, no data directory) or invalid playbook, 3 waiting.\n");
+}
+
+/* `soarctl version --json`: the version and where this binary takes its bundled
+ * files from (sharedir.h), so an install can be checked. */
+static void print_version_json(void)
+{
+	char integ[4096];
+	integration_bundled_dir(sharedir_lua(), integ, sizeof integ);
+	const char *own = getenv("SOARCTL_INTEGRATIONS_DIR");
+	const struct { const char *k, *v; } f[] = {
+		{ "version", SOAR_VERSION },           { "share_dir", sharedir_root() },
+		{ "share_from", sharedir_origin() },   { "lua_dir", sharedir_lua() },
+		{ "integrations_dir", integ },         { "playbooks_dir", sharedir_playbooks() },
+		{ "own_integrations_dir", own && *own ? own : NULL },
+	};
+	putchar('{');
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		printf("%s\"%s\":", i ? "," : "", f[i].k);
+		if (f[i].v)
+			cli_json_string(stdout, f[i].v, strlen(f[i].v));
+		else
+			fputs("null", stdout);
+	}
+	puts("}");
+}
+
+/* The man pages' and completions' view of the table (cligen.h); the overview is
+ * `soarctl --help` itself. */
+static int generate(int argc, char **argv)
+{
+	char *overview = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&overview, &len);
+	if (!m)
+		return cli_fail(argv[0], EXIT_FAIL, "out of memory");
+	print_help(m);
+	fclose(m);
+	struct cligen_table t = { commands, NCOMMANDS, overview };
+	int rc = strcmp(argv[0], "completion") == 0 ? cligen_completion_main(&t, argc, argv)
+						      : cligen_help_main(&t, argc, argv);
+	free(overview);
+	return rc;
 }
 
 static const struct cli_command *find(const char *name)
@@ -76,13 +123,24 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		if (argc == 3 && strcmp(argv[2], "--json") == 0) {
+			print_version_json();
+			return EXIT_OK;
+		}
 		printf("soarctl %s\n", SOAR_VERSION);
 		return EXIT_OK;
 	}
+	if (strcmp(name, "completion") == 0)
+		return generate(argc - 1, argv + 1);
 	if (strcmp(name, "help") == 0) {
 		if (argc == 3 && strcmp(argv[2], "--flags") == 0) {
 			cli_flags_print(stdout);   /* the option table (tests, completions) */
 			return EXIT_OK;
+		if (argc >= 3 && (strcmp(argv[2], "--man") == 0 || strcmp(argv[2], "--man-dir") == 0))
+			return generate(argc - 1, argv + 1);
+		if (argc == 3 && strcmp(argv[2], "completion") == 0) {
+			char *help_argv[] = { "completion", "--help", NULL };
+			return generate(2, help_argv);
 		}
 		if (argc < 3) {
 			print_help(stdout);

@@ -5,6 +5,7 @@
 #include "sla_escalate.h"
 #include "secret.h"
 #include "datadir.h"
+#include "sharedir.h"
 #include "integration.h"
 #include "metrics.h"
 #include "runstore.h"
@@ -295,7 +296,7 @@ static void resume_interrupted(struct daemon *d)
 static struct integ_snap *integrations_load(char *err, size_t errlen)
 {
 	const char *ld = getenv("SOARCTL_LUA_DIR");
-	struct integ_snap *s = integ_snap_read(ld ? ld : SOAR_SOURCE_LUA_DIR, err, errlen);
+	struct integ_snap *s = integ_snap_read(ld && *ld ? ld : sharedir_lua(), err, errlen);
 	if (s && integ_snap_check(s, ld, err, errlen) != 0) {
 		integ_snap_free(s);
 		s = NULL;

@@ -144,13 +144,16 @@ static void enc_message(const struct enc *e, char *buf, size_t n)
 	snprintf(buf, n, "%s at $%s%s", e->msg, e->path, e->path_cut ? "..." : "");
 }
 
-static int put(struct enc *e, const char *s, size_t n)
+/* put's slow path: the size limit, and growing the buffer. */
+__attribute__((noinline))
+static int put_grow(struct enc *e, size_t n)
 {
 	struct json_buf *b = e->out;
 	if (n > e->max_bytes || b->len > e->max_bytes - n)
 		return enc_fail(e, "output larger than %zu bytes", e->max_bytes);
 	if (b->cap - b->len <= n) {
-		size_t cap = b->cap ? b->cap : 256;
+		/* 1 KiB first: a typical alert or result fits without a realloc. */
+		size_t cap = b->cap ? b->cap : 1024;
 		while (cap - b->len <= n)
 			cap *= 2;
 		/* json.encode's buffer is the run's memory: it counts against the cap
@@ -169,6 +172,17 @@ static int put(struct enc *e, const char *s, size_t n)
 		}
 		b->cap = cap;
 	}
+	return 0;
+}
+
+/* Appends n bytes (the buffer stays NUL-terminated). The common case, room in
+ * the buffer and under the limit, is two compares and a copy. */
+static inline int put(struct enc *e, const char *s, size_t n)
+{
+	struct json_buf *b = e->out;
+	if (__builtin_expect(b->cap - b->len <= n || n > e->max_bytes - b->len, 0) &&
+	    put_grow(e, n))
+		return -1;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = 0;
@@ -210,6 +224,13 @@ static int enc_put(void *ctx, const char *s, size_t n)
 
 static int enc_string(struct enc *e, const char *s, size_t len)
 {
+	/* Most strings need no escape: copied between quotes in one step (the
+	 * rule of what needs one is json.c's, json_str_plain). */
+	if (json_str_plain(s, len) == len) {
+		if (put(e, "\"", 1) || (len && put(e, s, len)))
+			return -1;
+		return put(e, "\"", 1);
+	}
 	size_t bad = 0;
 	int rc = json_write_str(s, len, JSON_ESC_STRICT, enc_put, e, &bad);
 	if (rc == -2)

@@ -7,6 +7,7 @@
 #include "env.h"
 #include "prim_json.h"
 #include "prim.h"
+#include "sharedir.h"
 #include "step.h"
 #include "uuid.h"
 
@@ -44,7 +45,7 @@ static int resolve(const char *name, char *out, size_t len)
 		if (stat(out, &st) == 0)
 			return 0;
 	}
-	snprintf(out, len, "%s/../playbooks/%s.lua", SOAR_SOURCE_LUA_DIR, name);
+	snprintf(out, len, "%s/%s.lua", sharedir_playbooks(), name);
 	return stat(out, &st) == 0 ? 0 : -1;
 }
 

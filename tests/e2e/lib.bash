@@ -53,12 +53,18 @@ serve_start() {
 	: > "$log"
 	"$SOARCTL" serve --listen 127.0.0.1:0 "$@" 2>>"$log" &
 	DPID=$!
+	serve_wait "$log"
+}
+
+# serve_wait LOG: waits (5 s at most) for a daemon started with --listen
+# 127.0.0.1:0 to log its port; sets api and A, or prints the log and exits 1.
+serve_wait() {
 	api=
 	for _ in $(seq 100); do
-		api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log")
+		api=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$1")
 		[ -n "$api" ] && break; sleep 0.05
 	done
-	[ -n "$api" ] || { cat "$log"; echo "daemon did not start"; exit 1; }
+	[ -n "$api" ] || { cat "$1"; echo "daemon did not start"; exit 1; }
 	A="http://127.0.0.1:$api"
 }
 

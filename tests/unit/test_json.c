@@ -8,6 +8,7 @@
 
 #include <lauxlib.h>
 #include <locale.h>
+#include <math.h>
 #include <pthread.h>
 #include <lualib.h>
 #include <stdlib.h>
@@ -479,6 +480,91 @@ static void test_writer(void)
 	CHECK_HAS(err, "number out of range");
 }
 
+/* json_fmt_number's fast paths (integers without printf, m/10^k fractions) write
+ * exactly what the printf rule writes: %lld, else the shortest of %.15g..%.17g
+ * that reads back. Against that rule on numbers of every shape. */
+static size_t fmt_reference(char out[32], double d)
+{
+	if (d == floor(d) && fabs(d) <= 9007199254740992.0)
+		return (size_t)snprintf(out, 32, "%lld", (long long)d);
+	int n = 0;
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(out, 32, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	return (size_t)n;
+}
+
+static void test_number_forms(void)
+{
+	static const double edges[] = {
+		0.1, 0.2, 0.1 + 0.2, 0.8375, 12.75, -12.75, 48.1374, 11.5755, 1e-4, 9.99e-5,
+		-1e-4, 1.5e-4, 999999999999999.9, 99999999999999.98, 123456789012345.6,
+		0.30000000000000004, 1e15 - 0.5, 2.5e-3, 1.0 / 3, -2.0 / 3, 5e-324,
+		1.7976931348623157e308, -0.0, 4503599627370495.5, 0.000123456789012345,
+	};
+	char got[32], want[32];
+	int mismatches = 0;
+	for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
+		size_t n = json_fmt_number(got, edges[i]);
+		size_t m = fmt_reference(want, edges[i]);
+		if (n != m || strcmp(got, want) != 0) {
+			fprintf(stderr, "json_fmt_number(%.17g): %s, want %s\n", edges[i], got, want);
+			mismatches++;
+		}
+	}
+	unsigned long long x = 88172645463325252ULL; /* xorshift: the same run each time */
+	for (int i = 0; i < 300000; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		double d;
+		switch (i % 4) {
+		case 0: /* a decimal with a few places, as in alerts: 48.1374, 0.8375 */
+			d = (double)(long long)(x % 2000000000000ULL - 1000000000000LL) /
+			    (double)(1ULL << 0) / pow(10, (double)(x >> 59));
+			break;
+		case 1: /* any bit pattern that is finite */
+			memcpy(&d, &x, sizeof d);
+			if (!isfinite(d))
+				continue;
+			break;
+		case 2: /* around the 1e-4 and 1e15 borders */
+			d = ((double)(x % 1000000) + 0.5) * ((x >> 40) & 1 ? 1e-10 : 1e9);
+			break;
+		default: /* a quotient: often 16-17 digits */
+			d = (double)(x % 100000) / (double)((x >> 32) % 997 + 1);
+			break;
+		}
+		size_t n = json_fmt_number(got, d);
+		size_t m = fmt_reference(want, d);
+		if ((n != m || strcmp(got, want) != 0) && mismatches++ < 10)
+			fprintf(stderr, "json_fmt_number(%.17g): %s, want %s\n", d, got, want);
+	}
+	CHECK(mismatches == 0);
+
+	/* json_str_plain: the prefix json_write_str copies unchanged; a string that
+	 * is all plain is written as itself between quotes. */
+	struct json_buf b = { 0 };
+	static const char *const strs[] = { "plain text", "caf\xc3\xa9 \xe2\x86\x92", "a\"b",
+					    "back\\slash", "tab\there", "bad \xff", "\x7f del", "" };
+	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+		size_t len = strlen(strs[i]), k = json_str_plain(strs[i], len);
+		CHECK(json_write_str(strs[i], len, JSON_ESC_REPLACE, put_buf, &b, NULL) == 0);
+		CHECK(b.len >= k + 1 && memcmp(b.data + 1, strs[i], k) == 0);
+		if (k == len)
+			CHECK(b.len == len + 2 && b.data[len + 1] == '"');
+		else
+			CHECK(b.len != len + 2 || memcmp(b.data + 1, strs[i], len) != 0);
+		json_buf_free(&b);
+	}
+	CHECK(json_str_plain("plain text", 10) == 10);
+	CHECK(json_str_plain("caf\xc3\xa9", 5) == 5);
+	CHECK(json_str_plain("a\"b", 3) == 1);
+	CHECK(json_str_plain("x\x7f", 2) == 2); /* DEL is written as is */
+	CHECK(json_str_plain("ok\xff", 3) == 2);
+	CHECK(json_str_plain("ok\n", 3) == 2);
+}
+
 int main(void)
 {
 	L = luaL_newstate();
@@ -500,6 +586,7 @@ int main(void)
 	test_small_stack();
 	test_long_escaped();
 	test_writer();
+	test_number_forms();
 
 	lua_close(L);
 	return CHECK_DONE();
