@@ -14,11 +14,11 @@ static const struct cli_flags table[] = {
 	{ "init", "", DJ },
 	{ "run", "", DJ "input= input-json= case= mock " RUNOPTS },
 	{ "test", "", "data= filter= junit= " RUNOPTS },
-	{ "case", "list show new update close note attach link children check",
+	{ "case", "list show new update close note attach link children check attachment",
 	  DJ "status= severity= type= owner= role= label= labels= dedupe-key= parent= "
 	  "created-since= created-before= updated-since= updated-before= sort= asc limit= "
 	  "cursor= entries= title= custom= source= sla-due= sla-pause-pending= close-reason= "
-	  "reason= kind= name= relation=" },
+	  "reason= kind= name= relation= breached -o= " },
 	{ "indicator", "get set list",
 	  DJ "verdict= score= source= tag= seen= expires= case= type= min-score= limit= cursor=" },
 	{ "runs", "list show resume cancel", DJ "status= limit=" },
@@ -29,7 +29,9 @@ static const struct cli_flags table[] = {
 	  "revoke token-check", DJ "role= expires= label=" },
 	{ "audit", "list verify checkpoint", DJ "last= from= checkpoint=" },
 	{ "edl", "list show add rm export", DJ "ttl= comment= type= cap= out=" },
-	{ "integration", "list show test", DJ "filter= junit= " RUNOPTS },
+	{ "integration", "list show test new record import-xsoar",
+	  DJ "filter= junit= dir= fixture= out= name= " RUNOPTS },
+	{ "lint", "", "data= no-luacheck" },
 	{ "cron", "next", "json from= count= tz=" },
 	{ "serve", "", "data= listen= workers= playbooks= mock log-json queue= tls-cert= tls-key= "
 	  "public-url=" },

@@ -5,6 +5,7 @@
  * record mode of prim_integration.c, which the config file's "record" setting
  * also uses). The call is made as a run's would be: the integration's egress
  * hosts and base_url from the config file, its secrets from the store. */
+#include "sharedir.h"
 #include "cli.h"
 #include "integration.h"
 #include "integration_cmds.h"
@@ -82,10 +83,10 @@ static int finish(lua_State *L, int nres, void *ud)
 	return 0;
 }
 
+/* $SOARCTL_LUA_DIR, else the installed or build tree's lua/ (sharedir.h). */
 static const char *lua_dir(void)
 {
-	const char *d = getenv("SOARCTL_LUA_DIR");
-	return d && *d ? d : SOAR_SOURCE_LUA_DIR;
+	return sharedir_lua();
 }
 
 int integration_record_main(int argc, char **argv)

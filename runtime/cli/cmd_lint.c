@@ -7,6 +7,7 @@
  * Each file is compiled and evaluated in a sandbox, as `soarctl test` does;
  * the checks then run there, so they see the same primitives a run sees. */
 #define _XOPEN_SOURCE 700
+#include "sharedir.h"
 #include "access.h"
 #include "cli.h"
 #include "datadir.h"
@@ -122,10 +123,10 @@ static int finish(lua_State *L, int nres, void *ud)
 	return 0;
 }
 
+/* $SOARCTL_LUA_DIR, else the installed or build tree's lua/ (sharedir.h). */
 static const char *lua_dir(void)
 {
-	const char *d = getenv("SOARCTL_LUA_DIR");
-	return d && *d ? d : SOAR_SOURCE_LUA_DIR;
+	return sharedir_lua();
 }
 
 /* luacheck FILE with the project's configuration: 0 clean, 1 warnings, -1

@@ -136,6 +136,7 @@ int main(int argc, char **argv)
 		if (argc == 3 && strcmp(argv[2], "--flags") == 0) {
 			cli_flags_print(stdout);   /* the option table (tests, completions) */
 			return EXIT_OK;
+		}
 		if (argc >= 3 && (strcmp(argv[2], "--man") == 0 || strcmp(argv[2], "--man-dir") == 0))
 			return generate(argc - 1, argv + 1);
 		if (argc == 3 && strcmp(argv[2], "completion") == 0) {
