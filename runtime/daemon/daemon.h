@@ -59,6 +59,8 @@ struct pb_meta {
 	int ntriggers;
 	struct pp_rule *rules;
 	int nrules;
+	double minutes_saved;     /* per succeeded run (ROI, dash_roi.c); 0 = not said */
+	double minutes_to_build;  /* the time it took to write; 0 = not said */
 };
 
 /* One loaded playbooks directory; replaced as a whole on reload. Refcounted:

@@ -12,6 +12,7 @@
 #include "case.h"
 #include "daemon_int.h"
 #include "daemon_warroom.h"
+#include "dash.h"
 #include "datadir.h"
 #include "edl.h"
 #include "json.h"
@@ -559,7 +560,7 @@ static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6]
 
 /* ---- prompts ---- */
 
-static void html_escape(struct store_buf *b, const char *s)
+void html_escape(struct store_buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -628,7 +629,7 @@ static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
 }
 
 /* A form value (application/x-www-form-urlencoded), decoded into out. */
-static int form_value(const char *body, size_t len, const char *name, char *out, size_t outlen)
+int form_value(const char *body, size_t len, const char *name, char *out, size_t outlen)
 {
 	size_t nl = strlen(name);
 	for (const char *p = body, *end = body + len; p < end;) {
@@ -721,6 +722,12 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 	store_buf_free(&ans);
 	prompt_rec_free(&p);
 	return rc;
+}
+
+int api_answer_prompt(struct daemon *d, const char *id, const char *choice, const char *by,
+		      char *err, size_t errlen, int *http_status)
+{
+	return answer_prompt(d, id, choice, NULL, by, err, errlen, http_status);
 }
 
 static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
@@ -907,14 +914,15 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 enum route_id {
 	R_NONE, R_HEALTHZ, R_METRICS, R_EDL, R_PROMPT_FORM, R_SLACK, R_ALERTS, R_ANSWER,
 	R_CASE_SUB, R_CASE_WRITE, R_RUN_RESUME, R_RUN_STEPS, R_RUN_CANCEL, R_CASES, R_RUNS,
-	R_JOBS, R_JOB_ACTION, R_WARROOM
+	R_JOBS, R_JOB_ACTION, R_WARROOM, R_DASH
 };
 enum route_auth {
 	AUTH_NONE,
 	AUTH_TOKEN,   /* Authorization: Bearer */
 	AUTH_PROMPT,  /* bearer or ?token= (the form is opened from an email) */
 	AUTH_EDL,     /* the list's own token or basic auth (edl-auth), or a bearer token */
-	AUTH_SLACK    /* Slack's signature over the body: checked with the body, small */
+	AUTH_SLACK,   /* Slack's signature over the body: checked with the body, small */
+	AUTH_DASH     /* the dashboard's session cookie (dash.c checks it and the role) */
 };
 
 struct route {
@@ -935,7 +943,9 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 	rt->status = 404;
 	rt->msg = "no such endpoint";
 #define TO(i, a, p, b) (rt->id = (i), rt->auth = (a), rt->perm = (p), rt->body = (b))
-	if (n == 1 && strcmp(seg[0], "healthz") == 0)
+	if (n == 0 || strcmp(seg[0], "ui") == 0)
+		TO(R_DASH, AUTH_DASH, 0, 1);
+	else if (n == 1 && strcmp(seg[0], "healthz") == 0)
 		TO(R_HEALTHZ, AUTH_NONE, 0, 0);
 	else if (n == 1 && strcmp(seg[0], "metrics") == 0 && get)
 		TO(R_METRICS, AUTH_TOKEN, access_route_perm(ROUTE_METRICS), 0);
@@ -1015,6 +1025,9 @@ void api_gate(struct httpd_req *r, void *ud)
 	const char *user = NULL;
 	switch (rt.auth) {
 	case AUTH_NONE:
+		return;
+	case AUTH_DASH:
+		dash_gate(d, r);
 		return;
 	case AUTH_TOKEN:
 		user = require(d, r, rt.perm, NULL);
@@ -1128,6 +1141,9 @@ void api_handle(struct httpd_req *r, void *ud)
 		break;
 	case R_WARROOM:
 		warroom_api(d, r, user, seg[3]);
+		break;
+	case R_DASH:
+		dash_handle(d, r);
 		break;
 	}
 }

@@ -209,6 +209,11 @@ static int prepare(lua_State *L, int env, void *ud)
 	else if (s && strcmp(s, "run_once") != 0)
 		fail_meta(L, j, "missed must be \"run_once\" or \"skip\", not \"%s\"", s);
 	free(s);
+	lua_getfield(L, pb, "minutes_saved");
+	m->minutes_saved = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+	lua_getfield(L, pb, "minutes_to_build");
+	m->minutes_to_build = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+	lua_pop(L, 2);
 	lua_getfield(L, pb, "grace");
 	m->grace_s = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : 3600;
 	lua_pop(L, 1);
