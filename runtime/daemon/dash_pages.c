@@ -94,7 +94,9 @@ static void svg_stacked(struct dash_ctx *c, const char *id, const uint64_t *coun
 	dash_printf(c, "<text x=2 y=10>max %llu/day</text></svg><div class=legend>",
 		    (unsigned long long)max);
 	for (size_t s = 0; s < ns; s++) {
-		store_buf_printf(&c->b, "<span style=\"background:%s\"></span>", colours[s]);
+		/* a swatch as SVG: the page's CSP allows no inline style */
+		store_buf_printf(&c->b, " <svg width=10 height=10><rect width=10 height=10 fill=\"%s\">"
+				 "</rect></svg> ", colours[s]);
 		dash_printf(c, "%s", names[s]);
 	}
 	store_buf_str(&c->b, "</div>");
