@@ -11,6 +11,7 @@
 #include "daemon_int.h"
 #include "dash_roi.h"
 #include "dash_session.h"
+#include "dash_svg.h"
 #include "edl.h"
 #include "jobstore.h"
 #include "json.h"
@@ -50,57 +51,6 @@ static const char *dur(double minutes, char *buf, size_t len)
 	return buf;
 }
 
-static const char *const sev_colour[5] = { "#999", "#6a9f6a", "#d9b300", "#e8741c", "#b00020" };
-
-/* A stacked bar chart: nb buckets, ns series of counts[s * nb + b]. */
-static void svg_stacked(struct dash_ctx *c, const char *id, const uint64_t *counts, size_t ns,
-			size_t nb, const char *const *names, const char *const *colours,
-			int64_t from, int64_t bucket_ms)
-{
-	uint64_t max = 1;
-	for (size_t b = 0; b < nb; b++) {
-		uint64_t t = 0;
-		for (size_t s = 0; s < ns; s++)
-			t += counts[s * nb + b];
-		if (t > max)
-			max = t;
-	}
-	const int W = 720, H = 160, bw = (int)(W / nb);
-	dash_printf(c, "<svg id=\"%s\" width=%d height=%d viewBox=\"0 0 %d %d\" role=img>", id, W,
-		    H + 20, W, H + 20);
-	for (size_t b = 0; b < nb; b++) {
-		double y = H;
-		uint64_t t = 0;
-		for (size_t s = 0; s < ns; s++) {
-			uint64_t v = counts[s * nb + b];
-			t += v;
-			if (!v)
-				continue;
-			double h = (double)v * (H - 12) / (double)max;
-			y -= h;
-			store_buf_printf(&c->b, "<rect x=%d y=%.1f width=%d height=%.1f fill=\"%s\">"
-					 "<title>", (int)b * bw + 1, y, bw - 2, h, colours[s]);
-			dash_printf(c, "%s: %llu", names[s], (unsigned long long)v);
-			store_buf_str(&c->b, "</title></rect>");
-		}
-		if (b % 5 == 0 || b + 1 == nb) {
-			char day[32];
-			tfmt(from + (int64_t)b * bucket_ms, day, sizeof day);
-			day[10] = 0;
-			dash_printf(c, "<text x=%d y=%d>%s</text>", (int)b * bw, H + 14, day + 5);
-		}
-		(void)t;
-	}
-	dash_printf(c, "<text x=2 y=10>max %llu/day</text></svg><div class=legend>",
-		    (unsigned long long)max);
-	for (size_t s = 0; s < ns; s++) {
-		/* a swatch as SVG: the page's CSP allows no inline style */
-		store_buf_printf(&c->b, " <svg width=10 height=10><rect width=10 height=10 fill=\"%s\">"
-				 "</rect></svg> ", colours[s]);
-		dash_printf(c, "%s", names[s]);
-	}
-	store_buf_str(&c->b, "</div>");
-}
 
 static void card(struct dash_ctx *c, const char *id, const char *label, const char *value)
 {
@@ -240,24 +190,22 @@ void dash_overview(struct dash_ctx *c)
 		case_stat_histogram(st, CASE_STAT_SEVERITY, v, from, DAY_MS, NB, hs + i * NB, NULL, err,
 				    sizeof err);
 		snames[i] = case_severity_name(4 - i);
-		scol[i] = sev_colour[4 - i];
+		scol[i] = dash_sev_colour[4 - i];
 	}
 	store_buf_str(&c->b, "<h2>New cases, last 30 days, by severity</h2>");
-	svg_stacked(c, "chart-severity", hs, 4, NB, snames, scol, from, DAY_MS);
+	dash_svg_stacked(&c->b, "chart-severity", hs, 4, NB, snames, scol, from, DAY_MS);
 	char *tnames[6] = {0};
 	uint64_t tcounts[6] = {0};
 	int nt = case_stat_types(st, 6, tnames, tcounts, err, sizeof err);
 	if (nt > 0) {
-		static const char *const tcol[6] = { "#3465a4", "#75507b", "#4e9a06", "#c17d11",
-						     "#cc0000", "#555753" };
 		uint64_t *ht = calloc((size_t)nt * NB, sizeof *ht);
 		for (int i = 0; ht && i < nt; i++)
 			case_stat_histogram(st, CASE_STAT_TYPE, tnames[i], from, DAY_MS, NB, ht + i * NB,
 					    NULL, err, sizeof err);
 		store_buf_str(&c->b, "<h2>New cases, last 30 days, by type (the 6 most common)</h2>");
 		if (ht)
-			svg_stacked(c, "chart-type", ht, (size_t)nt, NB, (const char *const *)tnames,
-				    tcol, from, DAY_MS);
+			dash_svg_stacked(&c->b, "chart-type", ht, (size_t)nt, NB, (const char *const *)tnames,
+				    dash_series_colour, from, DAY_MS);
 		free(ht);
 		for (int i = 0; i < nt; i++)
 			free(tnames[i]);
