@@ -13,6 +13,7 @@
 #include "daemon_int.h"
 #include "daemon_warroom.h"
 #include "dash.h"
+#include "report.h"
 #include "datadir.h"
 #include "edl.h"
 #include "json.h"
@@ -905,6 +906,39 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 	reply_buf(r, 200, "text/plain; charset=utf-8", &o.b, extra);
 }
 
+/* GET /api/v1/report?since=30d&format=json|html|text: `soarctl report` over
+ * HTTP (the monthly_report playbook fetches the HTML to mail it). */
+static void get_report(struct daemon *d, struct httpd_req *r)
+{
+	const char *since = httpd_query(r, "since"), *fmt = httpd_query(r, "format");
+	int64_t span;
+	if (report_parse_since(since ? since : "30d", &span) != 0) {
+		httpd_error(r, 400, "bad_request", "since takes a duration up to a year: 30d, 12h, 2w, "
+			    "90m", NULL);
+		return;
+	}
+	enum report_format f = REPORT_JSON;
+	if (fmt && strcmp(fmt, "html") == 0)
+		f = REPORT_HTML;
+	else if (fmt && strcmp(fmt, "text") == 0)
+		f = REPORT_TEXT;
+	else if (fmt && strcmp(fmt, "json") != 0) {
+		httpd_error(r, 400, "bad_request", "format is json, html or text", NULL);
+		return;
+	}
+	struct store_buf b = {0};
+	char err[256] = "";
+	if (report_build(d->st, d->set, span, now_ms(), f, 0, &b, err, sizeof err) != 0) {
+		store_buf_free(&b);
+		httpd_error(r, 500, "store", err, NULL);
+		return;
+	}
+	reply_buf(r, 200, f == REPORT_HTML ? "text/html; charset=utf-8" : f == REPORT_TEXT ?
+		  "text/plain; charset=utf-8" : "application/json", &b,
+		  f == REPORT_HTML ? "Content-Security-Policy: default-src 'none'; style-src "
+		  "'unsafe-inline'\nX-Content-Type-Options: nosniff" : NULL);
+}
+
 /* ---- the router ---- */
 
 /* Routing and authentication happen at a request's head (api_gate), before any
@@ -914,7 +948,7 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 enum route_id {
 	R_NONE, R_HEALTHZ, R_METRICS, R_EDL, R_PROMPT_FORM, R_SLACK, R_ALERTS, R_ANSWER,
 	R_CASE_SUB, R_CASE_WRITE, R_RUN_RESUME, R_RUN_STEPS, R_RUN_CANCEL, R_CASES, R_RUNS,
-	R_JOBS, R_JOB_ACTION, R_WARROOM, R_DASH
+	R_JOBS, R_JOB_ACTION, R_WARROOM, R_DASH, R_REPORT
 };
 enum route_auth {
 	AUTH_NONE,
@@ -985,6 +1019,8 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 			TO(R_RUN_CANCEL, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_CONTROL), 1);
 		else if (cases && get && n <= 4)
 			TO(R_CASES, AUTH_TOKEN, access_route_perm(ROUTE_CASES_READ), 0);
+		else if (strcmp(what, "report") == 0 && n == 3 && get)
+			TO(R_REPORT, AUTH_TOKEN, access_route_perm(ROUTE_CASES_READ), 0);
 		else if (runs && get && n <= 4)
 			TO(R_RUNS, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_READ), 0);
 		else if (strcmp(what, "jobs") == 0) {
@@ -1144,6 +1180,9 @@ void api_handle(struct httpd_req *r, void *ud)
 		break;
 	case R_DASH:
 		dash_handle(d, r);
+		break;
+	case R_REPORT:
+		get_report(d, r);
 		break;
 	}
 }
