@@ -288,8 +288,24 @@ static void login_page(struct httpd_req *r, unsigned status, const char *error)
 	store_buf_free(&b);
 }
 
+/* 1 when the request's Origin (if any) is this host: a sign-in posted from
+ * another site (login CSRF: the victim signed in as the attacker) is refused.
+ * Browsers send Origin on every cross-site POST. */
+static int same_origin(struct httpd_req *r)
+{
+	const char *o = httpd_header(r, "Origin"), *h = httpd_header(r, "Host");
+	if (!o)
+		return 1;
+	const char *p = strstr(o, "://");
+	return p && h && strcmp(p + 3, h) == 0;
+}
+
 static void login_post(struct daemon *d, struct httpd_req *r)
 {
+	if (!same_origin(r)) {
+		login_page(r, 403, "sign-in refused: the form was posted from another site");
+		return;
+	}
 	size_t len;
 	const char *body = httpd_body(r, &len);
 	char token[256] = "", user[128], err[256] = "";

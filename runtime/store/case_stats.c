@@ -130,6 +130,15 @@ int case_stat_histogram(struct store *st, enum case_stat_by by, const char *valu
 			int64_t bucket_ms, size_t nbuckets, uint64_t *counts, uint64_t *scanned,
 			char *err, size_t errlen)
 {
+	return case_stat_histogram_after(st, by, value, NULL, from, bucket_ms, nbuckets, counts, NULL,
+					 scanned, err, errlen);
+}
+
+int case_stat_histogram_after(struct store *st, enum case_stat_by by, const char *value,
+			      const unsigned char *after, int64_t from, int64_t bucket_ms,
+			      size_t nbuckets, uint64_t *counts, unsigned char *last,
+			      uint64_t *scanned, char *err, size_t errlen)
+{
 	unsigned char k[CASE_KEY_MAX], lo[16];
 	size_t kl = stat_key(by, value, k);
 	if (scanned)
@@ -143,6 +152,8 @@ int case_stat_histogram(struct store *st, enum case_stat_by by, const char *valu
 		return -1;
 	store_put_u64(lo, (uint64_t)(from < 0 ? 0 : from));
 	memset(lo + 8, 0, 8);
+	if (after && memcmp(after, lo, 16) > 0)
+		memcpy(lo, after, 16);
 	MDB_val key = { kl, k }, data = { 16, lo };
 	uint64_t n = 0;
 	/* a seek to the first duplicate at or after `from`, then whole pages of
@@ -162,7 +173,7 @@ int case_stat_histogram(struct store *st, enum case_stat_by by, const char *valu
 		const unsigned char *p = dm.mv_data;
 		for (size_t i = 0; i < dm.mv_size / 16; i++, p += 16) {
 			int64_t t = (int64_t)store_get_u64(p);
-			if (t < from)
+			if (t < from || (after && memcmp(p, after, 16) <= 0))
 				continue;
 			if (t >= to) {
 				done = 1;
@@ -170,6 +181,8 @@ int case_stat_histogram(struct store *st, enum case_stat_by by, const char *valu
 			}
 			n++;
 			counts[(t - from) / bucket_ms]++;
+			if (last)
+				memcpy(last, p, 16);
 		}
 		if (single)
 			break;

@@ -31,4 +31,15 @@ int case_stat_histogram(struct store *st, enum case_stat_by by, const char *valu
 			int64_t bucket_ms, size_t nbuckets, uint64_t *counts, uint64_t *scanned,
 			char *err, size_t errlen);
 
+/* The same, resumable: counts only the entries after `after` (16 bytes: the
+ * index entry's time and number, big endian; NULL: from the range's start)
+ * and sets `last` (16 bytes, may be NULL) to the last entry counted, or
+ * leaves it when none was. A caller keeping counts between calls (the
+ * dashboard) scans only what came since: new cases go at the end of their
+ * index key. */
+int case_stat_histogram_after(struct store *st, enum case_stat_by by, const char *value,
+			      const unsigned char *after, int64_t from, int64_t bucket_ms,
+			      size_t nbuckets, uint64_t *counts, unsigned char *last,
+			      uint64_t *scanned, char *err, size_t errlen);
+
 #endif

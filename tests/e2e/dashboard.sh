@@ -52,6 +52,8 @@ is "$(code "$A/ui/assets/style.css")" 200 "stylesheet"
 is "$(code "$A/ui/assets/login.html")" 404 "the template is not an asset"
 is "$(code -d "token=soar_0000000000000000_nope" "$A/ui/login")" 401 "sign-in with a bad token"
 is "$(code -d "nothing=1" "$A/ui/login")" 400 "sign-in without a token"
+is "$(code -H "Origin: http://evil.example" -d "token=$TOK" "$A/ui/login")" 403 "sign-in posted from another site"
+lacks "$(curl -s -D - -o /dev/null -H "Origin: http://evil.example" -d "token=$TOK" "$A/ui/login")" "Set-Cookie" "cross-site sign-in"
 
 # ---- sign in: the cookie is HttpOnly, SameSite=Strict and holds no token ----
 hdrs=$(curl -s -D - -o /dev/null -c "$JAR" -d "token=$TOK" "$A/ui/login")

@@ -132,6 +132,27 @@ int main(void)
 	CHECK(case_stat_histogram(st, CASE_STAT_TYPE, "nosuch", from, DAY, 1, none, NULL, err,
 				  sizeof err) == 0 && none[0] == 0);
 
+	/* resumable: after the last entry counted, only what came since */
+	unsigned char last[16] = {0};
+	uint64_t r1[3] = {0}, r2[3] = {0};
+	CHECK(case_stat_histogram_after(st, CASE_STAT_SEVERITY, "4", NULL, from, DAY, 3, r1, last,
+					&scanned, err, sizeof err) == 0);
+	CHECK(r1[0] + r1[1] + r1[2] == want_sev[4] && scanned == want_sev[4]);
+	for (int i = 0; i < 3; i++) {
+		struct case_fields f;
+		case_fields_init(&f);
+		case_fields_set(&f, "title", "late", err, sizeof err);
+		case_fields_set(&f, "severity", "critical", err, sizeof err);
+		CHECK(case_create(st, &f, "test", NULL, NULL, err, sizeof err) == 0);
+		case_fields_free(&f);
+	}
+	CHECK(case_stat_histogram_after(st, CASE_STAT_SEVERITY, "4", last, from, DAY, 3, r2, last,
+					&scanned, err, sizeof err) == 0);
+	CHECK(r2[0] + r2[1] + r2[2] == 3 && scanned == 3);
+	CHECK(case_stat_histogram_after(st, CASE_STAT_SEVERITY, "4", last, from, DAY, 3, r2, last,
+					&scanned, err, sizeof err) == 0);
+	CHECK(scanned == 0);
+
 	store_close(st);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

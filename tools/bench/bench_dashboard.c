@@ -6,8 +6,10 @@
  * index the pages read holds many entries.
  *
  * Usage: bench_dashboard DIR [N]
- * Prints the creation rate. DIR is kept (the timing script opens it). */
+ * Prints the creation rate (N = 0: none created), then the time of each
+ * store read the overview makes. DIR is kept (the timing script opens it). */
 #include "case.h"
+#include "case_stats.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -94,8 +96,49 @@ int main(int argc, char **argv)
 		}
 	}
 	double t = now_s() - t0;
-	printf("created %ld cases (%ld failed) in %.1f s: %.0f cases/s\n", done, failed, t,
-	       (double)done / t);
+	if (n)
+		printf("created %ld cases (%ld failed) in %.1f s: %.0f cases/s\n", done, failed, t,
+		       (double)done / t);
+	/* what the overview reads, piece by piece (ms) */
+	const int64_t DAY = 86400000;
+	int64_t from = (store_now_ms() / DAY - 29) * DAY;
+	uint64_t cnt, h[30], scanned;
+	char v[4];
+	t0 = now_s();
+	for (int i = 1; i <= 4; i++) {
+		snprintf(v, sizeof v, "%d", i);
+		case_stat_count(st, CASE_STAT_STATUS, v, &cnt, err, sizeof err);
+		case_stat_count(st, CASE_STAT_SEVERITY, v, &cnt, err, sizeof err);
+	}
+	printf("counts (8)                  %8.2f ms\n", (now_s() - t0) * 1e3);
+	t0 = now_s();
+	uint64_t tot = 0;
+	for (int i = 1; i <= 4; i++) {
+		snprintf(v, sizeof v, "%d", i);
+		memset(h, 0, sizeof h);
+		case_stat_histogram(st, CASE_STAT_SEVERITY, v, from, DAY, 30, h, &scanned, err, sizeof err);
+		tot += scanned;
+	}
+	printf("histograms by severity (4)  %8.2f ms (%llu entries)\n", (now_s() - t0) * 1e3,
+	       (unsigned long long)tot);
+	t0 = now_s();
+	struct case_query q;
+	struct case_page pg;
+	memset(&q, 0, sizeof q);
+	q.status_mask = 1u << CASE_NEW | 1u << CASE_ACTIVE | 1u << CASE_PENDING;
+	q.limit = 1000;
+	if (case_search(st, &q, &pg, err, sizeof err) == 0) {
+		printf("newest 1000 open (SLA)      %8.2f ms (%llu index entries)\n",
+		       (now_s() - t0) * 1e3, (unsigned long long)pg.scanned);
+		case_page_free(&pg);
+	}
+	t0 = now_s();
+	q.status_mask = 1u << CASE_CLOSED;
+	q.limit = 200;
+	if (case_search(st, &q, &pg, err, sizeof err) == 0) {
+		printf("newest 200 closed           %8.2f ms\n", (now_s() - t0) * 1e3);
+		case_page_free(&pg);
+	}
 	store_close(st);
 	return failed ? 1 : 0;
 }
