@@ -120,7 +120,7 @@ static const char SEC_HEADERS[] =
 	"Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
 	"img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
 	"base-uri 'none'\nX-Frame-Options: DENY\nX-Content-Type-Options: nosniff\n"
-	"Referrer-Policy: no-referrer\nCache-Control: no-store";
+	"Referrer-Policy: same-origin\nCache-Control: no-store";
 
 static void html_status(struct httpd_req *r, unsigned status, const char *title, const char *msg,
 			const char *extra)
@@ -290,7 +290,9 @@ static void login_page(struct httpd_req *r, unsigned status, const char *error)
 
 /* 1 when the request's Origin (if any) is this host: a sign-in posted from
  * another site (login CSRF: the victim signed in as the attacker) is refused.
- * Browsers send Origin on every cross-site POST. */
+ * Browsers send Origin on every cross-site POST; "null" (a sandboxed frame, a
+ * page with Referrer-Policy no-referrer, which is why the pages here say
+ * same-origin) is refused too. */
 static int same_origin(struct httpd_req *r)
 {
 	const char *o = httpd_header(r, "Origin"), *h = httpd_header(r, "Host");
