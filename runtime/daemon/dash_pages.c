@@ -114,54 +114,67 @@ static void card(struct dash_ctx *c, const char *id, const char *label, const ch
 	dash_printf(c, "<div class=card id=\"%s\"><b>%s</b>%s</div>", id, value, label);
 }
 
-static void prompt_forms(struct dash_ctx *c, const char *back, const char *run_id)
+static void prompt_row(struct dash_ctx *c, const struct prompt_rec *p, const char *back)
 {
+	dash_printf(c, "<tr><td>%s</td><td>%s</td><td><a href=\"/ui/runs/%s\">%s</a></td><td>",
+		    p->question ? p->question : "", p->to ? p->to : "anyone", p->run_id, p->run_id);
+	struct json_doc doc;
+	const struct json_node *opts = NULL;
+	if (p->spec_json && json_parse(&doc, p->spec_json, strlen(p->spec_json), 0, NULL, 0) == 0) {
+		opts = json_get(&doc, &doc.n[0], "options");
+		if (opts && dash_may(c, ROUTE_PROMPT_ANSWER)) {
+			dash_printf(c, "<form method=post class=inline action=\"/ui/prompts/%s/answer\">"
+				    "<input type=hidden name=back value=\"%s\">", p->id, back);
+			dash_csrf_field(c);
+			for (int k = 0; k < opts->count; k++) {
+				const char *o = json_text(json_at(&doc, opts, k));
+				dash_printf(c, "<button name=choice value=\"%s\">%s</button> ", o ? o : "",
+					    o ? o : "");
+			}
+			store_buf_str(&c->b, "</form>");
+		}
+		json_doc_free(&doc);
+	}
+	if (!opts)
+		dash_printf(c, "a form: answer with <code>soarctl prompt answer %s</code>", p->id);
+	store_buf_str(&c->b, "</td></tr>");
+}
+
+static const char PROMPT_HEAD[] = "<table id=prompts><tr><th>Question</th><th>For</th><th>Run</th>"
+				  "<th>Answer</th></tr>";
+
+/* The open prompts (the newest 50), or the one prompt `id`. */
+static void prompt_forms(struct dash_ctx *c, const char *back, const char *id)
+{
+	char err[256];
+	if (id) {
+		struct prompt_rec p;
+		if (prompt_get(c->d->st, id, &p, err, sizeof err) != 0) {
+			dash_printf(c, "<p class=err>%s</p>", err);
+			return;
+		}
+		if (p.open) {
+			store_buf_str(&c->b, PROMPT_HEAD);
+			prompt_row(c, &p, back);
+			store_buf_str(&c->b, "</table>");
+		}
+		prompt_rec_free(&p);
+		return;
+	}
 	struct prompt_rec *p = NULL;
 	size_t n = 0;
-	char err[256];
 	if (prompt_list(c->d->st, 1, 50, &p, &n, err, sizeof err) != 0) {
 		dash_printf(c, "<p class=err>%s</p>", err);
 		return;
 	}
-	size_t shown = 0;
+	if (n)
+		store_buf_str(&c->b, PROMPT_HEAD);
 	for (size_t i = 0; i < n; i++) {
-		if (run_id && strcmp(p[i].run_id, run_id) != 0)
-			continue;
-		if (!shown++)
-			dash_printf(c, "<table id=prompts><tr><th>Question</th><th>For</th><th>Run</th>"
-				    "<th>Answer</th></tr>");
-		dash_printf(c, "<tr><td>%s</td><td>%s</td><td><a href=\"/ui/runs/%s\">%s</a></td><td>",
-			    p[i].question ? p[i].question : "", p[i].to ? p[i].to : "anyone",
-			    p[i].run_id, p[i].run_id);
-		struct json_doc doc;
-		const struct json_node *opts = NULL;
-		if (p[i].spec_json &&
-		    json_parse(&doc, p[i].spec_json, strlen(p[i].spec_json), 0, NULL, 0) == 0) {
-			opts = json_get(&doc, &doc.n[0], "options");
-			if (opts && dash_may(c, ROUTE_PROMPT_ANSWER)) {
-				dash_printf(c, "<form method=post class=inline action=\"/ui/prompts/%s/answer\">"
-					    "<input type=hidden name=back value=\"%s\">", p[i].id, back);
-				dash_csrf_field(c);
-				for (int k = 0; k < opts->count; k++) {
-					const char *o = json_text(json_at(&doc, opts, k));
-					dash_printf(c, "<button name=choice value=\"%s\">%s</button> ", o ? o : "",
-						    o ? o : "");
-				}
-				store_buf_str(&c->b, "</form>");
-			}
-			json_doc_free(&doc);
-		}
-		if (!opts)
-			dash_printf(c, "a form: answer with <code>soarctl prompt answer %s</code>", p[i].id);
-		store_buf_str(&c->b, "</td></tr>");
-	}
-	for (size_t i = 0; i < n; i++)
+		prompt_row(c, &p[i], back);
 		prompt_rec_free(&p[i]);
+	}
 	free(p);
-	if (shown)
-		store_buf_str(&c->b, "</table>");
-	else
-		store_buf_str(&c->b, "<p id=prompts-none>No open prompt.</p>");
+	store_buf_str(&c->b, n ? "</table>" : "<p id=prompts-none>No open prompt.</p>");
 }
 
 /* The XKCD "is it worth the time" view of the ROI rows. */
@@ -702,7 +715,7 @@ void dash_run(struct dash_ctx *c, const char *id)
 		char back[64];
 		snprintf(back, sizeof back, "/ui/runs/%s", x.id);
 		store_buf_str(&c->b, "<h2>Its prompt</h2>");
-		prompt_forms(c, back, x.id);
+		prompt_forms(c, back, x.wait_prompt);
 	}
 	struct journal_entry *j = NULL;
 	size_t n = 0;

@@ -148,6 +148,12 @@ is "$(code -b "$JAR" -d "text=looked+at+it&csrf=$CSRF" "$A/ui/cases/3/note")" 30
 code -b "$JAR" "$A/ui/cases/3" >/dev/null
 contains "$(cat "$SOAR_TMP/body")" "looked at it" "timeline after the note"
 
+# ---- the war room from the case page: a command runs (mock) and lands on the timeline ----
+is "$(code -b "$JAR" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' -d '{"command":"!ipinfo.lookup ip=8.8.8.8","mock":true}' "$A/ui/cases/3/warroom")" 200 "war room command"
+code -b "$JAR" "$A/ui/cases/3" >/dev/null
+contains "$(cat "$SOAR_TMP/body")" "!ipinfo.lookup ip=8.8.8.8" "timeline after the war-room command"
+is "$(code -b "$VJAR" -H "X-CSRF-Token: $VCSRF" -H 'Content-Type: application/json' -d '{"command":"!ipinfo.lookup ip=8.8.8.8","mock":true}' "$A/ui/cases/3/warroom")" 403 "viewer's war-room command"
+
 # ---- a prompt answered from the page; the run goes on ----
 rid=$("$S" runs list --json --limit 100 | "$PY" -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin) if r["playbook"]=="approve"][0])')
 pid=$("$S" prompt list --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
