@@ -314,6 +314,7 @@ void dash_overview(struct dash_ctx *c)
 					nresp++;
 				}
 				case_entries_free(e, ne);
+				free(e);
 			}
 		}
 		case_page_free(&pg);
@@ -617,6 +618,7 @@ void dash_case(struct dash_ctx *c, const char *ref)
 		if (k.entries > ne)
 			dash_printf(c, "<p>The first %zu entries of %u.</p>", ne, k.entries);
 		case_entries_free(e, ne);
+		free(e);
 	} else
 		dash_printf(c, "<p class=err>%s</p>", err);
 	if (dash_may(c, ROUTE_CASES_WRITE)) {
@@ -752,8 +754,13 @@ void dash_jobs(struct dash_ctx *c)
 		dash_printf(c, "<p class=err>%s</p>", err);
 	} else {
 		const struct json_node *a = &doc.n[0];
+		/* the last result: the job's newest run among the newest RUNS_READ */
+		struct run_rec *runs = NULL;
+		size_t nr = 0;
+		if (run_list(c->d->st, 0, RUNS_READ, &runs, &nr, err, sizeof err) != 0)
+			nr = 0;
 		store_buf_str(&c->b, "<table id=jobs><tr><th>Job</th><th>Schedule</th><th>Next fire</th>"
-			      "<th>Last fire</th><th>Paused</th><th>Running</th></tr>");
+			      "<th>Last fire</th><th>Last result</th><th>Paused</th><th>Running</th></tr>");
 		for (int i = 0; i < a->count; i++) {
 			const struct json_node *o = json_at(&doc, a, i);
 			const char *name = json_text(json_get(&doc, o, "name"));
@@ -765,11 +772,21 @@ void dash_jobs(struct dash_ctx *c)
 				 nx ? tfmt((int64_t)strtoll(nx->raw, NULL, 10), t, sizeof t) : "");
 			snprintf(lb, sizeof lb, "%s", ls && ls->type == JSON_STRING ? json_text(ls) :
 				 ls ? tfmt((int64_t)strtoll(ls->raw, NULL, 10), t, sizeof t) : "");
-			dash_printf(c, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-				    "</tr>", name ? name : "", sch ? sch : "", nb, lb,
-				    pa && pa->raw[0] == 't' ? "yes" : "no", ru && ru->raw[0] == 't' ? "yes" : "no");
+			dash_printf(c, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", name ? name : "",
+				    sch ? sch : "", nb, lb);
+			for (size_t k = 0; name && k < nr; k++)
+				if (runs[k].playbook && strcmp(runs[k].playbook, name) == 0) {
+					dash_printf(c, "<a href=\"/ui/runs/%s\">%s</a>", runs[k].id,
+						    run_status_name(runs[k].status));
+					break;
+				}
+			dash_printf(c, "</td><td>%s</td><td>%s</td></tr>", pa && pa->raw[0] == 't' ? "yes" : "no",
+				    ru && ru->raw[0] == 't' ? "yes" : "no");
 		}
 		store_buf_str(&c->b, "</table>");
+		for (size_t k = 0; k < nr; k++)
+			run_rec_free(&runs[k]);
+		free(runs);
 		json_doc_free(&doc);
 	}
 	store_buf_free(&j);
