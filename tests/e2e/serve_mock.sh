@@ -23,7 +23,8 @@ done
 A="http://127.0.0.1:$api"
 H=(-H "Authorization: Bearer $TOKEN")
 n=$(ls "$SOAR_SRC"/playbooks/*.lua | grep -vc '_test\.lua$')
-contains "$(cat "$log")" "$n playbooks, 1 jobs, mock mode" "the bundled playbooks load in mock mode"
+jobs=$(grep -l '^  schedule = ' "$SOAR_SRC"/playbooks/*.lua | grep -vc '_test\.lua$')
+contains "$(cat "$log")" "$n playbooks, $jobs jobs, mock mode" "the bundled playbooks load in mock mode"
 
 curl -s "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"connection","src_ip":"185.220.101.4"}' >/dev/null
 expect_exit 0 -- "$S" job run bonusly_spend_unused --data "$data"
