@@ -158,6 +158,11 @@ try:
         drv.get(base + "/ui/" + name)
         check(drv.find_elements(By.ID, name), "the %s page" % name)
         shot(name)
+    drv.get(base + "/ui/edls")
+    edl = drv.find_element(By.ID, "edls").text
+    check("blocklist" in edl and "203.0.113.5" in edl and "never" in edl, "the EDL page: entries, expiries")
+    drv.get(base + "/ui/jobs")
+    check("0 3 * * *" in drv.find_element(By.ID, "jobs").text, "the jobs page: the nightly job's schedule")
 
     # ---- a POST without the CSRF token, from the signed-in browser ----
     check(page_post("/ui/cases/%s/close" % ref, {"reason": "no token"}) == 403,

@@ -28,6 +28,12 @@ cat > "$pb/quick.lua" <<'LUA'
 return { name = "quick", triggers = { { type = "quick" } }, minutes_saved = 5,
   minutes_to_build = 20, run = function() return { ok = true } end }
 LUA
+cat > "$pb/nightly.lua" <<'LUA'
+return { name = "nightly", schedule = "0 3 * * *", minutes_saved = 15,
+  run = function() return { ok = true } end }
+LUA
+"$S" edl add blocklist 203.0.113.5 198.51.100.7 --ttl 86400 --comment "from the dashboard test" >/dev/null || fail "edl add"
+"$S" edl add blocklist 192.0.2.1 >/dev/null || fail "edl add"
 serve_start --playbooks "$pb"
 api() { curl -s -H "Authorization: Bearer $TOK" "$@"; }
 api -X POST "$A/api/v1/cases" -d '{"title":"<script>alert(1)</script>","type":"phishing","severity":"critical"}' >/dev/null
