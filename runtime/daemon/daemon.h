@@ -61,6 +61,8 @@ struct pb_meta {
 	int nrules;
 	double minutes_saved;     /* per succeeded run (ROI, dash_roi.c); 0 = not said */
 	double minutes_to_build;  /* the time it took to write; 0 = not said */
+	char *inputs;             /* "name (type = default): description" lines, for the
+				   * dashboard; NULL: none */
 };
 
 /* One loaded playbooks directory; replaced as a whole on reload. Refcounted:

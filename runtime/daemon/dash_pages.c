@@ -838,12 +838,13 @@ void dash_playbooks(struct dash_ctx *c)
 	dash_page_start(c, "Playbooks");
 	struct pb_set *set = c->d->set;
 	store_buf_str(&c->b, "<table id=playbooks><tr><th>Playbook</th><th>Description</th>"
-		      "<th>Schedule</th><th>Alert triggers</th><th>Minutes saved per run</th>"
+		      "<th>Inputs</th><th>Schedule</th><th>Alert triggers</th><th>Minutes saved per run</th>"
 		      "<th>Minutes to build</th></tr>");
 	for (int i = 0; set && i < set->n; i++) {
 		const struct pb_meta *m = &set->pb[i];
-		dash_printf(c, "<tr><td>%s</td><td>%s</td><td>%s</td><td class=n>%d</td><td class=n>%.1f"
-			    "</td><td class=n>%.1f</td></tr>", m->name, m->description ? m->description : "",
+		dash_printf(c, "<tr><td>%s</td><td>%s</td><td><pre>%s</pre></td><td>%s</td><td class=n>%d</td>"
+			    "<td class=n>%.1f</td><td class=n>%.1f</td></tr>", m->name,
+			    m->description ? m->description : "", m->inputs ? m->inputs : "",
 			    m->schedule ? m->schedule : "", m->ntriggers, m->minutes_saved,
 			    m->minutes_to_build);
 	}

@@ -27,6 +27,7 @@ return {
 LUA
 cat > "$pb/quick.lua" <<'LUA'
 return { name = "quick", triggers = { { type = "quick" } }, minutes_saved = 5,
+  inputs = { level = { type = "string", default = "<b>x</b>", description = "how loud" } },
   run = function() return { ok = true } end }
 LUA
 serve_start --playbooks "$pb"
@@ -187,6 +188,8 @@ for p in /ui/runs /ui/jobs /ui/edls /ui/playbooks "/ui/runs?status=succeeded"; d
 	is "$(code -b "$JAR" "$A$p")" 200 "page $p"
 done
 is "$(code -b "$JAR" "$A/ui/nope")" 404 "unknown page"
+code -b "$JAR" "$A/ui/playbooks" >/dev/null
+contains "$(cat "$SOAR_TMP/body")" "level (string = &lt;b&gt;x&lt;/b&gt;): how loud" "playbooks page: inputs, escaped"
 
 # ---- sign out ends the session on the server ----
 code -b "$JAR" "$A/" >/dev/null; CSRF=$(csrf_of)
