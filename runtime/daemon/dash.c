@@ -58,11 +58,6 @@ static const struct dash_route routes[] = {
 	{ "GET", "events", ROUTE_CASES_READ },
 };
 
-int dash_path(const char *path)
-{
-	return strcmp(path, "/") == 0 || strcmp(path, "/ui") == 0 || strncmp(path, "/ui/", 4) == 0;
-}
-
 /* Segments after "/ui" ("/" alone: none). */
 static int dash_split(const char *path, char seg[6][256])
 {
@@ -182,11 +177,6 @@ void dash_gate(struct daemon *d, struct httpd_req *r)
 }
 
 /* ---- page helpers ---- */
-
-void dash_esc(struct store_buf *b, const char *s)
-{
-	html_escape(b, s);
-}
 
 void dash_printf(struct dash_ctx *c, const char *fmt, ...)
 {

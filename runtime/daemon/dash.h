@@ -13,9 +13,8 @@ struct daemon;
 struct httpd_req;
 struct dash_session;
 
-/* 1 when `path` is the dashboard's (daemon_api.c routes it here). */
-int dash_path(const char *path);
-/* At the request's head: the session and the permission (answers a refusal). */
+/* daemon_api.c routes "/" and "/ui/..." here. At the request's head: the
+ * session and the permission (answers a refusal). */
 void dash_gate(struct daemon *d, struct httpd_req *r);
 /* With the body in: CSRF on every POST, then the page or the action. */
 void dash_handle(struct daemon *d, struct httpd_req *r);
@@ -32,7 +31,6 @@ struct dash_ctx {
 	unsigned perms_ok;             /* bit per access_route the user holds */
 };
 
-void dash_esc(struct store_buf *b, const char *s);
 /* printf into the page with every %s HTML-escaped (only %s, %d, %u, %ld, %lld,
  * %llu, %zu, %.1f, %% are understood) */
 void dash_printf(struct dash_ctx *c, const char *fmt, ...);
