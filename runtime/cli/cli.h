@@ -33,6 +33,7 @@ extern const struct cli_command cmd_lint; /* integration kit (issue 18) */
 extern const struct cli_command cmd_cron, cmd_serve, cmd_job; /* daemon (issue 7) */
 extern const struct cli_command cmd_repl, cmd_debug;
 extern const struct cli_command cmd_backup, cmd_restore, cmd_store; /* operations (issue 20) */
+extern const struct cli_command cmd_report; /* dashboard and report (issue 16) */
 
 /* Prints "soarctl CMD: MESSAGE" and "Try 'soarctl help CMD'." on stderr; returns
  * EXIT_USAGE so a command can `return cli_usage(...)`. */

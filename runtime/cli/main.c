@@ -34,6 +34,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_backup,
 	&cmd_restore,
 	&cmd_store,
+	&cmd_report,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

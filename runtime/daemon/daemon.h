@@ -89,6 +89,10 @@ struct pb_meta {
 	struct pb_input *inputs;  /* sorted by name */
 	int ninputs;
 	struct pb_form *form;     /* NULL: no self-service form */
+	double minutes_saved;     /* per succeeded run (ROI, dash_roi.c); 0 = not said */
+	double minutes_to_build;  /* the time it took to write; 0 = not said */
+	char *inputs_text;        /* "name (type = default): description" lines, for the
+				   * dashboard; NULL: none */
 };
 
 /* One loaded playbooks directory; replaced as a whole on reload. Refcounted:

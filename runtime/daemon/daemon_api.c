@@ -15,6 +15,8 @@
 #include "case_breached.h"
 #include "sla_watch.h"
 #include "daemon_warroom.h"
+#include "dash.h"
+#include "report.h"
 #include "datadir.h"
 #include "edl.h"
 #include "json.h"
@@ -568,7 +570,7 @@ static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6]
 
 /* ---- prompts ---- */
 
-static void html_escape(struct store_buf *b, const char *s)
+void html_escape(struct store_buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -637,7 +639,7 @@ static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
 }
 
 /* A form value (application/x-www-form-urlencoded), decoded into out. */
-static int form_value(const char *body, size_t len, const char *name, char *out, size_t outlen)
+int form_value(const char *body, size_t len, const char *name, char *out, size_t outlen)
 {
 	size_t nl = strlen(name);
 	for (const char *p = body, *end = body + len; p < end;) {
@@ -730,6 +732,12 @@ static int answer_prompt(struct daemon *d, const char *id, const char *choice,
 	store_buf_free(&ans);
 	prompt_rec_free(&p);
 	return rc;
+}
+
+int api_answer_prompt(struct daemon *d, const char *id, const char *choice, const char *by,
+		      char *err, size_t errlen, int *http_status)
+{
+	return answer_prompt(d, id, choice, NULL, by, err, errlen, http_status);
 }
 
 static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
@@ -907,6 +915,39 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 	reply_buf(r, 200, "text/plain; charset=utf-8", &o.b, extra);
 }
 
+/* GET /api/v1/report?since=30d&format=json|html|text: `soarctl report` over
+ * HTTP (the monthly_report playbook fetches the HTML to mail it). */
+static void get_report(struct daemon *d, struct httpd_req *r)
+{
+	const char *since = httpd_query(r, "since"), *fmt = httpd_query(r, "format");
+	int64_t span;
+	if (report_parse_since(since ? since : "30d", &span) != 0) {
+		httpd_error(r, 400, "bad_request", "since takes a duration up to a year: 30d, 12h, 2w, "
+			    "90m", NULL);
+		return;
+	}
+	enum report_format f = REPORT_JSON;
+	if (fmt && strcmp(fmt, "html") == 0)
+		f = REPORT_HTML;
+	else if (fmt && strcmp(fmt, "text") == 0)
+		f = REPORT_TEXT;
+	else if (fmt && strcmp(fmt, "json") != 0) {
+		httpd_error(r, 400, "bad_request", "format is json, html or text", NULL);
+		return;
+	}
+	struct store_buf b = {0};
+	char err[256] = "";
+	if (report_build(d->st, d->set, span, now_ms(), f, 0, &b, err, sizeof err) != 0) {
+		store_buf_free(&b);
+		httpd_error(r, 500, "store", err, NULL);
+		return;
+	}
+	reply_buf(r, 200, f == REPORT_HTML ? "text/html; charset=utf-8" : f == REPORT_TEXT ?
+		  "text/plain; charset=utf-8" : "application/json", &b,
+		  f == REPORT_HTML ? "Content-Security-Policy: default-src 'none'; style-src "
+		  "'unsafe-inline'\nX-Content-Type-Options: nosniff" : NULL);
+}
+
 /* ---- the router ---- */
 
 /* Routing and authentication happen at a request's head (api_gate), before any
@@ -916,7 +957,7 @@ static void get_edl(struct daemon *d, struct httpd_req *r, const char *name)
 enum route_id {
 	R_NONE, R_HEALTHZ, R_METRICS, R_EDL, R_PROMPT_FORM, R_SLACK, R_ALERTS, R_ANSWER,
 	R_CASE_SUB, R_CASE_WRITE, R_RUN_RESUME, R_RUN_STEPS, R_RUN_CANCEL, R_CASES, R_RUNS,
-	R_JOBS, R_JOB_ACTION, R_WARROOM, R_OPENAPI,
+	R_JOBS, R_JOB_ACTION, R_WARROOM, R_OPENAPI, R_DASH, R_REPORT,
 	/* self-service and attachments (daemon_selfservice.c) */
 	R_FORMS, R_FORM_PAGE, R_FORM_SUBMIT, R_FORM_LOGIN, R_PB_RUNS, R_ATTACHMENT
 };
@@ -932,7 +973,8 @@ enum route_auth {
 	AUTH_SLACK,   /* Slack's signature over the body: checked with the body, small */
 	AUTH_FORM,    /* the forms' session cookie or a bearer token; the pages answer a
 	               * sign-in page without either, a post is refused (401) */
-	AUTH_LOGIN    /* none: the sign-in post itself (a token in a small body) */
+	AUTH_LOGIN,   /* none: the sign-in post itself (a token in a small body) */
+	AUTH_DASH     /* the dashboard's session cookie (dash.c checks it and the role) */
 };
 
 struct route {
@@ -954,7 +996,9 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 	rt->status = 404;
 	rt->msg = "no such endpoint";
 #define TO(i, a, p, b) (rt->id = (i), rt->auth = (a), rt->perm = (p), rt->body = (b))
-	if (n == 1 && strcmp(seg[0], "healthz") == 0 && get)
+	if (n == 0 || strcmp(seg[0], "ui") == 0)
+		TO(R_DASH, AUTH_DASH, 0, 1);
+	else if (n == 1 && strcmp(seg[0], "healthz") == 0 && get)
 		TO(R_HEALTHZ, AUTH_NONE, 0, 0);
 	else if (n == 1 && strcmp(seg[0], "metrics") == 0 && get)
 		TO(R_METRICS, AUTH_TOKEN, access_route_perm(ROUTE_METRICS), 0);
@@ -1008,6 +1052,8 @@ static void resolve(const char *m, char seg[6][256], int n, struct route *rt)
 			TO(R_PB_RUNS, AUTH_TOKEN, access_route_perm(ROUTE_PLAYBOOK_START), 1);
 		else if (cases && get && n <= 4)
 			TO(R_CASES, AUTH_TOKEN, access_route_perm(ROUTE_CASES_READ), 0);
+		else if (strcmp(what, "report") == 0 && n == 3 && get)
+			TO(R_REPORT, AUTH_TOKEN, access_route_perm(ROUTE_CASES_READ), 0);
 		else if (runs && get && n <= 4)
 			TO(R_RUNS, AUTH_TOKEN, access_route_perm(ROUTE_RUNS_READ), 0);
 		else if (strcmp(what, "jobs") == 0) {
@@ -1048,6 +1094,9 @@ void api_gate(struct httpd_req *r, void *ud)
 	const char *user = NULL;
 	switch (rt.auth) {
 	case AUTH_NONE:
+		return;
+	case AUTH_DASH:
+		dash_gate(d, r);
 		return;
 	case AUTH_TOKEN:
 		user = require(d, r, rt.perm, NULL);
@@ -1208,6 +1257,12 @@ void api_handle(struct httpd_req *r, void *ud)
 	case R_OPENAPI:
 		httpd_reply(r, 200, "application/json", (const char *)soar_openapi_json,
 			    soar_openapi_json_len, NULL);
+		break;
+	case R_DASH:
+		dash_handle(d, r);
+		break;
+	case R_REPORT:
+		get_report(d, r);
 		break;
 	}
 }

@@ -178,6 +178,41 @@ static int noop(lua_State *L)
 	return 0;
 }
 
+/* The inputs as text lines for the dashboard (what `run` checks is elsewhere;
+ * this only describes). Never raises: a field of an odd type is left out. */
+static void read_inputs(lua_State *L, int pb, struct pb_meta *m)
+{
+	char buf[4096];
+	size_t o = 0;
+	lua_getfield(L, pb, "inputs");
+	int t = lua_gettop(L);
+	if (lua_istable(L, t)) {
+		lua_pushnil(L);
+		while (lua_next(L, t)) {                      /* stack: inputs, name, spec */
+			if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1)) {
+				int sp = lua_gettop(L);
+				lua_getfield(L, sp, "type");
+				lua_getfield(L, sp, "default");
+				lua_getfield(L, sp, "description"); /* stack: ..., spec, type, default, desc */
+				const char *ty = lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "any";
+				const char *def = lua_type(L, -2) == LUA_TSTRING || lua_type(L, -2) == LUA_TNUMBER
+						  ? lua_tostring(L, -2) : lua_type(L, -2) == LUA_TBOOLEAN
+						  ? (lua_toboolean(L, -2) ? "true" : "false") : NULL;
+				const char *desc = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+				int w = snprintf(buf + o, sizeof buf - o, "%s%s (%s%s%s)%s%s", o ? "\n" : "",
+						 lua_tostring(L, -5), ty, def ? " = " : "", def ? def : "",
+						 desc ? ": " : "", desc ? desc : "");
+				if (w > 0)
+					o = o + (size_t)w < sizeof buf ? o + (size_t)w : sizeof buf - 1;
+				lua_pop(L, 3);
+			}
+			lua_pop(L, 1);                            /* stack: inputs, name */
+		}
+	}
+	lua_pop(L, 1);
+	m->inputs_text = o ? strdup(buf) : NULL;
+}
+
 static int prepare(lua_State *L, int env, void *ud)
 {
 	struct meta_job *j = ud;
@@ -210,6 +245,12 @@ static int prepare(lua_State *L, int env, void *ud)
 	else if (s && strcmp(s, "run_once") != 0)
 		fail_meta(L, j, "missed must be \"run_once\" or \"skip\", not \"%s\"", s);
 	free(s);
+	lua_getfield(L, pb, "minutes_saved");
+	m->minutes_saved = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+	lua_getfield(L, pb, "minutes_to_build");
+	m->minutes_to_build = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+	lua_pop(L, 2);
+	read_inputs(L, pb, m);
 	lua_getfield(L, pb, "grace");
 	m->grace_s = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : 3600;
 	lua_pop(L, 1);
@@ -267,6 +308,7 @@ static void meta_free(struct pb_meta *m)
 {
 	free(m->name);
 	free(m->description);
+	free(m->inputs_text);
 	free(m->path);
 	free(m->schedule);
 	free(m->tz);

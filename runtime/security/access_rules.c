@@ -46,6 +46,7 @@ static const struct {
 	{ "job", "pause", RBAC_JOB_MANAGE },
 	{ "job", "resume", RBAC_JOB_MANAGE },
 	{ "run", NULL, RBAC_PLAYBOOK_RUN },
+	{ "report", NULL, RBAC_CASE_READ },
 	/* `test` on its own scratch store checks nothing; with --data it runs
 	 * playbooks against that store */
 	{ "test", NULL, RBAC_PLAYBOOK_RUN },
