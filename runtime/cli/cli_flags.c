@@ -32,6 +32,7 @@ static const struct cli_flags table[] = {
 	{ "integration", "list show test new record import-xsoar",
 	  DJ "filter= junit= dir= fixture= out= name= " RUNOPTS },
 	{ "lint", "", "data= no-luacheck" },
+	{ "report", "", DJ "since= html= playbooks=" },
 	{ "cron", "next", "json from= count= tz=" },
 	{ "serve", "", "data= listen= workers= playbooks= mock log-json queue= tls-cert= tls-key= "
 	  "public-url=" },
