@@ -1,5 +1,6 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
+#include "daemon_prompt.h"
 #include "daemon_warroom.h"
 #include "secret.h"
 #include "datadir.h"
@@ -425,6 +426,8 @@ int daemon_main(const struct daemon_opts *o)
 	d->tick.data = d;
 	ev_timer_start(d->loop, &d->tick);
 	resume_interrupted(d);
+	if (dprompt_courier_start(d) != 0)
+		dlog(LOG_ERROR, NULL, "cannot start the prompt courier: prompts are not delivered");
 	/* One line a test or a supervisor can wait for. */
 	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s",
 	     o->listen, httpd_port(d->http), d->nthreads, d->set->n, jobs_count(d->sched),
@@ -438,6 +441,7 @@ int daemon_main(const struct daemon_opts *o)
 		dlog(LOG_WARN, NULL, "stopped with work in flight");
 		_exit(0);
 	}
+	dprompt_courier_stop();
 	work_join(d);
 	httpd_stop(d->http);
 	jobs_free(d->sched);
