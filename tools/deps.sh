@@ -11,6 +11,7 @@ libcurl4-openssl-dev liblmdb-dev lmdb-utils libev-dev libmbedtls-dev
 libmicrohttpd-dev libpcre2-dev libedit-dev libidn2-dev
 lua-check python3 python3-aiosmtpd openssl wrk
 clang libclang-rt-dev
+chromium chromium-driver python3-selenium
 "
 
 missing=""

@@ -312,9 +312,19 @@ static int one_value(const struct pform_field *f, const char *v, struct store_bu
 	switch (f->type) {
 	case PF_STRING:
 	case PF_TEXT:
-		if (f->type == PF_STRING && strchr(v, '\n')) {
+		if (f->type == PF_STRING && strpbrk(v, "\r\n")) {
 			snprintf(msg, msglen, "must be one line");
 			return -1;
+		}
+		if (f->type == PF_TEXT && strchr(v, '\r')) {
+			/* browsers post a textarea's lines with CRLF: one newline everywhere */
+			struct store_buf t = { 0 };
+			for (const char *c = v; *c; c++)
+				if (!(c[0] == '\r' && c[1] == '\n'))
+					store_buf_add(&t, c, 1);
+			store_buf_json(b, store_buf_cstr(&t) ? t.p : "");
+			store_buf_free(&t);
+			return 0;
 		}
 		store_buf_json(b, v);
 		return 0;
