@@ -15,56 +15,58 @@ local every = {
   { name = "start", type = "date", default = "2026-12-24" },
 }
 
+-- prompt.ask{question = "Q", options = {"a"}} plus `extra`, expected to raise `pattern`.
+local function refused(extra, pattern, fn)
+  local spec = { question = "Q", options = { "a" } }
+  for k, v in pairs(extra) do spec[k] = v end
+  if spec.fields then spec.options = nil end
+  t.raises(function() (fn or prompt.ask)(spec) end, pattern)
+end
+
 return {
   ["unknown options raise, as the docs say"] = function()
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, timeot = 5 } end, "unknown option 'timeot'")
-    t.raises(function() prompt.create{ question = "Q", options = { "a" }, notfy = {} } end, "unknown option 'notfy'")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, notify = { sms = {} } } end,
-      "unknown notify channel 'sms'")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, notify = { slack = { chanel = "#x" } } } end,
-      "unknown notify.slack key 'chanel'")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, escalate = { after = 60, to = "x", y = 1 } } end,
-      "unknown escalate key 'y'")
+    refused({ timeot = 5 }, "unknown option 'timeot'")
+    refused({ notfy = {} }, "unknown option 'notfy'", prompt.create)
+    refused({ notify = { sms = {} } }, "unknown notify channel 'sms'")
+    refused({ notify = { slack = { chanel = "#x" } } }, "unknown notify.slack key 'chanel'")
+    refused({ escalate = { after = 60, to = "x", y = 1 } }, "unknown escalate key 'y'")
   end,
 
   ["the arguments are checked before anything is asked"] = function()
     t.raises(function() prompt.ask("Q") end, "prompt.ask{question=string")
     t.raises(function() prompt.ask{ options = { "a" } } end, "question must be a non%-empty string")
     t.raises(function() prompt.ask{ question = "Q" } end, "give either options")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, fields = { n = "integer" } } end, "give either options")
-    t.raises(function() prompt.ask{ question = "Q", options = {} } end, "options must be a list of 1 to 100 strings")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a", "a" } } end, "'a' is there twice")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, timeout = -1 } end, "timeout must be a duration")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, remind = "soon" } end, "remind must be a duration")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, remind = 60 } end, "remind needs notify")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, escalate = { after = "1h" } } end,
-      "escalate.to must be a role or user name")
-    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, notify = { email = { to = {} } } } end,
-      "notify.email.to must be")
+    t.raises(function() prompt.ask{ question = "Q", options = { "a" }, fields = { n = "integer" } } end,
+      "give either options")
+    refused({ options = {} }, "options must be a list of 1 to 100 strings")
+    refused({ options = { "a", "a" } }, "'a' is there twice")
+    refused({ timeout = -1 }, "timeout must be a duration")
+    refused({ remind = "soon" }, "remind must be a duration")
+    refused({ remind = 60 }, "remind needs notify")
+    refused({ escalate = { after = "1h" } }, "escalate.to must be a role or user name")
+    refused({ notify = { email = { to = {} } } }, "notify.email.to must be")
     t.raises(function() prompt.wait(42) end, "prompt.wait%(id%)")
     t.raises(function() prompt.wait("short") end, "must be a prompt id")
   end,
 
   ["field types, labels, defaults: the one check"] = function()
-    t.raises(function() prompt.ask{ question = "Q", fields = { n = "float" } } end,
+    refused({ fields = { n = "float" } },
       "fields.n: type must be one of string, text, number, integer, boolean, choice, choices, date")
-    t.raises(function() prompt.ask{ question = "Q", fields = { n = { type = "integer", lable = "N" } } } end,
-      "fields.n: unknown key 'lable'")
-    t.raises(function() prompt.ask{ question = "Q", fields = { n = { type = "integer", default = "x" } } } end,
+    refused({ fields = { n = { type = "integer", lable = "N" } } }, "fields.n: unknown key 'lable'")
+    refused({ fields = { n = { type = "integer", default = "x" } } },
       'fields.n: the default must be a whole number, got "x"')
-    t.raises(function() prompt.ask{ question = "Q", fields = { d = { type = "date", default = "2026-02-30" } } } end,
-      "must be a date as YYYY%-MM%-DD")
-    t.raises(function() prompt.ask{ question = "Q", fields = { e = { type = "choice" } } } end,
-      "fields.e.options must be a list")
-    t.raises(function() prompt.ask{ question = "Q", fields = { e = { type = "choice", options = { "a" }, default = "b" } } } end,
+    refused({ fields = { d = { type = "date", default = "2026-02-30" } } }, "must be a date as YYYY%-MM%-DD")
+    refused({ fields = { e = { type = "choice" } } }, "fields.e.options must be a list")
+    refused({ fields = { e = { type = "choice", options = { "a" }, default = "b" } } },
       '"b" is not one of: a')
-    t.raises(function() prompt.ask{ question = "Q", fields = { { type = "string" } } } end, "needs name")
-    t.raises(function() prompt.ask{ question = "Q", fields = { choice = "string" } } end, "a field name is")
-    -- Every type, well formed: only the missing durable run stops it.
-    t.raises(function() prompt.ask{ question = "Q", fields = every, to = "approver", timeout = "1h", default = {},
+    refused({ fields = { { type = "string" } } }, "needs name")
+    refused({ fields = { choice = "string" } }, "a field name is")
+    -- Every type, every option, well formed: only the missing durable run stops it.
+    refused({ fields = every, to = "approver", timeout = "1h", default = {},
       notify = { slack = { channel = "#soc" }, email = { to = { "ana", "x@example.org" } } },
-      remind = "30m", escalate = { after = "2h", to = "managers" } } end, "needs a durable run")
-    t.raises(function() prompt.create{ question = "Q", fields = every } end, "prompt.create needs a durable run")
-    t.raises(function() prompt.wait("01a23c32-3e34-7860-8513-2d369ef462e7") end, "prompt.wait needs a durable run")
+      remind = "30m", escalate = { after = "2h", to = "managers" } }, "needs a durable run")
+    refused({ fields = every }, "prompt.create needs a durable run", prompt.create)
+    t.raises(function() prompt.wait("01a23c32-3e34-7860-8513-2d369ef462e7") end,
+      "prompt.wait needs a durable run")
   end,
 }
