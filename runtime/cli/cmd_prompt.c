@@ -58,8 +58,13 @@ static void print_prompt_json(const struct prompt_rec *p)
 	printf(",\"open\":%s,\"answer\":%s,\"answered_by\":", p->open ? "true" : "false",
 	       p->answer_json ? p->answer_json : "null");
 	json_str(p->answered_by);
-	printf(",\"created_ms\":%lld,\"timeout_ms\":%lld,\"answered_ms\":%lld}", (long long)p->created,
+	printf(",\"created_ms\":%lld,\"timeout_ms\":%lld,\"answered_ms\":%lld", (long long)p->created,
 	       (long long)p->timeout_at, (long long)p->answered_at);
+	/* delivery by the daemon: what is declared, what was done, what is next */
+	printf(",\"notify\":%s,\"delivery\":%s,\"escalated_to\":", p->notify_json ? p->notify_json : "null",
+	       p->state_json ? p->state_json : "null");
+	json_str(p->escalated_to);
+	printf(",\"due_ms\":%lld}", (long long)p->due_at);
 }
 
 /* --choice and --field NAME=VALUE (repeated for a several-of field) as the

@@ -32,6 +32,7 @@
 #include "runstore.h"
 #include "secret.h"
 #include "smtp.h"
+#include "store.h"
 #include "store_buf.h"
 #include "timefmt.h"
 
@@ -785,18 +786,34 @@ static void update_answered(struct daemon *d, const char *id)
 	prompt_rec_free(&p);
 }
 
+/* Reads the open prompts only when the store changed since the last look or
+ * a due time seen then has come: many waiting prompts cost an idle daemon
+ * one read transaction a second. */
 static void scan(struct daemon *d, int64_t now)
 {
+	static size_t last_txn;
+	static int64_t next_due;
 	struct prompt_rec *ps = NULL;
-	size_t n = 0;
+	size_t n = 0, txn_id = 0;
 	char err[256];
+	MDB_txn *txn;
+	if (store_read_begin(d->st, &txn, err, sizeof err) == 0) {
+		txn_id = mdb_txn_id(txn);
+		store_read_end(d->st, txn);
+	}
+	if (txn_id && txn_id == last_txn && (!next_due || now < next_due))
+		return;
 	if (prompt_list(d->st, 1, 0, &ps, &n, err, sizeof err) != 0) {
 		dlog(LOG_ERROR, NULL, "prompt courier: %s", err);
 		return;
 	}
+	last_txn = txn_id;
+	next_due = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (ps[i].due_at && ps[i].due_at <= now && !C.quit)
-			deliver(d, &ps[i], now);
+			deliver(d, &ps[i], now);   /* writes: the next scan reads again */
+		else if (ps[i].due_at && (!next_due || ps[i].due_at < next_due))
+			next_due = ps[i].due_at;
 		prompt_rec_free(&ps[i]);
 	}
 	free(ps);
