@@ -33,7 +33,7 @@ return { name = "review", triggers = { { type = "review" } },
   run = function()
     local a = prompt.ask{ question = "Review the firewall rule?", options = { "approve", "reject" }, to = "ana",
       notify = { slack = { channel = "#arch" }, email = { to = "ana" } },
-      remind = "2s", escalate = { after = 6, to = "meg" } }
+      remind = "2s", escalate = { after = 10, to = "meg" } }
     return { value = a.value, by = a.by }
   end }
 LUA
@@ -49,6 +49,9 @@ start
 curl -s "${HA[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"review"}' >/dev/null
 first=$("$PY" "$H" wait-call "$base" chat.postMessage 1)
 pid=$(json_field "$first" 'j["body"]["blocks"][2]["block_id"].split(":")[1]')
+# meg may not answer before the escalation
+out=$(press UMEG01 approve)
+contains "$out" "403"; contains "$out" "is for ana"
 m1=$("$PY" "$H" mail "$mail" 1)
 contains "$m1" "Your answer is needed: Review the firewall rule?"
 r1=$("$PY" "$H" wait-call "$base" chat.postMessage 2 6)
@@ -56,12 +59,14 @@ r1=$("$PY" "$H" wait-call "$base" chat.postMessage 2 6)
 contains "$r1" "Reminder: this prompt still needs an answer"
 m2=$("$PY" "$H" mail "$mail" 2 6)
 contains "$m2" "Reminder: Review the firewall rule?"
-out=$(press UMEG01 approve)
-contains "$out" "403"; contains "$out" "is for ana"
 state=$("$S" prompt show "$pid" --json)
+[ "$(json_field "$state" 'j["escalated_to"]')" = None ] || fail "escalated too early (a loaded machine?): $state"
+contains "$state" '"remind":2'
 serve_stop || fail "stop"
 t_stop=$(date +%s)
-sleep 5   # past the escalation (6 s after the prompt) while the daemon is down
+# past the escalation (10 s after the prompt) while the daemon is down
+created=$(json_field "$state" 'j["created_ms"]')
+"$PY" -c 'import sys,time; time.sleep(max(0, int(sys.argv[1]) / 1000 + 11 - time.time()))' "$created"
 n_before=$(posts | json_field "$(cat)" 'len(j)')
 [ "$(posts | "$PY" -c 'import json,sys; print(len([c for c in json.load(sys.stdin) if "thread_ts" not in c["body"]]))')" = 1 ] ||
 	fail "one first message"
