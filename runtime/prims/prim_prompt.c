@@ -367,7 +367,8 @@ static int take_or_park(lua_State *L, struct engine_run *e, const struct journal
 		return step_park(L);
 	}
 	struct journal_entry taken;
-	char marker2[64];
+	char marker2[64], question[256];   /* p is freed before the entry is written */
+	snprintf(question, sizeof question, "%s", p.question ? p.question : "");
 	if (je) {
 		taken = *je;
 	} else {     /* answered before prompt.wait was reached: recorded now */
@@ -375,7 +376,7 @@ static int take_or_park(lua_State *L, struct engine_run *e, const struct journal
 		snprintf(marker2, sizeof marker2, "{\"prompt\":\"%s\"}", p.id);
 		taken.no = step_position(L);
 		taken.name = (char *)what;
-		taken.args = p.question;
+		taken.args = question;
 		taken.task = e->task[0] ? e->task : NULL;
 		taken.started = now_ms();
 	}
