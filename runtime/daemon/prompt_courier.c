@@ -32,7 +32,6 @@
 #include "runstore.h"
 #include "secret.h"
 #include "smtp.h"
-#include "store.h"
 #include "store_buf.h"
 #include "timefmt.h"
 
@@ -794,13 +793,8 @@ static void scan(struct daemon *d, int64_t now)
 	static size_t last_txn;
 	static int64_t next_due;
 	struct prompt_rec *ps = NULL;
-	size_t n = 0, txn_id = 0;
+	size_t n = 0, txn_id = runstore_txn_id(d->st);
 	char err[256];
-	MDB_txn *txn;
-	if (store_read_begin(d->st, &txn, err, sizeof err) == 0) {
-		txn_id = mdb_txn_id(txn);
-		store_read_end(d->st, txn);
-	}
 	if (txn_id && txn_id == last_txn && (!next_due || now < next_due))
 		return;
 	if (prompt_list(d->st, 1, 0, &ps, &n, err, sizeof err) != 0) {

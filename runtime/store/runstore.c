@@ -635,6 +635,17 @@ int prompt_answer(struct store *st, const char *id, const char *answer_json, con
 	return store_write(st, apply_answer, &c, err, errlen);
 }
 
+size_t runstore_txn_id(struct store *st)
+{
+	MDB_txn *txn;
+	char err[128];
+	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+		return 0;
+	size_t id = mdb_txn_id(txn);
+	store_read_end(st, txn);
+	return id;
+}
+
 int prompt_put_txn(struct store *st, MDB_txn *txn, const struct prompt_rec *p, char *err,
 		   size_t errlen)
 {

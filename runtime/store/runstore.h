@@ -157,6 +157,10 @@ int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, int *grew,
 int prompt_answer(struct store *st, const char *id, const char *answer_json, const char *by,
 		  char *err, size_t errlen);
 
+/* The store's last committed transaction (0 on error): a poller that saw the
+ * same number before knows nothing was written since. */
+size_t runstore_txn_id(struct store *st);
+
 /* Writes a new prompt in txn (a step's journal_write: prompt.create). */
 int prompt_put_txn(struct store *st, MDB_txn *txn, const struct prompt_rec *p, char *err,
 		   size_t errlen);
