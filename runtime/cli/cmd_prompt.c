@@ -6,6 +6,7 @@
 #include "rbac.h"
 #include "json.h"
 #include "prompt_form.h"
+#include "daemon_prompt.h"
 #include "runopts.h"
 #include "runout.h"
 #include "store_buf.h"
@@ -214,6 +215,10 @@ static int answer(struct store *st, int argc, char **argv)
 	if (rc == 0) {
 		char aerr[256];
 		audit_append(st, actor, "prompt.answer", id, ans, aerr, sizeof aerr);
+		/* the prompt's Slack message, if the daemon posted one, says who answered */
+		if (p.state_json && strstr(p.state_json, "\"ts\"") &&
+		    dprompt_slack_answered(st, id, aerr, sizeof aerr) != 0)
+			fprintf(stderr, "soarctl prompt: answered; the Slack message was not updated: %s\n", aerr);
 	}
 	free(ans);
 	if (rc != 0) {

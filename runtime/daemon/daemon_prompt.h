@@ -28,6 +28,12 @@ int dprompt_gate_link(struct daemon *d, struct httpd_req *r, const char *id);
 void dprompt_courier_answered(struct daemon *d, const char *id);
 void dprompt_courier_modal(struct daemon *d, const char *id, const char *trigger_id);
 
+/* Replaces an answered prompt's Slack message with who answered and what
+ * (chat.update), now, in this thread: for answers given outside the daemon
+ * (`soarctl prompt answer`). 0 also when it has no Slack message; -1 with err. */
+struct store;
+int dprompt_slack_answered(struct store *st, const char *id, char *err, size_t errlen);
+
 /* The courier: started with the daemon, stopped before its store closes. */
 int dprompt_courier_start(struct daemon *d);
 void dprompt_courier_stop(void);

@@ -748,12 +748,12 @@ save:;
 }
 
 /* The message, once answered: who answered, and what. */
-static void update_answered(struct daemon *d, const char *id)
+int dprompt_slack_answered(struct store *st, const char *id, char *err, size_t errlen)
 {
 	struct prompt_rec p;
-	char err[400];
-	if (prompt_get(d->st, id, &p, err, sizeof err) != 0)
-		return;
+	int rc = 0;
+	if (prompt_get(st, id, &p, err, errlen) != 0)
+		return -1;
 	struct state s;
 	state_read(p.state_json, &s);
 	if (!p.open && s.ts[0]) {
@@ -776,13 +776,20 @@ static void update_answered(struct daemon *d, const char *id)
 			      "{\"type\":\"mrkdwn\",\"text\":");
 		mrkdwn(&b, store_buf_cstr(&line));
 		store_buf_str(&b, "}}]}");
-		if (slack_call(&c, "chat.update", store_buf_cstr(&b), NULL, 0, NULL, 0, err, sizeof err) != 0)
-			dlog(LOG_WARN, p.run_id, "prompt %s: %s", p.id, err);
+		rc = slack_call(&c, "chat.update", store_buf_cstr(&b), NULL, 0, NULL, 0, err, errlen);
 		store_buf_free(&line);
 		store_buf_free(&b);
 		conf_free(&c);
 	}
 	prompt_rec_free(&p);
+	return rc;
+}
+
+static void update_answered(struct daemon *d, const char *id)
+{
+	char err[400];
+	if (dprompt_slack_answered(d->st, id, err, sizeof err) != 0)
+		dlog(LOG_WARN, NULL, "prompt %s: %s", id, err);
 }
 
 /* Reads the open prompts only when the store changed since the last look or

@@ -128,10 +128,21 @@ contains "$up" "Answered by ana: block"
 [ "$(json_field "$up" 'j["body"]["ts"]')" = "1700000000.000100" ] || fail "updated the prompt's message: $up"
 out=$(press UANA01 ignore)
 contains "$out" "409"; contains "$out" "already answered by ana"
+# answered from the CLI: the message says so too
+curl -s "${HA[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"choose"}' >/dev/null
+msg=$("$PY" "$H" wait-call "$base" chat.postMessage 2)
+pid=$(json_field "$msg" 'j["body"]["blocks"][2]["block_id"].split(":")[1]')
+for _ in $(seq 50); do
+	"$S" prompt show "$pid" --json | grep -q '"ts"' && break; sleep 0.1
+done
+expect_exit 0 -- "$S" prompt answer "$pid" --choice ignore --no-resume
+up=$("$PY" "$H" wait-call "$base" chat.update 2)
+contains "$up" "Answered by $(id -un): ignore"
+[ "$(json_field "$up" 'j["body"]["ts"]')" != "1700000000.000100" ] || fail "the second prompt's message updated: $up"
 
 # ---- a form on Slack: the modal, Slack's errors for a bad integer ----
 curl -s "${HA[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"form"}' >/dev/null
-msg=$("$PY" "$H" wait-call "$base" chat.postMessage 2)
+msg=$("$PY" "$H" wait-call "$base" chat.postMessage 3)
 pid=$(json_field "$msg" 'j["body"]["blocks"][2]["block_id"].split(":")[1]')
 [ "$(json_field "$msg" 'j["body"]["blocks"][2]["elements"][0]["action_id"]')" = soarctl_form ] || fail "form button: $msg"
 out=$(slack "{\"type\":\"block_actions\",\"user\":{\"id\":\"UANA01\"},\"trigger_id\":\"12345.98765.abcd\",
