@@ -411,10 +411,40 @@ function retry(fn, opts) end
 
 ---@class prompt
 prompt = {}
+---@alias PromptFieldType "string"|"text"|"number"|"integer"|"boolean"|"choice"|"choices"|"date"
+---@class PromptField
+---@field name? string   (in the list form)
+---@field type PromptFieldType
+---@field label? string
+---@field help? string
+---@field default? any
+---@field required? boolean  default true (false for boolean and choices)
+---@field options? string[]  choice, choices
+
+---@class PromptSpec
+---@field question string
+---@field options? string[]      one choice: the answer's value is the option
+---@field fields? table<string, PromptFieldType|PromptField>|PromptField[]  a form
+---@field to? string             user or role that may answer
+---@field timeout? number|string seconds or "90s"/"30m"/"2h"/"1d"
+---@field default? any           the answer a timeout takes (else the step fails)
+---@field notify? {slack?: {channel: string}, email?: {to: string|string[]}}
+---@field remind? number|string  every DURATION until answered (needs notify)
+---@field escalate? {after: number|string, to: string}
+
 --- Asks a person; the run waits (holding no interpreter) until answered.
----@param spec {question: string, options?: string[], fields?: table<string, "string"|"number"|"integer"|"boolean">, to?: string, timeout?: number, default?: any}
+---@param spec PromptSpec
 ---@return PromptAnswer
 function prompt.ask(spec) end
+--- Creates the prompt (delivered as `notify` says) without waiting: the id and
+--- a link to its form (a per-prompt token; whoever holds it answers) first.
+---@param spec PromptSpec
+---@return {id: string, url: string?, expires: number}
+function prompt.create(spec) end
+--- Waits for a prompt this run created; the answer as prompt.ask gives it.
+---@param id string
+---@return PromptAnswer
+function prompt.wait(id) end
 
 ---Secrets granted to this playbook (`soarctl secret grant NAME --playbook PLAYBOOK`).
 ---The value is scrubbed from everything the run writes out. Not a step.

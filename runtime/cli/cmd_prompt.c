@@ -5,6 +5,8 @@
 #include "engine.h"
 #include "rbac.h"
 #include "json.h"
+#include "prompt_form.h"
+#include "daemon_prompt.h"
 #include "runopts.h"
 #include "runout.h"
 #include "store_buf.h"
@@ -31,8 +33,9 @@ static const char usage[] =
 	"  answer       records the answer and continues the run in the foreground\n"
 	"               (--no-resume: leave that to the daemon or `runs resume`)\n"
 	"  --choice     one of the prompt's options\n"
-	"  --field      NAME=VALUE for each field of a form; VALUE is converted to the\n"
-	"               field's type (string, number, integer, boolean)\n"
+	"  --field      NAME=VALUE for each field of a form (repeat NAME for several\n"
+	"               choices); VALUE is checked and converted to the field's type\n"
+	"               (string, text, number, integer, boolean, choice, choices, date)\n"
 	"  --data DIR   data directory (else $SOARCTL_DATA, else XDG)\n"
 	"\n"
 	"Exit status of answer: as `soarctl run` for the resumed run (0, 1, 3 waiting).\n";
@@ -56,131 +59,80 @@ static void print_prompt_json(const struct prompt_rec *p)
 	printf(",\"open\":%s,\"answer\":%s,\"answered_by\":", p->open ? "true" : "false",
 	       p->answer_json ? p->answer_json : "null");
 	json_str(p->answered_by);
-	printf(",\"created_ms\":%lld,\"timeout_ms\":%lld,\"answered_ms\":%lld}", (long long)p->created,
+	printf(",\"created_ms\":%lld,\"timeout_ms\":%lld,\"answered_ms\":%lld", (long long)p->created,
 	       (long long)p->timeout_at, (long long)p->answered_at);
+	/* delivery by the daemon: what is declared, what was done, what is next */
+	printf(",\"notify\":%s,\"delivery\":%s,\"escalated_to\":", p->notify_json ? p->notify_json : "null",
+	       p->state_json ? p->state_json : "null");
+	json_str(p->escalated_to);
+	printf(",\"due_ms\":%lld}", (long long)p->due_at);
 }
 
-/* The value given for field `name` (the last --field NAME=... wins), or NULL. */
-static const char *given_field(char **fields, int nfields, const char *name, int *used)
+/* --choice and --field NAME=VALUE (repeated for a several-of field) as the
+ * form check's values. */
+struct cli_values {
+	const char *choice;
+	char **fields;
+	int nfields;
+};
+
+static const char *cli_get(void *ud, const char *name, int i)
 {
+	const struct cli_values *v = ud;
+	if (strcmp(name, "choice") == 0)
+		return i == 0 ? v->choice : NULL;
 	size_t n = strlen(name);
-	const char *v = NULL;
-	for (int i = 0; i < nfields; i++)
-		if (strncmp(fields[i], name, n) == 0 && fields[i][n] == '=') {
-			v = fields[i] + n + 1;
-			used[i] = 1;
-		}
-	return v;
+	for (int k = 0; k < v->nfields; k++)
+		if (strncmp(v->fields[k], name, n) == 0 && v->fields[k][n] == '=' && i-- == 0)
+			return v->fields[k] + n + 1;
+	return NULL;
 }
 
-/* Appends one form field's value, typed as the spec says. 0, or -1 with err. */
-static int typed_value(struct store_buf *b, const char *name, const char *type, const char *v,
-		       char *err, size_t errlen)
-{
-	if (strcmp(type, "string") == 0) {
-		store_buf_json(b, v);
-	} else if (strcmp(type, "boolean") == 0) {
-		int t = !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
-		int f = !strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0");
-		if (!t && !f) {
-			snprintf(err, errlen, "field %s is a boolean (true/false), got \"%s\"", name, v);
-			return -1;
-		}
-		store_buf_str(b, t ? "true" : "false");
-	} else {
-		char *end;
-		errno = 0;
-		double d = strtod(v, &end);
-		if (!*v || *end || errno || !isfinite(d) ||
-		    (strcmp(type, "integer") == 0 && d != floor(d))) {
-			snprintf(err, errlen, "field %s is a%s %s, got \"%s\"", name,
-				 type[0] == 'i' ? "n" : "", type, v);
-			return -1;
-		}
-		store_buf_printf(b, "%.17g", d);
-	}
-	return 0;
-}
-
-/* Builds the answer JSON from --choice / --field against the prompt's spec
- * ({options = [...]} or {fields = {name = type}}), read with the C JSON reader:
- * no Lua state. Returns a malloc'd string, or NULL with a message in err. */
+/* Builds the answer JSON from --choice / --field with the one check every
+ * answer path uses (prompt_form.h). A malloc'd string, or NULL with err. */
 static char *build_answer(const char *spec_json, const char *choice, char **fields, int nfields,
 			  char *err, size_t errlen)
 {
-	struct json_doc d = { 0 };
-	struct store_buf b = { 0 };
+	struct pform pf;
+	if (pform_parse(&pf, spec_json, err, errlen) != 0) {
+		pform_free(&pf);
+		return NULL;
+	}
 	char *out = NULL;
-	int *used = NULL;
-	if (json_parse(&d, spec_json, strlen(spec_json), 0, err, errlen) != 0)
-		goto done;
-	const struct json_node *options = json_get(&d, &d.n[0], "options");
-	if (options && options->type == JSON_ARRAY) {
-		if (!choice || nfields) {
-			snprintf(err, errlen, "this prompt takes --choice (one of its options)");
-			goto done;
-		}
-		for (int i = 0; i < options->count; i++) {
-			const char *o = json_text(json_at(&d, options, i));
-			if (o && strcmp(o, choice) == 0) {
-				store_buf_json(&b, choice);
-				out = store_buf_cstr(&b);
-				goto done;
-			}
-		}
-		for (int i = 0; i < options->count; i++) {
-			const char *o = json_text(json_at(&d, options, i));
-			store_buf_printf(&b, "%s%s", i ? ", " : "", o ? o : "?");
-		}
-		snprintf(err, errlen, "'%s' is not an option (choose one of: %s)", choice,
-			 store_buf_cstr(&b) ? b.p : "?");
+	if (pf.is_choice && (!choice || nfields)) {
+		snprintf(err, errlen, "this prompt takes --choice (one of its options)");
 		goto done;
 	}
-	const struct json_node *spec = json_get(&d, &d.n[0], "fields");
-	if (!spec || spec->type != JSON_OBJECT || choice) {
+	if (!pf.is_choice && choice) {
 		snprintf(err, errlen, "this prompt is a form: answer with --field NAME=VALUE for each field");
 		goto done;
 	}
 	for (int i = 0; i < nfields; i++) {
 		const char *eq = strchr(fields[i], '=');
+		int known = 0;
+		for (int k = 0; eq && k < pf.nf && !known; k++)
+			known = strlen(pf.f[k].name) == (size_t)(eq - fields[i]) &&
+				strncmp(pf.f[k].name, fields[i], (size_t)(eq - fields[i])) == 0;
 		if (!eq || eq == fields[i]) {
 			snprintf(err, errlen, "--field takes NAME=VALUE, got \"%s\"", fields[i]);
 			goto done;
 		}
-	}
-	used = calloc((size_t)nfields + 1, sizeof *used);
-	if (!used) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
-	store_buf_add(&b, "{", 1);
-	for (int i = 0; i < spec->count; i++) {
-		const struct json_node *f = json_at(&d, spec, i);
-		const char *type = json_text(f) ? json_text(f) : "?";
-		const char *v = given_field(fields, nfields, f->key, used);
-		if (!v) {
-			snprintf(err, errlen, "missing --field %s=... (%s)", f->key, type);
+		if (!known) {
+			snprintf(err, errlen, "the form has no field '%.*s'", (int)(eq - fields[i]), fields[i]);
 			goto done;
 		}
-		store_buf_add(&b, ",", i ? 1 : 0);
-		store_buf_json(&b, f->key);
-		store_buf_add(&b, ":", 1);
-		if (typed_value(&b, f->key, type, v, err, errlen) != 0)
-			goto done;
 	}
-	for (int i = 0; i < nfields; i++)
-		if (!used[i]) {
-			snprintf(err, errlen, "the form has no field '%.*s'",
-				 (int)(strchr(fields[i], '=') - fields[i]), fields[i]);
-			goto done;
-		}
-	store_buf_add(&b, "}", 1);
-	out = store_buf_cstr(&b);
+	struct cli_values v = { choice, fields, nfields };
+	struct pform_result r;
+	if (pform_validate(&pf, cli_get, &v, 0, &r) == 0) {
+		out = r.answer_json;
+		r.answer_json = NULL;
+	} else {
+		snprintf(err, errlen, "%s", r.err);
+	}
+	pform_result_free(&r);
 done:
-	if (!out)
-		store_buf_free(&b);
-	free(used);
-	json_doc_free(&d);
+	pform_free(&pf);
 	return out;
 }
 
@@ -264,6 +216,10 @@ static int answer(struct store *st, int argc, char **argv)
 	if (rc == 0) {
 		char aerr[256];
 		audit_append(st, actor, "prompt.answer", id, ans, aerr, sizeof aerr);
+		/* the prompt's Slack message, if the daemon posted one, says who answered */
+		if (p.state_json && strstr(p.state_json, "\"ts\"") &&
+		    dprompt_slack_answered(st, id, aerr, sizeof aerr) != 0)
+			fprintf(stderr, "soarctl prompt: answered; the Slack message was not updated: %s\n", aerr);
 	}
 	free(ans);
 	if (rc != 0) {

@@ -25,6 +25,9 @@ static const char usage[] =
 	"                              or custom)\n"
 	"  list                        users, their roles and permissions\n"
 	"  role NAME R[,R...]          replace a user's roles\n"
+	"  set NAME [--slack-id ID] [--email ADDRESS]\n"
+	"                              contacts prompts use: answers from Slack user ID\n"
+	"                              are NAME's; prompt links are emailed to ADDRESS\n"
 	"  disable NAME                stop a user (record and roles kept; every token\n"
 	"                              and check fails) until `enable NAME`\n"
 	"  enable NAME                 let a disabled user act again\n"
@@ -168,6 +171,37 @@ static int do_role(struct scli *c)
 		printf("{\"roles\":\"%s\"}\n", c->pos[2]);
 	else
 		printf("user %s now has roles %s\n", c->pos[1], c->pos[2]);
+	return EXIT_OK;
+}
+
+/* Contacts prompts use: --slack-id (answers from Slack are this user's),
+ * --email (emailed prompt links); "" clears. */
+static int do_set(struct scli *c)
+{
+	static const char *const known[] = { "slack-id", "email", NULL };
+	int rc = scli_only(c, known);
+	if (rc)
+		return rc;
+	const char *slack = scli_opt(c, "slack-id"), *email = scli_opt(c, "email");
+	if (c->npos != 2 || (!slack && !email))
+		return cli_usage(CMD, "set needs NAME and --slack-id ID and/or --email ADDRESS");
+	if ((rc = scli_open(c)) || (rc = scli_require(c, RBAC_USER_MANAGE, c->pos[1])))
+		return rc;
+	char err[1024], sid[40] = "", mail[260] = "";
+	if (rbac_user_set_contact(c->st, c->actor, c->pos[1], slack, email, err, sizeof err) != 0 ||
+	    rbac_user_contact(c->st, c->pos[1], sid, sizeof sid, mail, sizeof mail, err, sizeof err) < 0)
+		return cli_fail(CMD, EXIT_FAIL, "%s", err);
+	if (c->json) {
+		printf("{\"user\":");
+		cli_json_string(stdout, c->pos[1], strlen(c->pos[1]));
+		printf(",\"slack_id\":");
+		cli_json_string(stdout, sid, strlen(sid));
+		printf(",\"email\":");
+		cli_json_string(stdout, mail, strlen(mail));
+		printf("}\n");
+	} else {
+		printf("user %s: slack id %s, email %s\n", c->pos[1], sid[0] ? sid : "-", mail[0] ? mail : "-");
+	}
 	return EXIT_OK;
 }
 
@@ -391,13 +425,14 @@ static int user_main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (c.npos == 0)
-		return cli_usage(CMD, "which subcommand? whoami, add, list, role, disable, enable, remove, roles, define-role, "
+		return cli_usage(CMD, "which subcommand? whoami, add, list, role, set, disable, enable, remove, roles, define-role, "
 				 "token, tokens, revoke, token-check");
 	const char *sub = c.pos[0];
 	if (strcmp(sub, "whoami") == 0) return do_list(&c, 1);
 	if (strcmp(sub, "list") == 0) return do_list(&c, 0);
 	if (strcmp(sub, "add") == 0) return do_add(&c);
 	if (strcmp(sub, "role") == 0) return do_role(&c);
+	if (strcmp(sub, "set") == 0) return do_set(&c);
 	if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0 || strcmp(sub, "remove") == 0)
 		return do_state(&c);
 	if (strcmp(sub, "roles") == 0) return do_roles(&c);

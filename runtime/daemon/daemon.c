@@ -1,6 +1,7 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
 #include "httpd_tls.h"
+#include "daemon_prompt.h"
 #include "daemon_warroom.h"
 #include "sla_escalate.h"
 #include "secret.h"
@@ -505,6 +506,8 @@ int daemon_main(const struct daemon_opts *o)
 	size_t bl = strlen(d->base_url);
 	while (bl && d->base_url[bl - 1] == '/')
 		d->base_url[--bl] = '\0';
+	if (dprompt_courier_start(d) != 0)
+		dlog(LOG_ERROR, NULL, "cannot start the prompt courier: prompts are not delivered");
 	/* One line a test or a supervisor can wait for. */
 	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s; "
 	     "links: %s", o->listen, httpd_port(d->http), d->nthreads, d->set->n,
@@ -518,6 +521,7 @@ int daemon_main(const struct daemon_opts *o)
 		dlog(LOG_WARN, NULL, "stopped with work in flight");
 		_exit(0);
 	}
+	dprompt_courier_stop();
 	work_join(d);
 	httpd_stop(d->http);
 	jobs_free(d->sched);

@@ -4,7 +4,8 @@
  * rbac.h) whose user holds the route's permission (access.c, beside the
  * command line's: one table each). EDLs may instead use a
  * per-list token or basic auth from DATADIR/edl-auth (firewalls cannot send
- * bearer tokens); the prompt form accepts ?token= (it is opened from an email).
+ * bearer tokens); the prompt routes also accept ?t=, a per-prompt link token
+ * (daemon_prompt.c), never an API token in a URL.
  * Token checks are cached for AUTH_TTL seconds: rbac_token_auth writes an audit
  * entry per use, which would put an fsync on every alert. */
 #include "access_rules.h"
@@ -14,6 +15,7 @@
 #include "daemon_selfservice.h"
 #include "case_breached.h"
 #include "sla_watch.h"
+#include "daemon_prompt.h"
 #include "daemon_warroom.h"
 #include "dash.h"
 #include "report.h"
@@ -568,8 +570,9 @@ static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6]
 		    NULL);
 }
 
-/* ---- prompts ---- */
+/* ---- prompts: daemon_prompt.c ---- */
 
+/* HTML text (the dashboard's and the report's pages). */
 void html_escape(struct store_buf *b, const char *s)
 {
 	for (; s && *s; s++) {
@@ -582,60 +585,6 @@ void html_escape(struct store_buf *b, const char *s)
 		default: store_buf_add(b, s, 1);
 		}
 	}
-}
-
-static void prompt_form(struct daemon *d, struct httpd_req *r, const char *id)
-{
-	const char *token = httpd_query(r, "token");
-	struct prompt_rec p;
-	char err[256] = "";
-	if (prompt_get(d->st, id, &p, err, sizeof err) != 0) {
-		httpd_error(r, 404, "not_found", err, NULL);
-		return;
-	}
-	struct store_buf b = {0};
-	store_buf_str(&b, "<!doctype html><meta charset=utf-8><title>soarctl prompt</title>"
-		      "<h1>");
-	html_escape(&b, p.question);
-	store_buf_str(&b, "</h1>");
-	if (!p.open) {
-		store_buf_str(&b, "<p>Already answered by ");
-		html_escape(&b, p.answered_by);
-		store_buf_str(&b, ".</p>");
-	} else {
-		/* The token goes in the action's URL, not in the form: the daemon
-		 * authenticates a request at its head, before reading any body. */
-		store_buf_printf(&b, "<form method=post action=\"/api/v1/prompts/%s/answer", p.id);
-		if (token) {
-			store_buf_str(&b, "?token=");
-			for (const unsigned char *t = (const unsigned char *)token; *t; t++) {
-				if ((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'z') ||
-				    (*t >= 'A' && *t <= 'Z') || strchr("-_.~", *t))
-					store_buf_add(&b, (const char *)t, 1);
-				else
-					store_buf_printf(&b, "%%%02X", *t);
-			}
-		}
-		store_buf_str(&b, "\">");
-		struct json_doc doc;
-		if (p.spec_json && json_parse(&doc, p.spec_json, strlen(p.spec_json), 0, NULL, 0) == 0) {
-			const struct json_node *opts = json_get(&doc, &doc.n[0], "options");
-			for (int i = 0; opts && i < opts->count; i++) {
-				const char *o = json_text(json_at(&doc, opts, i));
-				store_buf_str(&b, "<button name=choice value=\"");
-				html_escape(&b, o);
-				store_buf_str(&b, "\">");
-				html_escape(&b, o);
-				store_buf_str(&b, "</button> ");
-			}
-			json_doc_free(&doc);
-		}
-		store_buf_str(&b, "</form>");
-	}
-	prompt_rec_free(&p);
-	reply_buf(r, 200, "text/html; charset=utf-8", &b,
-		  "Content-Security-Policy: default-src 'none'; form-action 'self'\n"
-		  "X-Frame-Options: DENY\nCache-Control: no-store");
 }
 
 /* A form value (application/x-www-form-urlencoded), decoded into out. */
@@ -665,176 +614,6 @@ int form_value(const char *body, size_t len, const char *name, char *out, size_t
 	return 0;
 }
 
-/* Validates a choice against the prompt's options; answers, queues the resume. */
-static int answer_prompt(struct daemon *d, const char *id, const char *choice,
-			 const char *fields_json, const char *by, char *err, size_t errlen,
-			 int *http_status)
-{
-	struct prompt_rec p;
-	*http_status = 404;
-	if (prompt_get(d->st, id, &p, err, errlen) != 0)
-		return -1;
-	*http_status = 409;
-	if (!p.open) {
-		snprintf(err, errlen, "prompt %s was already answered by %s", id,
-			 p.answered_by ? p.answered_by : "?");
-		prompt_rec_free(&p);
-		return -1;
-	}
-	if (p.to && strcmp(p.to, by) != 0 && rbac_member(d->st, by, p.to, err, errlen) != 1) {
-		*http_status = 403;
-		snprintf(err, errlen, "prompt %s is for %s; %s is not a member", id, p.to, by);
-		char aerr[128] = "", actor[160];
-		snprintf(actor, sizeof actor, "http:%s", by);
-		struct store_buf det = {0};
-		store_buf_str(&det, "{\"to\":");
-		store_buf_json(&det, p.to);
-		store_buf_str(&det, "}");
-		audit_append(d->st, actor, "prompt.denied", id, store_buf_cstr(&det), aerr, sizeof aerr);
-		store_buf_free(&det);
-		prompt_rec_free(&p);
-		return -1;
-	}
-	struct store_buf ans = {0};
-	struct json_doc doc;
-	int ok = 0;
-	*http_status = 400;
-	if (p.spec_json && json_parse(&doc, p.spec_json, strlen(p.spec_json), 0, NULL, 0) == 0) {
-		const struct json_node *opts = json_get(&doc, &doc.n[0], "options");
-		if (opts && choice) {
-			for (int i = 0; i < opts->count && !ok; i++)
-				{
-				const char *o = json_text(json_at(&doc, opts, i));
-				ok = o && strcmp(o, choice) == 0;
-			}
-			if (ok)
-				store_buf_json(&ans, choice);
-			else
-				snprintf(err, errlen, "'%s' is not one of the prompt's options", choice);
-		} else if (!opts && fields_json) {
-			store_buf_str(&ans, fields_json);
-			ok = 1;
-		} else {
-			snprintf(err, errlen, opts ? "this prompt takes {\"choice\": OPTION}"
-					   : "this prompt is a form: {\"fields\": {...}}");
-		}
-		json_doc_free(&doc);
-	}
-	int rc = -1;
-	if (ok && prompt_answer(d->st, id, store_buf_cstr(&ans), by, err, errlen) == 0) {
-		char aerr[128] = "", actor[160];
-		snprintf(actor, sizeof actor, "http:%s", by);
-		audit_append(d->st, actor, "prompt.answer", id, ans.p, aerr, sizeof aerr);
-		metric_add(M_PROMPTS_ANSWERED, 1);
-		daemon_resume(d, p.run_id); /* if full, the tick's scan resumes it */
-		rc = 0;
-	}
-	store_buf_free(&ans);
-	prompt_rec_free(&p);
-	return rc;
-}
-
-int api_answer_prompt(struct daemon *d, const char *id, const char *choice, const char *by,
-		      char *err, size_t errlen, int *http_status)
-{
-	return answer_prompt(d, id, choice, NULL, by, err, errlen, http_status);
-}
-
-static void post_answer(struct daemon *d, struct httpd_req *r, const char *id)
-{
-	size_t len;
-	const char *body = httpd_body(r, &len);
-	const char *ct = httpd_header(r, "Content-Type");
-	char choice[512] = "", err[300] = "";
-	char *fields = NULL;
-	/* The HTML form posts urlencoded; API clients JSON (whatever their
-	 * Content-Type says: curl -d labels JSON as a form). */
-	size_t sp = strspn(body, " \t\r\n");
-	int form = ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
-		   !(sp < len && body[sp] == '{');
-	if (form) {
-		form_value(body, len, "choice", choice, sizeof choice);
-	} else {
-		struct json_doc doc;
-		if (json_parse(&doc, body, len, 0, err, sizeof err) != 0) {
-			httpd_error(r, 400, "bad_json", err, NULL);
-			return;
-		}
-		const char *c = json_text(json_get(&doc, &doc.n[0], "choice"));
-		const struct json_node *f = json_get(&doc, &doc.n[0], "fields");
-		if (c)
-			snprintf(choice, sizeof choice, "%s", c);
-		if (f && f->type == JSON_OBJECT)
-			fields = strndup(f->raw, f->rawlen);
-		json_doc_free(&doc);
-	}
-	int status;
-	char by[160];
-	snprintf(by, sizeof by, "%s", httpd_user(r)); /* the gate's */
-	if (answer_prompt(d, id, choice[0] ? choice : NULL, fields, by, err, sizeof err, &status) != 0)
-		httpd_error(r, (unsigned)status, status == 404 ? "not_found" : status == 409 ? "conflict"
-				: status == 403 ? "forbidden" : "bad_request", err, NULL);
-	else if (form)
-		httpd_reply(r, 200, "text/html; charset=utf-8",
-			    "<!doctype html><meta charset=utf-8><p>Thank you: answer recorded.</p>", 69,
-			    NULL);
-	else
-		httpd_reply(r, 200, "application/json", "{\"ok\":true}", 11, NULL);
-	free(fields);
-}
-
-/* Slack buttons: payload={"user":{"username"},"actions":[{"value":"<id>:<option>"}]}. */
-static void slack_interactive(struct daemon *d, struct httpd_req *r)
-{
-	const char *secret = getenv("SOARCTL_SLACK_SIGNING_SECRET");
-	size_t len;
-	const char *body = httpd_body(r, &len);
-	if (!secret || !*secret) {
-		httpd_error(r, 503, "not_configured", "no Slack signing secret "
-			    "(SOARCTL_SLACK_SIGNING_SECRET)", NULL);
-		return;
-	}
-	const char *ts = httpd_header(r, "X-Slack-Request-Timestamp");
-	const char *sig = httpd_header(r, "X-Slack-Signature");
-	enum slack_verdict v = slack_verify(secret, strlen(secret), ts ? ts : "", body, len,
-					    sig ? sig : "", (int64_t)time(NULL));
-	if (v != SLACK_OK) {
-		httpd_error(r, 401, "unauthorized", slack_verdict_name(v), NULL);
-		return;
-	}
-	char *payload = malloc(len + 1), err[300] = "";
-	if (!payload || !form_value(body, len, "payload", payload, len + 1)) {
-		free(payload);
-		httpd_error(r, 400, "bad_request", "no payload", NULL);
-		return;
-	}
-	struct json_doc doc;
-	if (json_parse(&doc, payload, strlen(payload), 0, err, sizeof err) != 0) {
-		free(payload);
-		httpd_error(r, 400, "bad_json", err, NULL);
-		return;
-	}
-	const struct json_node *root = &doc.n[0];
-	const char *val = json_text(json_get(&doc, json_at(&doc, json_get(&doc, root, "actions"), 0), "value"));
-	const char *uname = json_text(json_get(&doc, json_get(&doc, root, "user"), "username"));
-	const char *colon = val ? strchr(val, ':') : NULL;
-	int status = 400;
-	if (!colon || colon - val != 36) {
-		snprintf(err, sizeof err, "no prompt button in the payload");
-	} else {
-		char id[37], by[160];
-		snprintf(id, sizeof id, "%.36s", val);
-		snprintf(by, sizeof by, "slack:%s", uname ? uname : "?");
-		if (answer_prompt(d, id, colon + 1, NULL, by, err, sizeof err, &status) == 0)
-			status = 200;
-	}
-	if (status == 200)
-		httpd_reply(r, 200, "application/json", "{\"text\":\"Answer recorded.\"}", 28, NULL);
-	else
-		httpd_error(r, (unsigned)status, "refused", err, NULL);
-	json_doc_free(&doc);
-	free(payload);
-}
 
 /* ---- EDL ---- */
 
@@ -968,7 +747,7 @@ extern const size_t soar_openapi_json_len;
 enum route_auth {
 	AUTH_NONE,
 	AUTH_TOKEN,   /* Authorization: Bearer */
-	AUTH_PROMPT,  /* bearer or ?token= (the form is opened from an email) */
+	AUTH_PROMPT,  /* bearer, or ?t= a per-prompt link token (emailed links) */
 	AUTH_EDL,     /* the list's own token or basic auth (edl-auth), or a bearer token */
 	AUTH_SLACK,   /* Slack's signature over the body: checked with the body, small */
 	AUTH_FORM,    /* the forms' session cookie or a bearer token; the pages answer a
@@ -1101,9 +880,15 @@ void api_gate(struct httpd_req *r, void *ud)
 	case AUTH_TOKEN:
 		user = require(d, r, rt.perm, NULL);
 		break;
-	case AUTH_PROMPT:
-		user = require(d, r, rt.perm, httpd_query(r, "token"));
+	case AUTH_PROMPT: {
+		/* A per-prompt link (?t=), else a bearer token; never an API token
+		 * in the URL (daemon_prompt.c). */
+		int lk = dprompt_gate_link(d, r, rt.id == R_ANSWER ? seg[3] : seg[1]);
+		if (lk)
+			return;
+		user = require(d, r, rt.perm, NULL);
 		break;
+	}
 	case AUTH_EDL:
 		if (edl_own_auth(r, seg[1]))
 			return;
@@ -1190,16 +975,16 @@ void api_handle(struct httpd_req *r, void *ud)
 		get_edl(d, r, seg[1]);
 		break;
 	case R_PROMPT_FORM:
-		prompt_form(d, r, seg[1]);
+		dprompt_form(d, r, seg[1]);
 		break;
 	case R_SLACK:
-		slack_interactive(d, r);
+		dprompt_slack(d, r);
 		break;
 	case R_ALERTS:
 		ingest_alerts(d, r, user);
 		break;
 	case R_ANSWER:
-		post_answer(d, r, seg[3]);
+		dprompt_answer(d, r, seg[3]);
 		break;
 	case R_CASE_SUB:
 		case_sub(d, r, user, seg[3], seg[4]);

@@ -39,9 +39,6 @@ struct daemon {
 /* daemon_api.c, for the dashboard (dash.c): one implementation each. */
 void html_escape(struct store_buf *b, const char *s);
 int form_value(const char *body, size_t len, const char *name, char *out, size_t outlen);
-/* Answers prompt `id` with `choice` as `by` (checks, audit, resume), as
- * POST /api/v1/prompts/ID/answer does. 0, or -1 with err and an HTTP status. */
-int api_answer_prompt(struct daemon *d, const char *id, const char *choice, const char *by,
-		      char *err, size_t errlen, int *http_status);
+/* Answering a prompt from the dashboard: daemon_prompt.h, dprompt_answer_choice. */
 
 #endif

@@ -8,6 +8,7 @@
  * before anything is done. Every page and action names the access route whose
  * permission it needs, so a viewer can no more close a case here than with
  * the API; a refusal is audited by rbac_require, as on the API. */
+#include "daemon_prompt.h"
 #include "dash.h"
 
 #include "access_rules.h"
@@ -415,8 +416,8 @@ static void action(struct dash_ctx *c, const char *body, size_t len)
 		int status;
 		form_value(body, len, "choice", choice, sizeof choice);
 		form_value(body, len, "back", back, sizeof back);
-		if (api_answer_prompt(d, c->seg[1], choice[0] ? choice : NULL, c->s->user, err,
-				      sizeof err, &status) != 0) {
+		if (dprompt_answer_choice(d, c->seg[1], choice[0] ? choice : NULL, c->s->user, err,
+					  sizeof err, &status) != 0) {
 			dash_message(c, (unsigned)status, "Answer refused", err);
 			return;
 		}

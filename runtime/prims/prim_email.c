@@ -21,8 +21,8 @@
 #include "step.h"
 #include "store_buf.h"
 
+#include "smtp.h"
 #include <curl/curl.h>
-#include "curl_lazy.h"
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,50 +77,6 @@ static size_t addresses(lua_State *L, int t, const char *k, const char **out, si
 		if (!mime_address_ok(out[i]))
 			prim_usage(L, SIG_SEND, "%s: '%s' is not an email address", k, out[i]);
 	return n;
-}
-
-struct upload {
-	const char *p;
-	size_t left;
-};
-
-static size_t on_read(char *buf, size_t size, size_t n, void *ud)
-{
-	struct upload *u = ud;
-	size_t take = size * n < u->left ? size * n : u->left;
-	memcpy(buf, u->p, take);
-	u->p += take;
-	u->left -= take;
-	return take;
-}
-
-static int local_relay(const char *url)
-{
-	const char *h = strstr(url, "://");
-	h = h ? h + 3 : url;
-	static const char *const local[] = { "127.0.0.1", "localhost", "[::1]", NULL };
-	for (const char *const *l = local; *l; l++) {
-		size_t n = strlen(*l);
-		if (strncmp(h, *l, n) == 0 && (h[n] == 0 || h[n] == ':' || h[n] == '/'))
-			return 1;
-	}
-	return 0;
-}
-
-static const char *smtp_err(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT: return "timeout";
-	case CURLE_COULDNT_CONNECT: return "refused";
-	case CURLE_COULDNT_RESOLVE_HOST: return "dns";
-	case CURLE_LOGIN_DENIED: return "denied";
-	case CURLE_USE_SSL_FAILED:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-		return "tls";
-	default: return "smtp";
-	}
 }
 
 /* Reads the "email" entry of the integrations config onto the stack (a table,
@@ -404,54 +360,14 @@ static int l_send(lua_State *L)
 	}
 
 	char ebuf[CURL_ERROR_SIZE] = "";
-	char from_arg[400];
-	snprintf(from_arg, sizeof from_arg, "<%s>", from);
+	const char *kind = NULL;
+	struct smtp_conf sc = { url, user, password, ca_file };
 	prim_noint_enter();
-	struct curl_slist *rl = NULL;
-	int oom = 0;
-	for (size_t i = 0; i < nall && !oom; i++) {
-		char r[400];
-		snprintf(r, sizeof r, "<%s>", rcpt[i]);
-		struct curl_slist *x = curl_slist_append(rl, r);
-		if (x)
-			rl = x;
-		else
-			oom = 1;
-	}
-	CURL *c = oom ? NULL : curl_easy_init();
-	CURLcode cc = CURLE_OUT_OF_MEMORY;
-	if (c) {
-		struct upload up = { msg.p, msg.len };
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-		curl_easy_setopt(c, CURLOPT_MAIL_FROM, from_arg);
-		curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rl);
-		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(c, CURLOPT_READDATA, &up);
-		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
-		/* STARTTLS is required unless the relay is on this host. */
-		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(local_relay(url) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-		if (ca_file)
-			curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
-		if (user)
-			curl_easy_setopt(c, CURLOPT_USERNAME, user);
-		if (password)
-			curl_easy_setopt(c, CURLOPT_PASSWORD, password);
-		cc = curl_easy_perform(c);
-		curl_easy_cleanup(c);
-	}
-	curl_slist_free_all(rl);
+	int sent = smtp_send(&sc, from, rcpt, nall, msg.p, msg.len, &kind, ebuf, sizeof ebuf);
 	store_buf_free(&msg);
 	prim_noint_leave();
 	int nres;
-	if (cc == CURLE_OK) {
+	if (sent == 0) {
 		lua_createtable(L, 0, 2);
 		lua_pushstring(L, msgid);
 		lua_setfield(L, -2, "id");
@@ -460,8 +376,8 @@ static int l_send(lua_State *L)
 		nres = 1;
 	} else {
 		lua_pushnil(L);
-		lua_pushstring(L, smtp_err(cc));
-		lua_pushstring(L, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+		lua_pushstring(L, kind);
+		lua_pushstring(L, ebuf);
 		nres = 3;
 	}
 	step_record(L, "email.send", sum, nres);

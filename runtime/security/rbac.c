@@ -144,6 +144,10 @@ struct user_rec {
 	int nroles;
 	char roles[RBAC_MAX_ROLES][33];
 	char created_by[256];
+	/* Since prompts reach people (trailing, optional): their Slack user id
+	 * (answers from Slack map to this user) and email address. */
+	char slack_id[33];
+	char email[255];
 };
 
 static int user_decode(const void *data, size_t n, struct user_rec *u)
@@ -161,7 +165,12 @@ static int user_decode(const void *data, size_t n, struct user_rec *u)
 	for (int i = 0; i < u->nroles; i++)
 		if (store_str8_get(&p, end, u->roles[i], sizeof u->roles[i]) != 0)
 			return -1;
-	return store_str8_get(&p, end, u->created_by, sizeof u->created_by);
+	if (store_str8_get(&p, end, u->created_by, sizeof u->created_by) != 0)
+		return -1;
+	if (p < end && (store_str8_get(&p, end, u->slack_id, sizeof u->slack_id) != 0 ||
+			store_str8_get(&p, end, u->email, sizeof u->email) != 0))
+		return -1;
+	return 0;
 }
 
 static void user_encode(const struct user_rec *u, struct store_buf *b)
@@ -175,6 +184,10 @@ static void user_encode(const struct user_rec *u, struct store_buf *b)
 	for (int i = 0; i < u->nroles; i++)
 		store_buf_str8(b, u->roles[i]);
 	store_buf_str8(b, u->created_by);
+	if (u->slack_id[0] || u->email[0]) {
+		store_buf_str8(b, u->slack_id);
+		store_buf_str8(b, u->email);
+	}
 }
 
 /* Permissions of a role in txn: built-in, else custom, else 0. */
@@ -337,12 +350,13 @@ int rbac_member(struct store *st, const char *user, const char *role, char *err,
 
 /* ---- changing users and roles ---- */
 
-enum user_op { OP_ADD, OP_ROLES, OP_BOOTSTRAP, OP_DISABLE, OP_ENABLE, OP_REMOVE };
+enum user_op { OP_ADD, OP_ROLES, OP_BOOTSTRAP, OP_DISABLE, OP_ENABLE, OP_REMOVE, OP_CONTACT };
 
 struct user_ctx {
 	enum user_op op;
 	const char *actor, *name, *roles;
 	int result; /* OP_BOOTSTRAP: 1 created; OP_ROLES: RBAC_NOT_FOUND */
+	const char *slack_id, *email;   /* OP_CONTACT: NULL keeps, "" clears */
 };
 
 /* Is there an enabled admin other than `except` (NULL: any)? */
@@ -364,6 +378,54 @@ static int other_admin(struct store *st, MDB_txn *txn, const char *except)
 	}
 	mdb_cursor_close(cur);
 	return found;
+}
+
+/* A Slack user id ("U123ABC", "W..."): one user per id, so an answer from
+ * Slack names exactly one soarctl user. */
+static int contact_set(struct store *st, MDB_txn *txn, const struct user_ctx *c,
+		       struct user_rec *u, char *err, size_t errlen)
+{
+	if (c->slack_id && c->slack_id[0]) {
+		size_t n = strlen(c->slack_id);
+		int ok = n >= 2 && n < sizeof u->slack_id;
+		for (const char *p = c->slack_id; ok && *p; p++)
+			ok = (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+		if (!ok) {
+			snprintf(err, errlen, "a Slack user id is its capital letters and digits, as "
+				 "Slack shows it (profile, \"Copy member ID\": U0123ABCD)");
+			return STORE_REFUSED;
+		}
+		MDB_cursor *cur;
+		int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_USERS), &cur);
+		if (rc)
+			return rc;
+		MDB_val k, d;
+		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
+		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+			struct user_rec o;
+			if (user_decode(d.mv_data, d.mv_size, &o) == 0 && strcmp(o.slack_id, c->slack_id) == 0 &&
+			    (k.mv_size != strlen(c->name) || memcmp(k.mv_data, c->name, k.mv_size) != 0)) {
+				snprintf(err, errlen, "Slack user %s is already user '%.*s'", c->slack_id,
+					 (int)(k.mv_size > 64 ? 64 : k.mv_size), (const char *)k.mv_data);
+				mdb_cursor_close(cur);
+				return STORE_REFUSED;
+			}
+		}
+		mdb_cursor_close(cur);
+	}
+	if (c->email && c->email[0]) {
+		const char *at = strchr(c->email, '@');
+		if (!at || at == c->email || !at[1] || strchr(at + 1, '@') || strlen(c->email) >= sizeof u->email ||
+		    strpbrk(c->email, " <>,;\"\r\n")) {
+			snprintf(err, errlen, "'%.100s' is not an email address (name@example.org)", c->email);
+			return STORE_REFUSED;
+		}
+	}
+	if (c->slack_id)
+		snprintf(u->slack_id, sizeof u->slack_id, "%s", c->slack_id);
+	if (c->email)
+		snprintf(u->email, sizeof u->email, "%s", c->email);
+	return 0;
 }
 
 static int user_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
@@ -410,6 +472,10 @@ static int user_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_
 			if ((rc = parse_roles(st, txn, c->roles, &u, err, errlen)) != 0)
 				return rc;
 			action = "user.role";
+		} else if (c->op == OP_CONTACT) {
+			if ((rc = contact_set(st, txn, c, &u, err, errlen)) != 0)
+				return rc;
+			action = "user.contact";
 		} else if (c->op == OP_ENABLE) {
 			u.disabled = 0;
 			action = "user.enable";
@@ -442,6 +508,12 @@ static int user_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_
 	char roles[600];
 	store_buf_str(&det, "{\"roles\":");
 	store_buf_json(&det, roles_join(&u, roles, sizeof roles));
+	if (c->op == OP_CONTACT) {
+		store_buf_str(&det, ",\"slack_id\":");
+		store_buf_json(&det, u.slack_id);
+		store_buf_str(&det, ",\"email\":");
+		store_buf_json(&det, u.email);
+	}
 	store_buf_str(&det, "}");
 	MDB_val nv = { b.len, b.p };
 	rc = b.oom || det.oom ? ENOMEM : mdb_put(txn, dbi, &k, &nv, 0);
@@ -468,35 +540,98 @@ static int user_write(struct store *st, struct user_ctx *c, char *err, size_t er
 
 int rbac_bootstrap(struct store *st, const char *os_user, char *err, size_t errlen)
 {
-	struct user_ctx c = { OP_BOOTSTRAP, "system", os_user, NULL, 0 };
+	struct user_ctx c = { OP_BOOTSTRAP, "system", os_user, NULL, 0, NULL, NULL };
 	return user_write(st, &c, err, errlen);
 }
 
 int rbac_user_add(struct store *st, const char *actor, const char *name, const char *roles_csv,
 		  char *err, size_t errlen)
 {
-	struct user_ctx c = { OP_ADD, actor, name, roles_csv, 0 };
+	struct user_ctx c = { OP_ADD, actor, name, roles_csv, 0, NULL, NULL };
 	return user_write(st, &c, err, errlen);
 }
 
 int rbac_user_set_roles(struct store *st, const char *actor, const char *name,
 			const char *roles_csv, char *err, size_t errlen)
 {
-	struct user_ctx c = { OP_ROLES, actor, name, roles_csv, 0 };
+	struct user_ctx c = { OP_ROLES, actor, name, roles_csv, 0, NULL, NULL };
 	return user_write(st, &c, err, errlen);
 }
 
 int rbac_user_disable(struct store *st, const char *actor, const char *name, int disabled,
 		      char *err, size_t errlen)
 {
-	struct user_ctx c = { disabled ? OP_DISABLE : OP_ENABLE, actor, name, NULL, 0 };
+	struct user_ctx c = { disabled ? OP_DISABLE : OP_ENABLE, actor, name, NULL, 0, NULL, NULL };
 	return user_write(st, &c, err, errlen);
 }
 
 int rbac_user_remove(struct store *st, const char *actor, const char *name, char *err, size_t errlen)
 {
-	struct user_ctx c = { OP_REMOVE, actor, name, NULL, 0 };
+	struct user_ctx c = { OP_REMOVE, actor, name, NULL, 0, NULL, NULL };
 	return user_write(st, &c, err, errlen);
+}
+
+int rbac_user_set_contact(struct store *st, const char *actor, const char *name,
+			  const char *slack_id, const char *email, char *err, size_t errlen)
+{
+	struct user_ctx c = { OP_CONTACT, actor, name, NULL, 0, slack_id, email };
+	return user_write(st, &c, err, errlen);
+}
+
+int rbac_user_contact(struct store *st, const char *name, char *slack_id, size_t sl, char *email,
+		      size_t el, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	if (store_read_begin(st, &txn, err, errlen) != 0)
+		return -1;
+	MDB_val k = { strlen(name), (void *)name }, d;
+	struct user_rec u;
+	int rc = mdb_get(txn, store_dbi(st, STORE_DB_USERS), &k, &d);
+	int found = rc == 0 && user_decode(d.mv_data, d.mv_size, &u) == 0 && !u.disabled;
+	store_read_end(st, txn);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		store_error(st, rc, "reading a user", err, errlen);
+		return -1;
+	}
+	if (!found)
+		return RBAC_NOT_FOUND;
+	if (slack_id)
+		snprintf(slack_id, sl, "%s", u.slack_id);
+	if (email)
+		snprintf(email, el, "%s", u.email);
+	return 0;
+}
+
+int rbac_user_by_slack(struct store *st, const char *slack_id, char *name, size_t nl, char *err,
+		       size_t errlen)
+{
+	MDB_txn *txn;
+	if (!slack_id || !slack_id[0])
+		return RBAC_NOT_FOUND;
+	if (store_read_begin(st, &txn, err, errlen) != 0)
+		return -1;
+	MDB_cursor *cur;
+	int found = 0, rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_USERS), &cur);
+	if (rc == 0) {
+		MDB_val k, d;
+		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0 && !found;
+		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+			struct user_rec u;
+			if (user_decode(d.mv_data, d.mv_size, &u) == 0 && !u.disabled &&
+			    strcmp(u.slack_id, slack_id) == 0 && k.mv_size < nl) {
+				memcpy(name, k.mv_data, k.mv_size);
+				name[k.mv_size] = 0;
+				found = 1;
+			}
+		}
+		mdb_cursor_close(cur);
+	}
+	store_read_end(st, txn);
+	if (rc) {
+		store_error(st, rc, "reading users", err, errlen);
+		return -1;
+	}
+	return found ? 0 : RBAC_NOT_FOUND;
 }
 
 int rbac_user_list(struct store *st, int (*cb)(const struct rbac_user_info *u, void *ud),

@@ -87,6 +87,19 @@ int rbac_user_disable(struct store *st, const char *actor, const char *name, int
 		      char *err, size_t errlen);
 int rbac_user_remove(struct store *st, const char *actor, const char *name, char *err, size_t errlen);
 
+/* A user's contacts, for prompts that reach people: Slack user id (answers
+ * from Slack are this user's) and email address. NULL keeps, "" clears.
+ * Audited (user.contact). */
+int rbac_user_set_contact(struct store *st, const char *actor, const char *name,
+			  const char *slack_id, const char *email, char *err, size_t errlen);
+/* 0 with the contacts copied (empty when unset), RBAC_NOT_FOUND (also for a
+ * disabled user), -1 with err. */
+int rbac_user_contact(struct store *st, const char *name, char *slack_id, size_t sl, char *email,
+		      size_t el, char *err, size_t errlen);
+/* The enabled user with this Slack id: 0, RBAC_NOT_FOUND or -1. */
+int rbac_user_by_slack(struct store *st, const char *slack_id, char *name, size_t nl, char *err,
+		       size_t errlen);
+
 struct rbac_user_info {
 	const char *name;
 	const char *roles;      /* comma-separated */

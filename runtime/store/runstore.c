@@ -45,6 +45,8 @@ static const struct record_field prompt_fields[] = {
 	RECORD_FIELD(7, REC_STR, prompt_rec, answer_json), RECORD_FIELD(8, REC_STR, prompt_rec, answered_by),
 	RECORD_FIELD(9, REC_I64, prompt_rec, created), RECORD_FIELD(10, REC_I64, prompt_rec, timeout_at),
 	RECORD_FIELD(11, REC_I64, prompt_rec, answered_at), RECORD_FIELD(12, REC_INT, prompt_rec, open),
+	RECORD_FIELD(14, REC_STR, prompt_rec, notify_json), RECORD_FIELD(15, REC_STR, prompt_rec, state_json),
+	RECORD_FIELD(16, REC_I64, prompt_rec, due_at), RECORD_FIELD(17, REC_STR, prompt_rec, escalated_to),
 	{ 0, REC_STR, 0, 0 },
 };
 
@@ -564,6 +566,9 @@ int journal_replace(struct store *st, const char *run_id, const struct journal_e
 
 struct answer_ctx {
 	const char *id, *answer, *by;
+	const char *state, *escalated_to;   /* prompt_set_delivery: no answer */
+	int64_t due_at;
+	int answered_ok;                     /* delivery: also after the answer */
 };
 
 static int apply_answer(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
@@ -588,6 +593,23 @@ static int apply_answer(struct store *st, MDB_txn *txn, void *arg, char *err, si
 		prompt_rec_free(&p);
 		return MDB_CORRUPTED;
 	}
+	if (!c->answer) {   /* delivery state only */
+		if (!p.open && !c->answered_ok) {
+			prompt_rec_free(&p);
+			return STORE_REFUSED;
+		}
+		free(p.state_json);
+		p.state_json = c->state ? strdup(c->state) : NULL;
+		p.due_at = p.open ? c->due_at : 0;
+		if (c->escalated_to) {
+			free(p.escalated_to);
+			p.escalated_to = strdup(c->escalated_to);
+		}
+		rc = put_indexed(st, txn, STORE_DB_PROMPTS, STORE_DB_PROMPT_IDX, key, p.open ? 1 : 0,
+				 p.open ? 1 : 0, prompt_fields, &p);
+		prompt_rec_free(&p);
+		return rc;
+	}
 	if (!p.open) {
 		snprintf(err, errlen, "prompt %s was already answered%s%s", c->id,
 			 p.answered_by ? " by " : "", p.answered_by ? p.answered_by : "");
@@ -600,6 +622,7 @@ static int apply_answer(struct store *st, MDB_txn *txn, void *arg, char *err, si
 	p.answered_by = strdup(c->by);
 	p.answered_at = store_now_ms();
 	p.open = 0;
+	p.due_at = 0;
 	rc = put_indexed(st, txn, STORE_DB_PROMPTS, STORE_DB_PROMPT_IDX, key, 1, 0, prompt_fields, &p);
 	prompt_rec_free(&p);
 	return rc;
@@ -608,7 +631,37 @@ static int apply_answer(struct store *st, MDB_txn *txn, void *arg, char *err, si
 int prompt_answer(struct store *st, const char *id, const char *answer_json, const char *by,
 		  char *err, size_t errlen)
 {
-	struct answer_ctx c = { id, answer_json, by };
+	struct answer_ctx c = { id, answer_json, by, NULL, NULL, 0, 0 };
+	return store_write(st, apply_answer, &c, err, errlen);
+}
+
+size_t runstore_txn_id(struct store *st)
+{
+	MDB_txn *txn;
+	char err[128];
+	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+		return 0;
+	size_t id = mdb_txn_id(txn);
+	store_read_end(st, txn);
+	return id;
+}
+
+int prompt_put_txn(struct store *st, MDB_txn *txn, const struct prompt_rec *p, char *err,
+		   size_t errlen)
+{
+	unsigned char key[16];
+	if (uuid_parse(p->id, key) != 0) {
+		snprintf(err, errlen, "bad prompt id");
+		return STORE_REFUSED;
+	}
+	return put_indexed(st, txn, STORE_DB_PROMPTS, STORE_DB_PROMPT_IDX, key, -1, p->open ? 1 : 0,
+			   prompt_fields, p);
+}
+
+int prompt_set_delivery(struct store *st, const char *id, const char *state_json, int64_t due_at,
+			const char *escalated_to, int answered_ok, char *err, size_t errlen)
+{
+	struct answer_ctx c = { id, NULL, NULL, state_json, escalated_to, due_at, answered_ok };
 	return store_write(st, apply_answer, &c, err, errlen);
 }
 

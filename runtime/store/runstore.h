@@ -72,6 +72,12 @@ struct prompt_rec {
 	char *answered_by;
 	int64_t created, timeout_at, answered_at;
 	int open;
+	/* Delivery by the daemon (prompt.ask's notify, remind, escalate):
+	 * {"slack":{"channel"},"email":{"to":[...]},"remind":s,"escalate":{"after":s,"to":R}} */
+	char *notify_json;
+	char *state_json;     /* what was done: {"slack":{"channel","ts"},"reminders":n,...} */
+	int64_t due_at;       /* ms: the next delivery step (first send, reminder, escalation); 0 none */
+	char *escalated_to;   /* after an escalation, who may answer too */
 };
 void prompt_rec_free(struct prompt_rec *p);
 
@@ -150,6 +156,21 @@ int run_claim(struct store *st, struct run_rec *r, uint32_t njournal, int *grew,
 /* Records an answer: refused when the prompt is closed. */
 int prompt_answer(struct store *st, const char *id, const char *answer_json, const char *by,
 		  char *err, size_t errlen);
+
+/* The store's last committed transaction (0 on error): a poller that saw the
+ * same number before knows nothing was written since. */
+size_t runstore_txn_id(struct store *st);
+
+/* Writes a new prompt in txn (a step's journal_write: prompt.create). */
+int prompt_put_txn(struct store *st, MDB_txn *txn, const struct prompt_rec *p, char *err,
+		   size_t errlen);
+
+/* Records a prompt's delivery state and its next due time (0: none); with
+ * `escalated_to`, who may answer besides `to`. Refused (STORE_REFUSED, no
+ * message) once the prompt is answered unless answered_ok (the message that
+ * says who answered). */
+int prompt_set_delivery(struct store *st, const char *id, const char *state_json, int64_t due_at,
+			const char *escalated_to, int answered_ok, char *err, size_t errlen);
 
 /* Asks a running run to stop (it stops at its next step) or cancels a waiting run
  * at once. Refused for finished runs. */

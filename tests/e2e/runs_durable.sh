@@ -41,14 +41,14 @@ contains "$out" "prompt.denied"
 expect_exit 0 -- "$S" user define-role ids-team prompt.answer,case.read,case.write
 expect_exit 0 -- "$S" user role "$me" admin,approver,ids-team
 expect_exit 2 -- "$S" prompt answer "$p1" --choice maybe
-contains "$err" "not an option"
+contains "$err" "is not one of: yes, no"
 expect_exit 3 -- "$S" prompt answer "$p1" --choice yes --json
 p2=$(json_field "$out" 'j["waiting"]["prompt_id"]')
 [ "$p2" != "$p1" ] || fail "second prompt expected"
 expect_exit 2 -- "$S" prompt answer "$p1" --choice no
 contains "$err" "already answered"
 expect_exit 2 -- "$S" prompt answer "$p2" --field region=eu --field count=many
-contains "$err" "field count is an integer"
+contains "$err" "count: must be a whole number, got \"many\""
 expect_exit 0 -- "$S" prompt answer "$p2" --field region=eu --field count=3 --json
 [ "$(json_field "$out" 'j["result"]["answer"]')" = yes ] || fail "answer: $out"
 [ "$(json_field "$out" 'j["result"]["region"]')" = eu ] || fail "region: $out"

@@ -2,7 +2,7 @@
 # The case, run and job API mirrors the CLI, read and write, and each write is
 # seen by the CLI (and the reverse): cases (new, update, close, note, link,
 # children, timeline), runs (list, show, steps, resume, cancel), jobs (list,
-# run, pause, resume); the prompt's HTML form with ?token= and its urlencoded
+# run, pause, resume); the prompt's HTML form (never an API token in a URL) and its urlencoded
 # answer. Viewers read, may not write.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
@@ -102,8 +102,9 @@ expect_exit 0 -- "$S" runs show "$r2" --json
 is "$(json_field "$out" 'j["run"]["status"]')" cancelled "the CLI sees it cancelled"
 is "$(code "${H[@]}" -X POST "$A/api/v1/runs/01a00000-0000-7000-8000-000000000000/resume")" 404 "no such run"
 
-# ---- the prompt's HTML form, as a person opens it from an email: the token in
-# the URL, the answer posted urlencoded by the form's button ----
+# ---- the prompt's HTML form: an API token is never taken from a URL (links
+# carry per-prompt tokens: e2e.prompt_reach); with a bearer token the form
+# posts urlencoded, as its buttons do ----
 curl -s "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"question"}' >/dev/null
 for _ in $(seq 50); do
 	w=$(curl -s "${H[@]}" "$A/api/v1/runs?status=waiting")
@@ -111,17 +112,18 @@ for _ in $(seq 50); do
 done
 r3=$(json_field "$w" 'j["runs"][0]["id"]'); pid3=$(json_field "$w" 'j["runs"][0]["prompt"]')
 is "$(code "$A/prompts/$pid3")" 401 "the form needs a token"
-is "$(code "$A/prompts/$pid3?token=$TOK")" 200 "the form with ?token="
+is "$(code "$A/prompts/$pid3?token=$TOK")" 401 "an API token in the URL"
+contains "$(body)" "never accepted in a URL"
+is "$(code "$A/prompts/$pid3?t=v1.99999999999.YQ.AAAA")" 403 "a made-up link token"
+is "$(code "${H[@]}" "$A/prompts/$pid3")" 200 "the form with a bearer token"
 contains "$(body)" "<form" "an HTML form"
 contains "$(body)" "Go?" "the question"
-contains "$(body)" '<button name=choice value="no">' "a button per option"
-# The form posts to its action, which carries the token: the daemon
-# authenticates at the head, before reading a body (a token in the body is not
-# looked at).
+contains "$(body)" '<button type=submit name=choice value="no">' "a button per option"
 action=$(body | sed -n 's/.*<form method=post action="\([^"]*\)".*/\1/p' | sed 's/&amp;/\&/g')
-contains "$action" "/api/v1/prompts/$pid3/answer?token=" "the form's action carries the token"
+is "$action" "/api/v1/prompts/$pid3/answer" "the form's action, no token in it"
 is "$(code -X POST --data-urlencode "choice=no" --data-urlencode "token=$TOK" "$A/api/v1/prompts/$pid3/answer")" 401 "a token in the body only"
-is "$(code -X POST --data-urlencode "choice=no" "$A$action")" 200 "the form's answer"
+is "$(code -X POST --data-urlencode "choice=no" "$A$action?token=$TOK")" 401 "a token in the action's URL"
+is "$(code "${H[@]}" -X POST --data-urlencode "choice=no" "$A$action")" 200 "the form's answer"
 contains "$(body)" "<" "an HTML page back"
 for _ in $(seq 50); do
 	[ "$(json_field "$(curl -s "${H[@]}" "$A/api/v1/runs/$r3")" 'j["status"]')" = succeeded ] && break; sleep 0.05

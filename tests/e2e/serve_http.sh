@@ -170,7 +170,7 @@ done
 run1=$(json_field "$w" 'j["runs"][0]["id"]')
 is "$(code "${H[@]}" "$A/prompts/$pid")" 200 "prompt form"
 contains "$(cat "$SOAR_TMP/body")" "Block it?"
-contains "$(cat "$SOAR_TMP/body")" '<button name=choice value="yes">'
+contains "$(cat "$SOAR_TMP/body")" '<button type=submit name=choice value="yes">'
 is "$(code -H "Authorization: Bearer $VTOK" -X POST "$A/api/v1/prompts/$pid/answer" -d '{"choice":"yes"}')" 403 "a viewer may not answer"
 is "$(code "${H[@]}" -X POST "$A/api/v1/prompts/$pid/answer" -d '{"choice":"maybe"}')" 400 "not an option"
 resumed_within "$run1" 1.0 curl -sf "${H[@]}" -X POST "$A/api/v1/prompts/$pid/answer" -d '{"choice":"yes"}'
@@ -184,7 +184,10 @@ for _ in $(seq 50); do
 	pid=$(json_field "$w" 'j["runs"][0]["prompt"] if j["runs"] else ""')
 	[ -n "$pid" ] && break; sleep 0.1
 done
-body="payload=$("$PY" -c "import json,sys,urllib.parse; print(urllib.parse.quote(json.dumps({'user':{'username':'ana'},'actions':[{'value':sys.argv[1]+':no'}]})))" "$pid")"
+# Answers from Slack are the soarctl user mapped to the Slack user id.
+"$S" user add ana --role approver >/dev/null 2>&1
+"$S" user set ana --slack-id UANA123 >/dev/null
+body="payload=$("$PY" -c "import json,sys,urllib.parse; print(urllib.parse.quote(json.dumps({'type':'block_actions','user':{'id':'UANA123','username':'ana.s'},'actions':[{'action_id':'soarctl_answer_2','value':sys.argv[1]+':no'}]})))" "$pid")"
 ts=$(date +%s)
 sig="v0=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac slacksecret -r | cut -d' ' -f1)"
 is "$(code -X POST "$A/slack/interactive" -H "X-Slack-Request-Timestamp: $ts" -H "X-Slack-Signature: v0=$(printf '0%.0s' $(seq 64))" --data-binary "$body")" 401 "bad Slack signature"
@@ -196,7 +199,7 @@ for _ in $(seq 40); do
 	r=$(curl -s "${H[@]}" "$A/api/v1/runs?status=succeeded")
 	[ "$(json_field "$r" 'len([x for x in j["runs"] if x["playbook"] == "ask"])')" -ge 2 ] && break; sleep 0.05
 done
-contains "$r" '"by":"slack:ana"' "the run resumed with Slack's answer"
+contains "$r" '"by":"ana"' "the run resumed with Slack's answer, by the mapped user"
 
 # ---- from the CLI (--no-resume): the daemon resumes within a second ----
 curl -s "${H[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"question"}' >/dev/null

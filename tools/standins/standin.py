@@ -25,7 +25,8 @@ Vendor stand-ins (shapes as the vendors document them):
             ?shape=v7 on users/me (or env STANDIN_BONUSLY=v7) moves giving_balance
   abuseipdb GET /api/v2/check?ipAddress=IP (header Key: test-abuseipdb-key)
   ipinfo    GET /<ip>/json?token=test-ipinfo-token
-  slack     POST /api/chat.postMessage (Bearer test-slack-token), POST /hooks/<id>
+  slack     POST /api/chat.postMessage, /api/chat.update, /api/views.open (Bearer
+            test-slack-token; each call recorded: GET /slack/calls), POST /hooks/<id>
   webhook   POST /webhook/<anything>   records, answers {"ok": true}
 """
 import argparse
@@ -43,6 +44,7 @@ COUNTS = {}
 LOCK = threading.Lock()
 BONUSES = []
 WEBHOOKS = []
+SLACK = []   # every Web API call: {"method", "body"}
 
 
 def bump(key):
@@ -160,13 +162,26 @@ class Handler(BaseHTTPRequestHandler):
                 "totalReports": 1234 if bad else 0, "numDistinctUsers": 321 if bad else 0,
                 "lastReportedAt": "2026-11-27T21:30:07+00:00" if bad else None}})
         # --- slack ---
-        if path == "/api/chat.postMessage":
+        if path == "/slack/calls":
+            with LOCK:
+                return self.send(200, {"calls": SLACK}, "application/json")
+        if path in ("/api/chat.postMessage", "/api/chat.update", "/api/views.open"):
             if auth != "Bearer test-slack-token":
                 return self.send(200, {"ok": False, "error": "invalid_auth"})
             req = json.loads(body or b"{}")
+            with LOCK:
+                SLACK.append({"method": path[5:], "body": req})
+                n = len(SLACK)
+            if path == "/api/views.open":
+                if not req.get("trigger_id") or not isinstance(req.get("view"), dict):
+                    return self.send(200, {"ok": False, "error": "invalid_arguments"})
+                return self.send(200, {"ok": True, "view": {"id": "V%05d" % n}})
             if not req.get("channel"):
                 return self.send(200, {"ok": False, "error": "channel_not_found"})
-            return self.send(200, {"ok": True, "channel": req["channel"], "ts": "1700000000.000100",
+            if path == "/api/chat.update":
+                return self.send(200, {"ok": True, "channel": req["channel"], "ts": req.get("ts")})
+            ts = "1700000000.000100" if n == 1 else "1700000000.%06d" % (100 + n)
+            return self.send(200, {"ok": True, "channel": req["channel"], "ts": ts,
                                    "message": {"text": req.get("text"), "blocks": req.get("blocks")}})
         if path.startswith("/hooks/"):
             json.loads(body or b"{}")
