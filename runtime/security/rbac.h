@@ -144,8 +144,8 @@ struct rbac_token_info {
 };
 
 /* For rbac.c, inside its write: marks every live token of `user` revoked
- * (audited one by one); *n counts them. 0 or an LMDB error. */
-int rbac_tokens_revoke_user_txn(struct store *st, MDB_txn *txn, const char *user, int *n);
+ * (audited one by one); *n counts them. 0 or a store code. */
+int rbac_tokens_revoke_user_txn(struct store *st, struct store_txn *txn, const char *user, int *n);
 
 /* Calls cb for tokens of `user` (NULL = all). 0 or -1. */
 int rbac_token_list(struct store *st, const char *user,
