@@ -1,6 +1,7 @@
 /* record.c - see record.h. */
 #include "record.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,4 +133,41 @@ void record_free(const struct record_field *f, void *rec)
 			free(*s);
 			*s = NULL;
 		}
+}
+
+void record_put_int(struct store_buf *b, unsigned tag, uint64_t v)
+{
+	if (!v)
+		return;
+	store_buf_varint(b, tag);
+	store_buf_varint(b, store_varint_put(NULL, v));
+	store_buf_varint(b, v);
+}
+
+void record_put_bytes(struct store_buf *b, unsigned tag, const void *p, size_t n)
+{
+	store_buf_varint(b, tag);
+	store_buf_varint(b, n);
+	store_buf_add(b, p, n);
+}
+
+int record_walk(const void *data, size_t len,
+		void (*fn)(void *arg, unsigned tag, const unsigned char *p, size_t n), void *arg)
+{
+	const unsigned char *p = data, *end = p + len;
+	while (p < end) {
+		uint64_t tag, n;
+		if (store_varint_get(&p, end, &tag) || store_varint_get(&p, end, &n) ||
+		    n > (uint64_t)(end - p) || tag > UINT_MAX)
+			return -1;
+		fn(arg, (unsigned)tag, p, (size_t)n);
+		p += n;
+	}
+	return 0;
+}
+
+int record_int(const unsigned char *p, size_t n, uint64_t *v)
+{
+	const unsigned char *q = p;
+	return store_varint_get(&q, p + n, v) ? -1 : 0;
 }
