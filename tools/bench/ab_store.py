@@ -6,7 +6,8 @@ every run), each as the bench prints it (wall clock) and as the CPU time its
 process took (user + system: steadier on a loaded machine, see ab_cpu.py).
 
 Usage: ab_store.py [ROUNDS] NAME_A BUILD_A NAME_B BUILD_B
-Prints, per figure and build, the median over the rounds and every round.
+Prints, per figure and build, the median over the rounds and every round (in
+the order run; which build goes first alternates round by round).
 """
 import re
 import statistics
@@ -33,8 +34,10 @@ def main():
     for title, argv, pattern, unit in FIGURES:
         wall = {n: [] for n, _ in builds}
         cpus = {n: [] for n, _ in builds}
-        for _ in range(rounds):
-            for name, b in builds:
+        for r in range(rounds):
+            # Which build goes first alternates: the second of a pair runs while
+            # the kernel still writes back the first one's files.
+            for name, b in (builds if r % 2 == 0 else builds[::-1]):
                 t, out = cpu_out([b + "/" + argv[0]] + argv[1:])
                 m = re.search(pattern, out)
                 wall[name].append(float(m.group(1)) if m else float("nan"))
