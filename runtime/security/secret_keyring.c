@@ -145,8 +145,8 @@ bad:
 
 /* Calls fn for the id of every data key, in order; stops on a non-zero
  * return, which it returns (else 0 or an LMDB code). */
-static int each_dk(struct secret_vault *v, struct store_txn *txn, int (*fn)(struct secstore_cursor *cur, uint32_t id, void *ud),
-		   void *ud)
+static int each_dk(struct secret_vault *v, struct store_txn *txn,
+		   int (*fn)(struct secstore_cursor *cur, uint32_t id, void *ud), void *ud)
 {
 	struct secstore_cursor *cur;
 	int rc = secstore_cursor_open(v->st, txn, SECSTORE_SECRET_KEYS, &cur);

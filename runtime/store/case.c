@@ -1285,8 +1285,8 @@ static int audit_case(struct store *st, MDB_txn *txn, const char *actor, const c
 	const char *dj = detail ? store_buf_cstr(&b) : NULL;
 	snprintf(details, sizeof details, "%s", dj ? dj : "");
 	store_buf_free(&b);
-	return audit_append_txn(st, store_txn_of(txn), actor ? actor : "?", action, object, details[0] ? details : NULL,
-				NULL, err, errlen);
+	return audit_append_txn(st, store_txn_of(txn), actor ? actor : "?", action, object,
+				details[0] ? details : NULL, NULL, err, errlen);
 }
 
 static int create_apply(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)

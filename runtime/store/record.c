@@ -139,9 +139,11 @@ void record_put_int(struct store_buf *b, unsigned tag, uint64_t v)
 {
 	if (!v)
 		return;
+	unsigned char val[RECORD_VARINT_MAX];
+	size_t n = store_varint_put(val, v);
 	store_buf_varint(b, tag);
-	store_buf_varint(b, store_varint_put(NULL, v));
-	store_buf_varint(b, v);
+	store_buf_varint(b, n);
+	store_buf_add(b, val, n);
 }
 
 void record_put_bytes(struct store_buf *b, unsigned tag, const void *p, size_t n)
