@@ -135,22 +135,29 @@ void record_free(const struct record_field *f, void *rec)
 		}
 }
 
+/* One reserve a field: tag, length and value written in place. */
 void record_put_int(struct store_buf *b, unsigned tag, uint64_t v)
 {
 	if (!v)
 		return;
-	unsigned char val[RECORD_VARINT_MAX];
-	size_t n = store_varint_put(val, v);
-	store_buf_varint(b, tag);
-	store_buf_varint(b, n);
-	store_buf_add(b, val, n);
+	unsigned char *o = (unsigned char *)store_buf_grow(b, 3 * RECORD_VARINT_MAX);
+	if (!o)
+		return;
+	size_t n = store_varint_put(o, tag);
+	size_t vn = store_varint_put(o + n + 1, v); /* a value's length (<= 10) is one byte */
+	o[n] = (unsigned char)vn;
+	b->len -= 3 * RECORD_VARINT_MAX - (n + 1 + vn);
 }
 
 void record_put_bytes(struct store_buf *b, unsigned tag, const void *p, size_t n)
 {
-	store_buf_varint(b, tag);
-	store_buf_varint(b, n);
-	store_buf_add(b, p, n);
+	unsigned char *o = (unsigned char *)store_buf_grow(b, 2 * RECORD_VARINT_MAX + n);
+	if (!o)
+		return;
+	size_t h = store_varint_put(o, tag);
+	h += store_varint_put(o + h, n);
+	memcpy(o + h, p, n);
+	b->len -= 2 * RECORD_VARINT_MAX - h;
 }
 
 int record_walk(const void *data, size_t len,
