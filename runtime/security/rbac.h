@@ -2,11 +2,11 @@
  * whether someone may do something, used by the CLI and (later) the HTTP API.
  *
  * Records (docs/security.md), integers big endian:
- *   STORE_DB_USERS  name -> u8 version 1 | u8 flags (1 = disabled) | i64 created_ms |
+ *   SECSTORE_USERS  name -> u8 version 1 | u8 flags (1 = disabled) | i64 created_ms |
  *                           u8 nroles, (u8 len, role)... | u8 len, created_by
- *   STORE_DB_ROLES  name -> u8 version 1 | u32 permission bits | i64 created_ms |
+ *   SECSTORE_ROLES  name -> u8 version 1 | u32 permission bits | i64 created_ms |
  *                           u8 len, created_by          (custom roles only)
- *   STORE_DB_TOKENS id[8] -> see rbac_token.c
+ *   SECSTORE_TOKENS id[8] -> see rbac_token.c
  * Built-in roles live in code and cannot be redefined. Every change is audited
  * in the same transaction; refusals through rbac_require are audited too. */
 #ifndef SOAR_RBAC_H

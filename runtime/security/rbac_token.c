@@ -1,6 +1,6 @@
 /* rbac_token.c - API tokens. A token is "soar_" + id (16 hex) + "_" + 32
  * random bytes in base64url; it is shown once. The store keeps, under the
- * 8-byte id (STORE_DB_TOKENS):
+ * 8-byte id (SECSTORE_TOKENS):
  *   u8 version 1 | sha256(token)[32] | i64 created_ms | i64 expires_ms (0 never) |
  *   i64 revoked_ms (0 not) | u8 len, user | u8 len, label | u8 len, created_by
  * The id finds the record without scanning; the hash is compared in constant

@@ -1,7 +1,7 @@
 /* secret.c - secret values: vault opening (which master key, is it the right
  * one), sealing and opening values, the read policy, grants, rotation.
  *
- * Value record (STORE_DB_SECRETS, key = the name), integers big endian:
+ * Value record (SECSTORE_SECRETS, key = the name), integers big endian:
  *   u8 version 1 | u32 data key id | i64 set_at_ms | u8 len, set_by |
  *   nonce[12] | ciphertext | tag[16]
  * AAD = "soarctl-secret-v1" | 0x00 | every byte before the nonce | the name.

@@ -1,5 +1,5 @@
 /* secret_int.h - the keyring (master key check, KDF parameters, wrapped data
- * keys in STORE_DB_SECRET_KEYS) shared by secret.c and secret_keyring.c.
+ * keys in SECSTORE_SECRET_KEYS) shared by secret.c and secret_keyring.c.
  * Not for other modules. */
 #ifndef SOAR_SECRET_INT_H
 #define SOAR_SECRET_INT_H

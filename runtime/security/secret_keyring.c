@@ -1,4 +1,4 @@
-/* secret_keyring.c - the keyring in STORE_DB_SECRET_KEYS (see docs/security.md):
+/* secret_keyring.c - the keyring in SECSTORE_SECRET_KEYS (see docs/security.md):
  *   "check"      u8 version 1 | u8 source (0 key, 1 passphrase) |
  *                HMAC-SHA256(master, "soarctl master key check v1")
  *   "kdf"        u8 version 1 | u32 iterations | salt[16]   (passphrase stores)
