@@ -7,14 +7,19 @@
   2. With a build directory: every symbol a layer's library (libsoar_X.a) uses
      from another layer's library must come from a layer below it, so that no
      call goes up even without a header (an extern declaration written by hand);
-     and only store/ (and security/, see LMDB_USERS) calls LMDB itself.
+     and only store/ calls LMDB itself.
+  4. LMDB stays inside store/: no file of another folder names it (`lmdb.h`,
+     an MDB_ type or code, an mdb_ call, comments aside), and no public header
+     of store/ (only the private *_int.h) does either, so that everything above
+     the store sees its interface only (docs/store.md) and a second backend can
+     sit under it.
   3. With a build directory: the compiler refuses an upward include. The
      compile command of a file of runtime/base (compile_commands.json) is run on
      a file including a header of the layer above; it must fail with "not
      found", and the same command on a header of base itself must succeed.
 
-And it checks itself: check 1 runs on a copy of the sources with one upward
-include planted, and must fail.
+And it checks itself: checks 1 and 4 run on a copy of the sources with one
+upward include and one LMDB call in security/ planted, and must fail.
 
 Usage: layers_check.py SOURCE_DIR [BUILD_DIR]
 """
@@ -27,9 +32,11 @@ import subprocess
 import sys
 import tempfile
 
-# Who may call LMDB itself: the store, and (a debt: docs/store.md) the records of
-# users, roles, tokens and secrets that security/ still reads and writes itself.
-LMDB_USERS = {"store", "security"}
+# Who may call LMDB itself: the store alone (its records of users, roles,
+# tokens and secrets for security/ are in store/secstore.c).
+LMDB_USERS = {"store"}
+LMDB_NAME = re.compile(r"\blmdb\.h\b|\bMDB_\w+|\bmdb_\w+")
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
@@ -93,6 +100,30 @@ def check_includes(src, order, below):
                 problems.append("%s:%d: #include \"%s\" reaches up from %s to %s" % (rel, line, inc, layer, owner))
             elif owner != layer and base.endswith("_int.h"):
                 problems.append("%s:%d: #include \"%s\": private to %s" % (rel, line, inc, owner))
+    return problems
+
+
+def check_lmdb(src, order):
+    """LMDB named outside store/, or in a public header of store/."""
+    problems = []
+    for layer in order:
+        d = layer_dir(src, layer)
+        for name in sorted(os.listdir(d)):
+            if not name.endswith((".c", ".h")):
+                continue
+            if layer in LMDB_USERS and not (name.endswith(".h") and not name.endswith("_int.h")):
+                continue
+            path = os.path.join(d, name)
+            with open(path, errors="replace") as f:
+                code = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), f.read())
+            m = LMDB_NAME.search(code)
+            if m:
+                line = code.count("\n", 0, m.start()) + 1
+                where = "a public header of store/" if layer in LMDB_USERS else "%s/" % layer
+                problems.append("%s:%d: %s names LMDB (%s) in %s: only store/'s private "
+                                "headers and sources may; use the store's interface "
+                                "(store.h, secstore.h ..., docs/store.md)"
+                                % (os.path.relpath(path, src), line, m.group(0), name, where))
     return problems
 
 
@@ -176,6 +207,18 @@ def self_test(src, order, below):
         problems = check_includes(tmp, order, below)
         if not any("store.c" in p and "engine.h" in p for p in problems):
             return ["self-test: an upward include planted in store/store.c was not reported"]
+        for victim, plant in (("security/rbac.c", "\nstatic void *probe(void) { return mdb_env_create; }\n"),
+                              ("store/case.h", "\n#include <lmdb.h>\n")):
+            path = os.path.join(tmp, "runtime", victim)
+            with open(path) as f:
+                text = f.read()
+            with open(path, "a") as f:
+                f.write(plant)
+            problems = check_lmdb(tmp, order)
+            with open(path, "w") as f:
+                f.write(text)
+            if not any(os.path.basename(victim) in p for p in problems):
+                return ["self-test: LMDB planted in %s was not reported" % victim]
     return []
 
 
@@ -185,6 +228,7 @@ def main():
     src = os.path.abspath(sys.argv[1])
     order, below = read_layers(src)
     problems = check_includes(src, order, below)
+    problems += check_lmdb(src, order)
     problems += self_test(src, order, below)
     if len(sys.argv) == 3:
         build = os.path.abspath(sys.argv[2])

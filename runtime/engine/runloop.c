@@ -193,7 +193,7 @@ static void free_item(struct runloop *s, struct runloop_item *it)
 	free(it);
 }
 
-static int nothing(struct store *st, MDB_txn *txn, void *ctx, char *err, size_t errlen)
+static int nothing(struct store *st, struct store_txn *txn, void *ctx, char *err, size_t errlen)
 {
 	(void)st, (void)txn, (void)ctx, (void)err, (void)errlen;
 	return 0;

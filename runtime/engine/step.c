@@ -451,7 +451,7 @@ static void release_written(void *arg)
 }
 
 /* Outside a durable run: the write alone, its values kept as a run's would be. */
-static int plain_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int plain_apply(struct store *st, struct store_txn *txn, void *arg, char *err, size_t errlen)
 {
 	struct journal_write *w = arg;
 	char werr[256] = "";

@@ -541,7 +541,7 @@ struct create_write {
 	char link_for[300];
 };
 
-static int create_apply(struct store *st, MDB_txn *txn, void *ctx, char *err, size_t errlen)
+static int create_apply(struct store *st, struct store_txn *txn, void *ctx, char *err, size_t errlen)
 {
 	struct create_write *cw = ctx;
 	return prompt_put_txn(st, txn, &cw->bp.p, err, errlen);

@@ -2,6 +2,7 @@
 #include "rbac.h"
 
 #include "audit.h"
+#include "secstore.h"
 #include "store_buf.h"
 
 #include <errno.h>
@@ -191,22 +192,22 @@ static void user_encode(const struct user_rec *u, struct store_buf *b)
 }
 
 /* Permissions of a role in txn: built-in, else custom, else 0. */
-static unsigned role_perms(struct store *st, MDB_txn *txn, const char *role, int *exists)
+static unsigned role_perms(struct store *st, struct store_txn *txn, const char *role, int *exists)
 {
 	unsigned b = rbac_builtin_perms(role);
 	*exists = b != 0;
 	if (b)
 		return b;
-	MDB_val k = { strlen(role), (void *)role }, d;
-	if (mdb_get(txn, store_dbi(st, STORE_DB_ROLES), &k, &d) == 0 && d.mv_size >= 5 &&
-	    ((const unsigned char *)d.mv_data)[0] == 1) {
+	struct store_val k = { strlen(role), (void *)role }, d;
+	if (secstore_get(st, txn, SECSTORE_ROLES, &k, &d) == 0 && d.len >= 5 &&
+	    ((const unsigned char *)d.data)[0] == 1) {
 		*exists = 1;
-		return store_get_u32((const unsigned char *)d.mv_data + 1);
+		return store_get_u32((const unsigned char *)d.data + 1);
 	}
 	return 0;
 }
 
-static unsigned user_perms(struct store *st, MDB_txn *txn, const struct user_rec *u)
+static unsigned user_perms(struct store *st, struct store_txn *txn, const struct user_rec *u)
 {
 	unsigned p = 0;
 	int ex;
@@ -229,7 +230,7 @@ static const char *roles_join(const struct user_rec *u, char *buf, size_t len)
 }
 
 /* Parses roles_csv into u (checking each exists in txn). 0 or STORE_REFUSED. */
-static int parse_roles(struct store *st, MDB_txn *txn, const char *csv, struct user_rec *u,
+static int parse_roles(struct store *st, struct store_txn *txn, const char *csv, struct user_rec *u,
 		       char *err, size_t errlen)
 {
 	char buf[600];
@@ -265,22 +266,22 @@ static int parse_roles(struct store *st, MDB_txn *txn, const char *csv, struct u
 
 /* ---- checking ---- */
 
-static int users_empty(struct store *st, MDB_txn *txn)
+static int users_empty(struct store *st, struct store_txn *txn)
 {
-	MDB_stat ms;
-	return mdb_stat(txn, store_dbi(st, STORE_DB_USERS), &ms) == 0 && ms.ms_entries == 0;
+	uint64_t n;
+	return secstore_count(st, txn, SECSTORE_USERS, &n) == 0 && n == 0;
 }
 
 int rbac_check(struct store *st, const char *user, unsigned perm, char *err, size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_val k = { user ? strlen(user) : 0, (void *)(user ? user : "") }, d;
-	int rc = mdb_get(txn, store_dbi(st, STORE_DB_USERS), &k, &d);
+	struct store_val k = { user ? strlen(user) : 0, (void *)(user ? user : "") }, d;
+	int rc = secstore_get(st, txn, SECSTORE_USERS, &k, &d);
 	int result = RBAC_DENIED;
 	struct user_rec u;
-	if (rc == MDB_NOTFOUND) {
+	if (rc == STORE_NOTFOUND) {
 		if (users_empty(st, txn))
 			snprintf(err, errlen, "permission denied: this data directory has no soarctl "
 				 "users yet; run `soarctl init` to make OS user '%s' its first admin",
@@ -292,7 +293,7 @@ int rbac_check(struct store *st, const char *user, unsigned perm, char *err, siz
 	} else if (rc != 0) {
 		store_error(st, rc, "checking permissions", err, errlen);
 		result = -1;
-	} else if (user_decode(d.mv_data, d.mv_size, &u) != 0) {
+	} else if (user_decode(d.data, d.len, &u) != 0) {
 		snprintf(err, errlen, "permission denied: the record of user '%s' is damaged", user);
 	} else if (u.disabled) {
 		snprintf(err, errlen, "permission denied: user '%s' is disabled", user);
@@ -334,14 +335,14 @@ int rbac_require(struct store *st, const char *user, const char *actor, unsigned
 
 int rbac_member(struct store *st, const char *user, const char *role, char *err, size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_val k = { strlen(user), (void *)user }, d;
+	struct store_val k = { strlen(user), (void *)user }, d;
 	struct user_rec u;
 	int yes = 0;
-	if (mdb_get(txn, store_dbi(st, STORE_DB_USERS), &k, &d) == 0 &&
-	    user_decode(d.mv_data, d.mv_size, &u) == 0 && !u.disabled)
+	if (secstore_get(st, txn, SECSTORE_USERS, &k, &d) == 0 &&
+	    user_decode(d.data, d.len, &u) == 0 && !u.disabled)
 		for (int i = 0; i < u.nroles; i++)
 			yes |= strcmp(u.roles[i], role) == 0;
 	store_read_end(st, txn);
@@ -360,29 +361,29 @@ struct user_ctx {
 };
 
 /* Is there an enabled admin other than `except` (NULL: any)? */
-static int other_admin(struct store *st, MDB_txn *txn, const char *except)
+static int other_admin(struct store *st, struct store_txn *txn, const char *except)
 {
-	MDB_cursor *cur;
-	if (mdb_cursor_open(txn, store_dbi(st, STORE_DB_USERS), &cur) != 0)
+	struct secstore_cursor *cur;
+	if (secstore_cursor_open(st, txn, SECSTORE_USERS, &cur) != 0)
 		return 1; /* do not block on a read failure; the write will fail anyway */
-	MDB_val k, d;
+	struct store_val k, d;
 	int found = 0;
-	for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0 && !found;
-	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+	for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0 && !found;
+	     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 		struct user_rec u;
-		if (except && k.mv_size == strlen(except) && memcmp(k.mv_data, except, k.mv_size) == 0)
+		if (except && k.len == strlen(except) && memcmp(k.data, except, k.len) == 0)
 			continue;
-		if (user_decode(d.mv_data, d.mv_size, &u) == 0 &&
+		if (user_decode(d.data, d.len, &u) == 0 &&
 		    (user_perms(st, txn, &u) & RBAC_USER_MANAGE))
 			found = 1;
 	}
-	mdb_cursor_close(cur);
+	secstore_cursor_close(cur);
 	return found;
 }
 
 /* A Slack user id ("U123ABC", "W..."): one user per id, so an answer from
  * Slack names exactly one soarctl user. */
-static int contact_set(struct store *st, MDB_txn *txn, const struct user_ctx *c,
+static int contact_set(struct store *st, struct store_txn *txn, const struct user_ctx *c,
 		       struct user_rec *u, char *err, size_t errlen)
 {
 	if (c->slack_id && c->slack_id[0]) {
@@ -395,23 +396,23 @@ static int contact_set(struct store *st, MDB_txn *txn, const struct user_ctx *c,
 				 "Slack shows it (profile, \"Copy member ID\": U0123ABCD)");
 			return STORE_REFUSED;
 		}
-		MDB_cursor *cur;
-		int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_USERS), &cur);
+		struct secstore_cursor *cur;
+		int rc = secstore_cursor_open(st, txn, SECSTORE_USERS, &cur);
 		if (rc)
 			return rc;
-		MDB_val k, d;
-		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
-		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct store_val k, d;
+		for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0;
+		     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 			struct user_rec o;
-			if (user_decode(d.mv_data, d.mv_size, &o) == 0 && strcmp(o.slack_id, c->slack_id) == 0 &&
-			    (k.mv_size != strlen(c->name) || memcmp(k.mv_data, c->name, k.mv_size) != 0)) {
+			if (user_decode(d.data, d.len, &o) == 0 && strcmp(o.slack_id, c->slack_id) == 0 &&
+			    (k.len != strlen(c->name) || memcmp(k.data, c->name, k.len) != 0)) {
 				snprintf(err, errlen, "Slack user %s is already user '%.*s'", c->slack_id,
-					 (int)(k.mv_size > 64 ? 64 : k.mv_size), (const char *)k.mv_data);
-				mdb_cursor_close(cur);
+					 (int)(k.len > 64 ? 64 : k.len), (const char *)k.data);
+				secstore_cursor_close(cur);
 				return STORE_REFUSED;
 			}
 		}
-		mdb_cursor_close(cur);
+		secstore_cursor_close(cur);
 	}
 	if (c->email && c->email[0]) {
 		const char *at = strchr(c->email, '@');
@@ -428,15 +429,14 @@ static int contact_set(struct store *st, MDB_txn *txn, const struct user_ctx *c,
 	return 0;
 }
 
-static int user_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int user_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct user_ctx *c = ud;
 	c->result = 0;
-	MDB_dbi dbi = store_dbi(st, STORE_DB_USERS);
-	MDB_val k = { strlen(c->name), (void *)c->name }, d;
+	struct store_val k = { strlen(c->name), (void *)c->name }, d;
 	struct user_rec u;
-	int rc = mdb_get(txn, dbi, &k, &d);
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	int rc = secstore_get(st, txn, SECSTORE_USERS, &k, &d);
+	if (rc != 0 && rc != STORE_NOTFOUND)
 		return rc;
 	int exists = rc == 0;
 	const char *action;
@@ -463,7 +463,7 @@ static int user_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_
 		u.created = store_now_ms();
 		action = "user.add";
 	} else {
-		if (!exists || user_decode(d.mv_data, d.mv_size, &u) != 0) {
+		if (!exists || user_decode(d.data, d.len, &u) != 0) {
 			c->result = RBAC_NOT_FOUND;
 			snprintf(err, errlen, "no user named '%s' (see `soarctl user list`)", c->name);
 			return STORE_REFUSED;
@@ -494,7 +494,7 @@ static int user_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_
 		/* Its tokens go with it: a later user of the same name must not
 		 * inherit them. */
 		int revoked = 0;
-		rc = mdb_del(txn, dbi, &k, NULL);
+		rc = secstore_del(st, txn, SECSTORE_USERS, &k);
 		if (rc == 0)
 			rc = rbac_tokens_revoke_user_txn(st, txn, c->name, &revoked);
 		char det[64];
@@ -515,8 +515,8 @@ static int user_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_
 		store_buf_json(&det, u.email);
 	}
 	store_buf_str(&det, "}");
-	MDB_val nv = { b.len, b.p };
-	rc = b.oom || det.oom ? ENOMEM : mdb_put(txn, dbi, &k, &nv, 0);
+	struct store_val nv = { b.len, b.p };
+	rc = b.oom || det.oom ? ENOMEM : secstore_put(st, txn, SECSTORE_USERS, &k, &nv, 0);
 	if (rc == 0)
 		rc = audit_append_txn(st, txn, c->actor, action, c->name, store_buf_cstr(&det), NULL,
 				      err, errlen);
@@ -581,15 +581,15 @@ int rbac_user_set_contact(struct store *st, const char *actor, const char *name,
 int rbac_user_contact(struct store *st, const char *name, char *slack_id, size_t sl, char *email,
 		      size_t el, char *err, size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_val k = { strlen(name), (void *)name }, d;
+	struct store_val k = { strlen(name), name }, d;
 	struct user_rec u;
-	int rc = mdb_get(txn, store_dbi(st, STORE_DB_USERS), &k, &d);
-	int found = rc == 0 && user_decode(d.mv_data, d.mv_size, &u) == 0 && !u.disabled;
+	int rc = secstore_get(st, txn, SECSTORE_USERS, &k, &d);
+	int found = rc == 0 && user_decode(d.data, d.len, &u) == 0 && !u.disabled;
 	store_read_end(st, txn);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
+	if (rc != 0 && rc != STORE_NOTFOUND) {
 		store_error(st, rc, "reading a user", err, errlen);
 		return -1;
 	}
@@ -605,26 +605,26 @@ int rbac_user_contact(struct store *st, const char *name, char *slack_id, size_t
 int rbac_user_by_slack(struct store *st, const char *slack_id, char *name, size_t nl, char *err,
 		       size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (!slack_id || !slack_id[0])
 		return RBAC_NOT_FOUND;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_cursor *cur;
-	int found = 0, rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_USERS), &cur);
+	struct secstore_cursor *cur;
+	int found = 0, rc = secstore_cursor_open(st, txn, SECSTORE_USERS, &cur);
 	if (rc == 0) {
-		MDB_val k, d;
-		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0 && !found;
-		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct store_val k, d;
+		for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0 && !found;
+		     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 			struct user_rec u;
-			if (user_decode(d.mv_data, d.mv_size, &u) == 0 && !u.disabled &&
-			    strcmp(u.slack_id, slack_id) == 0 && k.mv_size < nl) {
-				memcpy(name, k.mv_data, k.mv_size);
-				name[k.mv_size] = 0;
+			if (user_decode(d.data, d.len, &u) == 0 && !u.disabled &&
+			    strcmp(u.slack_id, slack_id) == 0 && k.len < nl) {
+				memcpy(name, k.data, k.len);
+				name[k.len] = 0;
 				found = 1;
 			}
 		}
-		mdb_cursor_close(cur);
+		secstore_cursor_close(cur);
 	}
 	store_read_end(st, txn);
 	if (rc) {
@@ -637,28 +637,28 @@ int rbac_user_by_slack(struct store *st, const char *slack_id, char *name, size_
 int rbac_user_list(struct store *st, int (*cb)(const struct rbac_user_info *u, void *ud),
 		   void *ud, char *err, size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_USERS), &cur);
+	struct secstore_cursor *cur;
+	int rc = secstore_cursor_open(st, txn, SECSTORE_USERS, &cur);
 	if (rc == 0) {
-		MDB_val k, d;
-		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
-		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct store_val k, d;
+		for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0;
+		     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 			struct user_rec u;
 			char name[65], roles[600];
-			if (k.mv_size >= sizeof name || user_decode(d.mv_data, d.mv_size, &u) != 0)
+			if (k.len >= sizeof name || user_decode(d.data, d.len, &u) != 0)
 				continue;
-			memcpy(name, k.mv_data, k.mv_size);
-			name[k.mv_size] = '\0';
+			memcpy(name, k.data, k.len);
+			name[k.len] = '\0';
 			struct rbac_user_info info = { name, roles_join(&u, roles, sizeof roles),
 						       u.created_by, u.created, u.disabled,
 						       user_perms(st, txn, &u) };
 			if (cb(&info, ud) != 0)
 				break;
 		}
-		mdb_cursor_close(cur);
+		secstore_cursor_close(cur);
 	}
 	store_read_end(st, txn);
 	if (rc) {
@@ -673,7 +673,7 @@ struct role_ctx {
 	unsigned perms;
 };
 
-static int role_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int role_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct role_ctx *c = ud;
 	unsigned char h[1 + 4 + 8];
@@ -687,8 +687,8 @@ static int role_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_
 	store_buf_str(&det, "{\"permissions\":");
 	store_buf_json(&det, rbac_perms_format(c->perms, perms, sizeof perms));
 	store_buf_str(&det, "}");
-	MDB_val k = { strlen(c->name), (void *)c->name }, d = { b.len, b.p };
-	int rc = b.oom || det.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_ROLES), &k, &d, 0);
+	struct store_val k = { strlen(c->name), (void *)c->name }, d = { b.len, b.p };
+	int rc = b.oom || det.oom ? ENOMEM : secstore_put(st, txn, SECSTORE_ROLES, &k, &d, 0);
 	if (rc == 0)
 		rc = audit_append_txn(st, txn, c->actor, "role.define", c->name, store_buf_cstr(&det),
 				      NULL, err, errlen);
@@ -723,24 +723,24 @@ int rbac_role_list(struct store *st,
 	for (size_t i = 0; i < NBUILTIN; i++)
 		if (cb(builtin_roles[i].name, builtin_roles[i].perms, 1, ud) != 0)
 			return 0;
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_ROLES), &cur);
+	struct secstore_cursor *cur;
+	int rc = secstore_cursor_open(st, txn, SECSTORE_ROLES, &cur);
 	if (rc == 0) {
-		MDB_val k, d;
-		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
-		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct store_val k, d;
+		for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0;
+		     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 			char name[33];
-			if (k.mv_size >= sizeof name || d.mv_size < 5)
+			if (k.len >= sizeof name || d.len < 5)
 				continue;
-			memcpy(name, k.mv_data, k.mv_size);
-			name[k.mv_size] = '\0';
-			if (cb(name, store_get_u32((const unsigned char *)d.mv_data + 1), 0, ud) != 0)
+			memcpy(name, k.data, k.len);
+			name[k.len] = '\0';
+			if (cb(name, store_get_u32((const unsigned char *)d.data + 1), 0, ud) != 0)
 				break;
 		}
-		mdb_cursor_close(cur);
+		secstore_cursor_close(cur);
 	}
 	store_read_end(st, txn);
 	if (rc) {

@@ -2,11 +2,11 @@
  * whether someone may do something, used by the CLI and (later) the HTTP API.
  *
  * Records (docs/security.md), integers big endian:
- *   STORE_DB_USERS  name -> u8 version 1 | u8 flags (1 = disabled) | i64 created_ms |
+ *   SECSTORE_USERS  name -> u8 version 1 | u8 flags (1 = disabled) | i64 created_ms |
  *                           u8 nroles, (u8 len, role)... | u8 len, created_by
- *   STORE_DB_ROLES  name -> u8 version 1 | u32 permission bits | i64 created_ms |
+ *   SECSTORE_ROLES  name -> u8 version 1 | u32 permission bits | i64 created_ms |
  *                           u8 len, created_by          (custom roles only)
- *   STORE_DB_TOKENS id[8] -> see rbac_token.c
+ *   SECSTORE_TOKENS id[8] -> see rbac_token.c
  * Built-in roles live in code and cannot be redefined. Every change is audited
  * in the same transaction; refusals through rbac_require are audited too. */
 #ifndef SOAR_RBAC_H
@@ -157,8 +157,8 @@ struct rbac_token_info {
 };
 
 /* For rbac.c, inside its write: marks every live token of `user` revoked
- * (audited one by one); *n counts them. 0 or an LMDB error. */
-int rbac_tokens_revoke_user_txn(struct store *st, MDB_txn *txn, const char *user, int *n);
+ * (audited one by one); *n counts them. 0 or a store code. */
+int rbac_tokens_revoke_user_txn(struct store *st, struct store_txn *txn, const char *user, int *n);
 
 /* Calls cb for tokens of `user` (NULL = all). 0 or -1. */
 int rbac_token_list(struct store *st, const char *user,

@@ -1,6 +1,6 @@
 /* rbac_token.c - API tokens. A token is "soar_" + id (16 hex) + "_" + 32
  * random bytes in base64url; it is shown once. The store keeps, under the
- * 8-byte id (STORE_DB_TOKENS):
+ * 8-byte id (SECSTORE_TOKENS):
  *   u8 version 1 | sha256(token)[32] | i64 created_ms | i64 expires_ms (0 never) |
  *   i64 revoked_ms (0 not) | u8 len, user | u8 len, label | u8 len, created_by
  * The id finds the record without scanning; the hash is compared in constant
@@ -8,6 +8,7 @@
 #include "rbac.h"
 
 #include "audit.h"
+#include "secstore.h"
 #include "base64.h"
 #include "hex.h"
 #include "secret_crypto.h"
@@ -76,12 +77,12 @@ struct create_ctx {
 	const char *id_hex;
 };
 
-static int create_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int create_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct create_ctx *c = ud;
-	MDB_val uk = { strlen(c->t->user), c->t->user }, d;
-	int rc = mdb_get(txn, store_dbi(st, STORE_DB_USERS), &uk, &d);
-	if (rc == MDB_NOTFOUND) {
+	struct store_val uk = { strlen(c->t->user), c->t->user }, d;
+	int rc = secstore_get(st, txn, SECSTORE_USERS, &uk, &d);
+	if (rc == STORE_NOTFOUND) {
 		snprintf(err, errlen, "no user named '%s' (see `soarctl user list`)", c->t->user);
 		return STORE_REFUSED;
 	}
@@ -94,9 +95,9 @@ static int create_apply(struct store *st, MDB_txn *txn, void *ud, char *err, siz
 	store_buf_printf(&det, ",\"expires_ms\":%" PRId64 ",\"label\":", c->t->expires);
 	store_buf_json(&det, c->t->label);
 	store_buf_str(&det, "}");
-	MDB_val k = { 8, (void *)c->id }, v = { b.len, b.p };
-	rc = b.oom || det.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_TOKENS), &k, &v,
-						  MDB_NOOVERWRITE);
+	struct store_val k = { 8, (void *)c->id }, v = { b.len, b.p };
+	rc = b.oom || det.oom ? ENOMEM : secstore_put(st, txn, SECSTORE_TOKENS, &k, &v,
+						  SECSTORE_NEW);
 	if (rc == 0)
 		rc = audit_append_txn(st, txn, c->actor, "token.create", c->id_hex, store_buf_cstr(&det), NULL,
 				      err, errlen);
@@ -149,20 +150,20 @@ int rbac_token_auth(struct store *st, const char *token, char *user, size_t user
 		snprintf(err, errlen, "invalid API token: not a soarctl token (soar_...)");
 	} else {
 		hex_encode(id, 8, id_hex);
-		MDB_txn *txn;
+		struct store_txn *txn;
 		if (store_read_begin(st, &txn, err, errlen) != 0)
 			return -1;
-		MDB_val k = { 8, id }, d;
+		struct store_val k = { 8, id }, d;
 		struct tok t;
 		unsigned char h[32];
 		sc_sha256(token, RBAC_TOKEN_LEN, h);
-		int rc = mdb_get(txn, store_dbi(st, STORE_DB_TOKENS), &k, &d);
-		if (rc != 0 && rc != MDB_NOTFOUND) {
+		int rc = secstore_get(st, txn, SECSTORE_TOKENS, &k, &d);
+		if (rc != 0 && rc != STORE_NOTFOUND) {
 			store_error(st, rc, "checking a token", err, errlen);
 			store_read_end(st, txn);
 			return -1;
 		}
-		if (rc != 0 || tok_decode(d.mv_data, d.mv_size, &t) != 0 || !sc_equal(h, t.hash, 32)) {
+		if (rc != 0 || tok_decode(d.data, d.len, &t) != 0 || !sc_equal(h, t.hash, 32)) {
 			why = "unknown";
 			snprintf(err, errlen, "invalid API token %s: unknown or wrong", id_hex);
 		} else if (t.revoked) {
@@ -206,17 +207,17 @@ int rbac_token_owner(struct store *st, const char *id_hex, char *owner, size_t l
 			 id_hex ? id_hex : "");
 		return -1;
 	}
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_val k = { 8, id }, d;
+	struct store_val k = { 8, id }, d;
 	struct tok t;
-	int rc = mdb_get(txn, store_dbi(st, STORE_DB_TOKENS), &k, &d);
+	int rc = secstore_get(st, txn, SECSTORE_TOKENS, &k, &d);
 	int result = RBAC_NOT_FOUND;
-	if (rc == 0 && tok_decode(d.mv_data, d.mv_size, &t) == 0) {
+	if (rc == 0 && tok_decode(d.data, d.len, &t) == 0) {
 		snprintf(owner, len, "%s", t.user);
 		result = 0;
-	} else if (rc != 0 && rc != MDB_NOTFOUND) {
+	} else if (rc != 0 && rc != STORE_NOTFOUND) {
 		store_error(st, rc, "reading tokens", err, errlen);
 		result = -1;
 	} else {
@@ -227,7 +228,7 @@ int rbac_token_owner(struct store *st, const char *id_hex, char *owner, size_t l
 }
 
 /* Marks t revoked and writes it back under its id, audited, in txn. */
-static int revoke_write(struct store *st, MDB_txn *txn, const unsigned char id[8], struct tok *t,
+static int revoke_write(struct store *st, struct store_txn *txn, const unsigned char id[8], struct tok *t,
 			const char *actor, const char *details, char *err, size_t errlen)
 {
 	unsigned char key[8];   /* id may point into the page the put replaces */
@@ -237,8 +238,8 @@ static int revoke_write(struct store *st, MDB_txn *txn, const unsigned char id[8
 	t->revoked = store_now_ms();
 	struct store_buf b = { 0 };
 	tok_encode(t, &b);
-	MDB_val k = { 8, key }, v = { b.len, b.p };
-	int rc = b.oom ? ENOMEM : mdb_put(txn, store_dbi(st, STORE_DB_TOKENS), &k, &v, 0);
+	struct store_val k = { 8, key }, v = { b.len, b.p };
+	int rc = b.oom ? ENOMEM : secstore_put(st, txn, SECSTORE_TOKENS, &k, &v, 0);
 	store_buf_free(&b);
 	if (rc == 0)
 		rc = audit_append_txn(st, txn, actor, "token.revoke", id_hex, details, NULL, err, errlen);
@@ -251,14 +252,14 @@ struct revoke_ctx {
 	int not_found;
 };
 
-static int revoke_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int revoke_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct revoke_ctx *c = ud;
 	c->not_found = 0;
-	MDB_val k = { 8, c->id }, d;
+	struct store_val k = { 8, c->id }, d;
 	struct tok t;
-	int rc = mdb_get(txn, store_dbi(st, STORE_DB_TOKENS), &k, &d);
-	if (rc == MDB_NOTFOUND || (rc == 0 && tok_decode(d.mv_data, d.mv_size, &t) != 0)) {
+	int rc = secstore_get(st, txn, SECSTORE_TOKENS, &k, &d);
+	if (rc == STORE_NOTFOUND || (rc == 0 && tok_decode(d.data, d.len, &t) != 0)) {
 		c->not_found = 1;
 		snprintf(err, errlen, "no token with id %s (see `soarctl user tokens`)", c->id_hex);
 		return STORE_REFUSED;
@@ -287,55 +288,55 @@ int rbac_token_revoke(struct store *st, const char *actor, const char *id_hex,
 	return 0;
 }
 
-int rbac_tokens_revoke_user_txn(struct store *st, MDB_txn *txn, const char *user, int *n)
+int rbac_tokens_revoke_user_txn(struct store *st, struct store_txn *txn, const char *user, int *n)
 {
-	MDB_cursor *cur;
+	struct secstore_cursor *cur;
 	*n = 0;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_TOKENS), &cur);
+	int rc = secstore_cursor_open(st, txn, SECSTORE_TOKENS, &cur);
 	if (rc)
 		return rc;
-	MDB_val k, d;
+	struct store_val k, d;
 	int r;
-	for (r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0 && rc == 0;
-	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+	for (r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0 && rc == 0;
+	     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 		struct tok t;
 		char aerr[128];
-		if (k.mv_size != 8 || tok_decode(d.mv_data, d.mv_size, &t) != 0 ||
+		if (k.len != 8 || tok_decode(d.data, d.len, &t) != 0 ||
 		    strcmp(t.user, user) != 0 || t.revoked)
 			continue;
-		rc = revoke_write(st, txn, k.mv_data, &t, "system", "{\"reason\":\"user removed\"}",
+		rc = revoke_write(st, txn, k.data, &t, "system", "{\"reason\":\"user removed\"}",
 				  aerr, sizeof aerr);
 		*n += rc == 0;
 	}
-	mdb_cursor_close(cur);
-	return rc == 0 && r != MDB_NOTFOUND ? r : rc;
+	secstore_cursor_close(cur);
+	return rc == 0 && r != STORE_NOTFOUND ? r : rc;
 }
 
 int rbac_token_list(struct store *st, const char *user,
 		    int (*cb)(const struct rbac_token_info *t, void *ud), void *ud,
 		    char *err, size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_TOKENS), &cur);
+	struct secstore_cursor *cur;
+	int rc = secstore_cursor_open(st, txn, SECSTORE_TOKENS, &cur);
 	if (rc == 0) {
-		MDB_val k, d;
-		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
-		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct store_val k, d;
+		for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0;
+		     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 			struct tok t;
-			if (k.mv_size != 8 || tok_decode(d.mv_data, d.mv_size, &t) != 0)
+			if (k.len != 8 || tok_decode(d.data, d.len, &t) != 0)
 				continue;
 			if (user && strcmp(user, t.user) != 0)
 				continue;
 			struct rbac_token_info info = { "", t.user, t.label, t.created_by,
 							t.created, t.expires, t.revoked };
-			hex_encode(k.mv_data, 8, info.id);
+			hex_encode(k.data, 8, info.id);
 			if (cb(&info, ud) != 0)
 				break;
 		}
-		mdb_cursor_close(cur);
+		secstore_cursor_close(cur);
 	}
 	store_read_end(st, txn);
 	if (rc) {

@@ -227,7 +227,7 @@ static void jsonenc(struct form *f, const unsigned char *v, size_t n)
 /* Every byte as %XX (`upper` hex case): encoders that escape everything. */
 static void pctall(struct form *f, const unsigned char *v, size_t n, int upper)
 {
-	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	const char *hex = upper ? hex_upper : hex_lower;
 	for (size_t i = 0; i < n; i++) {
 		char e[3] = { '%', hex[v[i] >> 4], hex[v[i] & 15] };
 		form_put(f, e, 3);
@@ -236,7 +236,7 @@ static void pctall(struct form *f, const unsigned char *v, size_t n, int upper)
 
 static void hexenc(struct form *f, const unsigned char *v, size_t n, int upper)
 {
-	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	const char *hex = upper ? hex_upper : hex_lower;
 	for (size_t i = 0; i < n; i++) {
 		char e[2] = { hex[v[i] >> 4], hex[v[i] & 15] };
 		form_put(f, e, 2);
@@ -248,7 +248,7 @@ static void hexenc(struct form *f, const unsigned char *v, size_t n, int upper)
 static void jsonalt(struct form *f, const unsigned char *v, size_t n, int all, int slash,
 		    int upper)
 {
-	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	const char *hex = upper ? hex_upper : hex_lower;
 	for (size_t i = 0; i < n; i++) {
 		if (all) {
 			char e[6] = { '\\', 'u', '0', '0', hex[v[i] >> 4], hex[v[i] & 15] };

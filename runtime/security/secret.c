@@ -1,7 +1,7 @@
 /* secret.c - secret values: vault opening (which master key, is it the right
  * one), sealing and opening values, the read policy, grants, rotation.
  *
- * Value record (STORE_DB_SECRETS, key = the name), integers big endian:
+ * Value record (SECSTORE_SECRETS, key = the name), integers big endian:
  *   u8 version 1 | u32 data key id | i64 set_at_ms | u8 len, set_by |
  *   nonce[12] | ciphertext | tag[16]
  * AAD = "soarctl-secret-v1" | 0x00 | every byte before the nonce | the name.
@@ -11,6 +11,7 @@
 #include "hex.h"
 
 #include "audit.h"
+#include "secstore.h"
 #include "datadir.h"
 #include "keyfile.h"
 #include "redact.h"
@@ -330,7 +331,7 @@ static int fsync_dir_of(const char *path);
 /* The key file does not open the store: a rotation that committed but did not
  * get to rename PATH.new over PATH. If PATH.new opens it, finish the rename.
  * Returns 0 (v now holds that key) or `refused` unchanged. */
-static int finish_rotation(struct secret_vault *v, MDB_txn *txn, const char *datadir, int refused)
+static int finish_rotation(struct secret_vault *v, struct store_txn *txn, const char *datadir, int refused)
 {
 	char path[4096], newpath[4200], e2[256];
 	keyfile_path(datadir, path, sizeof path);
@@ -361,14 +362,14 @@ struct secret_vault *secret_vault_open(struct store *st, const char *datadir,
 	}
 	v->st = st;
 	struct key_facts kf = { 0 };
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0) {
 		secret_vault_close(v);
 		return NULL;
 	}
 	kf.kdf = keyring_kdf(st, txn, kf.salt, &kf.iter);
-	MDB_val ck = { 5, "check" }, cd;
-	kf.has_keyring = mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &ck, &cd) == 0;
+	struct store_val ck = { 5, "check" }, cd;
+	kf.has_keyring = secstore_get(st, txn, SECSTORE_SECRET_KEYS, &ck, &cd) == 0;
 	store_read_end(st, txn);
 	int rc = find_key(v, datadir, &kf, err, errlen);
 	if (rc == 0 && store_read_begin(st, &txn, err, errlen) != 0)
@@ -410,11 +411,11 @@ struct secret_vault *secret_vault_default(char *err, size_t errlen)
 
 int secret_vault_prepare(struct store *st, const char *datadir, char *err, size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	int keyed = 0;
 	if (store_read_begin(st, &txn, err, errlen) == 0) {
-		MDB_val k = { 11, "audit_chain" }, d;
-		keyed = mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &k, &d) == 0;
+		struct store_val k = { 11, "audit_chain" }, d;
+		keyed = secstore_get(st, txn, SECSTORE_SECRET_KEYS, &k, &d) == 0;
 		store_read_end(st, txn);
 	}
 	const char *mk = getenv("SOARCTL_MASTER_KEY"), *pp = getenv("SOARCTL_PASSPHRASE");
@@ -460,13 +461,12 @@ struct set_ctx {
 	size_t len;
 };
 
-static int set_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int set_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct set_ctx *c = ud;
-	MDB_dbi dbi = store_dbi(st, STORE_DB_SECRETS);
-	MDB_val k = { strlen(c->name), (void *)c->name }, old;
-	int rc = mdb_get(txn, dbi, &k, &old);
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	struct store_val k = { strlen(c->name), (void *)c->name }, old;
+	int rc = secstore_get(st, txn, SECSTORE_SECRETS, &k, &old);
+	if (rc != 0 && rc != STORE_NOTFOUND)
 		return rc;
 	int replaced = rc == 0;
 	uint32_t id;
@@ -482,8 +482,8 @@ static int set_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t
 		return ENOMEM; /* the keyring may have been written: fail the whole batch */
 	}
 	sc_zero(dk, sizeof dk);
-	MDB_val d = { rec.len, rec.p };
-	rc = mdb_put(txn, dbi, &k, &d, 0);
+	struct store_val d = { rec.len, rec.p };
+	rc = secstore_put(st, txn, SECSTORE_SECRETS, &k, &d, 0);
 	store_buf_free(&rec);
 	if (rc == 0)
 		rc = audit_append_txn(st, txn, actor, "secret.set", c->name,
@@ -525,36 +525,36 @@ struct rm_ctx {
 };
 
 /* Deletes the grants of `name` (grant keys are playbook NUL name). */
-static int drop_grants(struct store *st, MDB_txn *txn, const char *name)
+static int drop_grants(struct store *st, struct store_txn *txn, const char *name)
 {
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_SECRET_GRANTS), &cur);
+	struct secstore_cursor *cur;
+	int rc = secstore_cursor_open(st, txn, SECSTORE_GRANTS, &cur);
 	if (rc)
 		return rc;
 	size_t n = strlen(name);
-	MDB_val k, d;
-	for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
-	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-		const char *key = k.mv_data;
-		const char *nul = memchr(key, 0, k.mv_size);
-		if (nul && (size_t)(key + k.mv_size - nul - 1) == n && memcmp(nul + 1, name, n) == 0 &&
-		    (rc = mdb_cursor_del(cur, 0)) != 0)
+	struct store_val k, d;
+	for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0;
+	     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
+		const char *key = k.data;
+		const char *nul = memchr(key, 0, k.len);
+		if (nul && (size_t)(key + k.len - nul - 1) == n && memcmp(nul + 1, name, n) == 0 &&
+		    (rc = secstore_cursor_del(cur)) != 0)
 			break;
 	}
-	mdb_cursor_close(cur);
+	secstore_cursor_close(cur);
 	return rc;
 }
 
-static int rm_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int rm_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct rm_ctx *c = ud;
 	c->not_found = 0;
 	int rc = keyring_check(c->v, txn, err, errlen);
 	if (rc)
 		return rc;
-	MDB_val k = { strlen(c->name), (void *)c->name };
-	rc = mdb_del(txn, store_dbi(st, STORE_DB_SECRETS), &k, NULL);
-	if (rc == MDB_NOTFOUND) {
+	struct store_val k = { strlen(c->name), (void *)c->name };
+	rc = secstore_del(st, txn, SECSTORE_SECRETS, &k);
+	if (rc == STORE_NOTFOUND) {
 		c->not_found = 1;
 		snprintf(err, errlen, "no secret named %s (see `soarctl secret list`)", c->name);
 		return STORE_REFUSED;
@@ -596,16 +596,16 @@ int secret_get(struct secret_vault *v, const struct secret_actor *a, const char 
 	*len = 0;
 	if (secret_name_check(name, err, errlen) != 0)
 		return -1;
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(v->st, &txn, err, errlen) != 0)
 		return -1;
 	int granted = 0, rc;
 	if (a && a->kind == SECRET_ACTOR_PLAYBOOK && a->name) {
 		struct store_buf gk = { 0 };
-		MDB_val d;
+		struct store_val d;
 		if (grant_key(&gk, a->name, name) == 0) {
-			MDB_val k = { gk.len, gk.p };
-			granted = mdb_get(txn, store_dbi(v->st, STORE_DB_SECRET_GRANTS), &k, &d) == 0;
+			struct store_val k = { gk.len, gk.p };
+			granted = secstore_get(v->st, txn, SECSTORE_GRANTS, &k, &d) == 0;
 		}
 		store_buf_free(&gk);
 	}
@@ -618,18 +618,18 @@ int secret_get(struct secret_vault *v, const struct secret_actor *a, const char 
 		audit_append(v->st, actor, "secret.denied", name, NULL, aerr, sizeof aerr);
 		return SECRET_DENIED;
 	}
-	MDB_val k = { strlen(name), (void *)name }, d;
-	rc = mdb_get(txn, store_dbi(v->st, STORE_DB_SECRETS), &k, &d);
+	struct store_val k = { strlen(name), (void *)name }, d;
+	rc = secstore_get(v->st, txn, SECSTORE_SECRETS, &k, &d);
 	struct rec r;
 	unsigned char dk[SC_KEY_LEN];
 	int result = -1;
-	if (rc == MDB_NOTFOUND) {
+	if (rc == STORE_NOTFOUND) {
 		snprintf(err, errlen, "no secret named %s: set it with `soarctl secret set %s`",
 			 name, name);
 		result = SECRET_NOT_FOUND;
 	} else if (rc != 0) {
 		store_error(v->st, rc, "reading a secret", err, errlen);
-	} else if (parse_rec(d.mv_data, d.mv_size, &r) != 0) {
+	} else if (parse_rec(d.data, d.len, &r) != 0) {
 		snprintf(err, errlen, "secret %s fails authentication: its stored record is "
 			 "malformed; set it again", name);
 	} else if ((rc = keyring_get(v, txn, r.key_id, dk, err, errlen)) != 0) {
@@ -655,20 +655,20 @@ int secret_get(struct secret_vault *v, const struct secret_actor *a, const char 
 int secret_list(struct store *st, int (*cb)(const struct secret_info *i, void *ud), void *ud,
 		char *err, size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_SECRETS), &cur);
+	struct secstore_cursor *cur;
+	int rc = secstore_cursor_open(st, txn, SECSTORE_SECRETS, &cur);
 	if (rc == 0) {
-		MDB_val k, d;
-		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
-		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct store_val k, d;
+		for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0;
+		     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 			struct rec rr;
 			char name[SECRET_MAX_NAME + 1], by[256];
-			snprintf(name, sizeof name, "%.*s", (int)k.mv_size, (const char *)k.mv_data);
+			snprintf(name, sizeof name, "%.*s", (int)k.len, (const char *)k.data);
 			struct secret_info info = { name, "?", 0, 0, 0 };
-			if (parse_rec(d.mv_data, d.mv_size, &rr) == 0) {
+			if (parse_rec(d.data, d.len, &rr) == 0) {
 				snprintf(by, sizeof by, "%.*s", (int)rr.actor_len, rr.actor);
 				info.set_by = by;
 				info.set_at_ms = rr.set_at;
@@ -678,7 +678,7 @@ int secret_list(struct store *st, int (*cb)(const struct secret_info *i, void *u
 			if (cb(&info, ud) != 0)
 				break;
 		}
-		mdb_cursor_close(cur);
+		secstore_cursor_close(cur);
 	}
 	store_read_end(st, txn);
 	if (rc) {
@@ -695,20 +695,19 @@ struct grant_ctx {
 	int add, not_found;
 };
 
-static int grant_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int grant_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct grant_ctx *c = ud;
 	c->not_found = 0;
 	struct store_buf gk = { 0 }, det = { 0 };
 	if (grant_key(&gk, c->playbook, c->name) != 0)
 		return ENOMEM;
-	MDB_val k = { gk.len, gk.p }, d;
-	MDB_dbi g = store_dbi(st, STORE_DB_SECRET_GRANTS);
+	struct store_val k = { gk.len, gk.p }, d;
 	int rc;
 	if (c->add) {
-		MDB_val sk = { strlen(c->name), (void *)c->name };
-		rc = mdb_get(txn, store_dbi(st, STORE_DB_SECRETS), &sk, &d);
-		if (rc == MDB_NOTFOUND) {
+		struct store_val sk = { strlen(c->name), (void *)c->name };
+		rc = secstore_get(st, txn, SECSTORE_SECRETS, &sk, &d);
+		if (rc == STORE_NOTFOUND) {
 			c->not_found = 1;
 			snprintf(err, errlen, "no secret named %s: set it first", c->name);
 			rc = STORE_REFUSED;
@@ -716,12 +715,12 @@ static int grant_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size
 		if (rc == 0) {
 			unsigned char when[8];
 			store_put_u64(when, (uint64_t)store_now_ms());
-			MDB_val dv = { 8, when };
-			rc = mdb_put(txn, g, &k, &dv, 0);
+			struct store_val dv = { 8, when };
+			rc = secstore_put(st, txn, SECSTORE_GRANTS, &k, &dv, 0);
 		}
 	} else {
-		rc = mdb_del(txn, g, &k, NULL);
-		if (rc == MDB_NOTFOUND) {
+		rc = secstore_del(st, txn, SECSTORE_GRANTS, &k);
+		if (rc == STORE_NOTFOUND) {
 			c->not_found = 1;
 			snprintf(err, errlen, "playbook %s has no grant of %s", c->playbook, c->name);
 			rc = STORE_REFUSED;
@@ -768,27 +767,27 @@ int secret_ungrant(struct store *st, const char *playbook, const char *name, con
 int secret_grants(struct store *st, int (*cb)(const char *playbook, const char *secret, void *ud),
 		  void *ud, char *err, size_t errlen)
 {
-	MDB_txn *txn;
+	struct store_txn *txn;
 	if (store_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_SECRET_GRANTS), &cur);
+	struct secstore_cursor *cur;
+	int rc = secstore_cursor_open(st, txn, SECSTORE_GRANTS, &cur);
 	if (rc == 0) {
-		MDB_val k, d;
-		for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
-		     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		struct store_val k, d;
+		for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0;
+		     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 			char key[512];
-			if (k.mv_size >= sizeof key)
+			if (k.len >= sizeof key)
 				continue;
-			memcpy(key, k.mv_data, k.mv_size);
-			key[k.mv_size] = '\0';
+			memcpy(key, k.data, k.len);
+			key[k.len] = '\0';
 			size_t pl = strlen(key);
-			if (pl >= k.mv_size)
+			if (pl >= k.len)
 				continue;
 			if (cb(key, key + pl + 1, ud) != 0)
 				break;
 		}
-		mdb_cursor_close(cur);
+		secstore_cursor_close(cur);
 	}
 	store_read_end(st, txn);
 	if (rc) {
@@ -808,7 +807,7 @@ struct rot_ctx {
 	int stale;      /* finish_apply found values under an old key */
 };
 
-static int begin_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int begin_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct rot_ctx *c = ud;
 	int rc = keyring_add(c->v, txn, &c->out->old_key, &c->out->new_key, err, errlen);
@@ -837,7 +836,7 @@ static void pending_free(struct pending *p, size_t n)
 /* Re-encrypts up to REKEY_BATCH values still under an old key. All are opened
  * and sealed again before anything is written, so a value that fails
  * authentication refuses the batch cleanly (and names the value). */
-static int rekey_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int rekey_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct rot_ctx *c = ud;
 	c->batch = 0;
@@ -850,18 +849,18 @@ static int rekey_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size
 	struct pending *pend = calloc(REKEY_BATCH, sizeof *pend);
 	size_t np = 0;
 	unsigned char *plain = malloc(SECRET_MAX_VALUE);
-	MDB_cursor *cur = NULL;
+	struct secstore_cursor *cur = NULL;
 	if (!plain || !pend)
 		rc = ENOMEM;
 	if (rc == 0)
-		rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_SECRETS), &cur);
-	MDB_val k, d;
-	for (int r = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &d, MDB_FIRST);
-	     r == 0 && np < REKEY_BATCH; r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		rc = secstore_cursor_open(st, txn, SECSTORE_SECRETS, &cur);
+	struct store_val k, d;
+	for (int r = rc ? STORE_NOTFOUND : secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST);
+	     r == 0 && np < REKEY_BATCH; r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 		struct rec rr;
 		char name[SECRET_MAX_NAME + 1];
-		snprintf(name, sizeof name, "%.*s", (int)k.mv_size, (const char *)k.mv_data);
-		if (parse_rec(d.mv_data, d.mv_size, &rr) != 0) {
+		snprintf(name, sizeof name, "%.*s", (int)k.len, (const char *)k.data);
+		if (parse_rec(d.data, d.len, &rr) != 0) {
 			snprintf(err, errlen, "secret %s is malformed and cannot be re-encrypted: "
 				 "remove it (`soarctl secret rm %s`) or set it again, then rotate again",
 				 name, name);
@@ -896,14 +895,14 @@ static int rekey_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size
 		}
 	}
 	if (cur)
-		mdb_cursor_close(cur);
+		secstore_cursor_close(cur);
 	free(plain);
 	sc_zero(cur_dk, sizeof cur_dk);
 	sc_zero(old_dk, sizeof old_dk);
 	for (size_t i = 0; rc == 0 && i < np; i++) {
-		MDB_val pk = { strlen(pend[i].name), pend[i].name };
-		MDB_val pd = { pend[i].rec.len, pend[i].rec.p };
-		rc = mdb_put(txn, store_dbi(st, STORE_DB_SECRETS), &pk, &pd, 0);
+		struct store_val pk = { strlen(pend[i].name), pend[i].name };
+		struct store_val pd = { pend[i].rec.len, pend[i].rec.p };
+		rc = secstore_put(st, txn, SECSTORE_SECRETS, &pk, &pd, 0);
 	}
 	if (rc == 0)
 		c->batch = np;
@@ -913,7 +912,7 @@ static int rekey_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size
 	return rc;
 }
 
-static int finish_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int finish_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct rot_ctx *c = ud;
 	c->stale = 0;
@@ -923,19 +922,19 @@ static int finish_apply(struct store *st, MDB_txn *txn, void *ud, char *err, siz
 	sc_zero(dk, sizeof dk);
 	if (rc)
 		return rc;
-	MDB_cursor *cur;
-	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_SECRETS), &cur)) != 0)
+	struct secstore_cursor *cur;
+	if ((rc = secstore_cursor_open(st, txn, SECSTORE_SECRETS, &cur)) != 0)
 		return rc;
-	MDB_val k, d;
-	for (int r = mdb_cursor_get(cur, &k, &d, MDB_FIRST); r == 0;
-	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+	struct store_val k, d;
+	for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_FIRST); r == 0;
+	     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
 		struct rec rr;
-		if (parse_rec(d.mv_data, d.mv_size, &rr) != 0 || rr.key_id != cur_id) {
+		if (parse_rec(d.data, d.len, &rr) != 0 || rr.key_id != cur_id) {
 			c->stale = 1;
 			break;
 		}
 	}
-	mdb_cursor_close(cur);
+	secstore_cursor_close(cur);
 	if (c->stale) {
 		snprintf(err, errlen, "values under an old key remain");
 		return STORE_REFUSED;
@@ -987,7 +986,7 @@ struct master_ctx {
 	unsigned rewrapped;
 };
 
-static int master_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int master_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct master_ctx *c = ud;
 	unsigned n = 0;

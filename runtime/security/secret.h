@@ -152,9 +152,9 @@ int secret_rotate_master(struct secret_vault *v, const char *datadir, const char
  * master key (record "audit_chain", docs/security.md). Inside a write (or
  * read) transaction. With `create`, makes it when absent, the log keyed from
  * entry `next_seq` on. Returns 0 (key and *keyed_from set; the caller zeroes
- * key), MDB_NOTFOUND (absent and not created), STORE_REFUSED (does not open
- * with this master key: err), or an LMDB code. */
-int secret_audit_key(struct secret_vault *v, MDB_txn *txn, int create, uint64_t next_seq,
+ * key), STORE_NOTFOUND (absent and not created), STORE_REFUSED (does not open
+ * with this master key: err), or a store code. */
+int secret_audit_key(struct secret_vault *v, struct store_txn *txn, int create, uint64_t next_seq,
 		     unsigned char key[32], uint64_t *keyed_from, char *err, size_t errlen);
 
 /* The vault opened in this process for `st` (by secret_vault_open), or NULL:

@@ -1,4 +1,4 @@
-/* secret_keyring.c - the keyring in STORE_DB_SECRET_KEYS (see docs/security.md):
+/* secret_keyring.c - the keyring in SECSTORE_SECRET_KEYS (see docs/security.md):
  *   "check"      u8 version 1 | u8 source (0 key, 1 passphrase) |
  *                HMAC-SHA256(master, "soarctl master key check v1")
  *   "kdf"        u8 version 1 | u32 iterations | salt[16]   (passphrase stores)
@@ -10,6 +10,7 @@
  * wrong key from a right one and reveals nothing usable about the key. */
 #include "secret_int.h"
 #include "hmac.h"
+#include "secstore.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,22 +21,17 @@
 #define DK_AAD "soarctl-dk-v1"
 #define DK_REC (1 + 8 + SC_NONCE_LEN + SC_KEY_LEN + SC_TAG_LEN)
 
-static MDB_dbi kdb(struct secret_vault *v)
+static int get(struct secret_vault *v, struct store_txn *txn, const char *name, struct store_val *out)
 {
-	return store_dbi(v->st, STORE_DB_SECRET_KEYS);
+	struct store_val k = { strlen(name), (void *)name };
+	return secstore_get(v->st, txn, SECSTORE_SECRET_KEYS, &k, out);
 }
 
-static int get(struct secret_vault *v, MDB_txn *txn, const char *name, MDB_val *out)
-{
-	MDB_val k = { strlen(name), (void *)name };
-	return mdb_get(txn, kdb(v), &k, out);
-}
-
-static int put(struct secret_vault *v, MDB_txn *txn, const void *key, size_t klen,
+static int put(struct secret_vault *v, struct store_txn *txn, const void *key, size_t klen,
 	       const void *val, size_t vlen)
 {
-	MDB_val k = { klen, (void *)key }, d = { vlen, (void *)val };
-	return mdb_put(txn, kdb(v), &k, &d, 0);
+	struct store_val k = { klen, (void *)key }, d = { vlen, (void *)val };
+	return secstore_put(v->st, txn, SECSTORE_SECRET_KEYS, &k, &d, 0);
 }
 
 static void dk_key(unsigned char out[6], uint32_t id)
@@ -54,36 +50,36 @@ static int check_value(const struct secret_vault *v, unsigned char out[2 + 32])
 	return hmac_sha256(v->master, SC_KEY_LEN, CHECK_LABEL, sizeof CHECK_LABEL - 1, out + 2) ? ENOMEM : 0;
 }
 
-int keyring_kdf(struct store *st, MDB_txn *txn, unsigned char salt[16], uint32_t *iterations)
+int keyring_kdf(struct store *st, struct store_txn *txn, unsigned char salt[16], uint32_t *iterations)
 {
-	MDB_val k = { 3, "kdf" }, d;
-	if (mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &k, &d) != 0)
+	struct store_val k = { 3, "kdf" }, d;
+	if (secstore_get(st, txn, SECSTORE_SECRET_KEYS, &k, &d) != 0)
 		return 0;
-	const unsigned char *p = d.mv_data;
-	if (d.mv_size != 1 + 4 + 16 || p[0] != 1)
+	const unsigned char *p = d.data;
+	if (d.len != 1 + 4 + 16 || p[0] != 1)
 		return -1;
 	*iterations = store_get_u32(p + 1);
 	memcpy(salt, p + 5, 16);
 	return 1;
 }
 
-int keyring_check(struct secret_vault *v, MDB_txn *txn, char *err, size_t errlen)
+int keyring_check(struct secret_vault *v, struct store_txn *txn, char *err, size_t errlen)
 {
-	MDB_val d;
+	struct store_val d;
 	int rc = get(v, txn, "check", &d);
-	if (rc == MDB_NOTFOUND)
+	if (rc == STORE_NOTFOUND)
 		return 0;
 	if (rc)
 		return rc;
 	unsigned char want[34];
 	if (check_value(v, want) != 0)
 		return ENOMEM;
-	const unsigned char *p = d.mv_data;
-	int ok = d.mv_size == sizeof want && sc_equal(p + 2, want + 2, 32);
+	const unsigned char *p = d.data;
+	int ok = d.len == sizeof want && sc_equal(p + 2, want + 2, 32);
 	sc_zero(want, sizeof want);
 	if (ok)
 		return 0;
-	if (d.mv_size == sizeof want && p[1] && v->src != KEYSRC_PASSPHRASE)
+	if (d.len == sizeof want && p[1] && v->src != KEYSRC_PASSPHRASE)
 		snprintf(err, errlen, "wrong master key (from %s): this store's secrets are "
 			 "protected by a passphrase; set SOARCTL_PASSPHRASE or run at a terminal "
 			 "to be asked. Nothing was read or changed.", v->source);
@@ -95,7 +91,7 @@ int keyring_check(struct secret_vault *v, MDB_txn *txn, char *err, size_t errlen
 }
 
 /* Wraps dk under the master key as data key `id`. */
-static int wrap_put(struct secret_vault *v, MDB_txn *txn, uint32_t id,
+static int wrap_put(struct secret_vault *v, struct store_txn *txn, uint32_t id,
 		    const unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
 {
 	unsigned char rec[DK_REC], aad[sizeof DK_AAD - 1 + 4 + 8];
@@ -116,23 +112,23 @@ static int wrap_put(struct secret_vault *v, MDB_txn *txn, uint32_t id,
 	return put(v, txn, k, sizeof k, rec, sizeof rec);
 }
 
-int keyring_get(struct secret_vault *v, MDB_txn *txn, uint32_t id,
+int keyring_get(struct secret_vault *v, struct store_txn *txn, uint32_t id,
 		unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
 {
 	unsigned char k[6];
 	dk_key(k, id);
-	MDB_val kk = { sizeof k, k }, d;
-	int rc = mdb_get(txn, kdb(v), &kk, &d);
-	if (rc == MDB_NOTFOUND) {
+	struct store_val kk = { sizeof k, k }, d;
+	int rc = secstore_get(v->st, txn, SECSTORE_SECRET_KEYS, &kk, &d);
+	if (rc == STORE_NOTFOUND) {
 		snprintf(err, errlen, "data key %u is missing from the keyring: the store was "
 			 "damaged or edited; restore it from a backup", (unsigned)id);
 		return STORE_REFUSED;
 	}
 	if (rc)
 		return rc;
-	const unsigned char *p = d.mv_data;
+	const unsigned char *p = d.data;
 	unsigned char aad[sizeof DK_AAD - 1 + 4 + 8];
-	if (d.mv_size != DK_REC || p[0] != 1)
+	if (d.len != DK_REC || p[0] != 1)
 		goto bad;
 	memcpy(aad, DK_AAD, sizeof DK_AAD - 1);
 	store_put_u32(aad + sizeof DK_AAD - 1, id);
@@ -149,26 +145,26 @@ bad:
 
 /* Calls fn for the id of every data key, in order; stops on a non-zero
  * return, which it returns (else 0 or an LMDB code). */
-static int each_dk(struct secret_vault *v, MDB_txn *txn, int (*fn)(MDB_cursor *cur, uint32_t id, void *ud),
-		   void *ud)
+static int each_dk(struct secret_vault *v, struct store_txn *txn,
+		   int (*fn)(struct secstore_cursor *cur, uint32_t id, void *ud), void *ud)
 {
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, kdb(v), &cur);
+	struct secstore_cursor *cur;
+	int rc = secstore_cursor_open(v->st, txn, SECSTORE_SECRET_KEYS, &cur);
 	if (rc)
 		return rc;
 	unsigned char start[2] = { 'd', 'k' };
-	MDB_val k = { 2, start }, d;
-	for (int r = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); r == 0 && rc == 0;
-	     r = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-		if (k.mv_size != 6 || memcmp(k.mv_data, "dk", 2) != 0)
+	struct store_val k = { 2, start }, d;
+	for (int r = secstore_cursor_get(cur, &k, &d, SECSTORE_SET_RANGE); r == 0 && rc == 0;
+	     r = secstore_cursor_get(cur, &k, &d, SECSTORE_NEXT)) {
+		if (k.len != 6 || memcmp(k.data, "dk", 2) != 0)
 			break;
-		rc = fn(cur, store_get_u32((const unsigned char *)k.mv_data + 2), ud);
+		rc = fn(cur, store_get_u32((const unsigned char *)k.data + 2), ud);
 	}
-	mdb_cursor_close(cur);
+	secstore_cursor_close(cur);
 	return rc;
 }
 
-static int create(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
+static int create(struct secret_vault *v, struct store_txn *txn, uint32_t *id,
 		  unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
 {
 	if (v->src == KEYSRC_PASSPHRASE && !v->kdf_pending) {
@@ -202,36 +198,36 @@ static int create(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
 	return rc;
 }
 
-static int audit_key_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
+static int audit_key_rewrap(struct secret_vault *v, struct store_txn *txn, const struct secret_vault *next,
 			    char *err, size_t errlen);
 
-static int current_id(struct secret_vault *v, MDB_txn *txn, uint32_t *id)
+static int current_id(struct secret_vault *v, struct store_txn *txn, uint32_t *id)
 {
-	MDB_val d;
+	struct store_val d;
 	int rc = get(v, txn, "current", &d);
 	if (rc)
 		return rc;
-	if (d.mv_size != 4)
-		return MDB_CORRUPTED;
-	*id = store_get_u32(d.mv_data);
+	if (d.len != 4)
+		return STORE_CORRUPTED;
+	*id = store_get_u32(d.data);
 	return 0;
 }
 
-int keyring_current(struct secret_vault *v, MDB_txn *txn, uint32_t *id,
+int keyring_current(struct secret_vault *v, struct store_txn *txn, uint32_t *id,
 		    unsigned char dk[SC_KEY_LEN], char *err, size_t errlen)
 {
 	int rc = keyring_check(v, txn, err, errlen);
 	if (rc)
 		return rc;
 	rc = current_id(v, txn, id);
-	if (rc == MDB_NOTFOUND)
+	if (rc == STORE_NOTFOUND)
 		return create(v, txn, id, dk, err, errlen);
 	if (rc)
 		return rc;
 	return keyring_get(v, txn, *id, dk, err, errlen);
 }
 
-static int max_id(MDB_cursor *cur, uint32_t id, void *ud)
+static int max_id(struct secstore_cursor *cur, uint32_t id, void *ud)
 {
 	(void)cur;
 	uint32_t *max = ud;
@@ -240,7 +236,7 @@ static int max_id(MDB_cursor *cur, uint32_t id, void *ud)
 	return 0;
 }
 
-int keyring_add(struct secret_vault *v, MDB_txn *txn, uint32_t *old_id, uint32_t *new_id,
+int keyring_add(struct secret_vault *v, struct store_txn *txn, uint32_t *old_id, uint32_t *new_id,
 		char *err, size_t errlen)
 {
 	unsigned char dk[SC_KEY_LEN];
@@ -269,20 +265,20 @@ struct retire_ctx {
 	unsigned n;
 };
 
-static int retire_one(MDB_cursor *cur, uint32_t id, void *ud)
+static int retire_one(struct secstore_cursor *cur, uint32_t id, void *ud)
 {
 	struct retire_ctx *c = ud;
 	if (id == c->keep)
 		return 0;
 	/* LMDB may keep the freed page's bytes in the file until reused: the
 	 * wrapped key stays sealed under the master key (docs/security.md) */
-	int rc = mdb_cursor_del(cur, 0);
+	int rc = secstore_cursor_del(cur);
 	if (rc == 0)
 		c->n++;
 	return rc;
 }
 
-int keyring_retire(struct secret_vault *v, MDB_txn *txn, uint32_t keep, unsigned *n)
+int keyring_retire(struct secret_vault *v, struct store_txn *txn, uint32_t keep, unsigned *n)
 {
 	struct retire_ctx c = { keep, 0 };
 	int rc = each_dk(v, txn, retire_one, &c);
@@ -295,7 +291,7 @@ struct ids {
 	size_t n;
 };
 
-static int count_one(MDB_cursor *cur, uint32_t id, void *ud)
+static int count_one(struct secstore_cursor *cur, uint32_t id, void *ud)
 {
 	(void)cur;
 	(void)id;
@@ -303,13 +299,13 @@ static int count_one(MDB_cursor *cur, uint32_t id, void *ud)
 	return 0;
 }
 
-int keyring_count(struct secret_vault *v, MDB_txn *txn, unsigned *n)
+int keyring_count(struct secret_vault *v, struct store_txn *txn, unsigned *n)
 {
 	*n = 0;
 	return each_dk(v, txn, count_one, n);
 }
 
-static int collect_id(MDB_cursor *cur, uint32_t id, void *ud)
+static int collect_id(struct secstore_cursor *cur, uint32_t id, void *ud)
 {
 	(void)cur;
 	struct ids *s = ud;
@@ -319,7 +315,7 @@ static int collect_id(MDB_cursor *cur, uint32_t id, void *ud)
 	return 0;
 }
 
-int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
+int keyring_rewrap(struct secret_vault *v, struct store_txn *txn, const struct secret_vault *next,
 		   unsigned *n, char *err, size_t errlen)
 {
 	*n = 0;
@@ -365,9 +361,9 @@ int keyring_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vau
 		memcpy(kdf + 5, next->salt, 16);
 		rc = put(v, txn, "kdf", 3, kdf, sizeof kdf);
 	} else if (rc == 0) {
-		MDB_val kk = { 3, "kdf" };
-		rc = mdb_del(txn, kdb(v), &kk, NULL);
-		if (rc == MDB_NOTFOUND)
+		struct store_val kk = { 3, "kdf" };
+		rc = secstore_del(v->st, txn, SECSTORE_SECRET_KEYS, &kk);
+		if (rc == STORE_NOTFOUND)
 			rc = 0;
 	}
 	return rc;
@@ -386,7 +382,7 @@ static void ac_aad(unsigned char aad[sizeof AC_AAD - 1 + 9], const unsigned char
 	memcpy(aad + sizeof AC_AAD - 1, rec, 9);
 }
 
-static int ac_wrap_put(const struct secret_vault *v, MDB_txn *txn, uint64_t keyed_from,
+static int ac_wrap_put(const struct secret_vault *v, struct store_txn *txn, uint64_t keyed_from,
 		       const unsigned char key[SC_KEY_LEN], char *err, size_t errlen)
 {
 	unsigned char rec[AC_REC], aad[sizeof AC_AAD - 1 + 9];
@@ -403,12 +399,12 @@ static int ac_wrap_put(const struct secret_vault *v, MDB_txn *txn, uint64_t keye
 	return put((struct secret_vault *)v, txn, "audit_chain", 11, rec, sizeof rec);
 }
 
-int secret_audit_key(struct secret_vault *v, MDB_txn *txn, int create, uint64_t next_seq,
+int secret_audit_key(struct secret_vault *v, struct store_txn *txn, int create, uint64_t next_seq,
 		     unsigned char key[32], uint64_t *keyed_from, char *err, size_t errlen)
 {
-	MDB_val d;
+	struct store_val d;
 	int rc = get(v, txn, "audit_chain", &d);
-	if (rc == MDB_NOTFOUND && create) {
+	if (rc == STORE_NOTFOUND && create) {
 		/* a wrong key must not start a chain that the right one cannot check */
 		if ((rc = keyring_check(v, txn, err, errlen)) != 0)
 			return rc;
@@ -419,9 +415,9 @@ int secret_audit_key(struct secret_vault *v, MDB_txn *txn, int create, uint64_t 
 	}
 	if (rc)
 		return rc;
-	const unsigned char *p = d.mv_data;
+	const unsigned char *p = d.data;
 	unsigned char aad[sizeof AC_AAD - 1 + 9];
-	if (d.mv_size == AC_REC && p[0] == 1) {
+	if (d.len == AC_REC && p[0] == 1) {
 		ac_aad(aad, p);
 		if (sc_open(v->master, p + 9, aad, sizeof aad, p + 9 + SC_NONCE_LEN, SC_KEY_LEN,
 			    p + 9 + SC_NONCE_LEN + SC_KEY_LEN, key) == 0) {
@@ -435,13 +431,13 @@ int secret_audit_key(struct secret_vault *v, MDB_txn *txn, int create, uint64_t 
 }
 
 /* For keyring_rewrap: the audit key under next's master key. 0, or an error. */
-static int audit_key_rewrap(struct secret_vault *v, MDB_txn *txn, const struct secret_vault *next,
+static int audit_key_rewrap(struct secret_vault *v, struct store_txn *txn, const struct secret_vault *next,
 			    char *err, size_t errlen)
 {
 	unsigned char key[SC_KEY_LEN];
 	uint64_t from;
 	int rc = secret_audit_key(v, txn, 0, 0, key, &from, err, errlen);
-	if (rc == MDB_NOTFOUND)
+	if (rc == STORE_NOTFOUND)
 		return 0;
 	if (rc == 0)
 		rc = ac_wrap_put(next, txn, from, key, err, errlen);

@@ -3,6 +3,7 @@
  * LMDB has one writer at a time across processes, so reading the last entry and
  * writing the next cannot interleave with another append. */
 #include "audit.h"
+#include "store_db_int.h"
 #include "hex.h"
 
 #include "datadir.h"
@@ -155,7 +156,7 @@ static int chain_key(struct store *st, MDB_txn *txn, int create, uint64_t next_s
 	if (rc == MDB_NOTFOUND) {
 		if (!create || !v)
 			return 0;
-		rc = src->key(v, txn, 1, next_seq, k, from, err, errlen);
+		rc = src->key(v, store_txn_of(txn), 1, next_seq, k, from, err, errlen);
 		*keyed = rc == 0;
 		return rc;
 	}
@@ -176,7 +177,7 @@ static int chain_key(struct store *st, MDB_txn *txn, int create, uint64_t next_s
 	}
 	pthread_mutex_unlock(&key_lock);
 	if (!cached) {
-		if ((rc = src->key(v, txn, 0, 0, k, from, err, errlen)) != 0)
+		if ((rc = src->key(v, store_txn_of(txn), 0, 0, k, from, err, errlen)) != 0)
 			return rc;
 		pthread_mutex_lock(&key_lock);
 		if (d.mv_size <= sizeof key_rec) {
@@ -314,10 +315,11 @@ static void put_str16(struct store_buf *b, const char *s)
 	store_buf_add(b, s, n);
 }
 
-int audit_append_txn(struct store *st, MDB_txn *txn, const char *actor, const char *action,
-		     const char *object, const char *details_json, uint64_t *seq_out,
-		     char *err, size_t errlen)
+int audit_append_txn(struct store *st, struct store_txn *stx, const char *actor,
+		     const char *action, const char *object, const char *details_json,
+		     uint64_t *seq_out, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx);
 	actor = actor ? actor : "";
 	object = object ? object : "";
 	if (!action || !*action || strlen(actor) > AUDIT_MAX_FIELD ||
@@ -426,7 +428,7 @@ struct append_ctx {
 	const char *actor, *action, *object, *details;
 };
 
-static int append_apply(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int append_apply(struct store *st, struct store_txn *txn, void *ud, char *err, size_t errlen)
 {
 	struct append_ctx *c = ud;
 	return audit_append_txn(st, txn, c->actor, c->action, c->object, c->details, NULL,
@@ -485,13 +487,13 @@ int audit_list(struct store *st, uint64_t from, size_t limit,
 	       char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_AUDIT), &cur);
 	if (rc) {
 		store_error(st, rc, "reading the audit log", err, errlen);
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		return -1;
 	}
 	unsigned char kb[8];
@@ -507,7 +509,7 @@ int audit_list(struct store *st, uint64_t from, size_t limit,
 			break;
 	}
 	mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return 0;
 }
 
@@ -524,7 +526,7 @@ int audit_checkpoint(struct store *st, struct audit_checkpoint *cp, char *err, s
 {
 	memset(cp, 0, sizeof *cp);
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_AUDIT), &cur);
@@ -539,7 +541,7 @@ int audit_checkpoint(struct store *st, struct audit_checkpoint *cp, char *err, s
 		}
 		mdb_cursor_close(cur);
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "reading the audit log", err, errlen);
 		return -1;
@@ -651,7 +653,7 @@ int audit_verify(struct store *st, const struct audit_checkpoint *cp,
 {
 	memset(rep, 0, sizeof *rep);
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	unsigned char k[32];
 	int keyed = 0;
@@ -662,14 +664,14 @@ int audit_verify(struct store *st, const struct audit_checkpoint *cp,
 		snprintf(err, errlen, "the audit log is keyed with the master key: give it to verify "
 			 "the log ($SOARCTL_MASTER_KEY, the key file, or $SOARCTL_PASSPHRASE)");
 		rep->need_key = 1;
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		return -1;
 	}
 	int result = 0;
 	if (rc == STORE_REFUSED) {
 		snprintf(rep->why, sizeof rep->why, "%s", err);
 		rep->first_bad = 1;
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		return 1;
 	}
 	MDB_cursor *cur = NULL;
@@ -677,7 +679,7 @@ int audit_verify(struct store *st, const struct audit_checkpoint *cp,
 		rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_AUDIT), &cur);
 	if (rc) {
 		store_error(st, rc, "reading the audit log", err, errlen);
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		return -1;
 	}
 	rep->keyed_from = keyed ? from : 0;
@@ -768,6 +770,6 @@ int audit_verify(struct store *st, const struct audit_checkpoint *cp,
 	}
 	sc_zero(k, sizeof k);
 	mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return result;
 }

@@ -40,10 +40,10 @@ int audit_append(struct store *st, const char *actor, const char *action, const 
 
 /* The same inside a write transaction that is already open (an apply function
  * of store_write), so that a change and its audit entry commit together.
- * Returns 0, STORE_REFUSED (bad details, err set) or an LMDB code, as apply
+ * Returns 0, STORE_REFUSED (bad details, err set) or a store code, as apply
  * functions do; safe to run again when the batch is retried. *seq (may be
  * NULL) receives the entry's sequence number. */
-int audit_append_txn(struct store *st, MDB_txn *txn, const char *actor, const char *action,
+int audit_append_txn(struct store *st, struct store_txn *txn, const char *actor, const char *action,
 		     const char *object, const char *details_json, uint64_t *seq,
 		     char *err, size_t errlen);
 
@@ -107,7 +107,7 @@ struct audit_key_source {
 	/* the vault opened in this process for st, or NULL */
 	struct secret_vault *(*vault_of)(struct store *st);
 	/* secret_audit_key (secret.h) */
-	int (*key)(struct secret_vault *v, MDB_txn *txn, int create, uint64_t next_seq,
+	int (*key)(struct secret_vault *v, struct store_txn *txn, int create, uint64_t next_seq,
 		   unsigned char key[32], uint64_t *keyed_from, char *err, size_t errlen);
 };
 void audit_set_key_source(const struct audit_key_source *src);

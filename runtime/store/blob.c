@@ -1,5 +1,6 @@
 /* blob.c - content-addressed attachments in STORE_DB_BLOBS / STORE_DB_BLOB_META. */
 #include "blob.h"
+#include "store_db_int.h"
 #include "hex.h"
 
 #include <mbedtls/sha256.h>
@@ -49,9 +50,10 @@ void blob_sha256(const void *data, size_t len, unsigned char out[32])
 }
 
 /* meta value: size u64 | refs u64 | created i64, big endian */
-int blob_put_txn(struct store *st, MDB_txn *txn, const unsigned char sha[32],
+int blob_put_txn(struct store *st, struct store_txn *stx, const unsigned char sha[32],
 		 const void *data, size_t len, int64_t now)
 {
+	MDB_txn *txn = store_mdb(stx);
 	MDB_val k = { 32, (void *)sha }, v;
 	unsigned char meta[24];
 	int rc = mdb_get(txn, store_dbi(st, STORE_DB_BLOB_META), &k, &v);
@@ -81,7 +83,7 @@ int blob_get(struct store *st, const char *hex, void **data, size_t *len,
 		return -1;
 	}
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_val k = { 32, sha }, v, m;
 	int rc = mdb_get(txn, store_dbi(st, STORE_DB_BLOBS), &k, &v);
@@ -102,6 +104,6 @@ int blob_get(struct store *st, const char *hex, void **data, size_t *len,
 			*refs = mdb_get(txn, store_dbi(st, STORE_DB_BLOB_META), &k, &m) == 0 &&
 				m.mv_size == 24 ? store_get_u64((unsigned char *)m.mv_data + 8) : 0;
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return ret;
 }

@@ -21,8 +21,8 @@ int blob_check_size(size_t len, char *err, size_t errlen);
 void blob_sha256(const void *data, size_t len, unsigned char out[32]);
 
 /* Inside a write transaction: stores the content if its hash is new and counts
- * one more reference. Returns 0 or an LMDB code. `sha` must be data's SHA-256. */
-int blob_put_txn(struct store *st, MDB_txn *txn, const unsigned char sha[32],
+ * one more reference. Returns 0 or a store code. `sha` must be data's SHA-256. */
+int blob_put_txn(struct store *st, struct store_txn *txn, const unsigned char sha[32],
 		 const void *data, size_t len, int64_t now);
 
 /* Reads a blob by hex address: *data is malloc'd (free()). Returns 0, 1 not

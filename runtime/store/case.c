@@ -5,6 +5,7 @@
  * no cycle) and only then writes, so a refused write leaves nothing behind and
  * other writers in the same batch are unaffected (store.h, STORE_REFUSED). */
 #include "case_int.h"
+#include "store_db_int.h"
 #include "hex.h"
 
 #include "audit.h"
@@ -517,11 +518,16 @@ static int put_append(MDB_txn *txn, MDB_dbi db, MDB_val *k, MDB_val *v)
 	return rc == MDB_KEYEXIST ? mdb_put(txn, db, k, v, 0) : rc;
 }
 
-static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
-static int update_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
-static int note_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
-static int attach_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
-static int link_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen);
+static int create_apply(struct store *st, struct store_txn *stx_, void *arg, char *err,
+                        size_t errlen);
+static int update_apply(struct store *st, struct store_txn *stx_, void *arg, char *err,
+                        size_t errlen);
+static int note_apply(struct store *st, struct store_txn *stx_, void *arg, char *err,
+                      size_t errlen);
+static int attach_apply(struct store *st, struct store_txn *stx_, void *arg, char *err,
+                        size_t errlen);
+static int link_apply(struct store *st, struct store_txn *stx_, void *arg, char *err,
+                      size_t errlen);
 static int dedupe_get(struct store *st, MDB_txn *txn, const char *key, uint64_t *seq);
 static int dedupe_put(struct store *st, MDB_txn *txn, const char *key, uint64_t seq);
 
@@ -761,10 +767,10 @@ int case_get(struct store *st, const char *ref, struct case_rec *out, char *err,
 {
 	MDB_txn *txn;
 	memset(out, 0, sizeof *out);
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	int rc = read_ref(st, txn, ref, out, err, errlen);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return rc;
 }
 
@@ -1006,7 +1012,7 @@ struct case_note_req *case_note_prepare(const char *ref, int kind, const char *a
 	return r;
 }
 
-int case_note_apply(struct store *st, MDB_txn *txn, void *req, char *err, size_t errlen)
+int case_note_apply(struct store *st, struct store_txn *txn, void *req, char *err, size_t errlen)
 {
 	struct case_note_req *r = req;
 	return note_apply(st, txn, &r->c, err, errlen);
@@ -1023,12 +1029,12 @@ int case_timeline(struct store *st, const char *ref, uint32_t from, size_t max,
 	*out = NULL;
 	*n = 0;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	struct case_rec r;
 	int ret = read_ref(st, txn, ref, &r, err, errlen);
 	if (ret != 0) {
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		return ret;
 	}
 	uint64_t seq = r.seq;
@@ -1059,7 +1065,7 @@ int case_timeline(struct store *st, const char *ref, uint32_t from, size_t max,
 	}
 	if (cur)
 		mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		case_entries_free(e, got);
 		free(e);
@@ -1099,7 +1105,7 @@ static int attach_apply_inner(struct store *st, MDB_txn *txn, void *arg, char *e
 	store_buf_printf(&d, "\",\"size\":%zu,\"name\":", c->len);
 	store_buf_json(&d, c->name);
 	store_buf_str(&d, "}");
-	rc = d.oom ? ENOMEM : blob_put_txn(st, txn, c->sha, c->data, c->len, now);
+	rc = d.oom ? ENOMEM : blob_put_txn(st, store_txn_of(txn), c->sha, c->data, c->len, now);
 	if (rc == 0)
 		rc = case_entry_put(st, txn, &r, CASE_ENTRY_ATTACHMENT, now, c->actor, c->name,
 				    store_buf_cstr(&d));
@@ -1226,12 +1232,12 @@ int case_related(struct store *st, const char *ref, uint64_t **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	struct case_rec r;
 	int ret = read_ref(st, txn, ref, &r, err, errlen);
 	if (ret != 0) {
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		return ret;
 	}
 	MDB_cursor *cur = NULL;
@@ -1261,7 +1267,7 @@ int case_related(struct store *st, const char *ref, uint64_t **out, size_t *n,
 	}
 	if (cur)
 		mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	case_rec_free(&r);
 	if (rc) {
 		free(*out);
@@ -1293,12 +1299,13 @@ static int audit_case(struct store *st, MDB_txn *txn, const char *actor, const c
 	const char *dj = detail ? store_buf_cstr(&b) : NULL;
 	snprintf(details, sizeof details, "%s", dj ? dj : "");
 	store_buf_free(&b);
-	return audit_append_txn(st, txn, actor ? actor : "?", action, object, details[0] ? details : NULL,
-				NULL, err, errlen);
+	return audit_append_txn(st, store_txn_of(txn), actor ? actor : "?", action, object,
+				details[0] ? details : NULL, NULL, err, errlen);
 }
 
-static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int create_apply(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct create_ctx *c = arg;
 	int rc = create_apply_inner(st, txn, arg, err, errlen);
 	if (rc != 0 || c->deduped)
@@ -1306,29 +1313,33 @@ static int create_apply(struct store *st, MDB_txn *txn, void *arg, char *err, si
 	return audit_case(st, txn, c->actor, "case.create", c->out.seq, c->out.id, NULL, err, errlen);
 }
 
-static int update_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int update_apply(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct update_ctx *c = arg;
 	int rc = update_apply_inner(st, txn, arg, err, errlen);
 	return rc ? rc : audit_case(st, txn, c->actor, "case.update", c->out.seq, c->ref, NULL, err, errlen);
 }
 
-static int note_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int note_apply(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct note_ctx *c = arg;
 	int rc = note_apply_inner(st, txn, arg, err, errlen);
 	return rc ? rc : audit_case(st, txn, c->actor, "case.note", 0, c->ref, NULL, err, errlen);
 }
 
-static int attach_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int attach_apply(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct attach_ctx *c = arg;
 	int rc = attach_apply_inner(st, txn, arg, err, errlen);
 	return rc ? rc : audit_case(st, txn, c->actor, "case.attach", 0, c->ref, c->name, err, errlen);
 }
 
-static int link_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int link_apply(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct link_ctx *c = arg;
 	int rc = link_apply_inner(st, txn, arg, err, errlen);
 	return rc ? rc : audit_case(st, txn, c->actor, "case.link", 0, c->ref, c->other, err, errlen);

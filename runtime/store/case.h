@@ -165,7 +165,7 @@ int case_note(struct store *st, const char *ref, int kind, const char *actor,
 struct case_note_req;
 struct case_note_req *case_note_prepare(const char *ref, int kind, const char *actor,
 					const char *text, const char *data, char *err, size_t errlen);
-int case_note_apply(struct store *st, MDB_txn *txn, void *req, char *err, size_t errlen);
+int case_note_apply(struct store *st, struct store_txn *txn, void *req, char *err, size_t errlen);
 uint32_t case_note_number(const struct case_note_req *r);
 void case_note_free(struct case_note_req *r);
 

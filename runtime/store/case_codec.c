@@ -1,19 +1,30 @@
 /* case_codec.c - the on-disk form of cases and timeline entries.
  *
- * A record is a version byte then fields, each a varint header (tag << 1 | wire)
- * with wire 0 = varint value, 1 = varint length + bytes. Unknown tags are
- * skipped, so a newer soarctl may add fields without a migration; absent fields
- * are unset. Compact (a typical case is a few hundred bytes) and cheap to parse.
+ * A record is a version byte then record.h fields (tag, length, value; the one
+ * record style of the store). Unknown tags are skipped, so a newer soarctl may
+ * add fields without a migration; absent fields are unset. A case's strings are
+ * decoded into one block (case_rec.mem_) and its labels are a repeated field,
+ * so it is walked field by field (record_walk) rather than from a table.
+ *
+ * Version 1, written before the store had one record codec (until issue 11),
+ * framed fields differently: a varint header (tag << 1 | wire), with wire 0 = a
+ * varint value and wire 1 = length + bytes. Same tags, same meanings. Such
+ * records are still read (a store from an older soarctl opens as it was) and
+ * become version 2 when next written; nothing rewrites them in bulk.
+ * tests/unit/test_case_v1.c opens a store written by the version 1 code
+ * (tests/fixtures/store-v1/).
  */
 #include "case_int.h"
 
+#include "record.h"
 #include "uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define REC_VERSION 1
+#define REC_V1 1        /* wire-typed fields: read only */
+#define REC_VERSION 2   /* record.h fields */
 
 enum {
 	T_ID = 1, T_TITLE, T_TYPE, T_SEVERITY, T_STATUS, T_OWNER, T_ROLE, T_LABEL, T_CUSTOM,
@@ -22,20 +33,15 @@ enum {
 };
 enum { E_KIND = 1, E_TIME, E_ACTOR, E_TEXT, E_DATA };
 
-static void put_int(struct store_buf *b, unsigned tag, uint64_t v)
-{
-	if (!v)
-		return; /* absent = 0 */
-	store_buf_varint(b, (uint64_t)tag << 1);
-	store_buf_varint(b, v);
-}
+/* The integer fields (their value is a varint), by tag bit. */
+#define BIT(t) (1u << (t))
+static const unsigned case_ints = BIT(T_SEVERITY) | BIT(T_STATUS) | BIT(T_CREATED) |
+	BIT(T_UPDATED) | BIT(T_CLOSED) | BIT(T_PARENT) | BIT(T_SLA_DUE) | BIT(T_SLA_PAUSE) |
+	BIT(T_SLA_PAUSED_AT) | BIT(T_SLA_PAUSED_MS) | BIT(T_ENTRIES);
+static const unsigned entry_ints = BIT(E_KIND) | BIT(E_TIME);
 
-static void put_bytes(struct store_buf *b, unsigned tag, const void *p, size_t n)
-{
-	store_buf_varint(b, (uint64_t)tag << 1 | 1);
-	store_buf_varint(b, n);
-	store_buf_add(b, p, n);
-}
+#define put_int record_put_int
+#define put_bytes record_put_bytes
 
 static void put_str(struct store_buf *b, unsigned tag, const char *s)
 {
@@ -74,14 +80,34 @@ int case_encode(const struct case_rec *c, struct store_buf *b)
 	return b->oom ? -1 : 0;
 }
 
-/* Walks the fields of a record; calls back with tag, int value or bytes. */
+/* Called with each field: tag, its integer value (integer fields) or bytes. */
 typedef void (*field_fn)(void *arg, unsigned tag, uint64_t iv, const unsigned char *p, size_t n);
 
-static int walk(const void *data, size_t size, field_fn fn, void *arg)
+struct walk2 {
+	field_fn fn;
+	void *arg;
+	unsigned ints;    /* which tags are integers */
+	int bad;
+};
+
+static void walk2_field(void *arg, unsigned tag, const unsigned char *p, size_t n)
 {
-	const unsigned char *p = data, *end = p + size;
-	if (size < 1 || *p++ != REC_VERSION)
-		return -1;
+	struct walk2 *w = arg;
+	uint64_t v = 0;
+	if (tag < 32 && (w->ints & BIT(tag))) {
+		if (record_int(p, n, &v) != 0) {
+			w->bad = 1;
+			return;
+		}
+		w->fn(w->arg, tag, v, NULL, 0);
+	} else {
+		w->fn(w->arg, tag, 0, p, n);
+	}
+}
+
+/* Version 1: wire-typed fields (read only, see the top of this file). */
+static int walk_v1(const unsigned char *p, const unsigned char *end, field_fn fn, void *arg)
+{
 	while (p < end) {
 		uint64_t h, v;
 		if (store_varint_get(&p, end, &h) || store_varint_get(&p, end, &v))
@@ -96,6 +122,19 @@ static int walk(const void *data, size_t size, field_fn fn, void *arg)
 		}
 	}
 	return 0;
+}
+
+static int walk(const void *data, size_t size, unsigned ints, field_fn fn, void *arg)
+{
+	const unsigned char *p = data;
+	if (size < 1)
+		return -1;
+	if (p[0] == REC_V1)
+		return walk_v1(p + 1, p + size, fn, arg);
+	if (p[0] != REC_VERSION)
+		return -1;
+	struct walk2 w = { fn, arg, ints, 0 };
+	return record_walk(p + 1, size - 1, walk2_field, &w) != 0 || w.bad ? -1 : 0;
 }
 
 struct dec {
@@ -161,7 +200,7 @@ int case_decode(uint64_t seq, const void *p, size_t n, struct case_rec *out)
 	struct dec d = { out, mem, 0 };
 	out->mem_ = mem;
 	out->seq = seq;
-	if (walk(p, n, dec_field, &d) != 0 || d.bad || !out->id[0]) {
+	if (walk(p, n, case_ints, dec_field, &d) != 0 || d.bad || !out->id[0]) {
 		case_rec_free(out);
 		return -1;
 	}
@@ -212,7 +251,7 @@ int case_entry_decode(uint32_t no, const void *p, size_t n, struct case_entry *o
 {
 	memset(out, 0, sizeof *out);
 	out->no = no;
-	if (walk(p, n, dec_entry, out) != 0) {
+	if (walk(p, n, entry_ints, dec_entry, out) != 0) {
 		case_entries_free(out, 1);
 		memset(out, 0, sizeof *out);
 		return -1;

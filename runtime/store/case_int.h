@@ -4,6 +4,7 @@
 #define SOAR_CASE_INT_H
 
 #include "case.h"
+#include "store_db_int.h"
 #include "store_buf.h"
 
 /* ---- case_fields.c: the field slots of struct case_fields ---- */

@@ -3,6 +3,7 @@
  * record. The first page of an indexed query costs one seek plus one read per
  * result, whatever the store's size. */
 #include "case_int.h"
+#include "store_db_int.h"
 #include "uuid.h"
 
 #include <errno.h>
@@ -144,7 +145,7 @@ int case_search(struct store *st, const struct case_query *q, struct case_page *
 		return -1;
 	}
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0) {
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0) {
 		case_page_free(out);
 		return -1;
 	}
@@ -216,7 +217,7 @@ int case_search(struct store *st, const struct case_query *q, struct case_page *
 		rc = 0;
 	if (cur)
 		mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		case_page_free(out);
 		store_error(st, rc, "searching cases", err, errlen);
@@ -231,7 +232,7 @@ int case_search(struct store *st, const struct case_query *q, struct case_page *
 int case_check(struct store *st, uint64_t *ncases, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_cursor *cur = NULL, *icur = NULL, *dcur = NULL;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASES), &cur);
@@ -296,7 +297,7 @@ int case_check(struct store *st, uint64_t *ncases, char *err, size_t errlen)
 		mdb_cursor_close(icur);
 	if (dcur)
 		mdb_cursor_close(dcur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "checking cases", err, errlen);
 		return -1;

@@ -35,11 +35,11 @@ static size_t stat_key(enum case_stat_by by, const char *value, unsigned char *k
 
 static int open_ix(struct store *st, MDB_txn **txn, MDB_cursor **cur, char *err, size_t errlen)
 {
-	if (store_read_begin(st, txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, txn, err, errlen) != 0)
 		return -1;
 	int rc = mdb_cursor_open(*txn, store_dbi(st, STORE_DB_CASE_IDX), cur);
 	if (rc) {
-		store_read_end(st, *txn);
+		store_mdb_read_end(st, *txn);
 		store_error(st, rc, "reading the case index", err, errlen);
 		return -1;
 	}
@@ -49,7 +49,7 @@ static int open_ix(struct store *st, MDB_txn **txn, MDB_cursor **cur, char *err,
 static void close_ix(struct store *st, MDB_txn *txn, MDB_cursor *cur)
 {
 	mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 }
 
 int case_stat_count(struct store *st, enum case_stat_by by, const char *value, uint64_t *n,

@@ -1,5 +1,6 @@
 /* edl_store.c - EDL lists and entries in LMDB (see edl.h for the records). */
 #include "edl.h"
+#include "store_db_int.h"
 #include "datadir.h"
 #include "file_atomic.h"
 #include "store_buf.h"
@@ -113,8 +114,9 @@ struct add_ctx {
 	int added;
 };
 
-static int add_apply(struct store *st, MDB_txn *txn, void *vctx, char *err, size_t errlen)
+static int add_apply(struct store *st, struct store_txn *stx_, void *vctx, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct add_ctx *c = vctx;
 	int64_t now = store_now_ms();
 	struct edl_list_info li;
@@ -224,8 +226,9 @@ struct rm_ctx {
 	int removed;
 };
 
-static int rm_apply(struct store *st, MDB_txn *txn, void *vctx, char *err, size_t errlen)
+static int rm_apply(struct store *st, struct store_txn *stx_, void *vctx, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct rm_ctx *c = vctx;
 	struct edl_list_info li;
 	int rc = load_list(st, txn, c->list, &li);
@@ -275,14 +278,14 @@ int edl_has(struct store *st, const char *list, const char *value, int *has,
 		return rc;
 	*has = 0;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	struct edl_list_info li;
 	rc = load_list(st, txn, list, &li);
 	if (rc == 0) {
 		char norm[EDL_MAX_VALUE + 1], why[400];
 		if (edl_normalise(li.type, value, norm, why, sizeof why) != 0) {
-			store_read_end(st, txn);
+			store_mdb_read_end(st, txn);
 			snprintf(err, errlen, "invalid %s entry: %s", edl_type_name(li.type), why);
 			return EDL_REFUSED;
 		}
@@ -297,7 +300,7 @@ int edl_has(struct store *st, const char *list, const char *value, int *has,
 				*out = e;
 		}
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc && rc != MDB_NOTFOUND) {
 		store_error(st, rc, "reading an EDL", err, errlen);
 		return -1;
@@ -312,12 +315,12 @@ int edl_each(struct store *st, const char *list, const char *after,
 	if (rc)
 		return rc;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	struct edl_list_info li;
 	rc = load_list(st, txn, list, &li);
 	if (rc) {
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		if (rc == MDB_NOTFOUND) {
 			/* callers put err in front of people (HTTP, CLI): never unwritten */
 			snprintf(err, errlen, "no list %s (soarctl edl list shows the lists)", list);
@@ -347,7 +350,7 @@ int edl_each(struct store *st, const char *list, const char *after,
 	}
 	if (cur)
 		mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc && rc != MDB_NOTFOUND) {
 		store_error(st, rc, "reading an EDL", err, errlen);
 		return -1;
@@ -361,12 +364,12 @@ int edl_info(struct store *st, const char *list, struct edl_list_info *out, char
 	if (rc)
 		return rc == EDL_REFUSED ? EDL_NOT_FOUND : rc;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	rc = load_list(st, txn, list, out);
 	if (rc == 0)
 		rc = count_entries(st, txn, list, 0, store_now_ms(), &out->entries, NULL);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc == MDB_NOTFOUND) {
 		snprintf(err, errlen, "no list %s (soarctl edl list shows the lists)", list);
 		return EDL_NOT_FOUND;
@@ -382,7 +385,7 @@ int edl_lists(struct store *st, int (*cb)(const struct edl_list_info *l, void *u
 	      char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_EDL_LISTS), &cur);
@@ -405,7 +408,7 @@ int edl_lists(struct store *st, int (*cb)(const struct edl_list_info *l, void *u
 	}
 	if (cur)
 		mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc && rc != MDB_NOTFOUND) {
 		store_error(st, rc, "listing EDLs", err, errlen);
 		return -1;
@@ -418,8 +421,9 @@ struct purge_ctx {
 	uint64_t purged;
 };
 
-static int purge_apply(struct store *st, MDB_txn *txn, void *vctx, char *err, size_t errlen)
+static int purge_apply(struct store *st, struct store_txn *stx_, void *vctx, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)err;
 	(void)errlen;
 	struct purge_ctx *c = vctx;

@@ -4,6 +4,7 @@
  * verdict, score, first_seen, last_seen, expires (+1, 0 = never), then the
  * sources and tags as count + (length, bytes) each. */
 #include "indicator.h"
+#include "store_db_int.h"
 
 #include "case_int.h" /* case_resolve/case_load/case_entry_put inside our transaction */
 #include "store_buf.h"
@@ -174,8 +175,9 @@ struct set_ctx {
 	struct indicator out;
 };
 
-static int set_apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int set_apply(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct set_ctx *c = arg;
 	const struct indicator_update *u = c->u;
 	indicator_free(&c->out);
@@ -344,10 +346,10 @@ int indicator_get(struct store *st, int type, const char *value, struct indicato
 		return -1;
 	}
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	int rc = load(st, txn, type, norm, out);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc == MDB_NOTFOUND) {
 		snprintf(err, errlen, "no indicator %s:%s", indicator_type_name(type), norm);
 		return 1;
@@ -406,7 +408,7 @@ int indicator_search(struct store *st, const struct indicator_query *q,
 		return -1;
 	}
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0) {
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0) {
 		indicator_page_free(out);
 		return -1;
 	}
@@ -464,7 +466,7 @@ int indicator_search(struct store *st, const struct indicator_query *q,
 			snprintf(out->next + 2 * i, 3, "%02x", lastk[i]);
 	if (cur)
 		mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		indicator_page_free(out);
 		store_error(st, rc, "searching indicators", err, errlen);
@@ -479,7 +481,7 @@ int indicator_of_case(struct store *st, uint64_t case_seq, char ***out, size_t *
 	*out = NULL;
 	*n = 0;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_cursor *cur = NULL;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASE_INDS), &cur);
@@ -515,7 +517,7 @@ int indicator_of_case(struct store *st, uint64_t case_seq, char ***out, size_t *
 		rc = 0;
 	if (cur)
 		mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		for (size_t i = 0; i < *n; i++)
 			free((*out)[i]);

@@ -6,6 +6,7 @@
  * run_now, which the CLI writes; each write is a read-modify-write of its own
  * fields inside one transaction, so neither side loses the other's. */
 #include "jobstore.h"
+#include "store_db_int.h"
 #include "json.h"
 #include "store_buf.h"
 
@@ -67,8 +68,9 @@ struct upd {
 	struct job_rec in;        /* fields to set */
 };
 
-static int apply_upd(struct store *st, MDB_txn *txn, void *ctx, char *err, size_t errlen)
+static int apply_upd(struct store *st, struct store_txn *stx_, void *ctx, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct upd *u = ctx;
 	MDB_dbi dbi = store_dbi(st, STORE_DB_JOBS);
 	MDB_val k = {strlen(u->name), (void *)u->name}, v;
@@ -125,13 +127,13 @@ int jobs_read(struct store *st, const char *name, struct job_rec *r)
 	MDB_txn *txn;
 	char err[256];
 	memset(r, 0, sizeof *r);
-	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+	if (store_mdb_read_begin(st, &txn, err, sizeof err) != 0)
 		return -1;
 	MDB_val key = {strlen(name), (void *)name}, v;
 	int rc = mdb_get(txn, store_dbi(st, STORE_DB_JOBS), &key, &v);
 	if (rc == 0)
 		job_rec_decode(v.mv_data, v.mv_size, r);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -153,12 +155,12 @@ int jobs_request_run(struct store *st, const char *name, char *err, size_t errle
 int jobs_list_json(struct store *st, struct store_buf *out, int array, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_cursor *c;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_JOBS), &c);
 	if (rc != 0) {
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		store_error(st, rc, "reading jobs", err, errlen);
 		return -1;
 	}
@@ -178,6 +180,6 @@ int jobs_list_json(struct store *st, struct store_buf *out, int array, char *err
 	if (array)
 		store_buf_str(out, "]");
 	mdb_cursor_close(c);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return 0;
 }

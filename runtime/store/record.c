@@ -1,6 +1,7 @@
 /* record.c - see record.h. */
 #include "record.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,4 +133,50 @@ void record_free(const struct record_field *f, void *rec)
 			free(*s);
 			*s = NULL;
 		}
+}
+
+/* One reserve a field: tag, length and value written in place. */
+void record_put_int(struct store_buf *b, unsigned tag, uint64_t v)
+{
+	if (!v)
+		return;
+	unsigned char *o = (unsigned char *)store_buf_grow(b, 3 * RECORD_VARINT_MAX);
+	if (!o)
+		return;
+	size_t n = store_varint_put(o, tag);
+	size_t vn = store_varint_put(o + n + 1, v); /* a value's length (<= 10) is one byte */
+	o[n] = (unsigned char)vn;
+	b->len -= 3 * RECORD_VARINT_MAX - (n + 1 + vn);
+}
+
+void record_put_bytes(struct store_buf *b, unsigned tag, const void *p, size_t n)
+{
+	unsigned char *o = (unsigned char *)store_buf_grow(b, 2 * RECORD_VARINT_MAX + n);
+	if (!o)
+		return;
+	size_t h = store_varint_put(o, tag);
+	h += store_varint_put(o + h, n);
+	memcpy(o + h, p, n);
+	b->len -= 2 * RECORD_VARINT_MAX - h;
+}
+
+int record_walk(const void *data, size_t len,
+		void (*fn)(void *arg, unsigned tag, const unsigned char *p, size_t n), void *arg)
+{
+	const unsigned char *p = data, *end = p + len;
+	while (p < end) {
+		uint64_t tag, n;
+		if (store_varint_get(&p, end, &tag) || store_varint_get(&p, end, &n) ||
+		    n > (uint64_t)(end - p) || tag > UINT_MAX)
+			return -1;
+		fn(arg, (unsigned)tag, p, (size_t)n);
+		p += n;
+	}
+	return 0;
+}
+
+int record_int(const unsigned char *p, size_t n, uint64_t *v)
+{
+	const unsigned char *q = p;
+	return store_varint_get(&q, p + n, v) ? -1 : 0;
 }

@@ -65,4 +65,17 @@ int record_decode(const void *data, size_t len, const struct record_field *field
 /* Frees rec's REC_STR fields and sets them NULL. */
 void record_free(const struct record_field *f, void *rec);
 
+/* The same fields, one at a time: for a kind that a table cannot describe (a
+ * case's repeated labels, its strings in one block: case_codec.c). */
+/* Appends an integer field (0 is not written: absent = zero). */
+void record_put_int(struct store_buf *b, unsigned tag, uint64_t v);
+/* Appends a string or bytes field (written even when empty). */
+void record_put_bytes(struct store_buf *b, unsigned tag, const void *p, size_t n);
+/* Calls fn with each field's tag and value bytes, in order. Returns 0, or -1
+ * when the data is damaged (fn may have been called for the fields before). */
+int record_walk(const void *data, size_t len,
+		void (*fn)(void *arg, unsigned tag, const unsigned char *p, size_t n), void *arg);
+/* The integer an integer field's value bytes hold: 0, or -1 when damaged. */
+int record_int(const unsigned char *p, size_t n, uint64_t *v);
+
 #endif

@@ -1,6 +1,7 @@
 /* runstore.c - see runstore.h. Records are encoded from field tables (record.h), so each
  * record kind is described once. */
 #include "runstore.h"
+#include "store_db_int.h"
 #include "audit.h"
 #include "record.h"
 #include "store_buf.h"
@@ -126,22 +127,22 @@ static int get_rec(struct store *st, enum store_db db, const char *id, const str
 	if (id_key(id, key, err, errlen))
 		return -1;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen))
+	if (store_mdb_read_begin(st, &txn, err, errlen))
 		return -1;
 	MDB_val k = { 16, key }, v;
 	int rc = mdb_get(txn, store_dbi(st, db), &k, &v);
 	if (rc == MDB_NOTFOUND) {
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		snprintf(err, errlen, "no %s %s", what, id);
 		return 1;
 	}
 	if (rc) {
 		store_error(st, rc, what, err, errlen);
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		return -1;
 	}
 	rc = record_decode(v.mv_data, v.mv_size, fields, rec);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		/* callers free only what succeeded: drop the strings decoded before the damage */
 		record_free(fields, rec);
@@ -176,7 +177,7 @@ int journal_load(struct store *st, const char *run_id, struct journal_entry **ou
 		return -1;
 	MDB_txn *txn;
 	MDB_cursor *cur;
-	if (store_read_begin(st, &txn, err, errlen))
+	if (store_mdb_read_begin(st, &txn, err, errlen))
 		return -1;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_JOURNAL), &cur);
 	size_t cap = 0;
@@ -207,7 +208,7 @@ int journal_load(struct store *st, const char *run_id, struct journal_entry **ou
 		}
 		mdb_cursor_close(cur);
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc && rc != MDB_NOTFOUND) {
 		store_error(st, rc, "reading a journal", err, errlen);
 		journal_entries_free(*out, *n);
@@ -227,7 +228,7 @@ static int list_index(struct store *st, enum store_db idx, enum store_db db, int
 	MDB_cursor *cur;
 	*out = NULL;
 	*n = 0;
-	if (store_read_begin(st, &txn, err, errlen))
+	if (store_mdb_read_begin(st, &txn, err, errlen))
 		return -1;
 	int rc = mdb_cursor_open(txn, store_dbi(st, idx), &cur);
 	size_t cap = 0;
@@ -270,7 +271,7 @@ static int list_index(struct store *st, enum store_db idx, enum store_db db, int
 		}
 	}
 	mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	*out = arr;
 	if (rc) {
 		/* callers free only a list they got: drop the records decoded so far */
@@ -411,10 +412,10 @@ static int scan_waiting_txn(struct store *st, MDB_txn *txn, waiting_fn cb, void 
 int run_scan_waiting(struct store *st, waiting_fn cb, void *ud, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen))
+	if (store_mdb_read_begin(st, &txn, err, errlen))
 		return -1;
 	int rc = scan_waiting_txn(st, txn, cb, ud);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "listing waiting runs", err, errlen);
 		return -1;
@@ -422,8 +423,9 @@ int run_scan_waiting(struct store *st, waiting_fn cb, void *ud, char *err, size_
 	return 0;
 }
 
-static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int apply_save(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct save_ctx *c = arg;
 	unsigned char key[20];
 	if (c->key)
@@ -471,7 +473,7 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 		if (c->w) {
 			/* The step's write, then its values into the entry: one transaction. */
 			char werr[256] = "";
-			rc = c->w->apply(st, txn, c->w->ctx, werr, sizeof werr);
+			rc = c->w->apply(st, store_txn_of(txn), c->w->ctx, werr, sizeof werr);
 			if (rc != 0 && rc != STORE_REFUSED)
 				return rc;
 			if (rc == STORE_REFUSED && !werr[0])
@@ -534,7 +536,7 @@ static int apply_save(struct store *st, MDB_txn *txn, void *arg, char *err, size
 		store_buf_printf(&b, ",\"status\":\"%s\"}", run_status_name(st_new));
 		snprintf(details, sizeof details, "%s", store_buf_cstr(&b) ? b.p : "{}");
 		store_buf_free(&b);
-		rc = audit_append_txn(st, txn, c->run->actor ? c->run->actor : "soarctl", action, object,
+		rc = audit_append_txn(st, store_txn_of(txn), c->run->actor ? c->run->actor : "soarctl", action, object,
 				      details, NULL, err, errlen);
 	}
 	return rc;
@@ -571,8 +573,9 @@ struct answer_ctx {
 	int answered_ok;                     /* delivery: also after the answer */
 };
 
-static int apply_answer(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int apply_answer(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct answer_ctx *c = arg;
 	unsigned char key[16];
 	if (uuid_parse(c->id, key) != 0) {
@@ -639,16 +642,17 @@ size_t runstore_txn_id(struct store *st)
 {
 	MDB_txn *txn;
 	char err[128];
-	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+	if (store_mdb_read_begin(st, &txn, err, sizeof err) != 0)
 		return 0;
 	size_t id = mdb_txn_id(txn);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return id;
 }
 
-int prompt_put_txn(struct store *st, MDB_txn *txn, const struct prompt_rec *p, char *err,
+int prompt_put_txn(struct store *st, struct store_txn *stx, const struct prompt_rec *p, char *err,
 		   size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx);
 	unsigned char key[16];
 	if (uuid_parse(p->id, key) != 0) {
 		snprintf(err, errlen, "bad prompt id");
@@ -665,8 +669,9 @@ int prompt_set_delivery(struct store *st, const char *id, const char *state_json
 	return store_write(st, apply_answer, &c, err, errlen);
 }
 
-static int apply_cancel(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int apply_cancel(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	const char *id = arg;
 	unsigned char key[16];
 	if (uuid_parse(id, key) != 0) {
@@ -704,7 +709,7 @@ static int apply_cancel(struct store *st, MDB_txn *txn, void *arg, char *err, si
 	if (rc == 0 && r.status == RUN_CANCELLED) {
 		char object[64];
 		snprintf(object, sizeof object, "run %s", id);
-		rc = audit_append_txn(st, txn, "soarctl", "run.cancel", object, NULL, NULL, err, errlen);
+		rc = audit_append_txn(st, store_txn_of(txn), "soarctl", "run.cancel", object, NULL, NULL, err, errlen);
 	}
 	run_rec_free(&r);
 	return rc;
@@ -724,8 +729,9 @@ static int pid_alive(int32_t pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-static int apply_claim(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int apply_claim(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct claim_ctx *c = arg;
 	unsigned char key[20];
 	if (uuid_parse(c->r->id, key) != 0) {
@@ -829,16 +835,16 @@ int run_scan_due(struct store *st, int64_t now, struct run_due_state *s,
 		 int (*cb)(const unsigned char id[16], void *ud), void *ud, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen))
+	if (store_mdb_read_begin(st, &txn, err, errlen))
 		return -1;
 	size_t txn_id = mdb_txn_id(txn);
 	if (s && s->txn == txn_id && now < s->next) {
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		return 0;
 	}
 	struct due_scan d = { txn, store_dbi(st, STORE_DB_PROMPT_IDX), now, INT64_MAX, cb, ud, 0 };
 	int rc = scan_waiting_txn(st, txn, due_one, &d);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "listing waiting runs", err, errlen);
 		return -1;
@@ -992,8 +998,9 @@ static int batch_order(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
-static int apply_batch(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int apply_batch(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct journal_batch *b = arg;
 	(void)err;
 	(void)errlen;
@@ -1024,7 +1031,7 @@ static int apply_batch(struct store *st, MDB_txn *txn, void *arg, char *err, siz
 		x->ctx = (struct save_ctx){ &x->run, x->has_entry ? &x->entry : NULL, NULL, 0, x->key,
 					    x->w, runs, journal };
 		x->err[0] = 0;
-		x->rc = apply_save(st, txn, &x->ctx, x->err, sizeof x->err);
+		x->rc = apply_save(st, store_txn_of(txn), &x->ctx, x->err, sizeof x->err);
 		if (x->rc != 0 && x->rc != STORE_REFUSED)
 			rc = x->rc;
 	}

@@ -162,7 +162,7 @@ int prompt_answer(struct store *st, const char *id, const char *answer_json, con
 size_t runstore_txn_id(struct store *st);
 
 /* Writes a new prompt in txn (a step's journal_write: prompt.create). */
-int prompt_put_txn(struct store *st, MDB_txn *txn, const struct prompt_rec *p, char *err,
+int prompt_put_txn(struct store *st, struct store_txn *txn, const struct prompt_rec *p, char *err,
 		   size_t errlen);
 
 /* Records a prompt's delivery state and its next due time (0: none); with

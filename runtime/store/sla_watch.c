@@ -1,5 +1,6 @@
 /* sla_watch.c - see sla_watch.h. */
 #include "sla_watch.h"
+#include "store_db_int.h"
 #include "json.h"
 #include "store_buf.h"
 
@@ -99,8 +100,9 @@ struct wctx {
 	int result;               /* OP_CLAIM: 1 claimed */
 };
 
-static int apply(struct store *st, MDB_txn *txn, void *arg, char *err, size_t errlen)
+static int apply(struct store *st, struct store_txn *stx_, void *arg, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	struct wctx *c = arg;
 	c->result = 0;
 	unsigned char kb[KEY_MAX];
@@ -236,12 +238,12 @@ int sla_watch_list(struct store *st, uint64_t case_seq, int tasks_only, struct s
 	*out = NULL;
 	*n = 0;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_META), &cur);
 	if (rc) {
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		store_error(st, rc, "reading SLA watches", err, errlen);
 		return -1;
 	}
@@ -270,6 +272,6 @@ int sla_watch_list(struct store *st, uint64_t case_seq, int tasks_only, struct s
 		(*out)[(*n)++] = w;
 	}
 	mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return 0;
 }

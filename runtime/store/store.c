@@ -186,7 +186,7 @@ static int begin(struct store *st, unsigned flags, MDB_txn **txn)
 	}
 }
 
-int store_read_begin(struct store *st, MDB_txn **txn, char *err, size_t errlen)
+int store_mdb_read_begin(struct store *st, MDB_txn **txn, char *err, size_t errlen)
 {
 	if (st->pid != getpid()) {
 		snprintf(err, errlen, "store: used in a child process after fork(); open it again there");
@@ -200,11 +200,24 @@ int store_read_begin(struct store *st, MDB_txn **txn, char *err, size_t errlen)
 	return 0;
 }
 
-void store_read_end(struct store *st, MDB_txn *txn)
+void store_mdb_read_end(struct store *st, MDB_txn *txn)
 {
 	if (txn)
 		mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&st->resize_lock);
+}
+
+int store_read_begin(struct store *st, struct store_txn **txn, char *err, size_t errlen)
+{
+	MDB_txn *t = NULL;
+	int rc = store_mdb_read_begin(st, &t, err, errlen);
+	*txn = store_txn_of(t);
+	return rc;
+}
+
+void store_read_end(struct store *st, struct store_txn *txn)
+{
+	store_mdb_read_end(st, store_mdb(txn));
 }
 
 int store_write_begin(struct store *st, MDB_txn **txn)
@@ -523,7 +536,7 @@ void store_default_release(void)
 int store_verify(struct store *st, uint64_t *entries, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	uint64_t total = 0;
 	int rc = 0;
@@ -535,7 +548,7 @@ int store_verify(struct store *st, uint64_t *entries, char *err, size_t errlen)
 		else
 			store_error(st, rc, db_names[i], err, errlen);
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (entries)
 		*entries = total;
 	return rc ? -1 : 0;

@@ -2,10 +2,13 @@
  * version, migrations, stale readers), growing its map, translating LMDB errors,
  * and the only write path: group commit (store_batch.c).
  *
- * Who sees what: record modules (case.c, blob.c, indicator.c) use the LMDB
- * handles given here; everything above them (CLI, Lua primitives, the engine)
- * uses those modules' headers and never LMDB itself, so that a second backend can
- * sit under case.h/indicator.h without their callers changing.
+ * Who sees what: this header and every public header of store/ name no LMDB
+ * type: a transaction is an opaque `struct store_txn`, codes are STORE_*. The
+ * record modules (case.c, blob.c, indicator.c, secstore.c ...) reach LMDB through
+ * the private store_db_int.h; everything above them (security, the engine, the
+ * daemon, the CLI) uses those modules' headers only, so that a second backend can
+ * sit under them without their callers changing (docs/store.md, "The
+ * interface a backend implements"). lint.layers refuses LMDB above store/.
  *
  * Threads: a struct store may be used from any number of threads at once.
  * Processes: any number of processes may open the same directory (LMDB's lock
@@ -20,7 +23,6 @@
 #ifndef SOAR_STORE_H
 #define SOAR_STORE_H
 
-#include <lmdb.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +66,26 @@ enum store_db {
 
 struct store;
 
+/* A transaction of the backend, read or write: opaque above store/. A read
+ * transaction comes from store_read_begin; a write transaction is handed to an
+ * apply function by the committer. Valid only until it ends. */
+struct store_txn;
+
+/* The codes a store operation returns besides 0, STORE_REFUSED (below) and an
+ * errno value (ENOMEM ...). Their values are LMDB's, so that the LMDB backend
+ * passes its codes through; store_error turns any of them into a sentence. */
+#define STORE_NOTFOUND  (-30798) /* no such key (MDB_NOTFOUND) */
+#define STORE_KEYEXIST  (-30799) /* the key exists and was not to be replaced */
+#define STORE_CORRUPTED (-30796) /* a record or page does not decode */
+#define STORE_FULL      (-30792) /* the data file reached its maximum size */
+
+/* A key or value as the store holds it: read-only, valid until the transaction
+ * ends (never free it, never write to it). */
+struct store_val {
+	size_t len;
+	const void *data;
+};
+
 struct store_options {
 	size_t map_size;     /* initial map size; 0 = 256 MiB */
 	size_t map_max;      /* growth stops here ("data directory is full"); 0 = 1 TiB */
@@ -95,29 +117,27 @@ struct store *store_default(char *err, size_t errlen);
  * Only between runs: no handle from the old store may be in use. */
 void store_default_release(void);
 
-/* The handle of a named database, valid for the store's lifetime. */
-MDB_dbi store_dbi(const struct store *st, enum store_db db);
-
 /* The LMDB name of a named database ("cases", "journal" ...). */
 const char *store_db_name(enum store_db db);
 
 /* Schema version found in the file (after migrations, = STORE_SCHEMA_VERSION). */
 unsigned store_schema(const struct store *st);
 
-/* Translates an LMDB (or errno) code met while doing `what` into a sentence a
+/* Translates a store (LMDB) or errno code met while doing `what` into a sentence a
  * person can act on, written to `err`. The one place LMDB codes become words. */
 void store_error(const struct store *st, int rc, const char *what, char *err, size_t errlen);
 
 /* ---- reading ---- */
 
-/* Begins a read-only transaction (handling MDB_MAP_RESIZED from other processes).
- * Returns 0, or -1 with `err` set. End it with store_read_end, on this thread. */
-int store_read_begin(struct store *st, MDB_txn **txn, char *err, size_t errlen);
-void store_read_end(struct store *st, MDB_txn *txn);
+/* Begins a read-only transaction: a consistent snapshot of every record until
+ * store_read_end, on this thread (the LMDB backend handles MDB_MAP_RESIZED from
+ * other processes). Returns 0, or -1 with `err` set. */
+int store_read_begin(struct store *st, struct store_txn **txn, char *err, size_t errlen);
+void store_read_end(struct store *st, struct store_txn *txn);
 
 /* ---- writing (group commit) ---- */
 
-/* What an apply function returns besides 0 and an LMDB/errno code: the write was
+/* What an apply function returns besides 0 and a STORE_* or errno code: the write was
  * refused for a reason in `err` (bad transition, not found...) BEFORE anything was
  * put into the transaction. Apply functions must check first and write after;
  * that is what lets one batch hold many writers without nested transactions. */
@@ -127,7 +147,7 @@ void store_read_end(struct store *st, MDB_txn *txn);
  * more than once (the batch is retried after the map grows, or alone after
  * another writer's LMDB failure), so it must not change anything outside `txn`
  * except its own result fields, which it rewrites on every run. */
-typedef int (*store_apply_fn)(struct store *st, MDB_txn *txn, void *ctx,
+typedef int (*store_apply_fn)(struct store *st, struct store_txn *txn, void *ctx,
 			      char *err, size_t errlen);
 
 /* One queued write. Owned by the caller, which must keep it alive until it is
@@ -155,18 +175,7 @@ int store_wait(struct store *st, struct store_ticket *t);
 /* Submit + wait. Returns 0 when durable, else copies the message to `err`. */
 int store_write(struct store *st, store_apply_fn apply, void *ctx, char *err, size_t errlen);
 
-/* Deferred duplicates, for MDB_DUPSORT | MDB_DUPFIXED databases: inside an apply
- * function, instead of putting (key, data) at once, hand it to the batch. The
- * committer puts every deferred entry of the batch just before the commit,
- * sorted and grouped by key (MDB_MULTIPLE, MDB_APPENDDUP): one descent per key
- * per batch instead of one per entry. Call store_flush_dups before reading or
- * deleting in such a database inside a write (it is cheap when nothing is
- * pending). Both return 0 or an LMDB/errno code (treat it like a put's). */
-int store_defer_dup(struct store *st, MDB_txn *txn, MDB_dbi dbi, const void *key,
-		    size_t klen, const void *data, size_t dlen);
-int store_flush_dups(struct store *st, MDB_txn *txn);
-
-/* Runs mdb_stat on every named database (a cheap structural check after a crash).
+/* Checks the structure of every named database (a cheap check after a crash).
  * *entries (may be NULL) receives the total entry count. Returns 0 or -1. */
 int store_verify(struct store *st, uint64_t *entries, char *err, size_t errlen);
 

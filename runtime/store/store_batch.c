@@ -214,7 +214,7 @@ static int run_txn(struct store *st, struct store_ticket *list, int n,
 	struct store_ticket *t = list;
 	for (int i = 0; i < n; i++, t = t->next_) {
 		t->err[0] = '\0';
-		int r = t->apply(st, txn, t->ctx, t->err, sizeof t->err);
+		int r = t->apply(st, store_txn_of(txn), t->ctx, t->err, sizeof t->err);
 		if (r == 0 || r == STORE_REFUSED) {
 			t->rc = r;
 			if (r == STORE_REFUSED && !t->err[0])

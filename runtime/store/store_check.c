@@ -3,6 +3,7 @@
  * and the other databases. It reads case records through case_int.h (the
  * record codec and index keys), the one reason it sits beside them. */
 #include "store_check.h"
+#include "store_db_int.h"
 #include "hex.h"
 
 #include "blob.h"
@@ -385,11 +386,11 @@ int store_check(struct store *st, struct store_check_report *rep, char *err, siz
 	if (case_check(st, &ncases, e, sizeof e) != 0)
 		problem(rep, "cases: %s", e);
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	struct case_cache *cc = calloc(1, sizeof *cc);
 	if (!cc) {
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		snprintf(err, errlen, "checking the store: out of memory");
 		return -1;
 	}
@@ -419,7 +420,7 @@ int store_check(struct store *st, struct store_check_report *rep, char *err, siz
 	if (cc->found == 1)
 		case_rec_free(&cc->c);
 	free(cc);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "checking the store", err, errlen);
 		return -1;
@@ -433,7 +434,7 @@ int store_case_types(struct store *st, struct store_type_count **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	MDB_cursor *cur = NULL, *tcur = NULL;
 	int rc = mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASES), &cur);
@@ -485,7 +486,7 @@ int store_case_types(struct store *st, struct store_type_count **out, size_t *n,
 		mdb_cursor_close(cur);
 	if (tcur)
 		mdb_cursor_close(tcur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		free(t);
 		store_error(st, rc, "counting cases by type", err, errlen);

@@ -153,7 +153,7 @@ int store_db_stats(struct store *st, struct store_db_stat *out, uint64_t *file_p
 		   unsigned *page_size, char *err, size_t errlen)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, errlen) != 0)
+	if (store_mdb_read_begin(st, &txn, err, errlen) != 0)
 		return -1;
 	int rc = 0;
 	MDB_stat ms;
@@ -174,7 +174,7 @@ int store_db_stats(struct store *st, struct store_db_stat *out, uint64_t *file_p
 		if (page_size)
 			*page_size = ms.ms_psize;
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	if (rc) {
 		store_error(st, rc, "reading the store's statistics", err, errlen);
 		return -1;

@@ -3,7 +3,7 @@
 #ifndef SOAR_STORE_INT_H
 #define SOAR_STORE_INT_H
 
-#include "store.h"
+#include "store_db_int.h"
 
 #include <pthread.h>
 #include <sys/types.h>

@@ -11,6 +11,7 @@
  * Properties: a damaged value or data key never opens (secret_get returns a
  * value only for the exact good bytes, and then the right value). */
 #include "fuzz_store.h"
+#include "store_db_int.h"
 #include "rbac.h"
 #include "secret.h"
 #include "secret_int.h"
@@ -167,12 +168,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct swap s = { STORE_DB_SECRET_KEYS, "kdf", 3, 0, 0 };
 		swap_in(&s, rec, len);
 		MDB_txn *txn;
-		if (store_read_begin(st, &txn, err, sizeof err) == 0) {
+		if (store_mdb_read_begin(st, &txn, err, sizeof err) == 0) {
 			unsigned char salt[16];
 			uint32_t it = 0;
-			int rc = keyring_kdf(st, txn, salt, &it);
+			int rc = keyring_kdf(st, store_txn_of(txn), salt, &it);
 			FUZZ_CHECK(rc == -1 || rc == 1, "keyring_kdf %d for a present record", rc);
-			store_read_end(st, txn);
+			store_mdb_read_end(st, txn);
 		}
 		swap_out(&s);
 		break;

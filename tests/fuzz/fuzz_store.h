@@ -6,6 +6,7 @@
 #define SOAR_FUZZ_STORE_H
 
 #include "fuzz.h"
+#include "store_db_int.h"
 #include "store.h"
 
 #include <string.h>
@@ -16,8 +17,9 @@ struct fuzz_put {
 	size_t klen, vlen;
 };
 
-static inline int fuzz_put_apply(struct store *st, MDB_txn *txn, void *ctx, char *err, size_t errlen)
+static inline int fuzz_put_apply(struct store *st, struct store_txn *stx_, void *ctx, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)err;
 	(void)errlen;
 	const struct fuzz_put *p = ctx;
@@ -49,7 +51,7 @@ static inline void *fuzz_get(struct store *st, enum store_db db, const void *key
 	char err[256];
 	void *out = NULL;
 	*vlen = 0;
-	if (store_read_begin(st, &txn, err, sizeof err) != 0) {
+	if (store_mdb_read_begin(st, &txn, err, sizeof err) != 0) {
 		fprintf(stderr, "fuzz: %s\n", err);
 		exit(2);
 	}
@@ -58,7 +60,7 @@ static inline void *fuzz_get(struct store *st, enum store_db db, const void *key
 		memcpy(out, v.mv_data, v.mv_size);
 		*vlen = v.mv_size;
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return out;
 }
 

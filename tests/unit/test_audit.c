@@ -3,6 +3,7 @@
  * entry, swapped entries, a cut-off tail against a checkpoint, a consistently
  * rewritten chain against a checkpoint. Details are scrubbed of secrets. */
 #include "check.h"
+#include "store_db_int.h"
 
 #include "audit.h"
 #include "hmac.h"
@@ -54,8 +55,9 @@ struct edit {
 	uint64_t swap_with;
 };
 
-static int edit_apply(struct store *st, MDB_txn *txn, void *ud, char *e, size_t elen)
+static int edit_apply(struct store *st, struct store_txn *stx_, void *ud, char *e, size_t elen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)e;
 	(void)elen;
 	struct edit *ed = ud;
@@ -90,7 +92,7 @@ static int edit_apply(struct store *st, MDB_txn *txn, void *ud, char *e, size_t 
 static size_t raw_get(struct store *st, uint64_t seq, unsigned char *buf, size_t cap)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+	if (store_mdb_read_begin(st, &txn, err, sizeof err) != 0)
 		return 0;
 	unsigned char kb[8];
 	store_put_u64(kb, seq);
@@ -100,7 +102,7 @@ static size_t raw_get(struct store *st, uint64_t seq, unsigned char *buf, size_t
 		memcpy(buf, d.mv_data, d.mv_size);
 		n = d.mv_size;
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return n;
 }
 
@@ -168,13 +170,14 @@ static void test_append_list_verify(void)
 }
 
 /* An entry and another record committed in one transaction. */
-static int both_apply(struct store *st, MDB_txn *txn, void *ud, char *e, size_t elen)
+static int both_apply(struct store *st, struct store_txn *stx_, void *ud, char *e, size_t elen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)ud;
 	MDB_val k = { 4, "note" }, v = { 5, "hello" };
 	int rc = mdb_put(txn, store_dbi(st, STORE_DB_META), &k, &v, 0);
 	if (rc == 0)
-		rc = audit_append_txn(st, txn, "cli:bob", "case.create", "case-1", "{}", NULL, e, elen);
+		rc = audit_append_txn(st, store_txn_of(txn), "cli:bob", "case.create", "case-1", "{}", NULL, e, elen);
 	return rc;
 }
 
@@ -343,8 +346,9 @@ static void rechain_plain(struct store *st, uint64_t from, uint64_t to)
 	}
 }
 
-static int del_head(struct store *st, MDB_txn *txn, void *ud, char *e, size_t elen)
+static int del_head(struct store *st, struct store_txn *stx_, void *ud, char *e, size_t elen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)ud;
 	(void)e;
 	(void)elen;
@@ -370,8 +374,8 @@ static void test_keyed(void)
 		MDB_txn *txn;
 		unsigned char k[32], mac[32], e6[4096], hb[41];
 		uint64_t from = 0;
-		CHECK(store_read_begin(st, &txn, err, sizeof err) == 0);
-		CHECK(secret_audit_key(v, txn, 0, 0, k, &from, err, sizeof err) == 0 && from == 5);
+		CHECK(store_mdb_read_begin(st, &txn, err, sizeof err) == 0);
+		CHECK(secret_audit_key(v, store_txn_of(txn), 0, 0, k, &from, err, sizeof err) == 0 && from == 5);
 		MDB_val hk = { 10, "audit_head" }, hv;
 		CHECK(mdb_get(txn, store_dbi(st, STORE_DB_SECRET_KEYS), &hk, &hv) == 0 && hv.mv_size == 73);
 		size_t n6 = raw_get(st, 6, e6, sizeof e6);
@@ -381,7 +385,7 @@ static void test_keyed(void)
 		memcpy(hb + 1, (const unsigned char *)hv.mv_data + 1, 40);
 		hmac_sha256(k, 32, hb, sizeof hb, mac);
 		CHECK(memcmp(mac, (const unsigned char *)hv.mv_data + 41, 32) == 0);
-		store_read_end(st, txn);
+		store_mdb_read_end(st, txn);
 		sc_zero(k, sizeof k);
 	}
 

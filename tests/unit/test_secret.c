@@ -3,6 +3,7 @@
  * nonces, rotation (also interrupted), wrong master key refused before
  * anything, passphrase keys, key file checks, the read policy and grants. */
 #include "check.h"
+#include "store_db_int.h"
 #include "hex.h"
 
 #include "audit.h"
@@ -71,8 +72,9 @@ struct raw {
 	int put, del;
 };
 
-static int raw_apply(struct store *st, MDB_txn *txn, void *ud, char *e, size_t elen)
+static int raw_apply(struct store *st, struct store_txn *stx_, void *ud, char *e, size_t elen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)e;
 	(void)elen;
 	struct raw *r = ud;
@@ -85,7 +87,7 @@ static int raw_apply(struct store *st, MDB_txn *txn, void *ud, char *e, size_t e
 static size_t raw_get(struct store *st, const char *name, unsigned char *buf, size_t cap)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+	if (store_mdb_read_begin(st, &txn, err, sizeof err) != 0)
 		return 0;
 	MDB_val k = { strlen(name), (void *)name }, d;
 	size_t n = 0;
@@ -93,7 +95,7 @@ static size_t raw_get(struct store *st, const char *name, unsigned char *buf, si
 		memcpy(buf, d.mv_data, d.mv_size);
 		n = d.mv_size;
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return n;
 }
 
@@ -236,7 +238,7 @@ static int list_cb(const struct secret_info *i, void *ud)
 	return 0;
 }
 
-static int keyring_add_apply(struct store *st, MDB_txn *txn, void *ud, char *e, size_t elen)
+static int keyring_add_apply(struct store *st, struct store_txn *txn, void *ud, char *e, size_t elen)
 {
 	(void)st;
 	uint32_t o, n;
@@ -359,9 +361,9 @@ static void test_passphrase(void)
 	unsigned char salt[16];
 	uint32_t iter = 0;
 	MDB_txn *txn;
-	CHECK(store_read_begin(st, &txn, err, sizeof err) == 0);
-	CHECK(keyring_kdf(st, txn, salt, &iter) == 1);
-	store_read_end(st, txn);
+	CHECK(store_mdb_read_begin(st, &txn, err, sizeof err) == 0);
+	CHECK(keyring_kdf(st, store_txn_of(txn), salt, &iter) == 1);
+	store_mdb_read_end(st, txn);
 	CHECK(iter >= 600000);
 	setenv("SOARCTL_PASSPHRASE", "wrong horse", 1);
 	CHECK(secret_vault_open(st, dir, err, sizeof err) == NULL);

@@ -2,6 +2,7 @@
  * readers running, group commit acknowledgements, refusal after fork, and two
  * processes writing at once; deferred duplicates; the schema 1 -> 2 migration. */
 #include "check.h"
+#include "store_db_int.h"
 
 #include "case.h"
 #include "store.h"
@@ -66,8 +67,9 @@ static void test_errors(void)
 	CHECK(strstr(err, "not a directory") != NULL);
 }
 
-static int put_schema(struct store *st, MDB_txn *txn, void *ctx, char *e, size_t elen)
+static int put_schema(struct store *st, struct store_txn *stx_, void *ctx, char *e, size_t elen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)e; (void)elen;
 	unsigned char b[4];
 	store_put_u32(b, *(unsigned *)ctx);
@@ -202,13 +204,13 @@ static void on_done(struct store_ticket *t)
 		atomic_fetch_add(&callbacks, 1);
 }
 
-static int noop_apply(struct store *st, MDB_txn *txn, void *ctx, char *e, size_t elen)
+static int noop_apply(struct store *st, struct store_txn *txn, void *ctx, char *e, size_t elen)
 {
 	(void)st; (void)txn; (void)ctx; (void)e; (void)elen;
 	return 0;
 }
 
-static int refuse_apply(struct store *st, MDB_txn *txn, void *ctx, char *e, size_t elen)
+static int refuse_apply(struct store *st, struct store_txn *txn, void *ctx, char *e, size_t elen)
 {
 	(void)st; (void)txn; (void)ctx;
 	snprintf(e, elen, "no thanks");
@@ -379,8 +381,9 @@ static void dup16(unsigned char d[16], unsigned v)
 	d[15] = (unsigned char)v;
 }
 
-static int defer_apply(struct store *st, MDB_txn *txn, void *ctx, char *e, size_t elen)
+static int defer_apply(struct store *st, struct store_txn *stx_, void *ctx, char *e, size_t elen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)e;
 	(void)elen;
 	const unsigned *v = ctx; /* key letter, then values, 0-terminated */
@@ -397,8 +400,9 @@ static int defer_apply(struct store *st, MDB_txn *txn, void *ctx, char *e, size_
 }
 
 /* Flushes, then reads what earlier writers of the batch deferred. */
-static int flush_read_apply(struct store *st, MDB_txn *txn, void *ctx, char *e, size_t elen)
+static int flush_read_apply(struct store *st, struct store_txn *stx_, void *ctx, char *e, size_t elen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	int *count = ctx;
 	int rc = store_flush_dups(st, txn);
 	if (rc)
@@ -421,7 +425,7 @@ static void dups_of(struct store *st, const char *key, char *out, size_t outlen)
 {
 	MDB_txn *txn;
 	out[0] = '\0';
-	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+	if (store_mdb_read_begin(st, &txn, err, sizeof err) != 0)
 		return;
 	MDB_cursor *c;
 	if (mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASE_IDX), &c) == 0) {
@@ -433,7 +437,7 @@ static void dups_of(struct store *st, const char *key, char *out, size_t outlen)
 		}
 		mdb_cursor_close(c);
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 }
 
 static void test_deferred_dups(void)
@@ -513,9 +517,9 @@ static void test_migration(void)
 	case_page_free(&pg);
 	MDB_txn *txn;
 	MDB_dbi old;
-	CHECK(store_read_begin(st, &txn, err, sizeof err) == 0);
+	CHECK(store_mdb_read_begin(st, &txn, err, sizeof err) == 0);
 	CHECK(mdb_dbi_open(txn, "case_idx", 0, &old) == MDB_NOTFOUND);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	store_close(st);
 	rm_dir();
 }

@@ -6,6 +6,7 @@
  * writes, found (exit 1 from store_check, the problem named), and removed again:
  * the store is consistent before and after. */
 #include "check.h"
+#include "store_db_int.h"
 
 #include "case.h"
 #include "runstore.h"
@@ -30,8 +31,9 @@ struct raw {
 	size_t klen, vlen;
 };
 
-static int raw_apply(struct store *s, MDB_txn *txn, void *ctx, char *e, size_t elen)
+static int raw_apply(struct store *s, struct store_txn *stx_, void *ctx, char *e, size_t elen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)e;
 	(void)elen;
 	struct raw *r = ctx;
@@ -54,7 +56,7 @@ static void raw(enum store_db db, int op, const void *k, size_t klen, const void
 static long get(enum store_db db, const void *k, size_t klen, void *buf, size_t cap)
 {
 	MDB_txn *txn;
-	if (store_read_begin(st, &txn, err, sizeof err) != 0)
+	if (store_mdb_read_begin(st, &txn, err, sizeof err) != 0)
 		return -1;
 	MDB_val key = { klen, (void *)k }, v;
 	long n = -1;
@@ -62,7 +64,7 @@ static long get(enum store_db db, const void *k, size_t klen, void *buf, size_t 
 		memcpy(buf, v.mv_data, v.mv_size);
 		n = (long)v.mv_size;
 	}
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return n;
 }
 
@@ -113,7 +115,7 @@ static size_t first_index_entry(uint64_t seq, unsigned char *k, unsigned char d[
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	size_t n = 0;
-	CHECK(store_read_begin(st, &txn, err, sizeof err) == 0);
+	CHECK(store_mdb_read_begin(st, &txn, err, sizeof err) == 0);
 	CHECK(mdb_cursor_open(txn, store_dbi(st, STORE_DB_CASE_IDX), &cur) == 0);
 	MDB_val kv, v;
 	for (int op = MDB_FIRST; mdb_cursor_get(cur, &kv, &v, op) == 0; op = MDB_NEXT)
@@ -124,7 +126,7 @@ static size_t first_index_entry(uint64_t seq, unsigned char *k, unsigned char d[
 			break;
 		}
 	mdb_cursor_close(cur);
-	store_read_end(st, txn);
+	store_mdb_read_end(st, txn);
 	return n;
 }
 

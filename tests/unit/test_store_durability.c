@@ -5,6 +5,7 @@
  * The writer uses several threads so kills land inside group commits, between
  * a commit and its acknowledgement, and inside mdb_txn_commit's fsync. */
 #include "check.h"
+#include "store_db_int.h"
 
 #include "case.h"
 #include "store.h"

@@ -24,6 +24,14 @@ def cpu(argv, cwd=None, times=1):
     return (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) / times
 
 
+def cpu_out(argv):
+    """CPU seconds of one run of argv, and what it printed (stdout + stderr)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(argv, capture_output=True, text=True, check=True)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime, p.stdout + p.stderr
+
+
 def main():
     if len(sys.argv) != 7:
         sys.exit(__doc__)

@@ -8,6 +8,7 @@
  * makes a round shorter, for valgrind --tool=callgrind; then `plain` or `keyed`
  * runs one mode only). */
 #include "audit.h"
+#include "store_db_int.h"
 #include "datadir.h"
 #include "secret.h"
 #include "store.h"
@@ -31,11 +32,12 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int batch(struct store *st, MDB_txn *txn, void *ud, char *err, size_t errlen)
+static int batch(struct store *st, struct store_txn *stx_, void *ud, char *err, size_t errlen)
 {
+	MDB_txn *txn = store_mdb(stx_);
 	(void)ud;
 	for (int i = 0; i < 1000; i++) {
-		int rc = audit_append_txn(st, txn, "playbook:bench", "case.note", "case #1",
+		int rc = audit_append_txn(st, store_txn_of(txn), "playbook:bench", "case.note", "case #1",
 					  "{\"kind\":\"note\",\"n\":1}", NULL, err, errlen);
 		if (rc)
 			return rc;
