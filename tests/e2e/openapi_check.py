@@ -135,10 +135,16 @@ for m, p in routed:
     if not template_of(m, p):
         fail(f"{m} {p} is routed by the daemon (answers without a token) but not described in "
              f"docs/openapi.json: add its path and method")
+def example_path(tpl, op):
+    """tpl with each path parameter's example (a value the router takes), else X."""
+    ex = {q["name"]: q["example"] for q in op.get("parameters", []) if q.get("in") == "path" and "example" in q}
+    return re.sub(r"\{([^}]+)\}", lambda m: ex.get(m.group(1), X), tpl)
+
+
 for tpl, item in SPEC["paths"].items():
     for m in item:
         checks += 1
-        p = re.sub(r"\{[^}]+\}", X, tpl)
+        p = example_path(tpl, item[m])
         if "{action}" in tpl:
             p = tpl.replace("{name}", X).replace("{action}", "run")
         st, _, body = request(m.upper(), p)
@@ -231,7 +237,7 @@ check("GET", "/api/v1/runs/{id}/steps", f"/api/v1/runs/{run_id}/steps", 200)
 check("GET", "/api/v1/runs/{id}/steps", f"/api/v1/runs/{NO_RUN}/steps", 404)
 check("POST", "/api/v1/runs/{id}/resume", f"/api/v1/runs/{NO_RUN}/resume", 404)
 check("POST", "/api/v1/runs/{id}/cancel", f"/api/v1/runs/{NO_RUN}/cancel", 404)
-check("GET", "/prompts/{id}", f"/prompts/{prompt_id}?token={TOK}", 200, token=None)
+check("GET", "/prompts/{id}", f"/prompts/{prompt_id}", 200)
 check("GET", "/prompts/{id}", f"/prompts/{NO_RUN}", 404)
 check("POST", "/api/v1/prompts/{id}/answer", f"/api/v1/prompts/{prompt_id}/answer", 400, {"choice": "maybe"})
 check("POST", "/api/v1/prompts/{id}/answer", f"/api/v1/prompts/{prompt_id}/answer", 200, {"choice": "yes"})
@@ -257,6 +263,33 @@ spec_served = check("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", 200, 
 checks += 1
 if spec_served != SPEC:
     fail("GET /api/v1/openapi.json does not serve docs/openapi.json as built")
+# self-service, attachments, the report and the dashboard
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+check("GET", "/forms", "/forms", 200)
+check("GET", "/forms/{name}", "/forms/form", 200)
+check("GET", "/forms/{name}", "/forms/nope", 404)
+check("POST", "/forms/{name}", "/forms/form", 201, "n=3", headers=FORM)
+check("POST", "/forms/{name}", "/forms/form", 400, "n=x", headers=FORM)
+check("POST", "/forms/{name}", "/forms/nope", 404, "n=3", headers=FORM)
+check("POST", "/forms/login", "/forms/login", 303, "token=%s&next=/forms/form" % TOK, token=None, headers=FORM)
+check("POST", "/forms/login", "/forms/login", 401, "token=nope&next=/forms/form", token=None, headers=FORM)
+check("POST", "/api/v1/playbooks/{name}/runs", "/api/v1/playbooks/form/runs", 201, {"n": 3})
+check("POST", "/api/v1/playbooks/{name}/runs", "/api/v1/playbooks/form/runs", 400, {"n": "x"})
+check("POST", "/api/v1/playbooks/{name}/runs", "/api/v1/playbooks/nope/runs", 404, {})
+att = os.environ.get("ATT_CASE", "1")
+check("GET", "/api/v1/cases/{ref}/attachments/{name}", f"/api/v1/cases/{att}/attachments/report.csv", 200)
+check("GET", "/api/v1/cases/{ref}/attachments/{name}", f"/api/v1/cases/{att}/attachments/nope.csv", 404)
+check("GET", "/api/v1/report", "/api/v1/report?since=7d", 200)
+check("GET", "/api/v1/report", "/api/v1/report?since=bogus", 400)
+check("GET", "/", "/", 303, token=None)
+check("GET", "/ui", "/ui", 303, token=None)
+check("GET", "/ui/{page}", "/ui/cases", 303, token=None)
+check("GET", "/ui/{page}", "/ui/x1", 404, token=None)
+check("GET", "/ui/{page}", "/ui/login", 200, token=None)
+check("POST", "/ui/{page}", "/ui/x1", 404, "a=1", token=None, headers=FORM)
+check("POST", "/ui/{page}", "/ui/login", 400, "a=1", token=None, headers=FORM)
+check("POST", "/ui/{page}", "/ui/login", 303, "token=" + TOK, token=None, headers=FORM)
+check("POST", "/ui/{page}", "/ui/logout", 401, "a=1", token=None, headers=FORM)
 check("POST", "/slack/interactive", "/slack/interactive", 401, "payload=x", token=None,
       headers={"Content-Type": "application/x-www-form-urlencoded"})
 # 401 (no token) and 403 (a user without the permission) for each operation that documents them

@@ -22,12 +22,22 @@ return { name = "ask", triggers = { { type = "ask" } }, run = function()
   local a = prompt.ask{ question = "Block it?", options = { "yes", "no" } }
   return { answer = a.choice } end }
 LUA
+cat > "$pb/form.lua" <<'LUA'
+return { name = "form", form = { title = "A self-service form" },
+  inputs = { n = { type = "integer", description = "a number" } },
+  run = function(_, input) return { n = input.n } end }
+LUA
+# a case with an attachment: GET /api/v1/cases/REF/attachments/NAME
+printf 'ip,verdict\n192.0.2.7,bad\n' > "$SOAR_TMP/report.csv"
+att=$("$S" case new --title attached --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["number"])') ||
+	fail "case new"
+"$S" case attach "$att" "$SOAR_TMP/report.csv" --name report.csv >/dev/null || fail "case attach"
 cat > "$pb/tick.lua" <<'LUA'
 return { name = "tick", schedule = "0 0 1 1 *", run = function() return { ok = true } end }
 LUA
 SOARCTL_SLACK_SIGNING_SECRET=test-secret serve_start --playbooks "$pb"
 checks=$((checks + 1))
-TOK="$TOK" NOBODY_TOK="$NOBODY_TOK" "$PY" "$SOAR_SRC/tests/e2e/openapi_check.py" "$A" \
+ATT_CASE="$att" TOK="$TOK" NOBODY_TOK="$NOBODY_TOK" "$PY" "$SOAR_SRC/tests/e2e/openapi_check.py" "$A" \
 	"$SOAR_SRC/docs/openapi.json" "$SOAR_SRC/runtime/daemon" || fail "openapi_check.py (above)"
 serve_stop || fail "serve exit status"
 finish
