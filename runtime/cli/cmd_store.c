@@ -84,7 +84,7 @@ static const struct {
 		     STORE_DB_CASE_DKEY, STORE_DB_CASE_LINKS }, 6 },
 	{ "timelines", { STORE_DB_TIMELINE }, 1 },
 	{ "runs", { STORE_DB_RUNS, STORE_DB_RUN_IDX, STORE_DB_PROMPTS, STORE_DB_PROMPT_IDX }, 4 },
-	{ "journals", { STORE_DB_JOURNAL }, 1 },
+	{ "journals", { STORE_DB_JOURNAL, STORE_DB_RUN_DONE }, 2 },
 	{ "blobs", { STORE_DB_BLOBS, STORE_DB_BLOB_META }, 2 },
 	{ "indicators", { STORE_DB_INDICATORS, STORE_DB_IND_IDX, STORE_DB_IND_CASES,
 			  STORE_DB_CASE_INDS }, 4 },
