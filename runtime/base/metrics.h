@@ -30,6 +30,11 @@ enum metric {
 	M_RELOADS,
 	M_RELOAD_FAILURES,
 	M_HTTP_CUT,            /* connections cut: slow heads or bodies, pushed out */
+	M_RETENTION_PASSES,    /* retention passes that changed something (maint.c) */
+	M_RETENTION_CASES,     /* cases removed by retention */
+	M_RETENTION_JOURNALS,  /* run journals compacted by retention */
+	M_BACKUPS,             /* scheduled backups written */
+	M_BACKUP_FAILURES,     /* scheduled backups that failed */
 	M__COUNTERS,
 	M_QUEUE_DEPTH = M__COUNTERS, /* gauges */
 	M_INFLIGHT_REQUESTS,

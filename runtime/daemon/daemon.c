@@ -1,5 +1,6 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
+#include "maint.h"
 #include "daemon_warroom.h"
 #include "secret.h"
 #include "datadir.h"
@@ -369,6 +370,12 @@ int daemon_main(const struct daemon_opts *o)
 		     err);
 		return 1;
 	}
+	/* retention and scheduled backups (store.json): a bad file stops the start */
+	static struct maint *upkeep;
+	if (maint_load(o->data_dir, &upkeep, err, sizeof err) != 0) {
+		dlog(LOG_ERROR, NULL, "store configuration: %s", err);
+		return 2;
+	}
 	if (!(d->integ = integrations_load(err, sizeof err)) ||
 	    !(d->set = pb_set_load(o->playbooks_dir, err, sizeof err))) {
 		dlog(LOG_ERROR, NULL, "%s", err);
@@ -429,7 +436,10 @@ int daemon_main(const struct daemon_opts *o)
 	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s",
 	     o->listen, httpd_port(d->http), d->nthreads, d->set->n, jobs_count(d->sched),
 	     o->mock ? ", mock mode" : "");
+	if (upkeep && maint_start(upkeep, d->st, err, sizeof err) != 0)
+		dlog(LOG_ERROR, NULL, "%s", err);
 	ev_run(d->loop, 0);
+	maint_stop(upkeep); /* a retention pass stops after its current write */
 	/* Stopping: the drain timer broke the loop. Tasks still running finish their
 	 * step or are abandoned with the process (the journal resumes them). */
 	if (work_busy(d) != 0) {
