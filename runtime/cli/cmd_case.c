@@ -2,6 +2,7 @@
  * link, children, check. A thin front end over case.h. */
 #include "access.h"
 #include "cli.h"
+#include "cmd_case_export.h"
 #include "runout.h"
 #include "rbac.h"
 
@@ -45,6 +46,11 @@ static const char usage[] =
 	"  link REF OTHER [--relation related|parent|child]   OTHER becomes REF's ...\n"
 	"  children REF             the cases whose parent is REF\n"
 	"  check                    verify the store's structure and case indexes\n"
+	"  export --since T [--until T] [--format jsonl] [--out FILE]\n"
+	"                           cases created since T (-30d, @0 for all), one JSON\n"
+	"                           line each: the case, its timeline, links, attachments\n"
+	"  import FILE              an export's lines into this store (same numbers and\n"
+	"                           ids; a case already there is skipped; role admin)\n"
 	"\n"
 	"REF is a case number (42 or #42) or a case id. Times are UTC.\n"
 	"Status changes allowed: new -> active|pending|closed, active -> pending|closed,\n"
@@ -867,9 +873,13 @@ static int case_main(int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage(CMD, "which subcommand? list, show, new, update, close, note, attach, "
-				 "link, children or check");
+				 "link, children, check, export or import");
 	const char *sub = argv[1];
 	case_sub = sub;
+	if (strcmp(sub, "export") == 0) /* cmd_case_export.c: options of their own */
+		return case_export_main(argc, argv);
+	if (strcmp(sub, "import") == 0)
+		return case_import_main(argc, argv);
 	static const char *const list_bools[] = { "asc", NULL };
 	struct opts o;
 	int rc = parse(argc - 2, argv + 2, &o, strcmp(sub, "list") == 0 ? list_bools : NULL);
