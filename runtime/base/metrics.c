@@ -37,6 +37,8 @@ static const struct {
 	[M_CONNECTIONS] = {"soarctl_http_connections", "open HTTP connections"},
 	[M_PLAYBOOKS] = {"soarctl_playbooks", "playbooks loaded"},
 	[M_JOBS] = {"soarctl_jobs", "scheduled jobs"},
+	[M_STORE_FULL] = {"soarctl_store_full", "1 while the data directory is full: writes are answered 507"},
+	[M_STORE_FREE_BYTES] = {"soarctl_store_free_bytes", "free bytes on the data directory's file system"},
 };
 
 void metric_add(enum metric m, int64_t n)

@@ -41,6 +41,8 @@ enum metric {
 	M_CONNECTIONS,
 	M_PLAYBOOKS,
 	M_JOBS,
+	M_STORE_FULL,          /* 1 while the data directory is full (store_watch.c) */
+	M_STORE_FREE_BYTES,    /* free space on the data directory's file system */
 	M__COUNT
 };
 

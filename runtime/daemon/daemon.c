@@ -1,6 +1,7 @@
 /* daemon.c - the main loop of `soarctl serve` (see daemon.h). */
 #include "daemon_int.h"
 #include "maint.h"
+#include "store_watch.h"
 #include "daemon_warroom.h"
 #include "secret.h"
 #include "datadir.h"
@@ -220,6 +221,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		last_flush = now;
 		ingest_flush_dups(d);
 	}
+	store_watch_tick(d->st, now); /* a full data directory: gauges, probe, recovery */
 	metric_set(M_CONNECTIONS, d->http ? httpd_connections(d->http) : 0);
 	metric_set(M_HTTP_CUT, d->http ? (int64_t)httpd_cut(d->http) : 0);
 }

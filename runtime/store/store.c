@@ -2,6 +2,7 @@
  * read transactions, and the one function that turns LMDB codes into words. */
 #include "store_int.h"
 #include "run_done.h"
+#include "store_full.h"
 
 #include "datadir.h"
 
@@ -72,8 +73,16 @@ void store_error(const struct store *st, int rc, const char *what, char *err, si
 	case MDB_MAP_FULL:
 	case ENOSPC:
 	case EDQUOT:
-		snprintf(err, errlen, "%s: data directory is full (%s): free some disk space, "
-			 "or move the data directory with --data", w, dir);
+		if (st) {
+			char full[4300];
+			store_full_describe(st, full, sizeof full);
+			snprintf(err, errlen, "%s: %s%s: free some disk space, or move the data "
+				 "directory with --data", w, full, rc == MDB_MAP_FULL ?
+				 " (the store reached its size limit)" : "");
+		} else {
+			snprintf(err, errlen, "%s: data directory is full (%s): free some disk space, "
+				 "or move the data directory with --data", w, dir);
+		}
 		break;
 	case MDB_VERSION_MISMATCH:
 	case MDB_INVALID:
