@@ -247,6 +247,11 @@ static void *maint_main(void *arg)
 	return NULL;
 }
 
+const struct retention_policy *maint_retention(const struct maint *m)
+{
+	return m && m->has_retention ? &m->pol : NULL;
+}
+
 int maint_start(struct maint *m, struct store *st, char *err, size_t errlen)
 {
 	m->st = st;

@@ -6,6 +6,7 @@
 #ifndef SOAR_MAINT_H
 #define SOAR_MAINT_H
 
+#include "retention.h"
 #include "store.h"
 
 #include <stddef.h>
@@ -22,6 +23,9 @@ struct maint;
 /* Reads the configuration (absent: nothing to do, *out NULL) and checks it:
  * -1 with the file and the problem in err. Starts nothing. */
 int maint_load(const char *data_dir, struct maint **out, char *err, size_t errlen);
+
+/* The retention policy loaded, or NULL when the configuration has none. */
+const struct retention_policy *maint_retention(const struct maint *m);
 
 /* Starts its thread. 0, or -1 + err. */
 int maint_start(struct maint *m, struct store *st, char *err, size_t errlen);

@@ -77,6 +77,7 @@ static const struct {
 	{ "store", "check", RBAC_AUDIT_READ },
 	{ "store", "stats", RBAC_AUDIT_READ },
 	{ "store", "compact", RBAC_USER_MANAGE },
+	{ "store", "retain", RBAC_USER_MANAGE },
 };
 #define NRULES (sizeof cli_rules / sizeof cli_rules[0])
 

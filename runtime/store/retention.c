@@ -194,9 +194,10 @@ void retention_counts_json(const struct retention_counts *c, char *out, size_t o
 	snprintf(out, outlen,
 		 "{\"cases\":%" PRIu64 ",\"timeline_entries\":%" PRIu64 ",\"runs_compacted\":%" PRIu64
 		 ",\"journal_entries\":%" PRIu64 ",\"edl_entries\":%" PRIu64 ",\"dedupe_keys\":%" PRIu64
-		 ",\"batches\":%" PRIu64 ",\"max_batch_ms\":%.1f}",
+		 ",\"batches\":%" PRIu64 ",\"max_batch_ms\":%.1f,\"duration_ms\":%.0f}",
 		 c->cases, c->timeline_entries, c->runs_compacted, c->journal_entries, c->edl_entries,
-		 c->dedupe_keys, c->batches, (double)c->max_batch_us / 1000.0);
+		 c->dedupe_keys, c->batches, (double)c->max_batch_us / 1000.0,
+		 (double)c->duration_us / 1000.0);
 }
 
 /* ---- one batch ---- */
@@ -605,6 +606,7 @@ int retention_pass(struct store *st, const struct retention_policy *p, int64_t n
 		return -1;
 	}
 	int rc = 0;
+	int64_t start = mono_us();
 	while (ps.phase != PH_DONE && !(stop && *stop)) {
 		int64_t t0 = mono_us();
 		if (store_write(st, apply_batch, &ps, err, errlen) != 0) {
@@ -634,6 +636,7 @@ int retention_pass(struct store *st, const struct retention_policy *p, int64_t n
 		}
 	}
 	free(ps.seqs);
+	total.duration_us = mono_us() - start;
 	uint64_t changed = total.cases + total.runs_compacted + total.edl_entries + total.dedupe_keys;
 	if (changed) {
 		char details[512], aerr[256];
@@ -653,5 +656,6 @@ int retention_pass(struct store *st, const struct retention_policy *p, int64_t n
 	c->batches += total.batches;
 	if (total.max_batch_us > c->max_batch_us)
 		c->max_batch_us = total.max_batch_us;
+	c->duration_us += total.duration_us;
 	return rc;
 }

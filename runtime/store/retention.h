@@ -41,6 +41,7 @@ struct retention_counts {
 	uint64_t edl_entries, dedupe_keys;
 	uint64_t batches;
 	int64_t max_batch_us;        /* the longest batch write, waiting included */
+	int64_t duration_us;         /* the pass, pauses included */
 };
 
 /* Parses the "retention" object of the store configuration (docs/store.md):
