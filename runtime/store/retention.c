@@ -432,6 +432,27 @@ static int edl_key(struct store *st, MDB_txn *txn, struct pass *ps, const MDB_va
 	return 0;
 }
 
+/* The first key after the one the last batch stopped at (or the first). */
+static int resume_at(MDB_cursor *cur, const struct pass_out *o, MDB_val *k, MDB_val *v)
+{
+	if (!o->have_ckey)
+		return mdb_cursor_get(cur, k, v, MDB_FIRST);
+	*k = (MDB_val){ o->ckeylen, (void *)o->ckey };
+	int rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (rc == 0 && k->mv_size == o->ckeylen && !memcmp(k->mv_data, o->ckey, o->ckeylen))
+		rc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+	return rc;
+}
+
+static void remember_key(struct pass_out *o, const MDB_val *k)
+{
+	if (k->mv_size <= sizeof o->ckey) {
+		memcpy(o->ckey, k->mv_data, k->mv_size);
+		o->ckeylen = k->mv_size;
+		o->have_ckey = 1;
+	}
+}
+
 static int walk_keys(struct store *st, MDB_txn *txn, struct pass *ps, enum store_db db, key_fn fn,
 		     uint64_t *count)
 {
@@ -440,22 +461,12 @@ static int walk_keys(struct store *st, MDB_txn *txn, struct pass *ps, enum store
 	int rc = mdb_cursor_open(txn, store_dbi(st, db), &cur);
 	if (rc)
 		return rc;
-	MDB_val k = { o->ckeylen, o->ckey }, v;
-	if (o->have_ckey) {
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		if (rc == 0 && k.mv_size == o->ckeylen && !memcmp(k.mv_data, o->ckey, o->ckeylen))
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	} else {
-		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	}
+	MDB_val k, v;
+	rc = resume_at(cur, o, &k, &v);
 	size_t n = 0, examined = 0;
 	while (rc == 0 && n < ps->p->batch && examined < ps->p->batch * 20) {
 		examined++;
-		if (k.mv_size <= sizeof o->ckey) {
-			memcpy(o->ckey, k.mv_data, k.mv_size);
-			o->ckeylen = k.mv_size;
-			o->have_ckey = 1;
-		}
+		remember_key(o, &k);
 		int drop = 0;
 		if ((rc = fn(st, txn, ps, &k, &v, &drop)) != 0)
 			break;
@@ -505,21 +516,11 @@ static int batch_dedupe(struct store *st, MDB_txn *txn, struct pass *ps)
 		return rc;
 	struct store_buf keys = { 0 };
 	size_t n = 0, examined = 0;
-	MDB_val k = { o->ckeylen, o->ckey }, v;
-	if (o->have_ckey) {
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		if (rc == 0 && k.mv_size == o->ckeylen && !memcmp(k.mv_data, o->ckey, o->ckeylen))
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	} else {
-		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	}
+	MDB_val k, v;
+	rc = resume_at(cur, o, &k, &v);
 	while (rc == 0 && n < ps->p->batch && examined < ps->p->batch * 20) {
 		examined++;
-		if (k.mv_size <= sizeof o->ckey) {
-			memcpy(o->ckey, k.mv_data, k.mv_size);
-			o->ckeylen = k.mv_size;
-			o->have_ckey = 1;
-		}
+		remember_key(o, &k);
 		if (v.mv_size == 8 && k.mv_size < 256) {
 			uint64_t seq = store_get_u64(v.mv_data);
 			int64_t created = 0;
