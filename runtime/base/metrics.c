@@ -27,11 +27,18 @@ static const struct {
 	[M_RELOADS] = {"soarctl_reloads_total", "playbook reloads (SIGHUP)"},
 	[M_RELOAD_FAILURES] = {"soarctl_reload_failures_total", "reloads that kept the old playbooks"},
 	[M_HTTP_CUT] = {"soarctl_http_connections_cut_total", "connections cut for slowness (head or body past its deadline, or the oldest waiting head pushed out)"},
+	[M_RETENTION_PASSES] = {"soarctl_retention_passes_total", "retention passes that removed or compacted something"},
+	[M_RETENTION_CASES] = {"soarctl_retention_cases_removed_total", "cases removed by the retention policy"},
+	[M_RETENTION_JOURNALS] = {"soarctl_retention_journals_compacted_total", "finished runs whose journal retention compacted"},
+	[M_BACKUPS] = {"soarctl_backups_total", "scheduled backups written"},
+	[M_BACKUP_FAILURES] = {"soarctl_backup_failures_total", "scheduled backups that failed"},
 	[M_QUEUE_DEPTH] = {"soarctl_work_queue_depth", "tasks waiting for a worker"},
 	[M_INFLIGHT_REQUESTS] = {"soarctl_http_inflight_requests", "requests waiting for durability"},
 	[M_CONNECTIONS] = {"soarctl_http_connections", "open HTTP connections"},
 	[M_PLAYBOOKS] = {"soarctl_playbooks", "playbooks loaded"},
 	[M_JOBS] = {"soarctl_jobs", "scheduled jobs"},
+	[M_STORE_FULL] = {"soarctl_store_full", "1 while the data directory is full: writes are answered 507"},
+	[M_STORE_FREE_BYTES] = {"soarctl_store_free_bytes", "free bytes on the data directory's file system"},
 };
 
 /* Errors by status, 400..599 (others count in the total only). */

@@ -30,12 +30,19 @@ enum metric {
 	M_RELOADS,
 	M_RELOAD_FAILURES,
 	M_HTTP_CUT,            /* connections cut: slow heads or bodies, pushed out */
+	M_RETENTION_PASSES,    /* retention passes that changed something (maint.c) */
+	M_RETENTION_CASES,     /* cases removed by retention */
+	M_RETENTION_JOURNALS,  /* run journals compacted by retention */
+	M_BACKUPS,             /* scheduled backups written */
+	M_BACKUP_FAILURES,     /* scheduled backups that failed */
 	M__COUNTERS,
 	M_QUEUE_DEPTH = M__COUNTERS, /* gauges */
 	M_INFLIGHT_REQUESTS,
 	M_CONNECTIONS,
 	M_PLAYBOOKS,
 	M_JOBS,
+	M_STORE_FULL,          /* 1 while the data directory is full (store_watch.c) */
+	M_STORE_FREE_BYTES,    /* free space on the data directory's file system */
 	M__COUNT
 };
 

@@ -14,11 +14,11 @@ static const struct cli_flags table[] = {
 	{ "init", "", DJ },
 	{ "run", "", DJ "input= input-json= case= mock " RUNOPTS },
 	{ "test", "", "data= filter= junit= " RUNOPTS },
-	{ "case", "list show new update close note attach link children check attachment",
+	{ "case", "list show new update close note attach link children check attachment export import",
 	  DJ "status= severity= type= owner= role= label= labels= dedupe-key= parent= "
 	  "created-since= created-before= updated-since= updated-before= sort= asc limit= "
 	  "cursor= entries= title= custom= source= sla-due= sla-pause-pending= close-reason= "
-	  "reason= kind= name= relation= breached -o= " },
+	  "reason= kind= name= relation= breached -o= since= until= format= out= data-json=" },
 	{ "indicator", "get set list",
 	  DJ "verdict= score= source= tag= seen= expires= case= type= min-score= limit= cursor=" },
 	{ "runs", "list show resume cancel", DJ "status= limit=" },
@@ -26,7 +26,7 @@ static const struct cli_flags table[] = {
 	{ "secret", "set list rm rotate-key rotate-master grant ungrant grants",
 	  DJ "raw to= playbook=" },
 	{ "user", "whoami add list role disable enable remove roles define-role token tokens "
-	  "revoke token-check", DJ "role= expires= label=" },
+	  "revoke token-check set", DJ "role= expires= label= slack-id= email=" },
 	{ "audit", "list verify checkpoint", DJ "last= from= checkpoint=" },
 	{ "edl", "list show add rm export", DJ "ttl= comment= type= cap= out=" },
 	{ "integration", "list show test new record import-xsoar",
@@ -41,7 +41,7 @@ static const struct cli_flags table[] = {
 	{ "debug", "", "data= input= input-json= case= mock dry run= dap " RUNOPTS },
 	{ "backup", "", DJ "compact with-key" },
 	{ "restore", "", DJ },
-	{ "store", "check stats compact", DJ },
+	{ "store", "check stats compact retain", DJ },
 };
 
 const struct cli_flags *cli_flags_find(const char *cmd)

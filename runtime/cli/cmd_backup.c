@@ -9,6 +9,7 @@
 #include "hex.h"
 #include "cli.h"
 #include "backup_files.h"
+#include "backup_run.h"
 #include "secret_cli.h"
 
 #include "audit.h"
@@ -57,56 +58,6 @@ static const char restore_usage[] =
 	"\n"
 	"Exit codes: 0 restored, 1 refused (bad or damaged backup, DIR in use), 2 bad arguments.\n";
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Counts and audit head of a store, for the manifest. */
-static int fill_counts(struct store *st, struct bf_manifest *m, char *err, size_t errlen)
-{
-	struct store_db_stat s[STORE_DB__COUNT];
-	if (store_db_stats(st, s, NULL, NULL, err, errlen) != 0)
-		return -1;
-	m->schema = store_schema(st);
-	m->cases = s[STORE_DB_CASES].entries;
-	m->runs = s[STORE_DB_RUNS].entries;
-	m->journal = s[STORE_DB_JOURNAL].entries;
-	m->audit = s[STORE_DB_AUDIT].entries;
-	m->secrets = s[STORE_DB_SECRETS].entries;
-	m->blobs = s[STORE_DB_BLOBS].entries;
-	m->edl_entries = s[STORE_DB_EDL_ENTRIES].entries;
-	m->users = s[STORE_DB_USERS].entries;
-	struct audit_checkpoint cp;
-	if (audit_checkpoint(st, &cp, err, errlen) != 0)
-		return -1;
-	audit_checkpoint_format(&cp, m->audit_head, sizeof m->audit_head);
-	return 0;
-}
-
-/* A backup that failed leaves nothing behind: its files go, and DEST too when
- * this backup created it, so that the same command can simply be run again. */
-__attribute__((format(printf, 3, 4)))
-static int bk_fail(const char *dest, int created, const char *fmt, ...)
-{
-	static const char *const files[] = { BACKUP_DATA ".part", BACKUP_DATA, BACKUP_KEY,
-					     BACKUP_MANIFEST };
-	char msg[2048], path[4200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", dest, files[i]);
-		unlink(path);
-	}
-	if (created)
-		rmdir(dest);
-	return cli_fail("backup", EXIT_FAIL, "%s; nothing was kept in %s", msg, dest);
-}
-
 static int backup_main(int argc, char **argv)
 {
 	static const char *const bools[] = { "compact", "with-key", NULL };
@@ -134,63 +85,11 @@ static int backup_main(int argc, char **argv)
 		return cli_fail("backup", EXIT_FAIL, "--with-key: there is no key file at %s (this "
 				"store's key comes from $SOARCTL_MASTER_KEY or a passphrase): keep "
 				"that yourself, and back up without --with-key", keypath);
-	if (ds == BF_MISSING && mkdir(dest, 0700) != 0)
-		return cli_fail("backup", EXIT_FAIL, "cannot create %s: %s", dest, strerror(errno));
-
-	char data[4200], tmp[4300];
-	snprintf(data, sizeof data, "%s/%s", dest, BACKUP_DATA);
-	snprintf(tmp, sizeof tmp, "%s.part", data);
 	struct bf_manifest m;
-	memset(&m, 0, sizeof m);
-	m.created_ms = store_now_ms();
-	m.compact = compact;
-	/* The copy yields the CPU to the daemon (on a small machine both compete):
-	 * this thread and the copier it starts run at nice 10. */
-	if (setpriority(PRIO_PROCESS, 0, 10) != 0)
-		(void)0; /* not fatal: the copy only competes harder */
-	double t0 = now_s();
-	unsigned char sum[32];
-	if (store_copy(c.st, tmp, compact, sum, err, sizeof err) != 0)
-		return bk_fail(dest, ds == BF_MISSING, "%s", err);
-	double copy_s = now_s() - t0;
-	if (rename(tmp, data) != 0) {
-		unlink(tmp);
-		return bk_fail(dest, ds == BF_MISSING, "cannot rename %s: %s", tmp, strerror(errno));
-	}
-	/* The manifest describes the copy itself, not the live store (which moved on). */
-	struct store *copy = store_open_readonly(dest, err, sizeof err);
-	if (!copy)
-		return bk_fail(dest, ds == BF_MISSING, "the copy does not open: %s", err);
-	rc = fill_counts(copy, &m, err, sizeof err);
-	store_close(copy);
-	if (rc != 0)
-		return bk_fail(dest, ds == BF_MISSING, "reading the copy: %s", err);
-	/* the checksum of the bytes as they were written (no second read) */
-	struct stat sb;
-	if (stat(data, &sb) != 0)
-		return bk_fail(dest, ds == BF_MISSING, "cannot read %s: %s", data, strerror(errno));
-	m.data_bytes = (uint64_t)sb.st_size;
-	hex_encode(sum, 32, m.data_sha256);
-	if (with_key) {
-		unsigned char key[32];
-		/* read first: refuses a key file others can read, as every command does */
-		rc = keyfile_read(keypath, key, err, sizeof err);
-		memset(key, 0, sizeof key);
-		char kdst[4200];
-		snprintf(kdst, sizeof kdst, "%s/%s", dest, BACKUP_KEY);
-		if (rc != 0 || bf_copy(keypath, kdst, 0600, err, sizeof err) != 0)
-			return bk_fail(dest, ds == BF_MISSING, "copying the master key: %s", err);
-		m.key_included = 1;
-	}
-	if (bf_manifest_write(dest, &m, err, sizeof err) != 0 ||
-	    bf_sync_dir(dest, err, sizeof err) != 0)
-		return bk_fail(dest, ds == BF_MISSING, "%s", err);
-	char details[512];
-	snprintf(details, sizeof details, "{\"compact\":%s,\"key_included\":%s,\"bytes\":%" PRIu64
-		 ",\"cases\":%" PRIu64 ",\"sha256\":\"%s\"}", compact ? "true" : "false",
-		 with_key ? "true" : "false", m.data_bytes, m.cases, m.data_sha256);
-	if (audit_append(c.st, c.actor, "store.backup", dest, details, err, sizeof err) != 0)
-		fprintf(stderr, "soarctl backup: warning: the backup is written but not audited: %s\n", err);
+	double copy_s = 0;
+	if (backup_write(c.st, dest, compact, with_key ? keypath : NULL, c.actor, &m, &copy_s,
+			 err, sizeof err) != 0)
+		return cli_fail("backup", EXIT_FAIL, "%s", err);
 	if (with_key)
 		fprintf(stderr, "soarctl backup: warning: %s/%s holds the master key: anyone who can "
 			"read %s can read every secret. Keep it encrypted and apart from other "

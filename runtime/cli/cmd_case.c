@@ -2,6 +2,7 @@
  * link, children, check. A thin front end over case.h. */
 #include "access.h"
 #include "cli.h"
+#include "cmd_case_export.h"
 #include "runout.h"
 #include "rbac.h"
 
@@ -43,13 +44,18 @@ static const char usage[] =
 	"        custom: a JSON object; source: JSON (custom and source take @FILE)\n"
 	"        sla-due: +4h, +30m, +2d, 2024-05-01T10:00:00Z or @UNIXSECONDS\n"
 	"  close REF --reason TEXT\n"
-	"  note REF TEXT [--kind note|command|result|prompt|answer] [--data JSON]\n"
+	"  note REF TEXT [--kind note|command|result|prompt|answer] [--data-json JSON]\n"
 	"        TEXT - reads standard input\n"
 	"  attach REF FILE [--name NAME]   (limit 32 MiB; $SOARCTL_BLOB_MAX)\n"
 	"  attachment get REF NAME [-o FILE]   the attachment's bytes to FILE (else stdout)\n"
 	"  link REF OTHER [--relation related|parent|child]   OTHER becomes REF's ...\n"
 	"  children REF             the cases whose parent is REF\n"
 	"  check                    verify the store's structure and case indexes\n"
+	"  export --since T [--until T] [--format jsonl] [--out FILE]\n"
+	"                           cases created since T (-30d, @0 for all), one JSON\n"
+	"                           line each: the case, its timeline, links, attachments\n"
+	"  import FILE              an export's lines into this store (same numbers and\n"
+	"                           ids; a case already there is skipped; role admin)\n"
 	"\n"
 	"REF is a case number (42 or #42) or a case id. Times are UTC.\n"
 	"Status changes allowed: new -> active|pending|closed, active -> pending|closed,\n"
@@ -767,7 +773,8 @@ static int do_close(struct opts *o)
 
 static int do_note(struct opts *o)
 {
-	static const char *const known[] = { "kind", "data", NULL };
+	/* --data is the data directory: the note's JSON is --data-json */
+	static const char *const known[] = { "kind", "data-json", NULL };
 	int rc;
 	if ((rc = only(o, known)) != 0)
 		return rc;
@@ -791,7 +798,7 @@ static int do_note(struct opts *o)
 	}
 	char err[1024];
 	uint32_t no = 0;
-	int r = case_note(st, o->pos[0], kind, actor(), text, opt(o, "data"), &no, err, sizeof err);
+	int r = case_note(st, o->pos[0], kind, actor(), text, opt(o, "data-json"), &no, err, sizeof err);
 	free(loaded);
 	if (r != 0)
 		return cli_fail(CMD, r == 1 ? EXIT_FAIL : EXIT_USAGE, "%s", err);
@@ -953,9 +960,13 @@ static int case_main(int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage(CMD, "which subcommand? list, show, new, update, close, note, attach, "
-				 "link, children or check");
+				 "link, children, check, export or import");
 	const char *sub = argv[1];
 	case_sub = sub;
+	if (strcmp(sub, "export") == 0) /* cmd_case_export.c: options of their own */
+		return case_export_main(argc, argv);
+	if (strcmp(sub, "import") == 0)
+		return case_import_main(argc, argv);
 	static const char *const list_bools[] = { "asc", "breached", NULL };
 	struct opts o;
 	/* -o FILE (attachment get): the one short option, taken out before parsing. */

@@ -217,6 +217,8 @@ static int show(struct store *st, const char *id, int json)
 	if (json) {
 		printf("{\"run\":");
 		print_run_json(&r);
+		/* retention compacted the journal: its summary instead of the steps */
+		printf(",\"journal_summary\":%s", r.summary ? r.summary : "null");
 		printf(",\"steps\":[");
 		for (size_t i = 0; i < n; i++) {
 			printf("%s{\"no\":%u,\"name\":", i ? "," : "", j[i].no);
@@ -252,6 +254,8 @@ static int show(struct store *st, const char *id, int json)
 			printf("  result    %s\n", r.result_json);
 		if (r.error_json)
 			printf("  error     %s\n", r.error_json);
+		if (r.summary)
+			printf("journal compacted by retention (the steps are gone): %s\n", r.summary);
 		printf("steps (the path taken):\n");
 		for (size_t i = 0; i < n; i++) {
 			const char *res = j[i].error ? j[i].error : (j[i].result_json ? j[i].result_json : "");

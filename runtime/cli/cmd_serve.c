@@ -3,6 +3,8 @@
 #include "runout.h"
 #include "cli.h"
 #include "daemon.h"
+#include "backup_run.h"
+#include "maint.h"
 #include "datadir.h"
 
 #include <getopt.h>
@@ -113,6 +115,7 @@ static int serve_main(int argc, char **argv)
 		return EXIT_FAIL;
 	/* The daemon holds keys to everything: no core dumps, no ptrace. */
 	sc_harden_process();
+	maint_set_backup(backup_scheduled); /* scheduled backups (store.json) */
 	return daemon_main(&o);
 }
 

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd_store_retain.h"
+
 #define CMD "store"
 
 static const char usage[] =
@@ -33,8 +35,12 @@ static const char usage[] =
 	"  compact rewrites the store without its free pages (a compacting copy in\n"
 	"          DATA/.compact/, synced, then renamed over DATA/store.mdb). Offline:\n"
 	"          refused while another process (the daemon) has the store open.\n"
+	"  retain  one retention pass now, with the policy the daemon applies\n"
+	"          (\"retention\" in DATA/store.json or $SOARCTL_STORE_CONFIG): prints\n"
+	"          what it removed and compacted. The daemon may run.\n"
 	"\n"
-	"check and stats need the audit.read permission, compact user.manage (role admin).\n"
+	"check and stats need the audit.read permission, compact and retain user.manage\n"
+	"(role admin).\n"
 	"Exit codes: 0 ok (check: consistent), 1 problems found or failed, 2 bad arguments.\n";
 
 static int do_check(struct scli *c)
@@ -84,7 +90,7 @@ static const struct {
 		     STORE_DB_CASE_DKEY, STORE_DB_CASE_LINKS }, 6 },
 	{ "timelines", { STORE_DB_TIMELINE }, 1 },
 	{ "runs", { STORE_DB_RUNS, STORE_DB_RUN_IDX, STORE_DB_PROMPTS, STORE_DB_PROMPT_IDX }, 4 },
-	{ "journals", { STORE_DB_JOURNAL }, 1 },
+	{ "journals", { STORE_DB_JOURNAL, STORE_DB_RUN_DONE }, 2 },
 	{ "blobs", { STORE_DB_BLOBS, STORE_DB_BLOB_META }, 2 },
 	{ "indicators", { STORE_DB_INDICATORS, STORE_DB_IND_IDX, STORE_DB_IND_CASES,
 			  STORE_DB_CASE_INDS }, 4 },
@@ -261,17 +267,19 @@ static int store_main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (c.npos != 1)
-		return cli_usage(CMD, "which subcommand? check, stats or compact");
+		return cli_usage(CMD, "which subcommand? check, stats, compact or retain");
 	static const char *const known[] = { NULL };
 	if ((rc = scli_only(&c, known)))
 		return rc;
 	int check = strcmp(c.pos[0], "check") == 0, stats = strcmp(c.pos[0], "stats") == 0;
-	int compact = strcmp(c.pos[0], "compact") == 0;
-	if (!check && !stats && !compact)
-		return cli_usage(CMD, "no subcommand '%s': check, stats or compact", c.pos[0]);
+	int compact = strcmp(c.pos[0], "compact") == 0, retain = strcmp(c.pos[0], "retain") == 0;
+	if (!check && !stats && !compact && !retain)
+		return cli_usage(CMD, "no subcommand '%s': check, stats, compact or retain", c.pos[0]);
 	if ((rc = scli_open(&c)) ||
-	    (rc = scli_require(&c, compact ? RBAC_USER_MANAGE : RBAC_AUDIT_READ, "store")))
+	    (rc = scli_require(&c, compact || retain ? RBAC_USER_MANAGE : RBAC_AUDIT_READ, "store")))
 		return rc;
+	if (retain) /* cmd_store_retain.c */
+		return store_retain(c.st, c.dir, c.actor, c.json);
 	return check ? do_check(&c) : stats ? do_stats(&c) : do_compact(&c);
 }
 

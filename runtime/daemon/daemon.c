@@ -2,6 +2,8 @@
 #include "daemon_int.h"
 #include "httpd_tls.h"
 #include "daemon_prompt.h"
+#include "maint.h"
+#include "store_watch.h"
 #include "daemon_warroom.h"
 #include "sla_escalate.h"
 #include "secret.h"
@@ -251,6 +253,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		last_sla = now;
 		sla_sweep(d, now);
 	}
+	store_watch_tick(d->st, now); /* a full data directory: gauges, probe, recovery */
 	metric_set(M_CONNECTIONS, d->http ? httpd_connections(d->http) : 0);
 	metric_set(M_HTTP_CUT, d->http ? (int64_t)httpd_cut(d->http) : 0);
 }
@@ -426,6 +429,12 @@ int daemon_main(const struct daemon_opts *o)
 		     err);
 		return 1;
 	}
+	/* retention and scheduled backups (store.json): a bad file stops the start */
+	static struct maint *upkeep;
+	if (maint_load(o->data_dir, &upkeep, err, sizeof err) != 0) {
+		dlog(LOG_ERROR, NULL, "store configuration: %s", err);
+		return 2;
+	}
 	if (!(d->integ = integrations_load(err, sizeof err)) ||
 	    !(d->set = pb_set_load(o->playbooks_dir, err, sizeof err))) {
 		dlog(LOG_ERROR, NULL, "%s", err);
@@ -512,7 +521,10 @@ int daemon_main(const struct daemon_opts *o)
 	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s; "
 	     "links: %s", o->listen, httpd_port(d->http), d->nthreads, d->set->n,
 	     jobs_count(d->sched), o->mock ? ", mock mode" : "", d->base_url);
+	if (upkeep && maint_start(upkeep, d->st, err, sizeof err) != 0)
+		dlog(LOG_ERROR, NULL, "%s", err);
 	ev_run(d->loop, 0);
+	maint_stop(upkeep); /* a retention pass stops after its current write */
 	/* Stopping: the drain timer broke the loop. Tasks still running finish their
 	 * step or are abandoned with the process (the journal resumes them). */
 	if (work_busy(d) != 0) {

@@ -27,6 +27,9 @@
 #include "runstore.h"
 #include "slack.h"
 #include "store_buf.h"
+#include "store_full.h"
+#include "store_watch.h"
+#include "timefmt.h"
 
 #include <mbedtls/sha256.h>
 #include <stdio.h>
@@ -936,6 +939,12 @@ void api_gate(struct httpd_req *r, void *ud)
 	}
 	if (user)
 		httpd_set_user(r, user);
+	/* a full data directory: writes get 507 at once (store_watch.c) */
+	char full[4800];
+	const char *m = httpd_method(r);
+	if (user && strcmp(m, "GET") && strcmp(m, "HEAD") && store_watch_refuse(d->st, (int64_t)(timefmt_now() * 1000), full,
+						 sizeof full))
+		httpd_error(r, 507, "insufficient_storage", full, "Retry-After: 5");
 }
 
 void api_handle(struct httpd_req *r, void *ud)
@@ -960,9 +969,13 @@ void api_handle(struct httpd_req *r, void *ud)
 	case R_NONE:
 		break;
 	case R_HEALTHZ:
-		if (d->stopping)
+		if (d->stopping) {
 			httpd_error(r, 503, "stopping", "the daemon is stopping", NULL);
-		else
+		} else if (store_full(d->st)) {
+			char full[4800];
+			store_watch_message(d->st, full, sizeof full);
+			httpd_error(r, 507, "store_full", full, NULL);
+		} else
 			httpd_reply(r, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL);
 		break;
 	case R_METRICS: {

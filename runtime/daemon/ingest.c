@@ -9,6 +9,7 @@
  * could not take its runs or too many requests already wait for the store. */
 #include "case.h"
 #include "daemon.h"
+#include "store_full.h"
 #include "json.h"
 #include "metrics.h"
 #include "store_buf.h"
@@ -129,7 +130,12 @@ static void answer(struct ingest_req *q)
 	for (int i = 0; i < q->n; i++)
 		if (q->items[i].out == O_CREATED)
 			start_runs(q, &q->items[i]);
-	httpd_reply(q->r, 202, "application/json", b.p ? b.p : "{}", b.len, NULL);
+	/* nothing stored because the data directory is full: 507, not 202 */
+	int errors = 0;
+	for (int i = 0; i < q->n; i++)
+		errors += q->items[i].out == O_ERROR;
+	int full = q->n && errors == q->n && store_full(daemon_store(q->d));
+	httpd_reply(q->r, full ? 507 : 202, "application/json", b.p ? b.p : "{}", b.len, NULL);
 	store_buf_free(&b);
 	(void)created;
 	req_free(q);

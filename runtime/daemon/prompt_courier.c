@@ -502,7 +502,10 @@ static int send_mail(struct daemon *d, const struct conf *c, const struct prompt
 	explicit_bzero(tok, sizeof tok);
 	char until[64], subject[400];
 	when_text(exp * 1000, until, sizeof until);
-	snprintf(subject, sizeof subject, "%s%.300s", why, p->question);
+	/* A subject is one line: the question's first (its whole text is the body). */
+	size_t first = strcspn(p->question, "\r\n");
+	snprintf(subject, sizeof subject, "%s%.*s%s", why, (int)(first > 300 ? 300 : first), p->question,
+		 first > 300 || p->question[first] ? " ..." : "");
 	struct store_buf text = { 0 }, html = { 0 }, msg = { 0 };
 	store_buf_printf(&text, "%s\n\nAnswer here (the link is for you only, answers once, and "
 			 "works until %s):\n%s\n\nsoarctl prompt %s, run %s\n", p->question, until, link,

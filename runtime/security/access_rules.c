@@ -17,6 +17,8 @@ static const struct {
 	{ "case", "show", RBAC_CASE_READ },
 	{ "case", "children", RBAC_CASE_READ },
 	{ "case", "check", RBAC_CASE_READ },
+	{ "case", "export", RBAC_CASE_READ },
+	{ "case", "import", RBAC_USER_MANAGE },
 	{ "case", "new", RBAC_CASE_WRITE },
 	{ "case", "update", RBAC_CASE_WRITE },
 	{ "case", "close", RBAC_CASE_WRITE },
@@ -83,6 +85,7 @@ static const struct {
 	{ "store", "check", RBAC_AUDIT_READ },
 	{ "store", "stats", RBAC_AUDIT_READ },
 	{ "store", "compact", RBAC_USER_MANAGE },
+	{ "store", "retain", RBAC_USER_MANAGE },
 };
 #define NRULES (sizeof cli_rules / sizeof cli_rules[0])
 

@@ -4,6 +4,7 @@
 #include "store_db_int.h"
 #include "audit.h"
 #include "record.h"
+#include "run_done_int.h"
 #include "store_buf.h"
 #include "uuid.h"
 
@@ -27,6 +28,7 @@ static const struct record_field run_fields[] = {
 	RECORD_FIELD(15, REC_I64, run_rec, updated), RECORD_FIELD(16, REC_I64, run_rec, finished),
 	RECORD_FIELD(17, REC_U32, run_rec, steps), RECORD_FIELD(18, REC_I32, run_rec, owner_pid),
 	RECORD_FIELD(19, REC_INT, run_rec, cancel_requested), RECORD_FIELD(20, REC_STR, run_rec, actor),
+	RECORD_FIELD(21, REC_STR, run_rec, summary),
 	{ 0, REC_STR, 0, 0 },
 };
 
@@ -349,8 +351,12 @@ static int put_run(struct store *st, MDB_txn *txn, const unsigned char key[16], 
 		if (r->wait_prompt && uuid_parse(r->wait_prompt, w + 8) == 0)
 			iv.mv_size = 24;
 	}
-	return put_indexed_v(st, txn, STORE_DB_RUNS, STORE_DB_RUN_IDX, key, old_status, r->status,
-			     run_fields, r, r->status == RUN_WAITING ? &iv : NULL);
+	int rc = put_indexed_v(st, txn, STORE_DB_RUNS, STORE_DB_RUN_IDX, key, old_status, r->status,
+			       run_fields, r, r->status == RUN_WAITING ? &iv : NULL);
+	/* Finished now: retention may compact its journal later (run_done.h). */
+	if (rc == 0 && run_done_final(r->status) && !run_done_final(old_status) && !r->summary)
+		rc = run_done_add(st, txn, key, r->finished ? r->finished : r->updated);
+	return rc;
 }
 
 static int put_indexed_v(struct store *st, MDB_txn *txn, enum store_db db, enum store_db idx,

@@ -40,6 +40,7 @@ struct run_rec {
 	int32_t owner_pid;    /* process executing it while running */
 	char *actor;          /* who started it ("cli:alice", "daemon", "run:ID" for a child) */
 	int cancel_requested;
+	char *summary;        /* once retention compacted the journal: JSON step summary */
 };
 void run_rec_free(struct run_rec *r);
 /* The status of an encoded run record (the value under STORE_DB_RUNS), or -1

@@ -1,6 +1,8 @@
 /* store.c - opening the LMDB environment, schema and migrations, map growth,
  * read transactions, and the one function that turns LMDB codes into words. */
 #include "store_int.h"
+#include "run_done_int.h"
+#include "store_full.h"
 
 #include "datadir.h"
 
@@ -42,6 +44,7 @@ static const char *const db_names[STORE_DB__COUNT] = {
 	[STORE_DB_EDL_LISTS] = "edl_lists",
 	[STORE_DB_EDL_ENTRIES] = "edl_entries",
 	[STORE_DB_JOBS] = "jobs",
+	[STORE_DB_RUN_DONE] = "run_done",
 };
 
 /* Flags beyond MDB_CREATE. A database whose flags change needs a new name and a
@@ -70,8 +73,16 @@ void store_error(const struct store *st, int rc, const char *what, char *err, si
 	case MDB_MAP_FULL:
 	case ENOSPC:
 	case EDQUOT:
-		snprintf(err, errlen, "%s: data directory is full (%s): free some disk space, "
-			 "or move the data directory with --data", w, dir);
+		if (st) {
+			char full[4300];
+			store_full_describe(st, full, sizeof full);
+			snprintf(err, errlen, "%s: %s%s: free some disk space, or move the data "
+				 "directory with --data", w, full, rc == MDB_MAP_FULL ?
+				 " (the store reached its size limit)" : "");
+		} else {
+			snprintf(err, errlen, "%s: data directory is full (%s): free some disk space, "
+				 "or move the data directory with --data", w, dir);
+		}
 		break;
 	case MDB_VERSION_MISMATCH:
 	case MDB_INVALID:
@@ -237,6 +248,7 @@ void store_write_end(struct store *st)
 typedef int (*migration_fn)(struct store *st, MDB_txn *txn);
 static const migration_fn migrations[STORE_SCHEMA_VERSION] = {
 	[1] = case_index_migrate_v2, /* case_idx (one key per entry) -> case_ix (dupsort) */
+	[2] = store_migrate_v3,      /* run_done: finished runs by time (migrate.c) */
 };
 
 static int schema_check(struct store *st, MDB_txn *txn, char *err, size_t errlen)

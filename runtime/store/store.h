@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 /* The schema this soarctl writes. Bump it with a migration in store.c. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* The named databases. Key formats are documented in docs/store.md. */
 enum store_db {
@@ -61,6 +61,7 @@ enum store_db {
 	STORE_DB_EDL_LISTS,   /* EDL name -> type u8, cap u32 BE, created i64 BE (edl_store.c) */
 	STORE_DB_EDL_ENTRIES, /* EDL name, 0x00, value -> expires i64 BE, added i64 BE, comment */
 	STORE_DB_JOBS,         /* job (playbook) name -> daemon job state (jobs.c) */
+	STORE_DB_RUN_DONE,     /* finished ms u64 BE, run uuid -> "": runs whose journal retention may compact (run_done.h) */
 	STORE_DB__COUNT
 };
 

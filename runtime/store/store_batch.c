@@ -254,10 +254,14 @@ static void run_batch(struct store *st, struct store_ticket *list, int n)
 	for (;;) {
 		struct store_ticket *culprit;
 		int rc = run_txn(st, list, n, &culprit);
-		if (rc == 0)
+		if (rc == 0) {
+			store_full_note(st, 0);
 			return;
+		}
 		if (rc == MDB_MAP_FULL && store_grow(st) == 0)
 			continue;
+		rc = store_full_code(st, rc);
+		store_full_note(st, rc);
 		if (n == 1) {
 			fail_ticket(st, list, rc);
 			return;

@@ -29,6 +29,7 @@ struct store {
 	pthread_t committer;
 
 	struct store_stats stats; /* under q_lock */
+	_Atomic int full;        /* the last write failed for want of space (store_full.c) */
 
 	/* Deferred duplicates of the running batch (committer thread only): the
 	 * entries, grouped by (dbi, key, data size) through a hash table of keys. */
@@ -69,6 +70,12 @@ void store_write_end(struct store *st);
 /* Migration 1 -> 2, provided by case_index.c (it knows the record format): drops
  * the old "case_idx" database and rebuilds the dupsort "case_ix" from the cases. */
 int case_index_migrate_v2(struct store *st, MDB_txn *txn);
+
+/* After each batch: rc 0 clears the full state, a lack of space sets it
+ * (store_full.c). */
+void store_full_note(struct store *st, int rc);
+/* EIO from a commit on a file system with (almost) no space left is ENOSPC. */
+int store_full_code(struct store *st, int rc);
 
 /* Finishes queued writes and stops the committer (store_close). */
 void store_batch_stop(struct store *st);

@@ -50,7 +50,7 @@ checks=$((checks + 1))
 [ "$(wc -l < "$acked")" -gt "$after" ] || fail "ingestion stalled after the backup"
 touch "$SOAR_TMP/stop"; wait "$POSTER"; POSTER=
 [ "$(json_field "$man" 'j["manifest"]["key_included"]')" = False ] || fail "key included by default: $man"
-[ "$(json_field "$man" 'j["manifest"]["schema"]')" = 2 ] || fail "schema in manifest: $man"
+[ "$(json_field "$man" 'j["manifest"]["schema"]')" = 3 ] || fail "schema in manifest: $man"
 [ ! -e "$B/master.key" ] || fail "the key was copied without --with-key"
 [ "$(json_field "$man" 'j["manifest"]["data_sha256"]')" = "$(sha256sum "$B/store.mdb" | cut -d' ' -f1)" ] ||
 	fail "manifest checksum differs from the file"
