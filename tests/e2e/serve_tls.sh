@@ -57,8 +57,10 @@ TOK=$("$S" user token --label tls 2>/dev/null | tail -1)
 "$S" edl add blocked 192.0.2.7 >/dev/null || fail "edl add"
 cat > "$T/ask.lua" <<'LUA'
 return { name = "ask", run = function()
-  local a = prompt.ask{ question = "Block it?", options = { "yes", "no" } }
-  return { answer = a.choice } end }
+  local p = prompt.create{ question = "Block it?", options = { "yes", "no" } }
+  log.info("link", { url = p.url })
+  local a = prompt.wait(p.id)
+  return { answer = a.value } end }
 LUA
 serve_start --playbooks "$T" --tls-cert "$T/live.pem" --tls-key "$T/live.key"
 H="https://127.0.0.1:$api"
@@ -79,10 +81,13 @@ contains "$("${C[@]}" "$H/healthz")" '"status":"ok"' "after a plain-HTTP request
 edl=$("${C[@]}" -H "Authorization: Bearer $TOK" "$H/edl/blocked")
 contains "$edl" "192.0.2.7" "EDL over HTTPS"
 # a prompt link opened and answered over HTTPS
-expect_exit 3 -- "$S" run "$T/ask.lua" --json
+SOARCTL_PUBLIC_URL="$H" expect_exit 3 -- "$S" run "$T/ask.lua" --json
 pid=$(json_field "$out" 'j["waiting"]["prompt_id"]')
+link=$(printf '%s\n' "$err" | sed -n 's/.*"url":"\([^"]*\)".*/\1/p' | head -1)
 checks=$((checks + 1))
-[ "$("${C[@]}" -o "$SOAR_TMP/form" -w '%{http_code}' "$H/prompts/$pid?token=$TOK")" = 200 ] ||
+case "$link" in "$H/prompts/$pid?t="*) ;; *) fail "the prompt's link is not on https: '$link'" ;; esac
+checks=$((checks + 1))
+[ "$("${C[@]}" -o "$SOAR_TMP/form" -w '%{http_code}' "$link")" = 200 ] ||
 	fail "prompt form over HTTPS: $(head -c 300 "$SOAR_TMP/form")"
 contains "$(cat "$SOAR_TMP/form")" "Block it?"
 checks=$((checks + 1))
