@@ -54,11 +54,11 @@ set(CPACK_SET_DESTDIR ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# dpkg-shlibdeps sees the linked libraries; these three are loaded with dlopen on
-# first use (net/curl_lazy.c, net/mhd_lazy.c, base/idn.c), so their packages are
-# declared here, found from the sonames the code opens.
+# dpkg-shlibdeps sees the linked libraries; these are loaded with dlopen on first
+# use (net/curl_lazy.c, net/mhd_lazy.c, base/idn.c, net/httpd_tls.c for TLS), so
+# their packages are declared here, found from the sonames the code opens.
 set(SOAR_DEB_DEPENDS)
-foreach(soname libcurl.so.4 libmicrohttpd.so.12 libidn2.so.0)
+foreach(soname libcurl.so.4 libmicrohttpd.so.12 libidn2.so.0 libgnutls.so.30)
   execute_process(COMMAND dpkg-query -S "*/${soname}" OUTPUT_VARIABLE owner
                   ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
   string(REGEX MATCH "^[^:,]+" pkg "${owner}")
