@@ -123,11 +123,17 @@ int main(int argc, char **argv)
 		print_help(stdout);
 		return EXIT_OK;
 	}
+	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+		if (strcmp(argv[i], "--json") == 0)
+			cli_set_json_errors(1);
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
 		if (argc == 3 && strcmp(argv[2], "--json") == 0) {
 			print_version_json();
 			return EXIT_OK;
 		}
+		if (argc > 2)
+			return cli_fail("version", EXIT_USAGE, "'%s' is not an option of version "
+					"(soarctl version [--json])", argv[2]);
 		printf("soarctl %s\n", SOAR_VERSION);
 		return EXIT_OK;
 	}
@@ -149,26 +155,24 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		const struct cli_command *c = find(argv[2]);
-		if (!c) {
-			fprintf(stderr, "soarctl: no command '%s'. Try 'soarctl --help'.\n", argv[2]);
-			return EXIT_USAGE;
-		}
+		if (!c)
+			return cli_fail("help", EXIT_USAGE, "no command '%s' (soarctl --help lists them)",
+					argv[2]);
+		if (argc > 3)
+			return cli_fail("help", EXIT_USAGE, "help takes one COMMAND (soarctl help "
+					"COMMAND), not '%s'", argv[3]);
 		fputs(c->usage, stdout);
 		return EXIT_OK;
 	}
 	const struct cli_command *c = find(name);
-	if (!c) {
-		fprintf(stderr, "soarctl: no command '%s'. Try 'soarctl --help'.\n", name);
-		return EXIT_USAGE;
-	}
+	if (!c)
+		return cli_fail(name[0] == '-' ? "soarctl" : name, EXIT_USAGE, "no command '%s' "
+				"(soarctl --help lists them)", name);
 	for (int i = 2; i < argc; i++)
 		if (cli_is_help(argv[i])) {
 			fputs(c->usage, stdout);
 			return EXIT_OK;
 		}
-	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
-		if (strcmp(argv[i], "--json") == 0)
-			cli_set_json_errors(1);
 	int rc = cli_flags_check(c->name, c->usage, argc - 1, argv + 1);
 	if (rc)
 		return rc;

@@ -310,7 +310,7 @@ static void login_post(struct daemon *d, struct httpd_req *r)
 	memset(token, 0, sizeof token);
 	if (rc != 0) {
 		login_page(r, 401, "that token is not valid (unknown, revoked, expired, or its user is "
-			   "disabled): create one with soarctl user token create");
+			   "disabled): create one with soarctl user token");
 		return;
 	}
 	struct dash_session *s = dash_session_new(user, time(NULL));

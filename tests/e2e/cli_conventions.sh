@@ -106,6 +106,17 @@ expect_exit 1 -- "$S" runs show 01a00000-0000-7000-8000-000000000000
 contains "$err" "no run"
 expect_exit 1 -- "$S" case show 4242
 expect_exit 2 -- "$S" nosuchcommand
+contains "$err" "no command 'nosuchcommand'"
+expect_exit 2 -- "$S" nosuchcommand --json
+[ "$(json_field "$out" 'j["error"]["kind"]')" = usage ] || fail "an unknown command with --json: $out"
+checks=$((checks + 1))
+# stray arguments to version and help are refused, not ignored
+expect_exit 2 -- "$S" version --bogus
+expect_exit 2 -- "$S" --version extra
+expect_exit 2 -- "$S" help case extra
+expect_exit 2 -- "$S" help nosuchcommand
+expect_exit 0 -- "$S" version
+expect_exit 0 -- "$S" help case
 
 # ---- options after positional arguments ----
 expect_exit 0 -- "$S" integration show abuseipdb --data "$SOARCTL_DATA"
