@@ -839,14 +839,23 @@ void dash_playbooks(struct dash_ctx *c)
 	struct pb_set *set = c->d->set;
 	store_buf_str(&c->b, "<table id=playbooks><tr><th>Playbook</th><th>Description</th>"
 		      "<th>Inputs</th><th>Schedule</th><th>Alert triggers</th><th>Minutes saved per run</th>"
-		      "<th>Minutes to build</th></tr>");
+		      "<th>Minutes to build</th><th>Self-service form</th></tr>");
 	for (int i = 0; set && i < set->n; i++) {
 		const struct pb_meta *m = &set->pb[i];
 		dash_printf(c, "<tr><td>%s</td><td>%s</td><td><pre>%s</pre></td><td>%s</td><td class=n>%d</td>"
-			    "<td class=n>%.1f</td><td class=n>%.1f</td></tr>", m->name,
+			    "<td class=n>%.1f</td><td class=n>%.1f</td><td>", m->name,
 			    m->description ? m->description : "", m->inputs_text ? m->inputs_text : "",
 			    m->schedule ? m->schedule : "", m->ntriggers, m->minutes_saved,
 			    m->minutes_to_build);
+		/* The form people start it from (daemon_selfservice.c), and who may. */
+		if (m->form) {
+			dash_printf(c, "<a class=form href=\"/forms/%s\">%s</a><br><small>roles: ", m->name,
+				    m->form->title ? m->form->title : m->name);
+			for (int k = 0; k < m->form->nroles; k++)
+				dash_printf(c, k ? ", %s" : "%s", m->form->roles[k]);
+			store_buf_str(&c->b, "</small>");
+		}
+		store_buf_str(&c->b, "</td></tr>");
 	}
 	store_buf_str(&c->b, "</table>");
 	dash_page_end(c);
