@@ -9,6 +9,7 @@
 #include "case.h"
 #include "case_stats.h"
 #include "daemon_int.h"
+#include "dash_hist.h"
 #include "dash_roi.h"
 #include "dash_session.h"
 #include "dash_svg.h"
@@ -51,63 +52,6 @@ static const char *dur(double minutes, char *buf, size_t len)
 	return buf;
 }
 
-
-/* The overview's 30-day histograms, kept between renders: each series
- * scans only the index entries added since the last render (new cases go at
- * the end of their index key), and is counted afresh when the window moves
- * to a new day or every HIST_FRESH seconds, which bounds what it can miss
- * (a case whose severity or type changed, one deleted, one written by
- * another process with an older clock). On the loop's thread only. */
-#define HIST_DAYS 30
-#define HIST_SLOTS 32
-#define HIST_FRESH 600
-
-struct hist_slot {
-	int by;
-	char value[CASE_MAX_SHORT + 1];
-	int64_t from;                  /* the window's first day */
-	time_t full_at;                /* when last counted afresh; 0 = unused */
-	unsigned char last[16];
-	int has_last;
-	uint64_t counts[HIST_DAYS];
-};
-
-static struct hist_slot hist_slots[HIST_SLOTS];
-
-static int hist_cached(struct store *st, enum case_stat_by by, const char *value, int64_t from,
-		       uint64_t *out, char *err, size_t errlen)
-{
-	time_t now = time(NULL);
-	struct hist_slot *h = NULL, *old = &hist_slots[0];
-	for (size_t i = 0; i < HIST_SLOTS && !h; i++) {
-		struct hist_slot *x = &hist_slots[i];
-		if (x->full_at && x->by == (int)by && strcmp(x->value, value ? value : "") == 0)
-			h = x;
-		else if (x->full_at < old->full_at)
-			old = x;
-	}
-	if (h && (h->from != from || now - h->full_at >= HIST_FRESH))
-		h->full_at = 0;     /* a new day, or time to count afresh */
-	if (!h)
-		h = old, h->full_at = 0;
-	if (!h->full_at) {
-		memset(h, 0, sizeof *h);
-		h->by = (int)by;
-		snprintf(h->value, sizeof h->value, "%s", value ? value : "");
-		h->from = from;
-	}
-	if (case_stat_histogram_after(st, by, value, h->has_last ? h->last : NULL, from, DAY_MS,
-				      HIST_DAYS, h->counts, h->last, NULL, err, errlen) != 0) {
-		h->full_at = 0;
-		return -1;
-	}
-	for (size_t k = 0; k < 16 && !h->has_last; k++)
-		h->has_last = h->last[k] != 0;
-	if (!h->full_at)
-		h->full_at = now;
-	memcpy(out, h->counts, sizeof h->counts);
-	return 0;
-}
 
 static void card(struct dash_ctx *c, const char *id, const char *label, const char *value)
 {
@@ -251,13 +195,13 @@ void dash_overview(struct dash_ctx *c)
 	store_buf_str(&c->b, "</div>");
 
 	/* cases over the last 30 days, by severity and by type */
-	enum { NB = HIST_DAYS };
-	int64_t from = (now / DAY_MS - (NB - 1)) * DAY_MS;
+	enum { NB = DASH_HIST_DAYS };
+	int64_t from = dash_hist_from(now);
 	uint64_t hs[4 * NB] = {0};
 	const char *snames[4], *scol[4];
 	for (int i = 0; i < 4; i++) {
 		snprintf(v, sizeof v, "%d", 4 - i);
-		hist_cached(st, CASE_STAT_SEVERITY, v, from, hs + i * NB, err, sizeof err);
+		dash_hist_get(st, CASE_STAT_SEVERITY, v, from, hs + i * NB, err, sizeof err);
 		snames[i] = case_severity_name(4 - i);
 		scol[i] = dash_sev_colour[4 - i];
 	}
@@ -269,7 +213,7 @@ void dash_overview(struct dash_ctx *c)
 	if (nt > 0) {
 		uint64_t *ht = calloc((size_t)nt * NB, sizeof *ht);
 		for (int i = 0; ht && i < nt; i++)
-			hist_cached(st, CASE_STAT_TYPE, tnames[i], from, ht + i * NB, err, sizeof err);
+			dash_hist_get(st, CASE_STAT_TYPE, tnames[i], from, ht + i * NB, err, sizeof err);
 		store_buf_str(&c->b, "<h2>New cases, last 30 days, by type (the 6 most common)</h2>");
 		if (ht)
 			dash_svg_stacked(&c->b, "chart-type", ht, (size_t)nt, NB, (const char *const *)tnames,
