@@ -39,6 +39,7 @@ static struct {
 	pthread_t th;
 	struct store *st;
 	int started, quit;
+	int warm;                      /* the first pass is done */
 	struct hist_slot slots[HIST_SLOTS];
 } H = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
@@ -120,7 +121,16 @@ int dash_hist_get(struct store *st, enum case_stat_by by, const char *value, int
 		pthread_mutex_unlock(&H.mu);
 		return rc;
 	}
+	int warming = H.started && !H.warm;
 	pthread_mutex_unlock(&H.mu);
+	if (warming) {
+		/* small stores count here (a few ms); large ones wait for the thread */
+		uint64_t total = 0;
+		if (case_stat_count(st, CASE_STAT_ALL, NULL, &total, err, errlen) != 0)
+			return -1;
+		if (total > DASH_HIST_SYNC_MAX)
+			return 1;
+	}
 	struct hist_slot n;
 	if (count_full(st, by, value, from, &n, err, errlen) != 0)
 		return -1;
@@ -166,6 +176,9 @@ static void *warm(void *unused)
 				quit = warm_one(CASE_STAT_TYPE, names[i], from);
 			free(names[i]);
 		}
+		pthread_mutex_lock(&H.mu);
+		H.warm = 1;
+		pthread_mutex_unlock(&H.mu);
 		/* next: in HIST_FRESH seconds, or at the next UTC midnight */
 		int64_t next = now + HIST_FRESH * 1000LL, midnight = (now / DAY_MS + 1) * DAY_MS;
 		if (midnight < next)
@@ -188,12 +201,21 @@ int dash_hist_start(struct store *st)
 		return 0;
 	H.st = st;
 	H.quit = 0;
+	H.warm = 0;
 	if (pthread_create(&H.th, NULL, warm, NULL) != 0)
 		return -1;
 	pthread_mutex_lock(&H.mu);
 	H.started = 1;
 	pthread_mutex_unlock(&H.mu);
 	return 0;
+}
+
+int dash_hist_ready(void)
+{
+	pthread_mutex_lock(&H.mu);
+	int r = H.started && H.warm;
+	pthread_mutex_unlock(&H.mu);
+	return r;
 }
 
 void dash_hist_stop(void)

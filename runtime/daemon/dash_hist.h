@@ -17,9 +17,12 @@ int64_t dash_hist_from(int64_t now_ms);
 
 /* The series for (by, value) over the window starting at `from`, into
  * out[DASH_HIST_DAYS]: from the kept counts plus the index entries added
- * since; counted afresh here only when nothing is kept (the warm thread not
- * done yet, a type it did not warm) or what is kept is stale. Thread-safe.
- * 0 or -1 with err. */
+ * since; counted afresh here only when nothing is kept (a type the warm thread
+ * did not warm) or what is kept is stale. While the warm thread's first pass
+ * is still going and the store holds more than DASH_HIST_SYNC_MAX cases,
+ * returns 1 and leaves out alone: the page says the chart is being counted
+ * rather than waiting for it. Thread-safe. 0, 1, or -1 with err. */
+#define DASH_HIST_SYNC_MAX 100000
 int dash_hist_get(struct store *st, enum case_stat_by by, const char *value, int64_t from,
 		  uint64_t *out, char *err, size_t errlen);
 
@@ -27,6 +30,8 @@ int dash_hist_get(struct store *st, enum case_stat_by by, const char *value, int
  * severities and the commonest types) at once and again every 10 minutes and
  * at each UTC midnight. 0, or -1 (the pages then count on their own). */
 int dash_hist_start(struct store *st);
+/* 1 once the thread's first pass is done (every warmed series kept). */
+int dash_hist_ready(void);
 /* Stops it (before the store closes); waits for a count in progress. */
 void dash_hist_stop(void);
 

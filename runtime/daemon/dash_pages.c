@@ -199,23 +199,37 @@ void dash_overview(struct dash_ctx *c)
 	int64_t from = dash_hist_from(now);
 	uint64_t hs[4 * NB] = {0};
 	const char *snames[4], *scol[4];
+	int hrc = 0;               /* 1: still being counted; -1: err says why */
 	for (int i = 0; i < 4; i++) {
 		snprintf(v, sizeof v, "%d", 4 - i);
-		dash_hist_get(st, CASE_STAT_SEVERITY, v, from, hs + i * NB, err, sizeof err);
+		int r = dash_hist_get(st, CASE_STAT_SEVERITY, v, from, hs + i * NB, err, sizeof err);
+		if (r && hrc >= 0)
+			hrc = r;
 		snames[i] = case_severity_name(4 - i);
 		scol[i] = dash_sev_colour[4 - i];
 	}
 	store_buf_str(&c->b, "<h2>New cases, last 30 days, by severity</h2>");
-	dash_svg_stacked(&c->b, "chart-severity", hs, 4, NB, snames, scol, from, DAY_MS);
+	if (hrc == 1)
+		store_buf_str(&c->b, "<p id=chart-counting>The charts are being counted in the background "
+			      "since the daemon started (a large store): reload in a moment.</p>");
+	else if (hrc < 0)
+		dash_printf(c, "<p class=err>cannot count the cases over time: %s</p>", err);
+	else
+		dash_svg_stacked(&c->b, "chart-severity", hs, 4, NB, snames, scol, from, DAY_MS);
 	char *tnames[6] = {0};
 	uint64_t tcounts[6] = {0};
-	int nt = case_stat_types(st, 6, tnames, tcounts, err, sizeof err);
+	int nt = hrc ? 0 : case_stat_types(st, 6, tnames, tcounts, err, sizeof err);
 	if (nt > 0) {
 		uint64_t *ht = calloc((size_t)nt * NB, sizeof *ht);
-		for (int i = 0; ht && i < nt; i++)
-			dash_hist_get(st, CASE_STAT_TYPE, tnames[i], from, ht + i * NB, err, sizeof err);
+		int trc = 0;
+		for (int i = 0; ht && i < nt && !trc; i++)
+			trc = dash_hist_get(st, CASE_STAT_TYPE, tnames[i], from, ht + i * NB, err, sizeof err);
 		store_buf_str(&c->b, "<h2>New cases, last 30 days, by type (the 6 most common)</h2>");
-		if (ht)
+		if (trc == 1)
+			store_buf_str(&c->b, "<p>Being counted in the background: reload in a moment.</p>");
+		else if (trc < 0)
+			dash_printf(c, "<p class=err>cannot count the cases over time: %s</p>", err);
+		else if (ht)
 			dash_svg_stacked(&c->b, "chart-type", ht, (size_t)nt, NB, (const char *const *)tnames,
 				    dash_series_colour, from, DAY_MS);
 		free(ht);
