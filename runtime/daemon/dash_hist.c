@@ -11,6 +11,7 @@
 #include "dash_hist.h"
 
 #include "case.h"
+#include "daemon.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -177,8 +178,12 @@ static void *warm(void *unused)
 			free(names[i]);
 		}
 		pthread_mutex_lock(&H.mu);
+		int first = !H.warm;
 		H.warm = 1;
 		pthread_mutex_unlock(&H.mu);
+		if (first && !quit)
+			dlog(LOG_INFO, NULL, "dashboard charts counted (%d series) in %lld ms", 4 + (nt > 0 ? nt : 0),
+			     (long long)(now_ms() - now));
 		/* next: in HIST_FRESH seconds, or at the next UTC midnight */
 		int64_t next = now + HIST_FRESH * 1000LL, midnight = (now / DAY_MS + 1) * DAY_MS;
 		if (midnight < next)
