@@ -23,15 +23,16 @@ local function known_opts(opts, allowed, sig)
   end
 end
 
-local TASK_OPTS = { owner = true, role = true, sla = true, on_breach = true }
+local TASK_OPTS = { owner = true, role = true, sla = true, on_breach = true, minutes_saved = true }
 local RETRY_OPTS = { attempts = true, backoff = true, on = true }
 
---- task(name, fn [, {owner=, role=, sla=seconds, on_breach=}]): runs fn(info) as a named task.
+--- task(name, fn [, {owner=, role=, sla=seconds, on_breach=, minutes_saved=}]): runs fn(info)
+-- as a named task. minutes_saved: what the task saves each time it completes (ROI).
 function M.task(name, fn, opts)
   if type(fn) ~= "function" then
     error("task(name: string, fn: function [, opts: table]): fn is a " .. type(fn), 2)
   end
-  known_opts(opts, TASK_OPTS, "task(name, fn [, {owner=, role=, sla=, on_breach=}])")
+  known_opts(opts, TASK_OPTS, "task(name, fn [, {owner=, role=, sla=, on_breach=, minutes_saved=}])")
   local info = raw.task_enter(name, opts)
   local r = pack(pcall(fn, info))
   raw.task_leave(info, r[1])

@@ -393,7 +393,7 @@ function wait_until(time) end
 --- Runs fn as a named task with its own owner, role and SLA.
 ---@param name string
 ---@param fn fun(info: TaskInfo): ...
----@param opts? {owner?: string, role?: string, sla?: number}
+---@param opts? {owner?: string, role?: string, sla?: number, on_breach?: table, minutes_saved?: number}
 ---@return ...
 function task(name, fn, opts) end
 

@@ -5,6 +5,7 @@
 #include "maint.h"
 #include "store_watch.h"
 #include "daemon_warroom.h"
+#include "dash_hist.h"
 #include "sla_escalate.h"
 #include "secret.h"
 #include "datadir.h"
@@ -517,6 +518,8 @@ int daemon_main(const struct daemon_opts *o)
 		d->base_url[--bl] = '\0';
 	if (dprompt_courier_start(d) != 0)
 		dlog(LOG_ERROR, NULL, "cannot start the prompt courier: prompts are not delivered");
+	if (dash_hist_start(d->st) != 0)
+		dlog(LOG_WARN, NULL, "cannot start the dashboard's histogram thread: the overview counts them itself");
 	/* One line a test or a supervisor can wait for. */
 	dlog(LOG_INFO, NULL, "listening on %s (port %u), %d workers, %d playbooks, %d jobs%s; "
 	     "links: %s", o->listen, httpd_port(d->http), d->nthreads, d->set->n,
@@ -534,6 +537,7 @@ int daemon_main(const struct daemon_opts *o)
 		_exit(0);
 	}
 	dprompt_courier_stop();
+	dash_hist_stop();
 	work_join(d);
 	httpd_stop(d->http);
 	jobs_free(d->sched);

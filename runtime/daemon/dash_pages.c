@@ -9,6 +9,7 @@
 #include "case.h"
 #include "case_stats.h"
 #include "daemon_int.h"
+#include "dash_hist.h"
 #include "dash_roi.h"
 #include "dash_session.h"
 #include "dash_svg.h"
@@ -51,63 +52,6 @@ static const char *dur(double minutes, char *buf, size_t len)
 	return buf;
 }
 
-
-/* The overview's 30-day histograms, kept between renders: each series
- * scans only the index entries added since the last render (new cases go at
- * the end of their index key), and is counted afresh when the window moves
- * to a new day or every HIST_FRESH seconds, which bounds what it can miss
- * (a case whose severity or type changed, one deleted, one written by
- * another process with an older clock). On the loop's thread only. */
-#define HIST_DAYS 30
-#define HIST_SLOTS 32
-#define HIST_FRESH 600
-
-struct hist_slot {
-	int by;
-	char value[CASE_MAX_SHORT + 1];
-	int64_t from;                  /* the window's first day */
-	time_t full_at;                /* when last counted afresh; 0 = unused */
-	unsigned char last[16];
-	int has_last;
-	uint64_t counts[HIST_DAYS];
-};
-
-static struct hist_slot hist_slots[HIST_SLOTS];
-
-static int hist_cached(struct store *st, enum case_stat_by by, const char *value, int64_t from,
-		       uint64_t *out, char *err, size_t errlen)
-{
-	time_t now = time(NULL);
-	struct hist_slot *h = NULL, *old = &hist_slots[0];
-	for (size_t i = 0; i < HIST_SLOTS && !h; i++) {
-		struct hist_slot *x = &hist_slots[i];
-		if (x->full_at && x->by == (int)by && strcmp(x->value, value ? value : "") == 0)
-			h = x;
-		else if (x->full_at < old->full_at)
-			old = x;
-	}
-	if (h && (h->from != from || now - h->full_at >= HIST_FRESH))
-		h->full_at = 0;     /* a new day, or time to count afresh */
-	if (!h)
-		h = old, h->full_at = 0;
-	if (!h->full_at) {
-		memset(h, 0, sizeof *h);
-		h->by = (int)by;
-		snprintf(h->value, sizeof h->value, "%s", value ? value : "");
-		h->from = from;
-	}
-	if (case_stat_histogram_after(st, by, value, h->has_last ? h->last : NULL, from, DAY_MS,
-				      HIST_DAYS, h->counts, h->last, NULL, err, errlen) != 0) {
-		h->full_at = 0;
-		return -1;
-	}
-	for (size_t k = 0; k < 16 && !h->has_last; k++)
-		h->has_last = h->last[k] != 0;
-	if (!h->full_at)
-		h->full_at = now;
-	memcpy(out, h->counts, sizeof h->counts);
-	return 0;
-}
 
 static void card(struct dash_ctx *c, const char *id, const char *label, const char *value)
 {
@@ -251,27 +195,41 @@ void dash_overview(struct dash_ctx *c)
 	store_buf_str(&c->b, "</div>");
 
 	/* cases over the last 30 days, by severity and by type */
-	enum { NB = HIST_DAYS };
-	int64_t from = (now / DAY_MS - (NB - 1)) * DAY_MS;
+	enum { NB = DASH_HIST_DAYS };
+	int64_t from = dash_hist_from(now);
 	uint64_t hs[4 * NB] = {0};
 	const char *snames[4], *scol[4];
+	int hrc = 0;               /* 1: still being counted; -1: err says why */
 	for (int i = 0; i < 4; i++) {
 		snprintf(v, sizeof v, "%d", 4 - i);
-		hist_cached(st, CASE_STAT_SEVERITY, v, from, hs + i * NB, err, sizeof err);
+		int r = dash_hist_get(st, CASE_STAT_SEVERITY, v, from, hs + i * NB, err, sizeof err);
+		if (r && hrc >= 0)
+			hrc = r;
 		snames[i] = case_severity_name(4 - i);
 		scol[i] = dash_sev_colour[4 - i];
 	}
 	store_buf_str(&c->b, "<h2>New cases, last 30 days, by severity</h2>");
-	dash_svg_stacked(&c->b, "chart-severity", hs, 4, NB, snames, scol, from, DAY_MS);
+	if (hrc == 1)
+		store_buf_str(&c->b, "<p id=chart-counting>The charts are being counted in the background "
+			      "since the daemon started (a large store): reload in a moment.</p>");
+	else if (hrc < 0)
+		dash_printf(c, "<p class=err>cannot count the cases over time: %s</p>", err);
+	else
+		dash_svg_stacked(&c->b, "chart-severity", hs, 4, NB, snames, scol, from, DAY_MS);
 	char *tnames[6] = {0};
 	uint64_t tcounts[6] = {0};
-	int nt = case_stat_types(st, 6, tnames, tcounts, err, sizeof err);
+	int nt = hrc ? 0 : case_stat_types(st, 6, tnames, tcounts, err, sizeof err);
 	if (nt > 0) {
 		uint64_t *ht = calloc((size_t)nt * NB, sizeof *ht);
-		for (int i = 0; ht && i < nt; i++)
-			hist_cached(st, CASE_STAT_TYPE, tnames[i], from, ht + i * NB, err, sizeof err);
+		int trc = 0;
+		for (int i = 0; ht && i < nt && !trc; i++)
+			trc = dash_hist_get(st, CASE_STAT_TYPE, tnames[i], from, ht + i * NB, err, sizeof err);
 		store_buf_str(&c->b, "<h2>New cases, last 30 days, by type (the 6 most common)</h2>");
-		if (ht)
+		if (trc == 1)
+			store_buf_str(&c->b, "<p>Being counted in the background: reload in a moment.</p>");
+		else if (trc < 0)
+			dash_printf(c, "<p class=err>cannot count the cases over time: %s</p>", err);
+		else if (ht)
 			dash_svg_stacked(&c->b, "chart-type", ht, (size_t)nt, NB, (const char *const *)tnames,
 				    dash_series_colour, from, DAY_MS);
 		free(ht);
@@ -839,14 +797,23 @@ void dash_playbooks(struct dash_ctx *c)
 	struct pb_set *set = c->d->set;
 	store_buf_str(&c->b, "<table id=playbooks><tr><th>Playbook</th><th>Description</th>"
 		      "<th>Inputs</th><th>Schedule</th><th>Alert triggers</th><th>Minutes saved per run</th>"
-		      "<th>Minutes to build</th></tr>");
+		      "<th>Minutes to build</th><th>Self-service form</th></tr>");
 	for (int i = 0; set && i < set->n; i++) {
 		const struct pb_meta *m = &set->pb[i];
 		dash_printf(c, "<tr><td>%s</td><td>%s</td><td><pre>%s</pre></td><td>%s</td><td class=n>%d</td>"
-			    "<td class=n>%.1f</td><td class=n>%.1f</td></tr>", m->name,
+			    "<td class=n>%.1f</td><td class=n>%.1f</td><td>", m->name,
 			    m->description ? m->description : "", m->inputs_text ? m->inputs_text : "",
 			    m->schedule ? m->schedule : "", m->ntriggers, m->minutes_saved,
 			    m->minutes_to_build);
+		/* The form people start it from (daemon_selfservice.c), and who may. */
+		if (m->form) {
+			dash_printf(c, "<a class=form href=\"/forms/%s\">%s</a><br><small>roles: ", m->name,
+				    m->form->title ? m->form->title : m->name);
+			for (int k = 0; k < m->form->nroles; k++)
+				dash_printf(c, k ? ", %s" : "%s", m->form->roles[k]);
+			store_buf_str(&c->b, "</small>");
+		}
+		store_buf_str(&c->b, "</td></tr>");
 	}
 	store_buf_str(&c->b, "</table>");
 	dash_page_end(c);

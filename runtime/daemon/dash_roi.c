@@ -83,18 +83,25 @@ int roi_compute(struct store *st, const struct pb_set *set, int64_t since_ms, in
 					w->minutes_to_build = pb->minutes_to_build;
 				}
 				if (x->status == RUN_SUCCEEDED) {
+					/* The run's completed tasks' own figures when any
+					 * declared one, else the playbook's. */
+					double each = w->minutes_each;
+					if (x->saved_declared) {
+						each = (double)x->saved_milli / 1000.0;
+						w->task_counted++;
+					}
 					w->succeeded++;
-					w->saved += w->minutes_each;
+					w->saved += each;
 					int64_t fin = x->finished ? x->finished : x->updated;
 					if (fin > x->created)
 						w->auto_minutes += (double)(fin - x->created) / 60000.0;
 					if (fin >= month) {
 						w->succeeded_month++;
-						w->saved_month += w->minutes_each;
+						w->saved_month += each;
 					}
 					for (int m = 11; m >= 0; m--)
 						if (fin >= months[m]) {
-							out->month_hist[m] += (uint64_t)(w->minutes_each + 0.5);
+							out->month_hist[m] += (uint64_t)(each + 0.5);
 							break;
 						}
 				} else if (x->status == RUN_FAILED || x->status == RUN_CANCELLED)
@@ -111,6 +118,9 @@ int roi_compute(struct store *st, const struct pb_set *set, int64_t since_ms, in
 		return -1;
 	}
 	for (size_t i = 0; i < out->n; i++) {
+		struct roi_row *w = &out->rows[i];
+		if (w->task_counted && w->succeeded)
+			w->minutes_each = w->saved / (double)w->succeeded;
 		out->saved += out->rows[i].saved;
 		out->saved_month += out->rows[i].saved_month;
 	}

@@ -16,7 +16,9 @@ struct roi_row {
 	char playbook[128];
 	uint64_t runs, succeeded, failed, waiting;
 	uint64_t succeeded_month;     /* finished since month_start */
-	double minutes_each;          /* the playbook's minutes_saved (0: not said) */
+	double minutes_each;          /* the playbook's minutes_saved (0: not said), or the mean
+	                               * per succeeded run once its tasks declare their own */
+	uint64_t task_counted;        /* succeeded runs counted by their tasks' minutes_saved */
 	double minutes_to_build;      /* 0: not said */
 	double saved, saved_month;    /* minutes */
 	double auto_minutes;          /* the succeeded runs' own time, created to finished */

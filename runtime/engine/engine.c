@@ -87,6 +87,8 @@ void engine_prologue(struct engine_run *e)
 	e->next_step = 1;
 	e->parked = 0;
 	e->task_depth = 0;
+	e->saved_declared = 0;
+	e->saved_milli = 0;
 	e->pb.case_ref = e->rec.case_ref;
 	e->task[0] = 0;
 }
@@ -117,6 +119,8 @@ int engine_epilogue_begin(struct engine_run *e)
 	if (e->pb.status == PLAYBOOK_SUCCEEDED) {
 		e->rec.status = RUN_SUCCEEDED;
 		set_str(&e->rec.result_json, e->pb.result_json);
+		e->rec.saved_declared = e->saved_declared;
+		e->rec.saved_milli = e->saved_milli;
 	} else {
 		e->rec.status = RUN_FAILED;
 		free(e->rec.error_json);

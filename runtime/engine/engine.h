@@ -27,6 +27,8 @@ struct engine_run {
 #define ENGINE_MAX_TASK_DEPTH 16
 	char task_roles[ENGINE_MAX_TASK_DEPTH][64]; /* role of each open task ("" none) */
 	int task_depth;
+	int saved_declared;            /* a completed task declared minutes_saved */
+	int64_t saved_milli;           /* their sum, thousandths of a minute (rebuilt on replay) */
 	char prompt_id[37];            /* what it waits on, when parked on a prompt */
 	char *started_children;        /* run ids of children started, '\n'-separated */
 	struct playbook_src own_src;   /* the file, when the engine loaded it (resume) */

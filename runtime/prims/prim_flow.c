@@ -197,7 +197,7 @@ static int l_wait_until(lua_State *L)
 
 /* ---- tasks: the C half of `task` (see lua/_prelude.lua) ---- */
 
-#define TASK_SIG "task(name: string, fn: function [, {owner=, role=, sla=seconds, on_breach=}])"
+#define TASK_SIG "task(name: string, fn: function [, {owner=, role=, sla=seconds, on_breach=, minutes_saved=}])"
 
 static const char *opt_string(lua_State *L, int t, const char *key)
 {
@@ -289,6 +289,17 @@ static int l_task_enter(lua_State *L)
 				lua_setfield(L, -3, "due");
 			}
 			lua_pop(L, 1);
+			/* Recorded with the task (the journal's info), so a replay
+			 * counts it again without the option being re-read. */
+			lua_getfield(L, 2, "minutes_saved");
+			if (!lua_isnil(L, -1)) {
+				if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) >= 0) ||
+				    lua_tonumber(L, -1) > 1e9)
+					prim_usage(L, TASK_SIG, "minutes_saved is a number of minutes >= 0");
+				lua_setfield(L, -2, "minutes_saved");
+			} else {
+				lua_pop(L, 1);
+			}
 		}
 		if (e) {
 			if (e->task[0])
@@ -350,6 +361,16 @@ static int l_task_leave(lua_State *L)
 		const char *name = lua_tostring(L, -1);
 		lua_pushboolean(L, ok);
 		step_record(L, "task.end", name, 1);
+	}
+	if (e && ok) {
+		/* Counted on every execution, replays included: the engine's sum
+		 * starts at zero each time the run is (re)played. */
+		lua_getfield(L, 1, "minutes_saved");
+		if (lua_type(L, -1) == LUA_TNUMBER) {
+			e->saved_declared = 1;
+			e->saved_milli += (int64_t)(lua_tonumber(L, -1) * 1000 + 0.5);
+		}
+		lua_pop(L, 1);
 	}
 	if (e) {
 		if (e->task_depth > 0)

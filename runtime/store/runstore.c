@@ -29,6 +29,7 @@ static const struct record_field run_fields[] = {
 	RECORD_FIELD(17, REC_U32, run_rec, steps), RECORD_FIELD(18, REC_I32, run_rec, owner_pid),
 	RECORD_FIELD(19, REC_INT, run_rec, cancel_requested), RECORD_FIELD(20, REC_STR, run_rec, actor),
 	RECORD_FIELD(21, REC_STR, run_rec, summary),
+	RECORD_FIELD(22, REC_INT, run_rec, saved_declared), RECORD_FIELD(23, REC_I64, run_rec, saved_milli),
 	{ 0, REC_STR, 0, 0 },
 };
 

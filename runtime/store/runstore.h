@@ -41,6 +41,11 @@ struct run_rec {
 	char *actor;          /* who started it ("cli:alice", "daemon", "run:ID" for a child) */
 	int cancel_requested;
 	char *summary;        /* once retention compacted the journal: JSON step summary */
+	/* Minutes saved declared by the run's completed tasks (task's minutes_saved),
+	 * in thousandths of a minute; saved_declared is 1 when any task declared
+	 * one (then ROI counts this sum instead of the playbook's figure). */
+	int saved_declared;
+	int64_t saved_milli;
 };
 void run_rec_free(struct run_rec *r);
 /* The status of an encoded run record (the value under STORE_DB_RUNS), or -1

@@ -27,6 +27,7 @@ return {
 LUA
 cat > "$pb/quick.lua" <<'LUA'
 return { name = "quick", triggers = { { type = "quick" } }, minutes_saved = 5,
+  form = { title = "Quick <i>check</i>", roles = { "analyst", "responder" } },
   inputs = { level = { type = "string", default = "<b>x</b>", description = "how loud" } },
   run = function() return { ok = true } end }
 LUA
@@ -190,6 +191,9 @@ done
 is "$(code -b "$JAR" "$A/ui/nope")" 404 "unknown page"
 code -b "$JAR" "$A/ui/playbooks" >/dev/null
 contains "$(cat "$SOAR_TMP/body")" "level (string = &lt;b&gt;x&lt;/b&gt;): how loud" "playbooks page: inputs, escaped"
+contains "$(cat "$SOAR_TMP/body")" '<a class=form href="/forms/quick">Quick &lt;i&gt;check&lt;/i&gt;</a><br><small>roles: analyst, responder</small>' "playbooks page: the self-service form"
+checks=$((checks + 1))
+[ "$(grep -o 'class=form' "$SOAR_TMP/body" | wc -l)" = 1 ] || fail "playbooks page: a form link for approve, which has none"
 
 # ---- sign out ends the session on the server ----
 code -b "$JAR" "$A/" >/dev/null; CSRF=$(csrf_of)

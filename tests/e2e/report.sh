@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `soarctl report`: its figures (terminal, --json, --html) checked against the
 # store (case list, runs list), minutes saved from the playbooks'
-# minutes_saved, colour only on a terminal, bad arguments exit 2.
+# minutes_saved (or the sum of the completed tasks' own, counted once across a
+# run's wait and replay), colour only on a terminal, bad arguments exit 2.
 . "$(dirname "$0")/lib.bash"
 S="$SOARCTL"
 pb="$SOAR_TMP/pb"; mkdir -p "$pb"
@@ -13,12 +14,33 @@ LUA
 cat > "$pb/broken.lua" <<'LUA'
 return { name = "broken", minutes_saved = 99, run = function() error("nope") end }
 LUA
+cat > "$pb/split.lua" <<'LUA'
+return { name = "split", minutes_saved = 50,
+  run = function()
+    task("enrich", function() end, { minutes_saved = 3 })
+    pcall(task, "flaky", function() error("down") end, { minutes_saved = 100 })
+    local a = prompt.ask{ question = "contain?", options = { "yes", "no" } }
+    task("contain", function() end, { minutes_saved = 4 })
+    return { answer = a.value }
+  end }
+LUA
+cat > "$SOAR_TMP/badopt.lua" <<'LUA'
+return { name = "badopt", run = function() task("t", function() end, { minutes_saved = "lots" }) end }
+LUA
 for i in 1 2 3; do "$S" case new --title "phish $i" --type phishing --severity high >/dev/null || fail "case new"; done
 for i in 1 2; do "$S" case new --title "<b>mal</b> $i" --type malware --severity critical >/dev/null; done
 "$S" case new --title "late" --type phishing --severity low --sla-due -1h >/dev/null || fail "case with SLA"
 "$S" case close 1 --reason done >/dev/null || fail "close"
 for i in 1 2 3 4; do "$S" run "$pb/triage.lua" >/dev/null 2>&1 || fail "run triage"; done
 "$S" run "$pb/broken.lua" >/dev/null 2>&1
+# split waits on its prompt after task enrich; the answer resumes it (a replay)
+for i in 1 2; do
+	"$S" run "$pb/split.lua" >/dev/null 2>&1
+	p=$("$S" prompt list --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])') || fail "split's prompt"
+	"$S" prompt answer "$p" --choice yes >/dev/null 2>&1 || fail "answer split's prompt"
+done
+expect_exit 1 -- "$S" run "$SOAR_TMP/badopt.lua"
+contains "$err" "minutes_saved is a number of minutes" "a bad task minutes_saved"
 
 expect_exit 0 -- "$S" report --json --playbooks "$pb" --html "$SOAR_TMP/r.html"
 rep=$out
@@ -42,12 +64,14 @@ check 'all(r["cases"]["created_by_severity"][s] == sum(1 for x in c if x["severi
 check 'r["cases"]["created_by_type"] == {"phishing": 4, "malware": 2}' "by type"
 check 'sum(r["cases"]["created_per_day"]) == len(c)' "per day"
 check 'r["cases"]["sla_breached"] == 1' "SLA breached"
-check 'r["runs"]["total"] == len(u) == 5' "runs"
-check 'r["runs"]["succeeded"] == sum(1 for x in u if x["status"] == "succeeded") == 4' "succeeded"
+check 'r["runs"]["total"] == len(u) == 8' "runs"
+check 'r["runs"]["succeeded"] == sum(1 for x in u if x["status"] == "succeeded") == 6' "succeeded"
 check '[p for p in r["runs"]["per_playbook"] if p["playbook"] == "triage"][0]["minutes_saved"] == 48' "triage saved 4 x 12"
 check '[p for p in r["runs"]["per_playbook"] if p["playbook"] == "triage"][0]["paid_back"] is True' "triage paid back (48 >= 30)"
 check '[p for p in r["runs"]["per_playbook"] if p["playbook"] == "broken"][0]["minutes_saved"] == 0' "a failed run saves nothing"
-check 'r["minutes_saved"]["total"] == 48 and r["minutes_saved"]["this_month"] == 48' "minutes saved"
+check '[p for p in r["runs"]["per_playbook"] if p["playbook"] == "split"][0]["minutes_saved"] == 14' "split: tasks 3 + 4 per run, not the playbook's 50, the failed task's 100 not counted"
+check '[p for p in r["runs"]["per_playbook"] if p["playbook"] == "split"][0]["minutes_saved_per_run"] == 7' "split: 7 per run"
+check 'r["minutes_saved"]["total"] == 62 and r["minutes_saved"]["this_month"] == 62' "minutes saved"
 
 # the HTML report: self-contained, its figures the JSON's, hostile text as text
 html=$(cat "$SOAR_TMP/r.html")
@@ -72,7 +96,7 @@ PY
 # the terminal summary: the same figures; colour only on a terminal
 expect_exit 0 -- "$S" report --playbooks "$pb"
 contains "$out" "cases created           6" "summary"
-contains "$out" "minutes saved    48 in the period" "summary"
+contains "$out" "minutes saved    62 in the period" "summary"
 lacks "$out" $'\033[' "summary on a pipe"
 checks=$((checks + 1))
 tty_out=$("$PY" -c '

@@ -43,6 +43,12 @@ median() {
 		n = NR; for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (ms[j] < ms[i]) { t = ms[i]; ms[i] = ms[j]; ms[j] = t }
 		printf "%-40s %8.1f %7.1f %7d\n", p, ms[int((n + 1) / 2)], ms[n], b }' "$TMP/t"
 }
+# the first overview after the start, on its own: its time, and whether the
+# charts were in it or still being counted by the daemon's warm thread
+first=$(curl -s -o "$TMP/first" -b "$TMP/jar" -w '%{time_starttransfer} %{time_pretransfer}' "$A/")
+charts=counted; grep -q 'id=chart-counting' "$TMP/first" && charts="being counted"
+echo "$first" | awk -v c="$charts" '{ printf "first / after start: %.1f ms (charts %s)\n", ($1 - $2) * 1000, c }'
+sed -n 's/.*\(dashboard charts counted.*\)/\1/p' "$TMP/serve.log"
 mid=$((N / 2))
 echo "page  median_ms  max_ms  bytes   ($N cases, $RUNS runs each; uptime: $(uptime | sed 's/.*load/load/'))"
 for p in / /ui/cases "/ui/cases?type=phishing&severity=high" "/ui/cases?status=open&owner=bob" \
