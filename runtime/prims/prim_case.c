@@ -97,7 +97,7 @@ static int box_gc(lua_State *L)
 	case BOX_PAGE: case_page_free(&b->u.p); break;
 	case BOX_IND: indicator_free(&b->u.i); break;
 	case BOX_IPAGE: indicator_page_free(&b->u.ip); break;
-	case BOX_ENTRIES: case_entries_free(b->u.en.e, b->u.en.n); break;
+	case BOX_ENTRIES: case_entries_free(b->u.en.e, b->u.en.n); free(b->u.en.e); break;
 	case BOX_BYTES: free(b->u.bytes.p); break;
 	default: break;
 	}

@@ -148,6 +148,7 @@ struct case_entry {
 	char *actor, *text;       /* owned by the entry */
 	char *data;               /* JSON or NULL (command result, attachment info) */
 };
+/* Frees the entries' strings, not the array itself (callers own it). */
 void case_entries_free(struct case_entry *e, size_t n);
 
 /* Appends an entry (note, command, result, prompt, answer: the kinds people
