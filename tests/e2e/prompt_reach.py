@@ -49,7 +49,7 @@ def main():
         print(json.dumps(calls(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)))
     elif cmd == "wait-call":
         base, method, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
-        limit = float(sys.argv[5]) if len(sys.argv) > 5 else 10
+        limit = float(sys.argv[5]) if len(sys.argv) > 5 else 30
         t0 = time.time()
         while True:
             c = calls(base, method)
@@ -62,7 +62,7 @@ def main():
             time.sleep(0.05)
     elif cmd == "mail":
         d, n = sys.argv[2], sys.argv[3]
-        limit = float(sys.argv[4]) if len(sys.argv) > 4 else 10
+        limit = float(sys.argv[4]) if len(sys.argv) > 4 else 30
         path = os.path.join(d, n + ".eml")
         t0 = time.time()
         while not os.path.exists(path):

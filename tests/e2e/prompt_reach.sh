@@ -132,7 +132,7 @@ contains "$out" "409"; contains "$out" "already answered by ana"
 curl -s "${HA[@]}" -X POST "$A/api/v1/alerts" -d '{"type":"choose"}' >/dev/null
 msg=$("$PY" "$H" wait-call "$base" chat.postMessage 2)
 pid=$(json_field "$msg" 'j["body"]["blocks"][2]["block_id"].split(":")[1]')
-for _ in $(seq 50); do
+for _ in $(seq 200); do
 	"$S" prompt show "$pid" --json | grep -q '"ts"' && break; sleep 0.1
 done
 expect_exit 0 -- "$S" prompt answer "$pid" --choice ignore --no-resume
