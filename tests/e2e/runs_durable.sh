@@ -151,7 +151,7 @@ return {
   run = function(ctx, input)
     for i = 1, input.n do
       case.create{ title = "item " .. i, type = "kill-test", severity = "low", labels = input.tag }
-      sleep(0.02)   -- time between steps, so that kills land in the middle
+      sleep(0.05)   -- time between steps, so that kills land in the middle (and many do, even on a loaded machine)
     end
     return { done = input.n }
   end,
