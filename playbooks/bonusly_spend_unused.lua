@@ -1,5 +1,5 @@
 -- bonusly_spend_unused: spend unused Bonusly points before they expire
--- (USE-CASES.md #1). Fully automatic: reads the giving balance, and while at
+-- (docs/cookbook.md). Fully automatic: reads the giving balance, and while at
 -- least `amount` points remain gives `amount` to a colleague picked from the
 -- list, one case per give.
 -- Why the last day of the month: the schedule asked for was "*/30 9-14 30 * *",

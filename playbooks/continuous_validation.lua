@@ -1,5 +1,5 @@
 -- continuous_validation: test every hour that the defences still work
--- (USE-CASES.md #6). Three kinds of control, each given by an input (an empty
+-- (docs/cookbook.md). Three kinds of control, each given by an input (an empty
 -- one is skipped):
 --   download_url   a known test file (EICAR) fetched through the web filter:
 --                  it must NOT come back (refused, reset, or a 4xx block page);

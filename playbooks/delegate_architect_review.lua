@@ -1,4 +1,4 @@
--- delegate_architect_review: delegate one task to another team (USE-CASES.md #4,
+-- delegate_architect_review: delegate one task to another team (docs/cookbook.md,
 -- "delegate"). A change request arrives as a case owned by the team that runs the
 -- process; one task of it, the architecture review, is the architects' alone:
 -- only their role can answer it, it has its own SLA (two days by default), the

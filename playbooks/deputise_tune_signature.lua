@@ -1,4 +1,4 @@
--- deputise_tune_signature: hand a whole process to another team (USE-CASES.md #4,
+-- deputise_tune_signature: hand a whole process to another team (docs/cookbook.md,
 -- "deputise"). An IDS alert becomes a case; the analyst is asked whether the
 -- signature that fired should be tuned. Yes: a new, separate case "Tune the IDS
 -- signature ..." is opened for the IDS team (its role), linked to the alert's

@@ -1,4 +1,4 @@
--- inbound_ip_reputation: block bad IPs hitting an exposed service (USE-CASES.md #2).
+-- inbound_ip_reputation: block bad IPs hitting an exposed service (docs/cookbook.md).
 -- Each inbound connection log posted to POST /api/v1/alerts as
 --   {"type": "connection", "src_ip": "185.220.101.4", "dst_port": 8333, ...}
 -- becomes a case; the same source IP within an hour is dropped by pre-processing

@@ -1,4 +1,4 @@
--- major_incident_update: major incident communications (USE-CASES.md #3).
+-- major_incident_update: major incident communications (docs/cookbook.md).
 -- Every 30 minutes, while any case of the given severity (critical) is open, it
 -- emails a distribution list a fixed-format update: the open cases, their owners,
 -- status, SLA and latest entry, with a report attached (CSV, or a self-contained

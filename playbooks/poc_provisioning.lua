@@ -1,4 +1,4 @@
--- poc_provisioning: a self-service process behind a form (USE-CASES.md #5). A
+-- poc_provisioning: a self-service process behind a form (docs/cookbook.md). A
 -- person fills the form (GET /forms/poc_provisioning: owner, region, company,
 -- accounts); the owner's manager approves by the emailed link (or Slack); then
 -- the long provisioning runs across several systems with the platform's
