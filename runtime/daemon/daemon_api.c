@@ -8,6 +8,7 @@
  * (daemon_prompt.c), never an API token in a URL.
  * Token checks are cached for AUTH_TTL seconds: rbac_token_auth writes an audit
  * entry per use, which would put an fsync on every alert. */
+#include "prompt_form.h"
 #include "access_rules.h"
 #include "audit.h"
 #include "case.h"
@@ -575,20 +576,6 @@ static void jobs_route(struct daemon *d, struct httpd_req *r, int n, char seg[6]
 
 /* ---- prompts: daemon_prompt.c ---- */
 
-/* HTML text (the dashboard's and the report's pages). */
-void html_escape(struct store_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': store_buf_str(b, "&lt;"); break;
-		case '>': store_buf_str(b, "&gt;"); break;
-		case '&': store_buf_str(b, "&amp;"); break;
-		case '"': store_buf_str(b, "&quot;"); break;
-		case '\'': store_buf_str(b, "&#39;"); break;
-		default: store_buf_add(b, s, 1);
-		}
-	}
-}
 
 /* A form value (application/x-www-form-urlencoded), decoded into out. */
 int form_value(const char *body, size_t len, const char *name, char *out, size_t outlen)

@@ -37,7 +37,7 @@ struct daemon {
 };
 
 /* daemon_api.c, for the dashboard (dash.c): one implementation each. */
-void html_escape(struct store_buf *b, const char *s);
+/* HTML text: prompt_form.h's pform_html_escape, the one escaper. */
 int form_value(const char *body, size_t len, const char *name, char *out, size_t outlen);
 /* Answering a prompt from the dashboard: daemon_prompt.h, dprompt_answer_choice. */
 

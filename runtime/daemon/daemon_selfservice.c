@@ -1,4 +1,5 @@
 /* daemon_selfservice.c - see daemon_selfservice.h. */
+#include "prompt_form.h"
 #include "daemon_selfservice.h"
 #include "audit.h"
 #include "case_attachment.h"
@@ -380,20 +381,6 @@ static const char *field_get(const struct field *f, int n, const char *name)
 
 /* ---- HTML ---- */
 
-static void esc(struct store_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': store_buf_str(b, "&lt;"); break;
-		case '>': store_buf_str(b, "&gt;"); break;
-		case '&': store_buf_str(b, "&amp;"); break;
-		case '"': store_buf_str(b, "&quot;"); break;
-		case '\'': store_buf_str(b, "&#39;"); break;
-		default: store_buf_add(b, s, 1);
-		}
-	}
-}
-
 static const char page_headers[] =
 	"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
 	"frame-ancestors 'none'; base-uri 'none'\n"
@@ -404,7 +391,7 @@ static void page_open(struct store_buf *b, const char *title)
 {
 	store_buf_str(b, "<!doctype html><html lang=en><head><meta charset=utf-8>"
 		      "<meta name=viewport content=\"width=device-width, initial-scale=1\"><title>");
-	esc(b, title);
+	pform_html_escape(b, title);
 	store_buf_str(b, " - soarctl</title><style>"
 		      "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#111}"
 		      "label{display:block;font-weight:600;margin-top:1rem}"
@@ -438,12 +425,12 @@ static void signin_page(struct httpd_req *r, const char *next, const char *probl
 	store_buf_str(&b, "<h1>Sign in</h1>");
 	if (problem) {
 		store_buf_str(&b, "<p role=alert>");
-		esc(&b, problem);
+		pform_html_escape(&b, problem);
 		store_buf_str(&b, "</p>");
 	}
 	store_buf_str(&b, "<form method=post action=\"/forms/login\">"
 		      "<input type=hidden name=next value=\"");
-	esc(&b, next);
+	pform_html_escape(&b, next);
 	store_buf_str(&b, "\"><label for=token>API token</label>"
 		      "<input type=password id=token name=token required autocomplete=current-password "
 		      "aria-describedby=token-help>"
@@ -547,7 +534,7 @@ void ss_forms_list(struct daemon *d, struct httpd_req *r, const char *user)
 	} else {
 		page_open(&b, "Forms");
 		store_buf_str(&b, "<h1>Forms</h1><p>Signed in as ");
-		esc(&b, user);
+		pform_html_escape(&b, user);
 		store_buf_str(&b, ".</p><ul>");
 	}
 	int shown = 0;
@@ -565,13 +552,13 @@ void ss_forms_list(struct daemon *d, struct httpd_req *r, const char *user)
 			store_buf_str(&b, "\"}");
 		} else {
 			store_buf_str(&b, "<li><a href=\"/forms/");
-			esc(&b, pb->name);
+			pform_html_escape(&b, pb->name);
 			store_buf_str(&b, "\">");
-			esc(&b, pb->form->title);
+			pform_html_escape(&b, pb->form->title);
 			store_buf_str(&b, "</a>");
 			if (pb->form->description) {
 				store_buf_str(&b, ": ");
-				esc(&b, pb->form->description);
+				pform_html_escape(&b, pb->form->description);
 			}
 			store_buf_str(&b, "</li>");
 		}
@@ -595,15 +582,15 @@ void ss_forms_list(struct daemon *d, struct httpd_req *r, const char *user)
 static void control_attrs(struct store_buf *b, const struct pb_input *in, int required)
 {
 	store_buf_str(b, " id=\"in-");
-	esc(b, in->name);
+	pform_html_escape(b, in->name);
 	store_buf_str(b, "\" name=\"");
-	esc(b, in->name);
+	pform_html_escape(b, in->name);
 	store_buf_str(b, "\"");
 	if (required && in->required)
 		store_buf_str(b, " required");
 	if (in->description) {
 		store_buf_str(b, " aria-describedby=\"help-");
-		esc(b, in->name);
+		pform_html_escape(b, in->name);
 		store_buf_str(b, "\"");
 	}
 }
@@ -625,9 +612,9 @@ static void render_input(struct store_buf *b, const struct pb_input *in, const c
 	}
 	const char *v = value ? value : def;
 	store_buf_str(b, "<label for=\"in-");
-	esc(b, in->name);
+	pform_html_escape(b, in->name);
 	store_buf_str(b, "\">");
-	esc(b, in->label ? in->label : in->name);
+	pform_html_escape(b, in->label ? in->label : in->name);
 	if (in->required)
 		store_buf_str(b, " (required)");
 	store_buf_str(b, "</label>");
@@ -638,7 +625,7 @@ static void render_input(struct store_buf *b, const struct pb_input *in, const c
 		store_buf_str(b, ">");
 		for (int i = 0; i < in->noptions; i++) {
 			store_buf_str(b, strcmp(in->options[i], v) == 0 ? "<option selected>" : "<option>");
-			esc(b, in->options[i]);
+			pform_html_escape(b, in->options[i]);
 			store_buf_str(b, "</option>");
 		}
 		store_buf_str(b, "</select>");
@@ -650,7 +637,7 @@ static void render_input(struct store_buf *b, const struct pb_input *in, const c
 		store_buf_str(b, "<textarea rows=4");
 		control_attrs(b, in, 1);
 		store_buf_str(b, ">");
-		esc(b, v);
+		pform_html_escape(b, v);
 		store_buf_str(b, "</textarea>");
 	} else {
 		int num = strcmp(t, "number") == 0 || strcmp(t, "integer") == 0;
@@ -658,14 +645,14 @@ static void render_input(struct store_buf *b, const struct pb_input *in, const c
 				 !num ? "" : t[0] == 'i' ? " step=1" : " step=any");
 		control_attrs(b, in, 1);
 		store_buf_str(b, " value=\"");
-		esc(b, v);
+		pform_html_escape(b, v);
 		store_buf_str(b, "\">");
 	}
 	if (in->description) {
 		store_buf_str(b, "<p class=help id=\"help-");
-		esc(b, in->name);
+		pform_html_escape(b, in->name);
 		store_buf_str(b, "\">");
-		esc(b, in->description);
+		pform_html_escape(b, in->description);
 		store_buf_str(b, "</p>");
 	}
 }
@@ -702,20 +689,20 @@ static void form_render(struct httpd_req *r, const struct pb_meta *pb, const cha
 	struct store_buf b = {0};
 	page_open(&b, pb->form->title);
 	store_buf_str(&b, "<h1>");
-	esc(&b, pb->form->title);
+	pform_html_escape(&b, pb->form->title);
 	store_buf_str(&b, "</h1>");
 	if (pb->form->description) {
 		store_buf_str(&b, "<p>");
-		esc(&b, pb->form->description);
+		pform_html_escape(&b, pb->form->description);
 		store_buf_str(&b, "</p>");
 	}
 	if (problem) {
 		store_buf_str(&b, "<p role=alert id=problem>");
-		esc(&b, problem);
+		pform_html_escape(&b, problem);
 		store_buf_str(&b, "</p>");
 	}
 	store_buf_str(&b, "<form method=post action=\"/forms/");
-	esc(&b, pb->name);
+	pform_html_escape(&b, pb->name);
 	store_buf_str(&b, "\">");
 	if (session_value) {
 		char csrf[65];
@@ -862,13 +849,13 @@ void ss_form_submit(struct daemon *d, struct httpd_req *r, const char *name, con
 	struct store_buf b = {0};
 	page_open(&b, pb->form->title);
 	store_buf_str(&b, "<h1>");
-	esc(&b, pb->form->title);
+	pform_html_escape(&b, pb->form->title);
 	store_buf_str(&b, "</h1><p role=status>Started: run <code id=run>");
 	store_buf_str(&b, run_id);
 	store_buf_str(&b, "</code> of ");
-	esc(&b, pb->name);
+	pform_html_escape(&b, pb->name);
 	store_buf_str(&b, ", as ");
-	esc(&b, user);
+	pform_html_escape(&b, user);
 	store_buf_str(&b, ".</p><p><a href=\"/forms\">All forms</a></p>");
 	page_close(&b);
 	reply_page(r, 201, &b, NULL);

@@ -8,6 +8,7 @@
  * before anything is done. Every page and action names the access route whose
  * permission it needs, so a viewer can no more close a case here than with
  * the API; a refusal is audited by rbac_require, as on the API. */
+#include "prompt_form.h"
 #include "daemon_prompt.h"
 #include "dash.h"
 
@@ -124,9 +125,9 @@ static void html_status(struct httpd_req *r, unsigned status, const char *title,
 	struct store_buf b = {0};
 	store_buf_str(&b, "<!doctype html><meta charset=utf-8><title>soarctl</title>"
 		      "<link rel=stylesheet href=\"/ui/assets/style.css\"><main><h1>");
-	html_escape(&b, title);
+	pform_html_escape(&b, title);
 	store_buf_str(&b, "</h1><p class=err>");
-	html_escape(&b, msg);
+	pform_html_escape(&b, msg);
 	store_buf_str(&b, "</p><p><a href=\"/\">Overview</a> · <a href=\"/ui/login\">Sign in</a></p></main>");
 	char hdr[1024];
 	snprintf(hdr, sizeof hdr, "%s%s%s", SEC_HEADERS, extra ? "\n" : "", extra ? extra : "");
@@ -193,7 +194,7 @@ void dash_printf(struct dash_ctx *c, const char *fmt, ...)
 		}
 		p++;
 		if (*p == 's')
-			html_escape(&c->b, va_arg(ap, const char *));
+			pform_html_escape(&c->b, va_arg(ap, const char *));
 		else if (*p == 'd')
 			store_buf_printf(&c->b, "%d", va_arg(ap, int));
 		else if (*p == 'u')
@@ -270,7 +271,7 @@ static void login_page(struct httpd_req *r, unsigned status, const char *error)
 	store_buf_add(&b, tpl, at ? (size_t)(at - tpl) : strlen(tpl));
 	if (error) {
 		store_buf_str(&b, "<p class=err id=login-error>");
-		html_escape(&b, error);
+		pform_html_escape(&b, error);
 		store_buf_str(&b, "</p>");
 	}
 	if (at)

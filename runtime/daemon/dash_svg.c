@@ -1,4 +1,5 @@
 /* dash_svg.c - stacked bar charts as inline SVG (dash_svg.h). */
+#include "prompt_form.h"
 #include "dash_svg.h"
 
 #include "case.h"
@@ -24,7 +25,7 @@ void dash_svg_stacked(struct store_buf *b, const char *id, const uint64_t *count
 	}
 	const int W = 720, H = 160, bw = nb ? (int)(W / nb) : W;
 	store_buf_str(b, "<svg id=\"");
-	html_escape(b, id);
+	pform_html_escape(b, id);
 	store_buf_printf(b, "\" width=%d height=%d viewBox=\"0 0 %d %d\" role=img>", W, H + 20, W,
 			 H + 20);
 	for (size_t k = 0; k < nb; k++) {
@@ -37,7 +38,7 @@ void dash_svg_stacked(struct store_buf *b, const char *id, const uint64_t *count
 			y -= h;
 			store_buf_printf(b, "<rect x=%d y=%.1f width=%d height=%.1f fill=\"%s\"><title>",
 					 (int)k * bw + 1, y, bw > 2 ? bw - 2 : 1, h, colours[s]);
-			html_escape(b, names[s]);
+			pform_html_escape(b, names[s]);
 			store_buf_printf(b, ": %llu</title></rect>", (unsigned long long)v);
 		}
 		if (k % 5 == 0 || k + 1 == nb) {
@@ -53,7 +54,7 @@ void dash_svg_stacked(struct store_buf *b, const char *id, const uint64_t *count
 	for (size_t s = 0; s < ns; s++) {
 		store_buf_printf(b, " <svg width=10 height=10><rect width=10 height=10 fill=\"%s\">"
 				 "</rect></svg> ", colours[s]);
-		html_escape(b, names[s]);
+		pform_html_escape(b, names[s]);
 	}
 	store_buf_str(b, "</div>");
 }

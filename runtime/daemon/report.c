@@ -3,6 +3,7 @@
  * store/case_stats.h), cases open now, SLA breaches, runs per playbook and
  * minutes saved (dash_roi.h); written as a terminal summary, JSON, or a
  * self-contained HTML page with SVG charts. */
+#include "prompt_form.h"
 #include "report.h"
 
 #include "case.h"
@@ -283,7 +284,7 @@ static void print_html(struct store_buf *out, const struct report *r)
 	store_buf_str(&b, "<h2>Cases by type (created in the period)</h2><table id=types>");
 	for (int t = 0; t < r->ntypes; t++) {
 		store_buf_str(&b, "<tr><td>");
-		html_escape(&b, r->types[t]);
+		pform_html_escape(&b, r->types[t]);
 		store_buf_printf(&b, "</td><td class=n>%llu</td></tr>", (unsigned long long)r->type_total[t]);
 	}
 	store_buf_str(&b, "</table><h2>Minutes saved per month</h2>");
@@ -299,7 +300,7 @@ static void print_html(struct store_buf *out, const struct report *r)
 		char paid[16];
 		paid_back(w, paid, sizeof paid);
 		store_buf_str(&b, "<tr><td>");
-		html_escape(&b, w->playbook);
+		pform_html_escape(&b, w->playbook);
 		store_buf_printf(&b, "</td><td class=n>%llu</td><td class=n>%llu</td><td class=n>%.0f%%</td>"
 				 "<td class=n>%g</td><td class=n>%g</td><td class=n>%.1f</td>"
 				 "<td class=n>%g</td><td>%s</td></tr>", (unsigned long long)w->runs,
